@@ -1,0 +1,97 @@
+#include "checks/fcrdns.h"
+
+#include "output/json_writer.h"
+
+namespace ptrscan {
+
+std::string_view to_string(fcrdns_status s) {
+  switch (s) {
+    case fcrdns_status::pass:
+      return "pass";
+    case fcrdns_status::fail:
+      return "fail";
+    case fcrdns_status::none:
+      return "none";
+    case fcrdns_status::error:
+      return "error";
+  }
+  return "error";
+}
+
+dns_status forward_lookup::combined() const {
+  if (!addrs.empty()) {
+    return dns_status::ok;
+  }
+  if (is_lookup_failure(a)) {
+    return a;
+  }
+  if (is_lookup_failure(aaaa)) {
+    return aaaa;
+  }
+  if (a == dns_status::nxdomain || aaaa == dns_status::nxdomain) {
+    return dns_status::nxdomain;
+  }
+  return dns_status::nodata;
+}
+
+fcrdns_verdict decide_fcrdns(const ip_address& ip, dns_status ptr_status,
+                             std::span<const forward_lookup> forward) {
+  fcrdns_verdict v;
+  if (ptr_status == dns_status::nxdomain || ptr_status == dns_status::nodata) {
+    v.status = fcrdns_status::none;
+    return v;
+  }
+  if (ptr_status != dns_status::ok) {
+    v.status = fcrdns_status::error;
+    return v;
+  }
+  if (forward.empty()) {
+    // ok with no usable name cannot happen with our parser; be explicit.
+    v.status = fcrdns_status::none;
+    return v;
+  }
+  bool failed = false;
+  for (size_t i = 0; i < forward.size(); ++i) {
+    for (const ip_address& a : forward[i].addrs) {
+      if (a == ip) {
+        v.status = fcrdns_status::pass;
+        v.matched = i;
+        return v;
+      }
+    }
+    if (is_lookup_failure(forward[i].a) || is_lookup_failure(forward[i].aaaa)) {
+      failed = true;
+    }
+  }
+  v.status = failed ? fcrdns_status::error : fcrdns_status::fail;
+  return v;
+}
+
+void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
+                       std::span<const forward_lookup> forward) {
+  w.key("status").value(to_string(v.status));
+  if (v.status == fcrdns_status::pass) {
+    w.key("name").value(forward[v.matched].name);
+  }
+  if (forward.empty()) {
+    return;
+  }
+  w.key("forward").begin_array();
+  char buf[ip_address::max_text_len];
+  for (const forward_lookup& f : forward) {
+    w.begin_object();
+    w.key("name").value(f.name);
+    w.key("status").value(to_string(f.combined()));
+    if (!f.addrs.empty()) {
+      w.key("addrs").begin_array();
+      for (const ip_address& a : f.addrs) {
+        w.value(std::string_view(buf, a.format(buf)));
+      }
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_array();
+}
+
+}  // namespace ptrscan

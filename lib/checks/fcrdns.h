@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ip_address.h"
+#include "dns/dns_status.h"
+
+namespace ptrscan {
+
+class json_writer;
+
+/// Forward-confirmed reverse DNS verdict (output contract `fcrdns.status`).
+enum class fcrdns_status : uint8_t { pass, fail, none, error };
+inline constexpr int fcrdns_status_count = 4;
+std::string_view to_string(fcrdns_status s);
+
+/// The A and AAAA lookups of one PTR name.
+struct forward_lookup {
+  std::string name;
+  dns_status a = dns_status::error;
+  dns_status aaaa = dns_status::error;
+  std::vector<ip_address> addrs;  // from both lookups, CNAMEs followed
+
+  /// One status for the name: ok when any address was found; otherwise the
+  /// first lookup failure (servfail, refused, timeout, error); otherwise
+  /// nxdomain if either lookup said so, else nodata.
+  dns_status combined() const;
+};
+
+struct fcrdns_verdict {
+  fcrdns_status status = fcrdns_status::none;
+  /// The first PTR name, in answer order, whose addresses include the IP.
+  size_t matched = SIZE_MAX;
+};
+
+/// FCrDNS per RFC 8601 §3 "iprev" logic, which mail receivers apply: pass if
+/// any PTR name resolves back to `ip`; otherwise error if the PTR lookup or
+/// any forward lookup failed (the answer might have been pass); otherwise
+/// fail when names exist, none when there are none.
+fcrdns_verdict decide_fcrdns(const ip_address& ip, dns_status ptr_status,
+                             std::span<const forward_lookup> forward);
+
+/// Writes the `fcrdns` object's members (the caller opens the object).
+void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
+                       std::span<const forward_lookup> forward);
+
+}  // namespace ptrscan

@@ -1,0 +1,253 @@
+#include "core/engine.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "input/reserved.h"
+
+namespace ptrscan {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+}  // namespace
+
+scan_engine::scan_engine(scan_config config, target_reader& reader, output_sink& sink)
+    : config_(std::move(config)), reader_(reader), sink_(sink) {}
+
+scan_engine::~scan_engine() {
+  request_stop(2);
+  (void)join();
+  for (auto& in : inboxes_) {
+    if (in->wake_fd >= 0) {
+      ::close(in->wake_fd);
+    }
+  }
+}
+
+absl::Status scan_engine::start() {
+  if (config_.shards == 0) {
+    config_.shards = 1;
+  }
+  for (uint32_t i = 0; i < config_.shards; ++i) {
+    auto inbox = std::make_unique<shard_inbox>(config_.inbox_capacity);
+    inbox->wake_fd = ::eventfd(0, EFD_CLOEXEC);
+    if (inbox->wake_fd < 0) {
+      return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
+    }
+    inboxes_.push_back(std::move(inbox));
+    counters_.push_back(std::make_unique<shard_counters>());
+  }
+  {
+    // Resolve the server list once, up front, so a bad --resolver is a usage
+    // error before any thread starts and the metadata can name the servers.
+    ring probe_ring;
+    struct null_client final : resolver_client {
+      void on_dns_result(uint64_t, int, std::span<const uint8_t>) override {}
+    } null;
+    resolver probe(probe_ring, null);
+    if (absl::Status s = probe.init(config_.shard.resolver); !s.ok()) {
+      return s;
+    }
+    resolvers_ = probe.servers();
+  }
+  shards_running_.store(static_cast<int>(config_.shards));
+  for (uint32_t i = 0; i < config_.shards; ++i) {
+    threads_.emplace_back([this, i] {
+      shard s(i, config_.shard, *inboxes_[i], sink_, *counters_[i], stop_);
+      absl::Status st = s.run();
+      if (!st.ok()) {
+        record_error(st);
+        request_stop(2);
+      }
+      shards_running_.fetch_sub(1);
+    });
+  }
+  feeder_ = std::thread([this] {
+    feed();
+    feeder_done_.store(true);
+  });
+  return absl::OkStatus();
+}
+
+void scan_engine::record_error(absl::Status s) {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  if (error_.ok()) {
+    error_ = std::move(s);
+  }
+}
+
+void scan_engine::request_stop(int level) {
+  int cur = stop_.load();
+  while (cur < level && !stop_.compare_exchange_weak(cur, level)) {
+  }
+  for (auto& in : inboxes_) {
+    in->sleeping.store(true);  // force the eventfd write
+    in->wake();
+  }
+}
+
+bool scan_engine::finished() const {
+  return shards_running_.load() == 0 && (feeder_done_.load() || stop_.load() != 0);
+}
+
+absl::Status scan_engine::join() {
+  for (std::thread& t : threads_) {
+    if (t.joinable()) {
+      t.join();
+    }
+  }
+  if (feeder_.joinable()) {
+    if (feeder_done_.load() || stop_.load() == 0) {
+      feeder_.join();
+    } else {
+      // Blocked in read() on input that may never come: nothing of its
+      // state is needed any more.
+      feeder_.detach();
+      feeder_abandoned_ = true;
+    }
+  }
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return error_;
+}
+
+void scan_engine::close_inboxes() {
+  for (auto& in : inboxes_) {
+    in->closed.store(true, std::memory_order_release);
+    in->sleeping.store(true);
+    in->wake();
+  }
+}
+
+bool scan_engine::push(const ip_address& ip) {
+  // Round-robin, skipping full inboxes; when all are full, back off briefly
+  // (the shards are busy: this is the backpressure that bounds memory).
+  const size_t n = inboxes_.size();
+  auto backoff = std::chrono::microseconds(50);
+  while (stop_.load(std::memory_order_relaxed) == 0) {
+    for (size_t k = 0; k < n; ++k) {
+      shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
+      if (in.queue.try_push(work_item{ip})) {
+        next_shard_ = (next_shard_ + k + 1) % n;
+        queued_.fetch_add(1, std::memory_order_relaxed);
+        in.wake();
+        return true;
+      }
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::microseconds(2000));
+  }
+  return false;
+}
+
+void scan_engine::feed() {
+  // Token bucket for --rate: up to 1/100 s worth of burst.
+  const double rate = config_.rate;
+  double tokens = 0;
+  auto last = clock::now();
+  const double burst = rate > 0 ? std::max(1.0, rate / 100) : 0;
+
+  auto on_reject = [this](const rejected_line& r) {
+    lines_rejected_.fetch_add(1, std::memory_order_relaxed);
+    std::fprintf(stderr, "ptrscan: %s:%llu: %s: '%s'\n", r.source.c_str(),
+                 static_cast<unsigned long long>(r.line), r.message.c_str(), r.text.c_str());
+  };
+  auto emit = [&](const ip_address& ip) -> bool {
+    targets_read_.fetch_add(1, std::memory_order_relaxed);
+    if (!config_.allow_reserved) {
+      std::string_view block = reserved_block_name(ip);
+      if (!block.empty()) {
+        skipped_reserved_.fetch_add(1, std::memory_order_relaxed);
+        ++skipped_by_block_[std::string(block)];
+        return true;
+      }
+    }
+    if (rate > 0) {
+      while (tokens < 1) {
+        auto now = clock::now();
+        tokens = std::min(burst, tokens + rate * std::chrono::duration<double>(now - last).count());
+        last = now;
+        if (tokens < 1) {
+          std::this_thread::sleep_for(
+              std::chrono::duration<double>(std::min(0.01, (1 - tokens) / rate)));
+          if (stop_.load(std::memory_order_relaxed) != 0) {
+            return false;
+          }
+        }
+      }
+      tokens -= 1;
+    }
+    return push(ip);
+  };
+
+  while (stop_.load(std::memory_order_relaxed) == 0) {
+    absl::StatusOr<std::optional<target_spec>> next = reader_.next(on_reject);
+    if (!next.ok()) {
+      record_error(next.status());
+      request_stop(1);
+      break;
+    }
+    if (!next->has_value()) {
+      input_finished_.store(true);
+      break;
+    }
+    const target_spec& t = **next;
+    bool go_on = true;
+    switch (t.kind) {
+      case target_spec::kind_t::address:
+        go_on = emit(t.address);
+        break;
+      case target_spec::kind_t::block: {
+        const uint64_t size = t.block.size();
+        for (uint64_t i = 0; i < size && go_on; ++i) {
+          go_on = emit(t.block.at(i));
+        }
+        break;
+      }
+      case target_spec::kind_t::domain:
+        // MX expansion of domain targets is not in this version: account for
+        // the line as rejected rather than dropping it silently.
+        on_reject(rejected_line{"<input>", 0, t.domain,
+                                "domain targets are not supported yet (only addresses and CIDRs)"});
+        break;
+    }
+    if (!go_on) {
+      break;
+    }
+  }
+  close_inboxes();
+}
+
+scan_progress scan_engine::progress() const {
+  scan_progress p;
+  p.targets_read = targets_read_.load(std::memory_order_relaxed);
+  p.skipped_reserved = skipped_reserved_.load(std::memory_order_relaxed);
+  p.lines_rejected = lines_rejected_.load(std::memory_order_relaxed);
+  p.queued = queued_.load(std::memory_order_relaxed);
+  p.input_finished = input_finished_.load();
+  for (const auto& c : counters_) {
+    p.started += c->hosts_started.load(std::memory_order_relaxed);
+    p.done += c->hosts_done.load(std::memory_order_relaxed);
+    p.dropped += c->hosts_dropped.load(std::memory_order_relaxed);
+    p.dns_queries += c->dns_queries.load(std::memory_order_relaxed);
+    for (int i = 0; i < dns_status_count; ++i) {
+      p.ptr[i] += c->ptr[i].load(std::memory_order_relaxed);
+    }
+    for (int i = 0; i < fcrdns_status_count; ++i) {
+      p.fcrdns[i] += c->fcrdns[i].load(std::memory_order_relaxed);
+    }
+  }
+  return p;
+}
+
+std::map<std::string, uint64_t> scan_engine::skipped_by_block() const {
+  // Only read after join(): the feeder owns the map while it runs.
+  return skipped_by_block_;
+}
+
+}  // namespace ptrscan

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/shard.h"
+#include "input/target_reader.h"
+
+namespace ptrscan {
+
+class output_sink;
+
+struct scan_config {
+  shard_config shard;            // per-shard settings (max_inflight is per shard)
+  uint32_t shards = 1;
+  size_t inbox_capacity = 4096;  // per shard
+  bool allow_reserved = false;
+  /// New hosts per second across all shards; 0 = as fast as possible.
+  double rate = 0;
+};
+
+/// Totals for progress lines and the final summary: a consistent-enough
+/// snapshot of relaxed counters.
+struct scan_progress {
+  uint64_t targets_read = 0;      // addresses produced from the input
+  uint64_t skipped_reserved = 0;
+  uint64_t lines_rejected = 0;
+  uint64_t queued = 0;            // handed to shards
+  uint64_t started = 0;
+  uint64_t done = 0;
+  uint64_t dropped = 0;
+  uint64_t dns_queries = 0;
+  uint64_t ptr[dns_status_count] = {};
+  uint64_t fcrdns[fcrdns_status_count] = {};
+  bool input_finished = false;    // the feeder reached the end of all input
+  uint64_t in_flight() const { return started - done - dropped; }
+};
+
+/// Wires the feeder thread, N shard threads and the output sink together
+/// (DESIGN.md's architecture). The caller owns the reader and the sink.
+class scan_engine {
+ public:
+  scan_engine(scan_config config, target_reader& reader, output_sink& sink);
+  ~scan_engine();
+
+  /// Starts the threads. Rejected input lines are printed on stderr as
+  /// "ptrscan: SOURCE:LINE: message: 'text'".
+  absl::Status start();
+
+  /// 1: stop reading and finish hosts in flight; 2: drop them and stop now.
+  void request_stop(int level);
+
+  /// True once every shard has finished and the feeder has either finished
+  /// or been asked to stop (join() will not block).
+  bool finished() const;
+  /// Joins all threads; returns the first failure (input read error, ring or
+  /// resolver setup failure). A feeder still blocked reading input (a
+  /// terminal on stdin) after a stop request is detached, and
+  /// feeder_abandoned() tells the caller to leave with _exit().
+  absl::Status join();
+  bool feeder_abandoned() const { return feeder_abandoned_; }
+
+  scan_progress progress() const;
+  /// Reserved-range skips by block name, for the summary.
+  std::map<std::string, uint64_t> skipped_by_block() const;
+  /// The resolvers the first shard uses, "ip:port".
+  std::vector<std::string> resolvers() const { return resolvers_; }
+
+ private:
+  void feed();
+  bool push(const ip_address& ip);
+  void close_inboxes();
+  void record_error(absl::Status s);
+
+  scan_config config_;
+  target_reader& reader_;
+  output_sink& sink_;
+  stop_flag stop_{0};
+  std::vector<std::unique_ptr<shard_inbox>> inboxes_;
+  std::vector<std::unique_ptr<shard_counters>> counters_;
+  std::vector<std::thread> threads_;
+  std::thread feeder_;
+  std::atomic<int> shards_running_{0};
+  std::atomic<bool> feeder_done_{false};
+  bool feeder_abandoned_ = false;
+  std::atomic<bool> input_finished_{false};
+  std::atomic<uint64_t> targets_read_{0};
+  std::atomic<uint64_t> skipped_reserved_{0};
+  std::atomic<uint64_t> lines_rejected_{0};
+  std::atomic<uint64_t> queued_{0};
+  std::map<std::string, uint64_t> skipped_by_block_;  // feeder-owned until join
+  size_t next_shard_ = 0;
+  std::vector<std::string> resolvers_;
+  mutable std::mutex error_mu_;
+  absl::Status error_;
+};
+
+}  // namespace ptrscan

@@ -1,0 +1,63 @@
+#include "core/ring.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace ptrscan {
+
+ring::~ring() {
+  if (initialised_) {
+    io_uring_queue_exit(&ring_);
+  }
+}
+
+absl::Status ring::init(unsigned entries) {
+  io_uring_params p{};
+  // DEFER_TASKRUN (6.1+) runs completion work only when we wait: fewer
+  // interruptions of the shard thread. Fall back on older kernels.
+  p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN;
+  int rc = io_uring_queue_init_params(entries, &ring_, &p);
+  if (rc == -EINVAL) {
+    p = io_uring_params{};
+    rc = io_uring_queue_init_params(entries, &ring_, &p);
+  } else if (rc == 0) {
+    deferred_ = true;
+  }
+  if (rc < 0) {
+    return absl::InternalError(absl::StrCat("io_uring_queue_init: ", std::strerror(-rc)));
+  }
+  initialised_ = true;
+  return absl::OkStatus();
+}
+
+io_uring_sqe* ring::get_sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  while (sqe == nullptr) {
+    int rc = io_uring_submit(&ring_);
+    if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && rc != -EINTR) {
+      return nullptr;
+    }
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  return sqe;
+}
+
+int ring::submit_and_wait(int64_t timeout_ns) {
+  io_uring_cqe* cqe = nullptr;
+  if (timeout_ns <= 0) {
+    int rc = io_uring_submit_and_get_events(&ring_);
+    return rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY ? rc : 0;
+  }
+  __kernel_timespec ts{};
+  ts.tv_sec = timeout_ns / 1'000'000'000;
+  ts.tv_nsec = timeout_ns % 1'000'000'000;
+  int rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+  if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
+    return rc;
+  }
+  return 0;
+}
+
+}  // namespace ptrscan

@@ -1,0 +1,316 @@
+#include "core/shard.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/user_data.h"
+#include "output/json_writer.h"
+#include "output/output_sink.h"
+
+namespace ptrscan {
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr unsigned ring_entries = 1024;
+// Upper bound on one wait, so stop requests and chunk ageing are noticed
+// even when nothing else happens.
+constexpr int64_t max_wait_ns = 250'000'000;
+
+}  // namespace
+
+void shard_inbox::wake() {
+  if (sleeping.load(std::memory_order_seq_cst) && sleeping.exchange(false)) {
+    uint64_t one = 1;
+    // A full eventfd counter (impossible here) or EINTR only delays a wakeup
+    // by one wait period.
+    ssize_t rc = ::write(wake_fd, &one, sizeof(one));
+    (void)rc;
+  }
+}
+
+shard::shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output_sink& sink,
+             shard_counters& counters, const stop_flag& stop)
+    : id_(id),
+      config_(config),
+      inbox_(inbox),
+      sink_(sink),
+      counters_(counters),
+      stop_(stop),
+      resolver_(ring_, *this),
+      jobs_(config.max_inflight) {}
+
+shard::~shard() = default;
+
+absl::Status shard::run() {
+  if (absl::Status s = ring_.init(ring_entries); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = resolver_.init(config_.resolver); !s.ok()) {
+    return s;
+  }
+  chunk_.reserve(config_.chunk_bytes + 4096);
+
+  while (true) {
+    const int stop = stop_.load(std::memory_order_relaxed);
+    if (stop >= 2) {
+      counters_.add(counters_.hosts_dropped, jobs_.in_use());
+      break;
+    }
+    if (stop == 0) {
+      admit();
+    }
+    const bool input_over =
+        stop != 0 || (inbox_.closed.load(std::memory_order_acquire) && inbox_.queue.size() == 0);
+    if (input_over && jobs_.in_use() == 0) {
+      break;
+    }
+
+    // Ask for a wakeup when we could take more work but the inbox is empty.
+    // The re-check after raising the flag closes the race with the feeder.
+    if (stop == 0 && !jobs_.full() && !inbox_.closed.load(std::memory_order_acquire)) {
+      arm_wakeup();
+      inbox_.sleeping.store(true, std::memory_order_seq_cst);
+      if (inbox_.queue.size() != 0) {
+        inbox_.sleeping.store(false, std::memory_order_relaxed);
+        admit();
+      }
+    }
+
+    int64_t wait = resolver_.next_timeout_ns(max_wait_ns);
+    if (!chunk_.empty()) {
+      wait = std::min(wait, std::max<int64_t>(chunk_started_ns_ + config_.chunk_max_age_ns -
+                                                  now_ns(),
+                                              1'000'000));
+    }
+    if (int rc = ring_.submit_and_wait(wait); rc < 0) {
+      return absl::InternalError(absl::StrCat("shard ", id_, ": io_uring wait: ", strerror(-rc)));
+    }
+    inbox_.sleeping.store(false, std::memory_order_relaxed);
+
+    ring_.drain([this](uint64_t data, int res, uint32_t /*flags*/) {
+      user_data ud = user_data::unpack(data);
+      switch (ud.op) {
+        case op_kind::dns_poll:
+          resolver_.on_poll_completion(ud.index, ud.generation, res);
+          break;
+        case op_kind::wakeup:
+          wakeup_armed_ = false;
+          break;
+        case op_kind::cancel:
+        case op_kind::none:
+          break;
+      }
+    });
+    resolver_.process_timeouts();
+    counters_.dns_queries.store(resolver_.queries_sent(), std::memory_order_relaxed);
+    flush_chunk(now_ns());
+  }
+  flush_chunk(INT64_MAX);
+  return absl::OkStatus();
+}
+
+void shard::arm_wakeup() {
+  if (wakeup_armed_) {
+    return;
+  }
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_read(sqe, inbox_.wake_fd, &wake_buf_, sizeof(wake_buf_), 0);
+  io_uring_sqe_set_data64(sqe, user_data{op_kind::wakeup, 0, 0}.pack());
+  wakeup_armed_ = true;
+}
+
+void shard::admit() {
+  while (!jobs_.full()) {
+    std::optional<work_item> item = inbox_.queue.try_pop();
+    if (!item) {
+      return;
+    }
+    start_host(*item);
+  }
+}
+
+void shard::start_host(const work_item& item) {
+  const auto slot = static_cast<uint32_t>(jobs_.acquire());
+  host_job& job = jobs_[slot];
+  job.reset(item.ip);
+  counters_.add(counters_.hosts_started);
+  // The guard keeps the host alive while its first query is issued: c-ares
+  // may call back synchronously inside ares_query.
+  job.pending = 1;
+  job.ptr_qname = item.ip.reverse_name();
+  issue(slot, dns_cookie::kind_t::ptr, 0, job.ptr_qname);
+  step_done(slot);
+}
+
+void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
+                  const std::string& qname) {
+  ++jobs_[slot].pending;
+  uint16_t type = kind == dns_cookie::kind_t::ptr  ? dns_type_ptr
+                  : kind == dns_cookie::kind_t::a ? dns_type_a
+                                                  : dns_type_aaaa;
+  resolver_.query(qname, type, dns_cookie{slot, jobs_.generation(slot), kind, index}.pack());
+}
+
+void shard::on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) {
+  const dns_cookie c = dns_cookie::unpack(cookie);
+  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
+    return;  // cannot happen while hosts wait for all their queries; be safe
+  }
+  host_job& job = jobs_[c.slot];
+  const std::string* qname = &job.ptr_qname;
+  if (c.kind == dns_cookie::kind_t::a) {
+    qname = &job.forward_qnames[c.index].qname_a;
+  } else if (c.kind == dns_cookie::kind_t::aaaa) {
+    qname = &job.forward_qnames[c.index].qname_aaaa;
+  }
+  const uint16_t qtype = c.kind == dns_cookie::kind_t::ptr ? dns_type_ptr
+                         : c.kind == dns_cookie::kind_t::a ? dns_type_a
+                                                           : dns_type_aaaa;
+  if (!packet.empty()) {
+    // The packet's rcode and records decide (c-ares hands us SERVFAIL and
+    // REFUSED answers too, thanks to ARES_FLAG_NOCHECKRESP).
+    parse_answer(packet, *qname, qtype, answer_);
+  } else {
+    answer_.clear();
+    answer_.status = dns_status_from_ares(ares_status);
+  }
+  if (c.kind == dns_cookie::kind_t::ptr) {
+    on_ptr(c.slot, answer_);
+  } else {
+    on_forward(c.slot, c.kind, c.index, answer_);
+  }
+  step_done(c.slot);
+}
+
+void shard::on_ptr(uint32_t slot, const dns_answer& answer) {
+  host_job& job = jobs_[slot];
+  if (!answer.dangling_cname.empty() && job.ptr_hops + answer.cname_hops <= max_cname_hops) {
+    // The resolver stopped at a CNAME (RFC 2317 delegation it did not chase):
+    // ask for the target ourselves.
+    job.ptr_hops = static_cast<uint8_t>(job.ptr_hops + answer.cname_hops);
+    job.ptr_qname = answer.dangling_cname;
+    issue(slot, dns_cookie::kind_t::ptr, 0, job.ptr_qname);
+    return;
+  }
+  job.ptr_status = answer.status;
+  for (const std::string& n : answer.names) {
+    if (std::find(job.ptr_names.begin(), job.ptr_names.end(), n) == job.ptr_names.end()) {
+      job.ptr_names.push_back(n);
+    }
+  }
+  if (job.ptr_status != dns_status::ok || !config_.probes.fcrdns) {
+    return;
+  }
+  const size_t n = std::min<size_t>(job.ptr_names.size(), config_.max_forward_names);
+  job.forward.resize(n);
+  job.forward_qnames.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    forward_lookup& f = job.forward[i];
+    f.name = job.ptr_names[i];
+    f.a = dns_status::error;
+    f.aaaa = dns_status::error;
+    f.addrs.clear();
+    host_job::forward_state& q = job.forward_qnames[i];
+    q.qname_a = f.name;
+    q.qname_aaaa = f.name;
+    q.hops_a = 0;
+    q.hops_aaaa = 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    issue(slot, dns_cookie::kind_t::a, static_cast<uint16_t>(i), job.forward_qnames[i].qname_a);
+    issue(slot, dns_cookie::kind_t::aaaa, static_cast<uint16_t>(i),
+          job.forward_qnames[i].qname_aaaa);
+  }
+}
+
+void shard::on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
+                       const dns_answer& answer) {
+  host_job& job = jobs_[slot];
+  if (index >= job.forward.size()) {
+    return;
+  }
+  host_job::forward_state& q = job.forward_qnames[index];
+  const bool is_a = kind == dns_cookie::kind_t::a;
+  uint8_t& hops = is_a ? q.hops_a : q.hops_aaaa;
+  std::string& qname = is_a ? q.qname_a : q.qname_aaaa;
+  if (!answer.dangling_cname.empty() && hops + answer.cname_hops <= max_cname_hops) {
+    hops = static_cast<uint8_t>(hops + answer.cname_hops);
+    qname = answer.dangling_cname;
+    issue(slot, kind, index, qname);
+    return;
+  }
+  forward_lookup& f = job.forward[index];
+  (is_a ? f.a : f.aaaa) = answer.status;
+  for (const ip_address& a : answer.addrs) {
+    f.addrs.push_back(a);
+  }
+}
+
+void shard::step_done(uint32_t slot) {
+  host_job& job = jobs_[slot];
+  if (--job.pending == 0) {
+    finish_host(slot);
+  }
+}
+
+void shard::finish_host(uint32_t slot) {
+  host_job& job = jobs_[slot];
+  if (chunk_.empty()) {
+    chunk_started_ns_ = now_ns();
+  }
+  json_writer w(chunk_);
+  char ip_text[ip_address::max_text_len];
+  w.begin_object();
+  w.key("ip").value(std::string_view(ip_text, job.ip.format(ip_text)));
+  w.key("ptr").begin_object();
+  w.key("status").value(to_string(job.ptr_status));
+  if (job.ptr_status == dns_status::ok) {
+    w.key("names").begin_array();
+    for (const std::string& n : job.ptr_names) {
+      w.value(n);
+    }
+    w.end_array();
+  }
+  w.end_object();
+  counters_.add(counters_.ptr[static_cast<int>(job.ptr_status)]);
+  if (config_.probes.fcrdns) {
+    const fcrdns_verdict v = decide_fcrdns(job.ip, job.ptr_status, job.forward);
+    w.key("fcrdns").begin_object();
+    write_fcrdns_json(w, v, job.forward);
+    w.end_object();
+    counters_.add(counters_.fcrdns[static_cast<int>(v.status)]);
+  }
+  w.end_object();
+  w.end_line();
+  counters_.add(counters_.hosts_done);
+  jobs_.release(slot);
+  if (chunk_.size() >= config_.chunk_bytes) {
+    flush_chunk(INT64_MAX);
+  }
+}
+
+void shard::flush_chunk(int64_t now) {
+  if (chunk_.empty()) {
+    return;
+  }
+  if (chunk_.size() < config_.chunk_bytes && now < chunk_started_ns_ + config_.chunk_max_age_ns) {
+    return;
+  }
+  std::string full;
+  full.reserve(config_.chunk_bytes + 4096);
+  full.swap(chunk_);
+  sink_.submit(std::move(full));
+}
+
+}  // namespace ptrscan

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/host_job.h"
+#include "core/ring.h"
+#include "core/slab.h"
+#include "core/spsc_queue.h"
+#include "dns/answer.h"
+#include "dns/resolver.h"
+
+namespace ptrscan {
+
+class output_sink;
+
+/// Which probes run (DESIGN.md's --probes), decided once by the scanner.
+struct probe_set {
+  bool ptr = true;
+  bool fcrdns = true;
+};
+
+struct shard_config {
+  probe_set probes;
+  uint32_t max_inflight = 1000;  // hosts in flight in this shard
+  /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
+  uint32_t max_forward_names = 10;
+  resolver_options resolver;
+  /// Output chunk handed to the writer when it reaches this size...
+  size_t chunk_bytes = 64 * 1024;
+  /// ...or when it is this old, so output streams even at low rates.
+  int64_t chunk_max_age_ns = 250'000'000;
+};
+
+/// Counters a shard updates and the main thread reads once a second.
+/// Relaxed atomics: each has a single writer.
+struct shard_counters {
+  std::atomic<uint64_t> hosts_started{0};
+  std::atomic<uint64_t> hosts_done{0};
+  std::atomic<uint64_t> hosts_dropped{0};  // in flight when the scan was aborted
+  std::atomic<uint64_t> dns_queries{0};
+  std::atomic<uint64_t> ptr[dns_status_count] = {};
+  std::atomic<uint64_t> fcrdns[fcrdns_status_count] = {};
+
+  void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
+/// Shared between the feeder, one shard and the main thread.
+struct shard_inbox {
+  explicit shard_inbox(size_t capacity) : queue(capacity) {}
+  spsc_queue<work_item> queue;
+  std::atomic<bool> closed{false};    // the feeder will push nothing more
+  std::atomic<bool> sleeping{false};  // the shard waits and wants a wakeup
+  int wake_fd = -1;                   // eventfd the shard's ring reads
+
+  /// Called by the feeder after a push or close, and by main on a signal.
+  void wake();
+};
+
+/// Stop requests from the main thread: 1 = stop admitting hosts and finish
+/// those in flight; 2 = drop what is in flight and exit now.
+using stop_flag = std::atomic<int>;
+
+/// One shard: an event loop over its own io_uring, c-ares channel and slab of
+/// host jobs, writing NDJSON into its own chunk. Lives on one thread.
+class shard final : private resolver_client {
+ public:
+  shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output_sink& sink,
+        shard_counters& counters, const stop_flag& stop);
+  ~shard();
+
+  /// The event loop; returns when the inbox is closed and drained and every
+  /// host is written, or on a stop request. Runs on the calling thread.
+  absl::Status run();
+
+ private:
+  void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
+  void admit();
+  void start_host(const work_item& item);
+  void issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const std::string& qname);
+  void on_ptr(uint32_t slot, const dns_answer& answer);
+  void on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const dns_answer& answer);
+  void step_done(uint32_t slot);
+  void finish_host(uint32_t slot);
+  void arm_wakeup();
+  void flush_chunk(int64_t now_ns);
+
+  const uint32_t id_;
+  const shard_config config_;
+  shard_inbox& inbox_;
+  output_sink& sink_;
+  shard_counters& counters_;
+  const stop_flag& stop_;
+
+  ring ring_;
+  resolver resolver_;
+  slab<host_job> jobs_;
+  dns_answer answer_;  // scratch, reused for every response
+  std::string chunk_;
+  int64_t chunk_started_ns_ = 0;
+  uint64_t wake_buf_ = 0;
+  bool wakeup_armed_ = false;
+};
+
+}  // namespace ptrscan

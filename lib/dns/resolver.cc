@@ -1,0 +1,218 @@
+#include "dns/resolver.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <poll.h>
+#include <sys/time.h>
+
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/ip_address.h"
+#include "core/user_data.h"
+
+namespace ptrscan {
+
+resolver::~resolver() {
+  if (channel_ != nullptr) {
+    // Outstanding callbacks fire with ARES_EDESTRUCTION; the client ignores
+    // them because the shard is going away.
+    ares_destroy(channel_);
+  }
+}
+
+absl::Status resolver::init(const resolver_options& options) {
+  ares_options opts{};
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+  opts.sock_state_cb = &resolver::sock_state_thunk;
+  opts.sock_state_cb_data = this;
+  opts.timeout = options.timeout_ms;
+  opts.tries = options.tries;
+  // NOCHECKRESP: report SERVFAIL/REFUSED as answers instead of retrying them
+  // on every server (they are results, not transport failures). NOSEARCH: a
+  // PTR or host name is always asked as given. Without servers c-ares reads
+  // /etc/resolv.conf itself.
+  opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
+  int rc = ares_init_options(&channel_, &opts, mask);
+  if (rc != ARES_SUCCESS) {
+    channel_ = nullptr;
+    return absl::InternalError(absl::StrCat("c-ares init: ", ares_strerror(rc)));
+  }
+  if (!options.servers.empty()) {
+    std::string csv = absl::StrJoin(options.servers, ",");
+    rc = ares_set_servers_ports_csv(channel_, csv.c_str());
+    if (rc != ARES_SUCCESS) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad --resolver list '", csv, "': ", ares_strerror(rc)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> resolver::servers() const {
+  std::vector<std::string> out;
+  ares_addr_port_node* list = nullptr;
+  if (ares_get_servers_ports(channel_, &list) != ARES_SUCCESS) {
+    return out;
+  }
+  for (ares_addr_port_node* n = list; n != nullptr; n = n->next) {
+    ip_address a;
+    if (n->family == AF_INET) {
+      a = ip_address::v4(ntohl(n->addr.addr4.s_addr));
+    } else {
+      std::array<uint8_t, 16> b{};
+      std::memcpy(b.data(), &n->addr.addr6, 16);
+      a = ip_address::v6(b);
+    }
+    int port = n->udp_port != 0 ? n->udp_port : 53;
+    out.push_back(a.is_v4() ? absl::StrCat(a.to_string(), ":", port)
+                            : absl::StrCat("[", a.to_string(), "]:", port));
+  }
+  ares_free_data(list);
+  return out;
+}
+
+resolver::pending_query* resolver::alloc_query(uint64_t cookie) {
+  pending_query* q = free_head_;
+  if (q != nullptr) {
+    free_head_ = q->next_free;
+  } else {
+    q = &queries_.emplace_back();
+  }
+  q->self = this;
+  q->cookie = cookie;
+  q->next_free = nullptr;
+  return q;
+}
+
+void resolver::query(std::string_view name, uint16_t type, uint64_t cookie) {
+  // Names come from our reverse-name builder and from parsed answers, which
+  // bound them to 1 KiB of text; anything longer is a malformed name.
+  char buf[1100];
+  pending_query* q = alloc_query(cookie);
+  ++in_flight_;
+  ++queries_sent_;
+  if (name.size() >= sizeof(buf)) {
+    answer_thunk(q, ARES_EBADNAME, 0, nullptr, 0);
+    return;
+  }
+  std::memcpy(buf, name.data(), name.size());
+  buf[name.size()] = '\0';
+  ares_query(channel_, buf, ns_c_in, type, &resolver::answer_thunk, q);
+}
+
+void resolver::answer_thunk(void* arg, int status, int /*timeouts*/, unsigned char* abuf,
+                            int alen) {
+  auto* q = static_cast<pending_query*>(arg);
+  resolver* self = q->self;
+  uint64_t cookie = q->cookie;
+  q->next_free = self->free_head_;
+  self->free_head_ = q;
+  --self->in_flight_;
+  if (status == ARES_EDESTRUCTION) {
+    return;
+  }
+  std::span<const uint8_t> packet;
+  if (abuf != nullptr && alen > 0) {
+    packet = std::span<const uint8_t>(abuf, static_cast<size_t>(alen));
+  }
+  self->client_.on_dns_result(cookie, status, packet);
+}
+
+void resolver::sock_state_thunk(void* data, ares_socket_t fd, int readable, int writable) {
+  static_cast<resolver*>(data)->on_sock_state(fd, readable != 0, writable != 0);
+}
+
+void resolver::on_sock_state(int fd, bool readable, bool writable) {
+  if (fd < 0) {
+    return;
+  }
+  if (static_cast<size_t>(fd) >= watches_.size()) {
+    watches_.resize(static_cast<size_t>(fd) + 64);
+  }
+  watch& w = watches_[static_cast<size_t>(fd)];
+  w.read = readable;
+  w.write = writable;
+  uint32_t want = (readable ? POLLIN : 0) | (writable ? POLLOUT : 0);
+  if (w.armed && w.armed_mask == want) {
+    return;
+  }
+  if (w.armed) {
+    // The interest changed or the socket is closing: cancel the old poll. Its
+    // completion (-ECANCELED, or a late readiness) carries the old generation
+    // and is dropped. The fd number may be reused by c-ares at once.
+    io_uring_sqe* sqe = ring_.get_sqe();
+    if (sqe != nullptr) {
+      io_uring_prep_poll_remove(
+          sqe, user_data{op_kind::dns_poll, w.generation, static_cast<uint32_t>(fd)}.pack());
+      io_uring_sqe_set_data64(sqe, user_data{op_kind::cancel, 0, 0}.pack());
+    }
+    w.armed = false;
+  }
+  w.generation = (w.generation + 1) & user_data::generation_mask;
+  if (want != 0) {
+    arm(fd);
+  }
+}
+
+void resolver::arm(int fd) {
+  watch& w = watches_[static_cast<size_t>(fd)];
+  uint32_t mask = (w.read ? POLLIN : 0) | (w.write ? POLLOUT : 0);
+  io_uring_sqe* sqe = ring_.get_sqe();
+  if (sqe == nullptr) {
+    return;
+  }
+  io_uring_prep_poll_add(sqe, fd, mask);
+  io_uring_sqe_set_data64(
+      sqe, user_data{op_kind::dns_poll, w.generation, static_cast<uint32_t>(fd)}.pack());
+  w.armed = true;
+  w.armed_mask = mask;
+}
+
+void resolver::on_poll_completion(uint32_t fd, uint32_t generation, int res) {
+  if (fd >= watches_.size()) {
+    return;
+  }
+  watch& w = watches_[fd];
+  if (w.generation != generation || !w.armed) {
+    return;  // a poll for a socket c-ares has since closed or re-registered
+  }
+  w.armed = false;
+  if (res < 0) {
+    // -ECANCELED is ours; anything else: let c-ares find the error itself.
+    if (res == -ECANCELED) {
+      return;
+    }
+    res = POLLIN | POLLERR;
+  }
+  const int sock = static_cast<int>(fd);
+  bool readable = (res & (POLLIN | POLLERR | POLLHUP)) != 0;
+  bool writable = (res & (POLLOUT | POLLERR | POLLHUP)) != 0;
+  ares_process_fd(channel_, readable ? sock : ARES_SOCKET_BAD, writable ? sock : ARES_SOCKET_BAD);
+  // c-ares may have closed the socket (sock_state_cb with no interest) or
+  // changed interest (which re-armed it). Otherwise re-arm the one-shot poll.
+  watch& after = watches_[fd];
+  if (!after.armed && (after.read || after.write)) {
+    arm(sock);
+  }
+}
+
+int64_t resolver::next_timeout_ns(int64_t cap_ns) {
+  timeval max{};
+  max.tv_sec = cap_ns / 1'000'000'000;
+  max.tv_usec = (cap_ns % 1'000'000'000) / 1000;
+  timeval tv{};
+  timeval* t = ares_timeout(channel_, &max, &tv);
+  if (t == nullptr) {
+    return cap_ns;
+  }
+  int64_t ns = int64_t{t->tv_sec} * 1'000'000'000 + int64_t{t->tv_usec} * 1000;
+  // ares_timeout rounds down to microseconds; never spin on a zero wait.
+  return ns < 100'000 ? 100'000 : ns;
+}
+
+void resolver::process_timeouts() { ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); }
+
+}  // namespace ptrscan

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ptrscan {
+
+/// Appends `bytes` to `out` as a JSON string literal (with the quotes).
+/// Whatever the input, the output is valid JSON and valid UTF-8: well-formed
+/// UTF-8 sequences are kept, '"' and '\\' are escaped, control characters
+/// (< 0x20 and 0x7f) become \u00XX (\n, \r, \t short forms), and every byte
+/// that is not part of a well-formed sequence (overlongs, surrogates,
+/// > U+10FFFF, truncated sequences) becomes U+FFFD.
+void append_json_string(std::string& out, std::string_view bytes);
+
+/// A small streaming JSON writer that appends to a caller-owned string, so
+/// records are serialised straight into a shard's output chunk. It inserts
+/// commas itself; the caller pairs begin_*/end_* calls. Nesting depth <= 32.
+class json_writer {
+ public:
+  explicit json_writer(std::string& out) : out_(out) {}
+
+  json_writer& begin_object();
+  json_writer& end_object();
+  json_writer& begin_array();
+  json_writer& end_array();
+  /// Object key; the next value call supplies its value.
+  json_writer& key(std::string_view k);
+
+  json_writer& value(std::string_view s);
+  json_writer& value(const char* s) { return value(std::string_view(s)); }
+  json_writer& value(bool b);
+  json_writer& value(int64_t v);
+  json_writer& value(uint64_t v);
+  json_writer& value(int v) { return value(static_cast<int64_t>(v)); }
+  /// Finite doubles with up to `decimals` fraction digits (trailing zeros kept);
+  /// NaN and infinities are written as null.
+  json_writer& value_fixed(double v, int decimals);
+  json_writer& null();
+
+  /// Ends the current top-level value with '\n' (one NDJSON line).
+  void end_line();
+
+ private:
+  void before_value();
+  std::string& out_;
+  uint32_t depth_ = 0;
+  uint64_t first_bits_ = 1;  // bit d set: no element written yet at depth d
+  bool after_key_ = false;
+};
+
+}  // namespace ptrscan

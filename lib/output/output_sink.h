@@ -1,0 +1,62 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace ptrscan {
+
+struct output_sink_options {
+  /// zstd level for ".zst" outputs.
+  int zstd_level = 3;
+  /// Chunks waiting for the writer before submit() blocks (backpressure).
+  size_t max_queued_chunks = 64;
+  /// A zstd frame is closed (and written) at least this often, and whenever
+  /// this much uncompressed data went into it, so a killed process leaves
+  /// complete frames of everything but the last moments.
+  uint32_t frame_interval_ms = 1000;
+  size_t frame_max_bytes = 4u << 20;
+};
+
+/// The single writer thread. Shards hand it chunks of complete NDJSON lines;
+/// it owns the file descriptor and, for paths ending in ".zst", the zstd
+/// stream. Chunks from one producer are written in submission order.
+class output_sink {
+ public:
+  /// `path` "-" is stdout. Compression is chosen by the ".zst" suffix.
+  static absl::StatusOr<std::unique_ptr<output_sink>> open(const std::string& path,
+                                                           output_sink_options options = {});
+  ~output_sink();
+
+  /// Queues a chunk (thread-safe). Blocks while max_queued_chunks are waiting.
+  /// After a write error, chunks are discarded and error() reports it.
+  void submit(std::string chunk);
+
+  /// Writes everything queued, ends the zstd frame, closes the file (not
+  /// stdout) and joins the thread. Returns the first write error, if any.
+  /// Idempotent.
+  absl::Status close();
+
+  /// First write error so far (OK while healthy). Thread-safe.
+  absl::Status error() const;
+
+  uint64_t bytes_in() const { return bytes_in_.load(std::memory_order_relaxed); }
+  uint64_t bytes_out() const { return bytes_out_.load(std::memory_order_relaxed); }
+
+ private:
+  output_sink() = default;
+  // The writer thread's body.
+  void run();
+  // Queue, writer thread, fd and zstd state live in output_sink.cc.
+  struct impl;
+  std::unique_ptr<impl> impl_;
+  std::atomic<uint64_t> bytes_in_{0};
+  std::atomic<uint64_t> bytes_out_{0};
+};
+
+}  // namespace ptrscan

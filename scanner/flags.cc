@@ -1,0 +1,261 @@
+#include "flags.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/absl_compat.h"
+#include "core/ip_address.h"
+
+namespace ptrscan {
+namespace {
+
+std::optional<uint64_t> parse_uint(std::string_view s, uint64_t min, uint64_t max) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+/// "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353" → c-ares "ip:port" form.
+absl::StatusOr<std::string> parse_resolver(std::string_view s) {
+  std::string_view host = s;
+  uint64_t port = 53;
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    if (close == std::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("--resolver '", av(s), "': missing ']'"));
+    }
+    host = s.substr(1, close - 1);
+    std::string_view rest = s.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return absl::InvalidArgumentError(absl::StrCat("--resolver '", av(s), "': bad port"));
+      }
+      auto p = parse_uint(rest.substr(1), 1, 65535);
+      if (!p) {
+        return absl::InvalidArgumentError(absl::StrCat("--resolver '", av(s), "': bad port"));
+      }
+      port = *p;
+    }
+  } else if (std::count(s.begin(), s.end(), ':') == 1) {
+    size_t colon = s.find(':');
+    host = s.substr(0, colon);
+    auto p = parse_uint(s.substr(colon + 1), 1, 65535);
+    if (!p) {
+      return absl::InvalidArgumentError(absl::StrCat("--resolver '", av(s), "': bad port"));
+    }
+    port = *p;
+  }
+  std::optional<ip_address> ip = ip_address::parse(host);
+  if (!ip) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--resolver '", av(s), "': HOST must be an IPv4 or IPv6 address"));
+  }
+  return ip->is_v4() ? absl::StrCat(ip->to_string(), ":", port)
+                     : absl::StrCat("[", ip->to_string(), "]:", port);
+}
+
+}  // namespace
+
+std::string usage_text() {
+  return R"(usage: ptrscan [options] [TARGET ...]
+
+Checks the mail identity of IP addresses in bulk: reverse DNS (PTR) and
+forward-confirmed reverse DNS (FCrDNS), one NDJSON record per address.
+
+TARGET is an IPv4 or IPv6 address or a CIDR block (IPv6 blocks up to 2^32
+addresses, i.e. /96 or longer). Targets are also read one per line from -i
+files; with neither, from stdin. Blank lines and '#' comments are ignored; a
+bad line is reported as FILE:LINE on stderr, skipped and counted.
+
+input and output
+  -i FILE               read targets from FILE, one per line ('-' = stdin);
+                        repeatable
+  -o FILE               write records to FILE ('-' = stdout, the default);
+                        zstd-compressed when FILE ends in .zst
+  --allow-reserved      scan special-purpose ranges (RFC 6890: loopback,
+                        private-use, documentation, benchmarking, ...);
+                        without it they are skipped and counted
+probes
+  --probes LIST         comma list of: ptr, fcrdns (default: ptr,fcrdns).
+                        fcrdns implies ptr.
+  --fcrdns-max-names N  look up A/AAAA of at most the first N PTR names
+                        (default 10, the limit RFC 7208 sets for SPF's ptr)
+DNS
+  --resolver HOST[:PORT]
+                        recursive resolver (IP literal; IPv6 as [::1]:53);
+                        repeatable. Default: nameservers of /etc/resolv.conf
+  --dns-timeout MS      first try's timeout per query (default 2000); each
+                        further round of tries doubles it (c-ares)
+  --retries N           further tries per query after the first (default 2)
+speed
+  --shards N            event-loop threads (default: number of CPUs)
+  --max-inflight N      hosts in flight across all shards (default 2000)
+  --rate N              new hosts per second (default 0 = unlimited)
+other
+  --progress / --no-progress
+                        progress line every second on stderr (default: on
+                        when stderr is a terminal)
+  --version             print versions and exit
+  -h, --help            this text
+
+exit status: 0 done; 1 runtime failure (e.g. output write error); 2 usage
+error or unreadable input file; 128+N interrupted by signal N (SIGINT: 130,
+SIGTERM: 143) after writing every finished record and closing the output.
+First SIGINT/SIGTERM: stop reading, finish hosts in flight; second: drop them.
+)";
+}
+
+absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) {
+  scanner_flags f;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  f.scan.shards = cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
+  bool only_positional = false;
+
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (only_positional || arg == "-" || arg.empty() || arg[0] != '-') {
+      f.targets.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      only_positional = true;
+      continue;
+    }
+    std::string name = arg;
+    std::optional<std::string> inline_value;
+    if (arg.rfind("--", 0) == 0) {
+      size_t eq = arg.find('=');
+      if (eq != std::string::npos) {
+        name = arg.substr(0, eq);
+        inline_value = arg.substr(eq + 1);
+      }
+    }
+    // Each accessor consumes the option's value; on a bad value it leaves the
+    // reason in `error` and returns false.
+    absl::Status error;
+    auto value = [&](std::string& out) {
+      if (inline_value) {
+        out = *inline_value;
+        return true;
+      }
+      if (i + 1 >= args.size()) {
+        error = absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
+        return false;
+      }
+      out = args[++i];
+      return true;
+    };
+    auto number = [&](auto& out, uint64_t min, uint64_t max) {
+      std::string v;
+      if (!value(v)) {
+        return false;
+      }
+      std::optional<uint64_t> n = parse_uint(v, min, max);
+      if (!n) {
+        error = absl::InvalidArgumentError(
+            absl::StrCat(name, " '", v, "': expected a whole number from ", min, " to ", max));
+        return false;
+      }
+      out = static_cast<std::remove_reference_t<decltype(out)>>(*n);
+      return true;
+    };
+    // A switch takes no value: "--allow-reserved=yes" is an error.
+    auto is_switch = [&](std::string_view n) {
+      if (name != n) {
+        return false;
+      }
+      if (inline_value) {
+        error = absl::InvalidArgumentError(absl::StrCat(name, " takes no value"));
+      }
+      return true;
+    };
+
+    std::string text;
+    uint64_t n = 0;
+    if (name == "-h" || is_switch("--help")) {
+      f.help = true;
+    } else if (is_switch("--version")) {
+      f.version = true;
+    } else if (name == "-i" || name == "--input") {
+      if (value(text)) {
+        f.input_files.push_back(text);
+      }
+    } else if (name == "-o" || name == "--output") {
+      value(f.output);
+    } else if (name == "--probes") {
+      if (value(text)) {
+        probe_set p{false, false};
+        for (absl::string_view piece : absl::StrSplit(text, ',')) {
+          std::string_view probe = sv(piece);
+          if (probe == "ptr") {
+            p.ptr = true;
+          } else if (probe == "fcrdns") {
+            p.ptr = true;
+            p.fcrdns = true;
+          } else if (probe == "smtp" || probe == "starttls" || probe == "relay") {
+            error = absl::InvalidArgumentError(
+                absl::StrCat("--probes: '", av(probe),
+                             "' is not available in this version (ptr, fcrdns are)"));
+          } else {
+            error = absl::InvalidArgumentError(
+                absl::StrCat("--probes: unknown probe '", av(probe), "' (known: ptr, fcrdns)"));
+          }
+        }
+        f.scan.shard.probes = p;
+      }
+    } else if (name == "--fcrdns-max-names") {
+      number(f.scan.shard.max_forward_names, 1, 64);
+    } else if (name == "--resolver") {
+      if (value(text)) {
+        absl::StatusOr<std::string> norm = parse_resolver(text);
+        if (norm.ok()) {
+          f.scan.shard.resolver.servers.push_back(*norm);
+        } else {
+          error = norm.status();
+        }
+      }
+    } else if (name == "--dns-timeout") {
+      number(f.scan.shard.resolver.timeout_ms, 1, 600'000);
+    } else if (name == "--retries") {
+      if (number(n, 0, 20)) {
+        f.scan.shard.resolver.tries = static_cast<int>(n) + 1;
+      }
+    } else if (name == "--shards") {
+      number(f.scan.shards, 1, 256);
+    } else if (name == "--max-inflight") {
+      number(f.max_inflight, 1, 1'000'000);
+    } else if (name == "--rate") {
+      if (number(n, 0, 100'000'000)) {
+        f.scan.rate = static_cast<double>(n);
+      }
+    } else if (is_switch("--allow-reserved")) {
+      f.scan.allow_reserved = true;
+    } else if (is_switch("--progress")) {
+      f.progress = 1;
+    } else if (is_switch("--no-progress")) {
+      f.progress = 0;
+    } else {
+      error = absl::InvalidArgumentError(absl::StrCat("unknown option '", arg, "'"));
+    }
+    if (!error.ok()) {
+      return error;
+    }
+  }
+  if (f.scan.shards > f.max_inflight) {
+    f.scan.shards = f.max_inflight;
+  }
+  // Hosts in flight are split evenly; every shard gets at least one.
+  f.scan.shard.max_inflight = (f.max_inflight + f.scan.shards - 1) / f.scan.shards;
+  return f;
+}
+
+}  // namespace ptrscan

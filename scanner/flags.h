@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/engine.h"
+
+namespace ptrscan {
+
+/// Everything the command line says, validated.
+struct scanner_flags {
+  std::vector<std::string> targets;       // positional TARGETs
+  std::vector<std::string> input_files;   // -i (repeatable, "-" = stdin)
+  std::string output = "-";               // -o
+  scan_config scan;
+  uint32_t max_inflight = 2000;           // total, split across shards
+  int progress = -1;                      // -1 auto (stderr is a tty), 0 off, 1 on
+  bool help = false;
+  bool version = false;
+};
+
+/// Parses argv (argv[0] excluded). A non-OK status is a usage error (exit 2)
+/// whose message is printed as is.
+absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args);
+
+/// The --help text.
+std::string usage_text();
+
+}  // namespace ptrscan

@@ -1,0 +1,207 @@
+// ptrscan: the command. Flags, wiring and the terminal; the engine is in lib/.
+#include <ares.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/absl_compat.h"
+#include "core/engine.h"
+#include "flags.h"
+#include "input/target_reader.h"
+#include "output/output_sink.h"
+#include "tls/tls_library.h"
+
+namespace ptrscan {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+constexpr int exit_ok = 0;
+constexpr int exit_runtime = 1;
+constexpr int exit_usage = 2;
+
+std::string clock_text(double seconds) {
+  auto s = static_cast<uint64_t>(seconds);
+  if (s >= 3600) {
+    return absl::StrFormat("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+  }
+  return absl::StrFormat("%d:%02d", s / 60, s % 60);
+}
+
+void print_progress(const scan_progress& p, double elapsed, double rate) {
+  std::string line = absl::StrFormat("ptrscan: %s %llu done, %.0f hosts/s, %llu in flight",
+                                     clock_text(elapsed), p.done, rate, p.in_flight());
+  if (p.input_finished) {
+    uint64_t total = p.queued;
+    if (total > 0) {
+      absl::StrAppendFormat(&line, ", %.1f%% of %llu", 100.0 * double(p.done) / double(total),
+                            total);
+      if (rate > 0 && p.done < total) {
+        absl::StrAppend(&line, ", ETA ", clock_text(double(total - p.done) / rate));
+      }
+    }
+  } else {
+    absl::StrAppendFormat(&line, ", %llu read so far", p.targets_read);
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void print_summary(const scan_progress& p, double elapsed,
+                   const std::map<std::string, uint64_t>& skipped, bool fcrdns) {
+  std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s); ptr", p.done,
+                                     elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
+  for (int i = 0; i < dns_status_count; ++i) {
+    if (p.ptr[i] != 0) {
+      absl::StrAppend(&line, " ", av(to_string(static_cast<dns_status>(i))), " ", p.ptr[i]);
+    }
+  }
+  if (fcrdns) {
+    absl::StrAppend(&line, "; fcrdns");
+    for (int i = 0; i < fcrdns_status_count; ++i) {
+      if (p.fcrdns[i] != 0) {
+        absl::StrAppend(&line, " ", av(to_string(static_cast<fcrdns_status>(i))), " ",
+                        p.fcrdns[i]);
+      }
+    }
+  }
+  absl::StrAppend(&line, "; skipped ", p.skipped_reserved, " reserved");
+  if (!skipped.empty()) {
+    absl::StrAppend(&line, " (");
+    bool first = true;
+    for (const auto& [name, n] : skipped) {
+      absl::StrAppend(&line, first ? "" : ", ", name, " ", n);
+      first = false;
+    }
+    absl::StrAppend(&line, ")");
+  }
+  absl::StrAppend(&line, "; ", p.lines_rejected, " input lines rejected");
+  if (p.dropped != 0 || p.queued != p.done) {
+    absl::StrAppend(&line, "; ", p.dropped, " dropped in flight, ",
+                    p.queued - p.done - p.dropped, " queued but not started");
+  }
+  absl::StrAppend(&line, "; ", p.dns_queries, " DNS queries");
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<scanner_flags> parsed = parse_flags(args);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "ptrscan: %s\n(see ptrscan --help)\n",
+                 std::string(parsed.status().message()).c_str());
+    return exit_usage;
+  }
+  scanner_flags& flags = *parsed;
+  if (flags.help) {
+    std::fputs(usage_text().c_str(), stdout);
+    return exit_ok;
+  }
+  if (flags.version) {
+    std::printf("ptrscan %s\nc-ares %s, zstd %s, %s, liburing (build) 2.x\n", PTRSCAN_VERSION,
+                ares_version(nullptr), ZSTD_versionString(), tls_library_version().c_str());
+    return exit_ok;
+  }
+
+  absl::StatusOr<std::unique_ptr<target_reader>> reader =
+      target_reader::open(flags.targets, flags.input_files);
+  if (!reader.ok()) {
+    std::fprintf(stderr, "ptrscan: %s\n", std::string(reader.status().message()).c_str());
+    return exit_usage;
+  }
+  absl::StatusOr<std::unique_ptr<output_sink>> sink = output_sink::open(flags.output);
+  if (!sink.ok()) {
+    std::fprintf(stderr, "ptrscan: %s\n", std::string(sink.status().message()).c_str());
+    return exit_usage;
+  }
+
+  // Signals are taken synchronously by this thread only (sigtimedwait below);
+  // every thread started from here inherits the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
+    std::fprintf(stderr, "ptrscan: c-ares: %s\n", ares_strerror(rc));
+    return exit_runtime;
+  }
+
+  scan_engine engine(flags.scan, **reader, **sink);
+  if (absl::Status s = engine.start(); !s.ok()) {
+    std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());
+    (void)(*sink)->close();
+    return s.code() == absl::StatusCode::kInvalidArgument ? exit_usage : exit_runtime;
+  }
+
+  const bool show_progress = flags.progress == 1 || (flags.progress == -1 && isatty(2));
+  const auto started = clock::now();
+  auto last_tick = started;
+  uint64_t last_done = 0;
+  int caught = 0;
+  while (!engine.finished()) {
+    timespec tick{0, 100'000'000};
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig > 0) {
+      caught = sig;
+      // First signal: finish what is in flight. Second: drop it.
+      static int count = 0;
+      engine.request_stop(++count >= 2 ? 2 : 1);
+      std::fprintf(stderr, "ptrscan: %s, %s\n", strsignal(sig),
+                   count >= 2 ? "dropping hosts in flight" : "finishing hosts in flight "
+                                                             "(again to drop them)");
+    }
+    if (!(*sink)->error().ok()) {
+      engine.request_stop(2);
+    }
+    auto now = clock::now();
+    if (show_progress && now - last_tick >= std::chrono::seconds(1)) {
+      scan_progress p = engine.progress();
+      double dt = std::chrono::duration<double>(now - last_tick).count();
+      print_progress(p, std::chrono::duration<double>(now - started).count(),
+                     double(p.done - last_done) / dt);
+      last_done = p.done;
+      last_tick = now;
+    }
+  }
+  absl::Status engine_status = engine.join();
+  absl::Status sink_status = (*sink)->close();
+  const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
+  scan_progress p = engine.progress();
+  print_summary(p, elapsed, engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
+                                                      : engine.skipped_by_block(),
+                flags.scan.shard.probes.fcrdns);
+  int code = exit_ok;
+  if (!engine_status.ok()) {
+    std::fprintf(stderr, "ptrscan: %s\n", std::string(engine_status.message()).c_str());
+    code = exit_runtime;
+  }
+  if (!sink_status.ok()) {
+    std::fprintf(stderr, "ptrscan: %s\n", std::string(sink_status.message()).c_str());
+    code = exit_runtime;
+  }
+  if (code == exit_ok && caught != 0) {
+    code = 128 + caught;
+  }
+  std::fflush(stderr);
+  if (engine.feeder_abandoned()) {
+    // The feeder is blocked reading a terminal; nothing is left to flush.
+    std::_Exit(code);
+  }
+  ares_library_cleanup();
+  return code;
+}
+
+}  // namespace
+}  // namespace ptrscan
+
+int main(int argc, char** argv) { return ptrscan::run(argc, argv); }
