@@ -25,11 +25,17 @@ resolver::~resolver() {
 
 absl::Status resolver::init(const resolver_options& options) {
   ares_options opts{};
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+             ARES_OPT_SOCK_RCVBUF | ARES_OPT_SOCK_SNDBUF;
   opts.sock_state_cb = &resolver::sock_state_thunk;
   opts.sock_state_cb_data = this;
   opts.timeout = options.timeout_ms;
   opts.tries = options.tries;
+  // Answers to a burst of queries arrive together; the default ~208 KiB
+  // holds only ~200 of them (each costs a full skb), and the rest would be
+  // dropped and retried after a timeout. The kernel caps it at rmem_max.
+  opts.socket_receive_buffer_size = options.socket_buffer_bytes;
+  opts.socket_send_buffer_size = options.socket_buffer_bytes;
   // NOCHECKRESP: report SERVFAIL/REFUSED as answers instead of retrying them
   // on every server (they are results, not transport failures). NOSEARCH: a
   // PTR or host name is always asked as given. Without servers c-ares reads

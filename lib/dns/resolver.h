@@ -21,6 +21,9 @@ struct resolver_options {
   int timeout_ms = 2000;
   /// Tries per query (1 + retries), across all servers.
   int tries = 3;
+  /// SO_RCVBUF/SO_SNDBUF of the channel's sockets (capped by the kernel's
+  /// net.core.rmem_max / wmem_max).
+  int socket_buffer_bytes = 4 << 20;
 };
 
 /// Receives query results. `packet` is the raw response (empty on failure);
