@@ -56,14 +56,17 @@ void print_progress(const scan_progress& p, double elapsed, double rate) {
 
 void print_summary(const scan_progress& p, double elapsed,
                    const std::map<std::string, uint64_t>& skipped, bool fcrdns) {
-  std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s); ptr", p.done,
+  std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
                                      elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
+  if (p.done != 0) {
+    absl::StrAppend(&line, "; ptr");
+  }
   for (int i = 0; i < dns_status_count; ++i) {
     if (p.ptr[i] != 0) {
       absl::StrAppend(&line, " ", av(to_string(static_cast<dns_status>(i))), " ", p.ptr[i]);
     }
   }
-  if (fcrdns) {
+  if (fcrdns && p.done != 0) {
     absl::StrAppend(&line, "; fcrdns");
     for (int i = 0; i < fcrdns_status_count; ++i) {
       if (p.fcrdns[i] != 0) {

@@ -15,6 +15,24 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+/// Input bytes made safe for a terminal: printable ASCII kept, the rest \xNN.
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 scan_engine::scan_engine(scan_config config, target_reader& reader, output_sink& sink)
@@ -154,8 +172,11 @@ void scan_engine::feed() {
 
   auto on_reject = [this](const rejected_line& r) {
     lines_rejected_.fetch_add(1, std::memory_order_relaxed);
-    std::fprintf(stderr, "ptrscan: %s:%llu: %s: '%s'\n", r.source.c_str(),
-                 static_cast<unsigned long long>(r.line), r.message.c_str(), r.text.c_str());
+    // The line is input, not trusted text: escape it so it cannot drive the
+    // terminal or hide behind a NUL.
+    std::fprintf(stderr, "ptrscan: %s:%llu: %s: '%s'\n", printable(r.source).c_str(),
+                 static_cast<unsigned long long>(r.line), r.message.c_str(),
+                 printable(r.text).c_str());
   };
   auto emit = [&](const ip_address& ip) -> bool {
     targets_read_.fetch_add(1, std::memory_order_relaxed);
@@ -204,6 +225,15 @@ void scan_engine::feed() {
         break;
       case target_spec::kind_t::block: {
         const uint64_t size = t.block.size();
+        if (!config_.allow_reserved) {
+          std::string_view covering = reserved_block_covering(t.block);
+          if (!covering.empty()) {
+            targets_read_.fetch_add(size, std::memory_order_relaxed);
+            skipped_reserved_.fetch_add(size, std::memory_order_relaxed);
+            skipped_by_block_[std::string(covering)] += size;
+            break;
+          }
+        }
         for (uint64_t i = 0; i < size && go_on; ++i) {
           go_on = emit(t.block.at(i));
         }
@@ -212,7 +242,7 @@ void scan_engine::feed() {
       case target_spec::kind_t::domain:
         // MX expansion of domain targets is not in this version: account for
         // the line as rejected rather than dropping it silently.
-        on_reject(rejected_line{"<input>", 0, t.domain,
+        on_reject(rejected_line{reader_.last_source(), reader_.last_line(), t.domain,
                                 "domain targets are not supported yet (only addresses and CIDRs)"});
         break;
     }

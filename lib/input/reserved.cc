@@ -150,4 +150,13 @@ std::string_view reserved_block_name(const ip_address& a) {
   return {};
 }
 
+std::string_view reserved_block_covering(const cidr_block& block) {
+  for (const reserved_entry& e : reserved_table) {
+    if (e.prefix <= block.prefix && matches(e, block.base)) {
+      return e.name;
+    }
+  }
+  return {};
+}
+
 }  // namespace ptrscan

@@ -232,6 +232,8 @@ absl::StatusOr<std::optional<target_spec>> target_reader::next(
       reject(source_name, line, text, std::move(err->message));
       return std::nullopt;
     }
+    last_source_.assign(source_name.data(), source_name.size());
+    last_line_ = line;
     return std::move(std::get<target_spec>(parsed));
   };
 

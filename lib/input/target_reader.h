@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ class target_reader {
   absl::StatusOr<std::optional<target_spec>> next(
       const std::function<void(const rejected_line&)>& on_reject);
 
+  /// Where the target last returned by next() came from, for messages about
+  /// it ("<arguments>" and the argument index for positional targets).
+  const std::string& last_source() const { return last_source_; }
+  uint64_t last_line() const { return last_line_; }
+
   uint64_t lines_read() const { return lines_read_; }        // non-blank, non-comment
   uint64_t lines_rejected() const { return lines_rejected_; }
 
@@ -45,6 +51,8 @@ class target_reader {
   size_t positional_next_ = 0;
   std::vector<std::unique_ptr<source>> sources_;
   size_t source_next_ = 0;
+  std::string last_source_;
+  uint64_t last_line_ = 0;
   uint64_t lines_read_ = 0;
   uint64_t lines_rejected_ = 0;
 };

@@ -43,7 +43,8 @@ class json_writer {
   void end_line();
 
  private:
-  void before_value();
+  // Ends the previous element; true when the caller must write a comma.
+  bool before_value();
   std::string& out_;
   uint32_t depth_ = 0;
   uint64_t first_bits_ = 1;  // bit d set: no element written yet at depth d
