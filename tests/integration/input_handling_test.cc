@@ -1,0 +1,150 @@
+// ptrscan's target input end to end: -i files with bad lines, missing files,
+// stdin, CIDR blocks, reserved ranges and usage errors.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "testnet/dns_testbed.h"
+#include "testnet/fixture_zones.h"
+#include "testnet/ndjson.h"
+#include "testnet/subprocess.h"
+
+namespace ptrscan::testnet {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+class InputHandling : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      bed_ = dns_testbed::start(fixture_testbed()).release();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete bed_;
+    bed_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(bed_, nullptr) << "testbed failed to start: " << setup_error_;
+    char templ[] = "/tmp/ptrscan-input-XXXXXX";
+    ASSERT_NE(::mkdtemp(templ), nullptr);
+    dir_ = templ;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  static run_result scan(const std::vector<std::string>& args, const std::string& stdin_data = "",
+                         bool allow_reserved = true) {
+    std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
+    if (!allow_reserved) {
+      argv.erase(std::find(argv.begin(), argv.end(), "--allow-reserved"));
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    run_options o;
+    o.stdin_data = stdin_data;
+    o.deadline = std::chrono::seconds(60);
+    return run_process(argv, o);
+  }
+
+  static std::multiset<std::string> ips(const run_result& r) {
+    std::multiset<std::string> out;
+    for (const auto& rec : parse_ndjson(r.out).records) {
+      out.insert(rec.value("ip", std::string("?")));
+    }
+    return out;
+  }
+
+  static inline dns_testbed* bed_ = nullptr;
+  static inline std::string setup_error_;
+  std::string dir_;
+};
+
+TEST_F(InputHandling, BadLineIsReportedWithFileAndLineAndSkipped) {
+  const std::string path =
+      write("targets.txt", "198.18.0.1\n# a comment\n\nnot an address!\n198.18.0.8\n");
+  run_result r = scan({"-i", path});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr(path + ":4"));
+  EXPECT_THAT(ips(r), UnorderedElementsAre("198.18.0.1", "198.18.0.8"));
+}
+
+TEST_F(InputHandling, MissingInputFileIsAUsageError) {
+  const std::string path = dir_ + "/does-not-exist.txt";
+  run_result r = scan({"-i", path, "198.18.0.1"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr(path));
+}
+
+TEST_F(InputHandling, ReadsStdin) {
+  run_result dash = scan({"-i", "-"}, "198.18.0.1\n198.18.0.2\n");
+  EXPECT_EQ(dash.exit_code, 0) << dash.describe();
+  EXPECT_THAT(ips(dash), UnorderedElementsAre("198.18.0.1", "198.18.0.2"));
+  // No TARGET and no -i: stdin too.
+  run_result implicit = scan({}, "198.18.0.13\n");
+  EXPECT_EQ(implicit.exit_code, 0) << implicit.describe();
+  EXPECT_THAT(ips(implicit), UnorderedElementsAre("198.18.0.13"));
+}
+
+TEST_F(InputHandling, ExpandsCidrAndMixesSources) {
+  const std::string path = write("more.txt", "198.18.0.1\n");
+  run_result r = scan({"-i", path, "198.18.0.8/29", "2001:db8::25"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_THAT(ips(r), UnorderedElementsAre("198.18.0.1", "198.18.0.8", "198.18.0.9", "198.18.0.10",
+                                           "198.18.0.11", "198.18.0.12", "198.18.0.13",
+                                           "198.18.0.14", "198.18.0.15", "2001:db8::25"));
+}
+
+TEST_F(InputHandling, ReservedRangesAreSkippedWithoutAllowReserved) {
+  run_result r = scan({"198.18.0.1", "2001:db8::25"}, "", /*allow_reserved=*/false);
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(ips(r).empty()) << r.out;
+  EXPECT_FALSE(r.err.empty()) << "the skipped count belongs in the summary";
+}
+
+TEST_F(InputHandling, UnwritableOutputFails) {
+  const std::string path = dir_ + "/no-such-dir/out.ndjson";
+  run_result r = scan({"-o", path, "198.18.0.1"});
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_THAT(r.err, HasSubstr(path));
+}
+
+TEST_F(InputHandling, WritesPlainFileWithO) {
+  const std::string path = dir_ + "/out.ndjson";
+  run_result r = scan({"-o", path, "198.18.0.1", "198.18.0.8"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(r.out.empty());
+  std::ifstream f(path);
+  std::ostringstream buf;
+  buf << f.rdbuf();
+  const std::string text = buf.str();
+  EXPECT_EQ(parse_ndjson(text).records.size(), 2U) << text;
+}
+
+TEST_F(InputHandling, UnknownFlagIsAUsageError) {
+  run_result r = scan({"--no-such-flag", "198.18.0.1"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_TRUE(r.out.empty());
+}
+
+}  // namespace
+}  // namespace ptrscan::testnet
