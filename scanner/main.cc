@@ -1,7 +1,9 @@
 // ptrscan: the command. Flags, wiring and the terminal; the engine is in lib/.
 #include <ares.h>
 #include <pthread.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -151,9 +153,22 @@ int run(int argc, char** argv) {
   auto last_tick = started;
   uint64_t last_done = 0;
   int caught = 0;
+  const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
   while (!engine.finished()) {
-    timespec tick{0, 100'000'000};
-    int sig = sigtimedwait(&signals, nullptr, &tick);
+    // One wait for the three things that matter here: a signal, the engine
+    // finishing, and the next progress tick.
+    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {engine.done_fd(), POLLIN, 0}};
+    poll(fds, 2, 1000);
+    if (fds[1].revents & POLLIN) {
+      uint64_t n;
+      ssize_t rc = read(engine.done_fd(), &n, sizeof(n));
+      (void)rc;
+    }
+    int sig = 0;
+    signalfd_siginfo info{};
+    if ((fds[0].revents & POLLIN) && read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+      sig = static_cast<int>(info.ssi_signo);
+    }
     if (sig > 0) {
       caught = sig;
       // First signal: finish what is in flight. Second: drop it.

@@ -46,9 +46,16 @@ scan_engine::~scan_engine() {
       ::close(in->wake_fd);
     }
   }
+  if (done_fd_ >= 0 && !feeder_abandoned_) {
+    ::close(done_fd_);
+  }
 }
 
 absl::Status scan_engine::start() {
+  done_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (done_fd_ < 0) {
+    return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
+  }
   if (config_.shards == 0) {
     config_.shards = 1;
   }
@@ -83,14 +90,23 @@ absl::Status scan_engine::start() {
         record_error(st);
         request_stop(2);
       }
-      shards_running_.fetch_sub(1);
+      if (shards_running_.fetch_sub(1) == 1) {
+        notify_done();
+      }
     });
   }
   feeder_ = std::thread([this] {
     feed();
     feeder_done_.store(true);
+    notify_done();
   });
   return absl::OkStatus();
+}
+
+void scan_engine::notify_done() {
+  uint64_t one = 1;
+  ssize_t rc = ::write(done_fd_, &one, sizeof(one));
+  (void)rc;  // the eventfd counter cannot overflow from a handful of writes
 }
 
 void scan_engine::record_error(absl::Status s) {

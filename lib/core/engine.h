@@ -67,6 +67,10 @@ class scan_engine {
   absl::Status join();
   bool feeder_abandoned() const { return feeder_abandoned_; }
 
+  /// Readable (an eventfd) whenever a shard or the feeder has finished: the
+  /// caller polls it beside its signals and then asks finished().
+  int done_fd() const { return done_fd_; }
+
   scan_progress progress() const;
   /// Reserved-range skips by block name, for the summary.
   std::map<std::string, uint64_t> skipped_by_block() const;
@@ -78,6 +82,7 @@ class scan_engine {
   bool push(const ip_address& ip);
   void close_inboxes();
   void record_error(absl::Status s);
+  void notify_done();
 
   scan_config config_;
   target_reader& reader_;
@@ -90,6 +95,7 @@ class scan_engine {
   std::atomic<int> shards_running_{0};
   std::atomic<bool> feeder_done_{false};
   bool feeder_abandoned_ = false;
+  int done_fd_ = -1;
   std::atomic<bool> input_finished_{false};
   std::atomic<uint64_t> targets_read_{0};
   std::atomic<uint64_t> skipped_reserved_{0};

@@ -1,6 +1,5 @@
 #include "output/json_writer.h"
 
-#include <algorithm>
 #include <array>
 #include <cassert>
 #include <charconv>
@@ -119,41 +118,40 @@ void append_escape(std::string& out, unsigned char c) {
   out.append(buf, sizeof buf);
 }
 
-// Length of the leading run of bytes that need no escaping and are ASCII.
-inline size_t plain_ascii_prefix(const unsigned char* p, size_t n) {
-  size_t i = 0;
-  while (i + 8 <= n) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (!plain_word(w)) {
-      break;
-    }
-    i += 8;
-  }
-  while (i < n && byte_class[p[i]] == plain) {
-    ++i;
-  }
-  return i;
-}
+}  // namespace
 
-// The general case: quotes, escapes, validation. The first `i` bytes are
-// already known to be plain.
-void append_escaped(std::string& out, const unsigned char* p, size_t n, size_t i) {
+void append_json_string(std::string& out, std::string_view bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
   out.push_back('"');
-  size_t run_start = 0;
-  for (;;) {
+  size_t i = 0;
+  while (i < n) {
     // Extend a run of bytes that are copied unchanged (plain ASCII and
     // well-formed multi-byte sequences), then append it in one go.
-    while (i < n && byte_class[p[i]] == non_ascii) {
-      const size_t len = utf8_sequence_length(p + i, n - i);
-      if (len == 0) {
-        break;
+    const size_t run_start = i;
+    for (;;) {
+      while (i + 8 <= n) {
+        uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        if (!plain_word(w)) {
+          break;
+        }
+        i += 8;
       }
-      i += len;
-      i += plain_ascii_prefix(p + i, n - i);
+      while (i < n && byte_class[p[i]] == plain) {
+        ++i;
+      }
+      if (i < n && byte_class[p[i]] == non_ascii) {
+        const size_t len = utf8_sequence_length(p + i, n - i);
+        if (len != 0) {
+          i += len;
+          continue;
+        }
+      }
+      break;
     }
     if (i > run_start) {
-      out.append(reinterpret_cast<const char*>(p) + run_start, i - run_start);
+      out.append(bytes.data() + run_start, i - run_start);
     }
     if (i == n) {
       break;
@@ -168,75 +166,27 @@ void append_escaped(std::string& out, const unsigned char* p, size_t n, size_t i
       out.append("\\ufffd", 6);
     }
     ++i;
-    run_start = i;
-    i += plain_ascii_prefix(p + i, n - i);
   }
   out.push_back('"');
 }
 
-// Appends [","] + the quoted string + [":"]. Short plain strings (keys,
-// host names, status words: nearly everything in a record) take a single
-// append, since the string operations, not the scanning, dominate there.
-void append_quoted(std::string& out, bool comma, std::string_view bytes, bool colon) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const size_t n = bytes.size();
-  const size_t plain_len = plain_ascii_prefix(p, n);
-  constexpr size_t small_max = 128;
-  if (plain_len == n && n <= small_max) {
-    char buf[small_max + 4];
-    size_t k = 0;
-    if (comma) {
-      buf[k++] = ',';
-    }
-    buf[k++] = '"';
-    std::memcpy(buf + k, p, n);
-    k += n;
-    buf[k++] = '"';
-    if (colon) {
-      buf[k++] = ':';
-    }
-    out.append(buf, k);
-    return;
-  }
-  if (comma) {
-    out.push_back(',');
-  }
-  append_escaped(out, p, n, plain_len);
-  if (colon) {
-    out.push_back(':');
-  }
-}
-
-// Appends `with_comma` ("," + text) or just the text.
-inline void append_maybe_comma(std::string& out, bool comma, std::string_view with_comma) {
-  if (!comma) {
-    with_comma.remove_prefix(1);
-  }
-  out.append(with_comma.data(), with_comma.size());
-}
-
-}  // namespace
-
-void append_json_string(std::string& out, std::string_view bytes) {
-  append_quoted(out, false, bytes, false);
-}
-
-bool json_writer::before_value() {
+void json_writer::before_value() {
   if (after_key_) {
     // The key already placed the comma; the value follows the ':'.
     after_key_ = false;
-    return false;
+    return;
   }
   const uint64_t bit = uint64_t{1} << depth_;
   if ((first_bits_ & bit) != 0) {
     first_bits_ &= ~bit;
-    return false;
+  } else {
+    out_.push_back(',');
   }
-  return true;
 }
 
 json_writer& json_writer::begin_object() {
-  append_maybe_comma(out_, before_value(), ",{");
+  before_value();
+  out_.push_back('{');
   assert(depth_ < 63);
   ++depth_;
   first_bits_ |= uint64_t{1} << depth_;
@@ -251,7 +201,8 @@ json_writer& json_writer::end_object() {
 }
 
 json_writer& json_writer::begin_array() {
-  append_maybe_comma(out_, before_value(), ",[");
+  before_value();
+  out_.push_back('[');
   assert(depth_ < 63);
   ++depth_;
   first_bits_ |= uint64_t{1} << depth_;
@@ -266,39 +217,41 @@ json_writer& json_writer::end_array() {
 }
 
 json_writer& json_writer::key(std::string_view k) {
-  append_quoted(out_, before_value(), k, true);
+  before_value();
+  append_json_string(out_, k);
+  out_.push_back(':');
   after_key_ = true;
   return *this;
 }
 
 json_writer& json_writer::value(std::string_view s) {
-  append_quoted(out_, before_value(), s, false);
+  before_value();
+  append_json_string(out_, s);
   return *this;
 }
 
 json_writer& json_writer::value(bool b) {
-  append_maybe_comma(out_, before_value(), b ? std::string_view(",true") : std::string_view(",false"));
+  before_value();
+  if (b) {
+    out_.append("true", 4);
+  } else {
+    out_.append("false", 5);
+  }
   return *this;
 }
 
 json_writer& json_writer::value(int64_t v) {
+  before_value();
   char buf[24];
-  char* p = buf;
-  if (before_value()) {
-    *p++ = ',';
-  }
-  const auto res = std::to_chars(p, buf + sizeof buf, v);
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
   out_.append(buf, static_cast<size_t>(res.ptr - buf));
   return *this;
 }
 
 json_writer& json_writer::value(uint64_t v) {
+  before_value();
   char buf[24];
-  char* p = buf;
-  if (before_value()) {
-    *p++ = ',';
-  }
-  const auto res = std::to_chars(p, buf + sizeof buf, v);
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
   out_.append(buf, static_cast<size_t>(res.ptr - buf));
   return *this;
 }
@@ -307,21 +260,20 @@ json_writer& json_writer::value_fixed(double v, int decimals) {
   if (!std::isfinite(v)) {
     return null();
   }
-  // DBL_MAX has 309 integer digits; with the comma, the sign, the point and
-  // at most 40 decimals the buffer always fits. to_chars ignores the C
-  // locale, so the separator is always '.'.
+  before_value();
+  // DBL_MAX has 309 integer digits; with the sign, the point and at most 40
+  // decimals the buffer always fits. to_chars ignores the C locale, so the
+  // separator is always '.'.
   constexpr int max_decimals = 40;
-  decimals = std::clamp(decimals, 0, max_decimals);
-  char buf[320 + max_decimals];
-  char* p = buf;
-  if (before_value()) {
-    *p++ = ',';
+  if (decimals < 0) {
+    decimals = 0;
+  } else if (decimals > max_decimals) {
+    decimals = max_decimals;
   }
-  const auto res = std::to_chars(p, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  char buf[320 + max_decimals];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
   if (res.ec != std::errc()) {
-    // Unreachable with the buffer above; stay valid JSON regardless.
-    out_.append(buf, static_cast<size_t>(p - buf));
-    out_.append("null", 4);
+    out_.append("null", 4);  // unreachable with the buffer above; stay valid JSON
     return *this;
   }
   out_.append(buf, static_cast<size_t>(res.ptr - buf));
@@ -329,7 +281,8 @@ json_writer& json_writer::value_fixed(double v, int decimals) {
 }
 
 json_writer& json_writer::null() {
-  append_maybe_comma(out_, before_value(), ",null");
+  before_value();
+  out_.append("null", 4);
   return *this;
 }
 

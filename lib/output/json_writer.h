@@ -43,8 +43,7 @@ class json_writer {
   void end_line();
 
  private:
-  // Ends the previous element; true when the caller must write a comma.
-  bool before_value();
+  void before_value();
   std::string& out_;
   uint32_t depth_ = 0;
   uint64_t first_bits_ = 1;  // bit d set: no element written yet at depth d

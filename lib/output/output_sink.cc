@@ -1,6 +1,7 @@
 #include "output/output_sink.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -27,6 +28,12 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+// strerror() may share a buffer between threads; the GNU strerror_r does not.
+std::string errno_text(int err) {
+  char buf[128];
+  return strerror_r(err, buf, sizeof buf);
+}
+
 // Writes every byte of the iovecs, resuming after EINTR and short writes.
 // Returns 0 or the errno of the failed write. `on_written` sees each
 // successful write's byte count. The iovecs are consumed (modified).
@@ -37,6 +44,15 @@ int write_all_v(int fd, iovec* iov, size_t count, OnWritten on_written) {
     const ssize_t n = ::writev(fd, iov, n_iov);
     if (n < 0) {
       if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        // An inherited stdout can be non-blocking (a pipe set up by the
+        // parent); wait until it drains instead of calling that an error.
+        pollfd pfd{fd, POLLOUT, 0};
+        if (::poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+          return errno;
+        }
         continue;
       }
       return errno;
@@ -85,9 +101,9 @@ struct output_sink::impl {
 
   // Writer thread only.
   ZSTD_CCtx* cctx = nullptr;
-  std::string frame;     // compressed bytes of the frame being built
+  std::string frame;       // compressed bytes of the frame being built
   std::vector<char> zbuf;  // ZSTD output window
-  size_t frame_in = 0;   // uncompressed bytes in the open frame
+  size_t frame_in = 0;     // uncompressed bytes in the open frame
   steady::time_point frame_deadline;
   bool any_frame_written = false;
   bool write_failed = false;  // writer's own copy of `failed`, read without the lock
@@ -114,7 +130,7 @@ struct output_sink::impl {
   }
 
   void fail_errno(int err) {
-    fail(absl::UnavailableError(absl::StrCat("write to '", path, "' failed: ", std::strerror(err))));
+    fail(absl::UnavailableError(absl::StrCat("write to '", path, "' failed: ", errno_text(err))));
   }
 };
 
@@ -136,7 +152,7 @@ absl::StatusOr<std::unique_ptr<output_sink>> output_sink::open(const std::string
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
       return absl::UnavailableError(
-          absl::StrCat("cannot open '", path, "' for writing: ", std::strerror(errno)));
+          absl::StrCat("cannot open '", path, "' for writing: ", errno_text(errno)));
     }
     m.fd = fd;
     m.owns_fd = true;

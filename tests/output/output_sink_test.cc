@@ -1,6 +1,7 @@
 #include "output/output_sink.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -416,33 +417,113 @@ TEST_F(OutputSinkTest, OpenMissingDirectoryFails) {
             "cannot open '/nonexistent-dir/x.ndjson.zst' for writing: No such file or directory");
 }
 
+// Points fd 1 at another file for the life of the object.
+class stdout_redirect {
+ public:
+  explicit stdout_redirect(int fd) {
+    std::fflush(stdout);
+    saved_ = ::dup(STDOUT_FILENO);
+    ok_ = saved_ >= 0 && ::dup2(fd, STDOUT_FILENO) == STDOUT_FILENO;
+  }
+  ~stdout_redirect() {
+    if (saved_ >= 0) {
+      ::dup2(saved_, STDOUT_FILENO);
+      ::close(saved_);
+    }
+  }
+  stdout_redirect(const stdout_redirect&) = delete;
+  stdout_redirect& operator=(const stdout_redirect&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  int saved_ = -1;
+  bool ok_ = false;
+};
+
+// Opens "-", writes `data` and closes; the status of open or close.
+absl::Status write_to_stdout(const std::string& data) {
+  auto sink = output_sink::open("-");
+  if (!sink.ok()) {
+    return sink.status();
+  }
+  (*sink)->submit(data);
+  return (*sink)->close();
+}
+
 // "-" writes to fd 1 and leaves it open.
 TEST_F(OutputSinkTest, DashWritesToStdoutWithoutClosingIt) {
   const std::string p = path("stdout.txt");
-  std::fflush(stdout);
-  const int saved = ::dup(STDOUT_FILENO);
-  ASSERT_GE(saved, 0);
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   ASSERT_GE(fd, 0);
-  ASSERT_EQ(::dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
-  ::close(fd);
   absl::Status st;
   bool fd1_open = false;
   {
-    auto sink = output_sink::open("-");
-    if (sink.ok()) {
-      (*sink)->submit("to stdout\n");
-      st = (*sink)->close();
-    } else {
-      st = sink.status();
-    }
+    stdout_redirect redirect(fd);
+    ::close(fd);
+    ASSERT_TRUE(redirect.ok());
+    st = write_to_stdout("to stdout\n");
     fd1_open = ::fcntl(STDOUT_FILENO, F_GETFD) != -1;
   }
-  ::dup2(saved, STDOUT_FILENO);
-  ::close(saved);
   ASSERT_TRUE(st.ok()) << st;
   EXPECT_TRUE(fd1_open);
   EXPECT_EQ(read_file(p), "to stdout\n");
+}
+
+// A non-blocking stdout pipe (set up so by a parent) that fills up: the sink
+// waits for the reader instead of failing on EAGAIN, and handles short writes.
+TEST_F(OutputSinkTest, NonBlockingStdoutPipe) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  ASSERT_EQ(::fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+  std::string expected;
+  for (int c = 0; expected.size() < 1024 * 1024; ++c) {
+    expected += make_chunk(0, c * 100, 100);
+  }
+  std::string got;
+  std::thread reader([&] {
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) {
+      got.append(buf, static_cast<size_t>(n));
+      // Read slowly at first so the pipe fills up.
+      if (got.size() < 256 * 1024) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+  });
+  absl::Status st;
+  {
+    stdout_redirect redirect(fds[1]);
+    ::close(fds[1]);  // fd 1 now holds the only write end
+    ASSERT_TRUE(redirect.ok());
+    st = write_to_stdout(expected);
+  }  // restoring fd 1 closes the write end: the reader sees EOF
+  reader.join();
+  ::close(fds[0]);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected);
+}
+
+// The scanner ignores SIGPIPE, so a closed reader shows up as EPIPE.
+TEST_F(OutputSinkTest, BrokenPipeIsAnError) {
+  struct sigaction ignore {};
+  struct sigaction old {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &old), 0);
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  ::close(fds[0]);
+  absl::Status st;
+  {
+    stdout_redirect redirect(fds[1]);
+    ::close(fds[1]);
+    ASSERT_TRUE(redirect.ok());
+    st = write_to_stdout("lost\n");
+  }
+  ::sigaction(SIGPIPE, &old, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "write to '-' failed: Broken pipe");
 }
 
 }  // namespace
