@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -93,6 +94,12 @@ void print_summary(const scan_progress& p, double elapsed,
                     p.queued - p.done - p.dropped, " queued but not started");
   }
   absl::StrAppend(&line, "; ", p.dns_queries, " DNS queries");
+  // What the run cost, for comparing runs without an external timer.
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  absl::StrAppendFormat(&line, "; cpu %.2f s, peak RSS %.1f MiB", cpu, double(ru.ru_maxrss) / 1024);
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 

@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +16,15 @@
 #include "core/user_data.h"
 
 namespace ptrscan {
+namespace {
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
 
 resolver::~resolver() {
   if (channel_ != nullptr) {
@@ -31,6 +42,7 @@ absl::Status resolver::init(const resolver_options& options) {
   opts.sock_state_cb_data = this;
   opts.timeout = options.timeout_ms;
   opts.tries = options.tries;
+  timeout_ms_ = options.timeout_ms;
   // Answers to a burst of queries arrive together; the default ~208 KiB
   // holds only ~200 of them (each costs a full skb), and the rest would be
   // dropped and retried after a timeout. The kernel caps it at rmem_max.
@@ -100,6 +112,7 @@ void resolver::query(std::string_view name, uint16_t type, uint64_t cookie) {
   pending_query* q = alloc_query(cookie);
   ++in_flight_;
   ++queries_sent_;
+  deadline_ns_ = std::min(deadline_ns_, monotonic_ns() + int64_t{timeout_ms_} * 1'000'000);
   if (name.size() >= sizeof(buf)) {
     answer_thunk(q, ARES_EBADNAME, 0, nullptr, 0);
     return;
@@ -206,19 +219,30 @@ void resolver::on_poll_completion(uint32_t fd, uint32_t generation, int res) {
 }
 
 int64_t resolver::next_timeout_ns(int64_t cap_ns) {
-  timeval max{};
-  max.tv_sec = cap_ns / 1'000'000'000;
-  max.tv_usec = (cap_ns % 1'000'000'000) / 1000;
-  timeval tv{};
-  timeval* t = ares_timeout(channel_, &max, &tv);
-  if (t == nullptr) {
+  const int64_t now = monotonic_ns();
+  if (deadline_ns_ == INT64_MAX) {
     return cap_ns;
   }
-  int64_t ns = int64_t{t->tv_sec} * 1'000'000'000 + int64_t{t->tv_usec} * 1000;
-  // ares_timeout rounds down to microseconds; never spin on a zero wait.
-  return ns < 100'000 ? 100'000 : ns;
+  return std::clamp<int64_t>(deadline_ns_ - now, 100'000, cap_ns);
 }
 
-void resolver::process_timeouts() { ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); }
+void resolver::process_timeouts() {
+  const int64_t now = monotonic_ns();
+  if (deadline_ns_ > now) {
+    return;
+  }
+  ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  deadline_ns_ = INT64_MAX;
+  if (in_flight_ == 0) {
+    return;
+  }
+  timeval max{};
+  max.tv_sec = 3600;
+  timeval tv{};
+  timeval* t = ares_timeout(channel_, &max, &tv);
+  // ares_timeout rounds down to microseconds: never spin on a zero wait.
+  const int64_t ns = int64_t{t->tv_sec} * 1'000'000'000 + int64_t{t->tv_usec} * 1000;
+  deadline_ns_ = now + std::max<int64_t>(ns, 100'000);
+}
 
 }  // namespace ptrscan
