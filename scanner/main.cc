@@ -104,6 +104,17 @@ void print_summary(const scan_progress& p, double elapsed,
 }
 
 int run(int argc, char** argv) {
+  // SIGINT/SIGTERM are read from a signalfd by this thread only. They must
+  // be blocked before any thread exists (the output sink starts one): the
+  // kernel hands a process signal to any thread that does not block it, and
+  // the default action would kill the scan without closing the output.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<scanner_flags> parsed = parse_flags(args);
   if (!parsed.ok()) {
@@ -134,14 +145,6 @@ int run(int argc, char** argv) {
     return exit_usage;
   }
 
-  // Signals are taken synchronously by this thread only (sigtimedwait below);
-  // every thread started from here inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   if (int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
     std::fprintf(stderr, "ptrscan: c-ares: %s\n", ares_strerror(rc));
