@@ -68,8 +68,9 @@ absl::StatusOr<std::string> parse_resolver(std::string_view s) {
 std::string usage_text() {
   return R"(usage: ptrscan [options] [TARGET ...]
 
-Checks the mail identity of IP addresses in bulk: reverse DNS (PTR) and
-forward-confirmed reverse DNS (FCrDNS), one NDJSON record per address.
+Checks the mail identity of IP addresses in bulk: reverse DNS (PTR),
+forward-confirmed reverse DNS (FCrDNS), and the SMTP greeting, EHLO and
+STARTTLS compared with the PTR name; one NDJSON record per address.
 
 TARGET is an IPv4 or IPv6 address or a CIDR block (IPv6 blocks up to 2^32
 addresses, i.e. /96 or longer). Targets are also read one per line from -i
@@ -85,10 +86,20 @@ input and output
                         private-use, documentation, benchmarking, ...);
                         without it they are skipped and counted
 probes
-  --probes LIST         comma list of: ptr, fcrdns (default: ptr,fcrdns).
-                        fcrdns implies ptr.
+  --probes LIST         comma list of: ptr, fcrdns, smtp, starttls (default:
+                        all four). fcrdns and smtp imply ptr; starttls
+                        implies smtp.
   --fcrdns-max-names N  look up A/AAAA of at most the first N PTR names
                         (default 10, the limit RFC 7208 sets for SPF's ptr)
+SMTP (probes smtp, starttls)
+  --smtp-ports LIST     ports to probe (default 25); 465 is implicit TLS
+  --ehlo-name NAME      name sent in EHLO/HELO (default: this host's name,
+                        as gethostname() gives it; no DNS lookup)
+  --connect-timeout MS  TCP connect (default 5000)
+  --read-timeout MS     each reply and each write (default 10000)
+  --session-timeout MS  the whole session, connect to QUIT (default 30000)
+                        ptrscan never sends MAIL, RCPT or DATA, and does not
+                        wait for the reply to QUIT.
 DNS
   --resolver HOST[:PORT]
                         recursive resolver (IP literal; IPv6 as [::1]:53);
@@ -116,6 +127,14 @@ First SIGINT/SIGTERM: stop reading, finish hosts in flight; second: drop them.
 
 absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) {
   scanner_flags f;
+  // DESIGN.md's default probe set.
+  f.scan.shard.probes = probe_set{true, true, true, true};
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {
+    // No DNS lookup for the FQDN: a scanner must not query anything it was
+    // not told to. Set --ehlo-name to the name your PTR says.
+    f.scan.shard.smtp.ehlo_name = host;
+  }
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   f.scan.shards = cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
   bool only_positional = false;
@@ -193,7 +212,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       value(f.output);
     } else if (name == "--probes") {
       if (value(text)) {
-        probe_set p{false, false};
+        probe_set p{false, false, false, false};
         for (absl::string_view piece : absl::StrSplit(text, ',')) {
           std::string_view probe = sv(piece);
           if (probe == "ptr") {
@@ -201,17 +220,54 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
           } else if (probe == "fcrdns") {
             p.ptr = true;
             p.fcrdns = true;
-          } else if (probe == "smtp" || probe == "starttls" || probe == "relay") {
+          } else if (probe == "smtp") {
+            // The banner/EHLO checks compare with the PTR names.
+            p.ptr = true;
+            p.smtp = true;
+          } else if (probe == "starttls") {
+            p.ptr = true;
+            p.smtp = true;
+            p.starttls = true;
+          } else if (probe == "relay") {
             error = absl::InvalidArgumentError(
-                absl::StrCat("--probes: '", av(probe),
-                             "' is not available in this version (ptr, fcrdns are)"));
+                "--probes: 'relay' is not available in this version");
           } else {
-            error = absl::InvalidArgumentError(
-                absl::StrCat("--probes: unknown probe '", av(probe), "' (known: ptr, fcrdns)"));
+            error = absl::InvalidArgumentError(absl::StrCat(
+                "--probes: unknown probe '", av(probe), "' (known: ptr, fcrdns, smtp, starttls)"));
           }
         }
         f.scan.shard.probes = p;
       }
+    } else if (name == "--smtp-ports") {
+      if (value(text)) {
+        f.scan.shard.smtp.ports.clear();
+        for (absl::string_view piece : absl::StrSplit(text, ',')) {
+          std::optional<uint64_t> port = parse_uint(sv(piece), 1, 65535);
+          if (!port) {
+            error = absl::InvalidArgumentError(absl::StrCat(
+                "--smtp-ports '", text, "': expected a comma list of ports (1-65535)"));
+            break;
+          }
+          f.scan.shard.smtp.ports.push_back(static_cast<uint16_t>(*port));
+        }
+        if (f.scan.shard.smtp.ports.size() > 16) {
+          error = absl::InvalidArgumentError("--smtp-ports: at most 16 ports");
+        }
+      }
+    } else if (name == "--ehlo-name") {
+      if (value(text)) {
+        if (text.empty() || text.find_first_of(" \t\r\n") != std::string::npos) {
+          error = absl::InvalidArgumentError(
+              absl::StrCat("--ehlo-name '", text, "': expected a host name or address literal"));
+        }
+        f.scan.shard.smtp.ehlo_name = text;
+      }
+    } else if (name == "--connect-timeout") {
+      number(f.scan.shard.smtp.connect_timeout_ms, 1, 600'000);
+    } else if (name == "--read-timeout") {
+      number(f.scan.shard.smtp.read_timeout_ms, 1, 600'000);
+    } else if (name == "--session-timeout") {
+      number(f.scan.shard.smtp.session_timeout_ms, 1, 3'600'000);
     } else if (name == "--fcrdns-max-names") {
       number(f.scan.shard.max_forward_names, 1, 64);
     } else if (name == "--resolver") {

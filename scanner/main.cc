@@ -42,6 +42,9 @@ std::string clock_text(double seconds) {
 void print_progress(const scan_progress& p, double elapsed, double rate) {
   std::string line = absl::StrFormat("ptrscan: %s %llu done, %.0f hosts/s, %llu in flight",
                                      clock_text(elapsed), p.done, rate, p.in_flight());
+  if (p.smtp_active != 0) {
+    absl::StrAppendFormat(&line, " (%llu SMTP sessions)", p.smtp_active);
+  }
   if (p.input_finished) {
     uint64_t total = p.queued;
     if (total > 0) {
@@ -58,7 +61,7 @@ void print_progress(const scan_progress& p, double elapsed, double rate) {
 }
 
 void print_summary(const scan_progress& p, double elapsed,
-                   const std::map<std::string, uint64_t>& skipped, bool fcrdns) {
+                   const std::map<std::string, uint64_t>& skipped, bool fcrdns, bool smtp) {
   std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
                                      elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
   if (p.done != 0) {
@@ -75,6 +78,14 @@ void print_summary(const scan_progress& p, double elapsed,
       if (p.fcrdns[i] != 0) {
         absl::StrAppend(&line, " ", av(to_string(static_cast<fcrdns_status>(i))), " ",
                         p.fcrdns[i]);
+      }
+    }
+  }
+  if (smtp && p.done != 0) {
+    absl::StrAppend(&line, "; smtp");
+    for (int i = 0; i < smtp_status_count; ++i) {
+      if (p.smtp[i] != 0) {
+        absl::StrAppend(&line, " ", av(to_string(static_cast<smtp_status>(i))), " ", p.smtp[i]);
       }
     }
   }
@@ -131,6 +142,36 @@ int run(int argc, char** argv) {
     std::printf("ptrscan %s\nc-ares %s, zstd %s, %s, liburing (build) 2.x\n", PTRSCAN_VERSION,
                 ares_version(nullptr), ZSTD_versionString(), tls_library_version().c_str());
     return exit_ok;
+  }
+
+  // Every SMTP session holds a socket. Raise the soft descriptor limit to the
+  // hard one and, if the sessions still would not fit, scan fewer hosts at
+  // once rather than fail with "too many open files".
+  if (flags.scan.shard.probes.smtp) {
+    rlimit nofile{};
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &nofile);
+      getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    const uint64_t ports = flags.scan.shard.smtp.ports.size();
+    const uint64_t reserve = 64 + uint64_t{flags.scan.shards} * 16;  // DNS, rings, files
+    const uint64_t fit =
+        nofile.rlim_cur > reserve + ports ? (nofile.rlim_cur - reserve) / ports : 1;
+    if (flags.max_inflight > fit) {
+      std::fprintf(stderr,
+                   "ptrscan: --max-inflight %u lowered to %llu to fit the open-files limit "
+                   "(%llu)\n",
+                   flags.max_inflight, static_cast<unsigned long long>(fit),
+                   static_cast<unsigned long long>(nofile.rlim_cur));
+      flags.max_inflight = static_cast<uint32_t>(fit);
+      if (flags.scan.shards > flags.max_inflight) {
+        flags.scan.shards = flags.max_inflight;
+      }
+      flags.scan.shard.max_inflight =
+          (flags.max_inflight + flags.scan.shards - 1) / flags.scan.shards;
+    }
   }
 
   absl::StatusOr<std::unique_ptr<target_reader>> reader =
@@ -207,7 +248,7 @@ int run(int argc, char** argv) {
   scan_progress p = engine.progress();
   print_summary(p, elapsed, engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
                                                       : engine.skipped_by_block(),
-                flags.scan.shard.probes.fcrdns);
+                flags.scan.shard.probes.fcrdns, flags.scan.shard.probes.smtp);
   int code = exit_ok;
   if (!engine_status.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(engine_status.message()).c_str());

@@ -287,6 +287,10 @@ scan_progress scan_engine::progress() const {
     for (int i = 0; i < fcrdns_status_count; ++i) {
       p.fcrdns[i] += c->fcrdns[i].load(std::memory_order_relaxed);
     }
+    for (int i = 0; i < smtp_status_count; ++i) {
+      p.smtp[i] += c->smtp[i].load(std::memory_order_relaxed);
+    }
+    p.smtp_active += c->smtp_active.load(std::memory_order_relaxed);
   }
   return p;
 }

@@ -7,6 +7,7 @@
 #include "checks/fcrdns.h"
 #include "core/ip_address.h"
 #include "dns/dns_status.h"
+#include "smtp/smtp_result.h"
 
 namespace ptrscan {
 
@@ -39,6 +40,9 @@ struct host_job {
   };
   std::vector<forward_lookup> forward;
   std::vector<forward_state> forward_qnames;
+
+  // One SMTP session per --smtp-ports entry, run beside the DNS lookups.
+  std::vector<smtp_result> smtp;
 
   void reset(const ip_address& a) {
     ip = a;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "checks/identity.h"
 #include "core/user_data.h"
 #include "output/json_writer.h"
 #include "output/output_sink.h"
@@ -59,6 +60,21 @@ absl::Status shard::run() {
   if (absl::Status s = resolver_.init(config_.resolver); !s.ok()) {
     return s;
   }
+  if (config_.probes.smtp) {
+    if (config_.probes.starttls || std::find(config_.smtp.ports.begin(), config_.smtp.ports.end(),
+                                             465) != config_.smtp.ports.end()) {
+      absl::StatusOr<std::unique_ptr<tls_context>> ctx = tls_context::create();
+      if (!ctx.ok()) {
+        return ctx.status();
+      }
+      tls_ = std::move(*ctx);
+    }
+    smtp_options o = config_.smtp;
+    o.starttls = config_.probes.starttls;
+    smtp_ = std::make_unique<smtp_prober>(
+        ring_, static_cast<smtp_client&>(*this), o, tls_.get(),
+        config_.max_inflight * static_cast<uint32_t>(std::max<size_t>(1, o.ports.size())));
+  }
   chunk_.reserve(config_.chunk_bytes + 4096);
 
   while (true) {
@@ -107,6 +123,12 @@ absl::Status shard::run() {
         case op_kind::wakeup:
           wakeup_armed_ = false;
           break;
+        case op_kind::smtp_io:
+        case op_kind::smtp_timeout:
+          if (smtp_) {
+            smtp_->on_completion(data, res);
+          }
+          break;
         case op_kind::cancel:
         case op_kind::none:
           break;
@@ -114,6 +136,9 @@ absl::Status shard::run() {
     });
     resolver_.process_timeouts();
     counters_.dns_queries.store(resolver_.queries_sent(), std::memory_order_relaxed);
+    if (smtp_) {
+      counters_.smtp_active.store(smtp_->active(), std::memory_order_relaxed);
+    }
     flush_chunk(now_ns());
   }
   flush_chunk(INT64_MAX);
@@ -150,6 +175,30 @@ void shard::start_host(const work_item& item) {
   job.pending = 1;
   job.ptr_qname = item.ip.reverse_name();
   issue(slot, dns_cookie::kind_t::ptr, 0, job.ptr_qname);
+  // The SMTP sessions run beside the DNS lookups; the record is written when
+  // both are done.
+  if (smtp_) {
+    const std::vector<uint16_t>& ports = config_.smtp.ports;
+    job.smtp.resize(ports.size());
+    const uint64_t owner = dns_cookie{slot, jobs_.generation(slot), dns_cookie::kind_t::ptr, 0}.pack();
+    for (size_t i = 0; i < ports.size(); ++i) {
+      switch (smtp_->start(item.ip, ports[i], &job.smtp[i], owner)) {
+        case smtp_prober::start_result::started:
+          ++job.pending;
+          break;
+        case smtp_prober::start_result::finished:
+          break;
+        case smtp_prober::start_result::busy:
+          // Cannot happen: the slab holds max_inflight x ports sessions.
+          job.smtp[i].clear();
+          job.smtp[i].port = ports[i];
+          job.smtp[i].error = "no session slot free";
+          break;
+      }
+    }
+  } else {
+    job.smtp.clear();
+  }
   step_done(slot);
 }
 
@@ -257,6 +306,14 @@ void shard::on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
   }
 }
 
+void shard::on_smtp_done(uint64_t owner) {
+  const dns_cookie c = dns_cookie::unpack(owner);
+  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
+    return;
+  }
+  step_done(c.slot);
+}
+
 void shard::step_done(uint32_t slot) {
   host_job& job = jobs_[slot];
   if (--job.pending == 0) {
@@ -290,6 +347,38 @@ void shard::finish_host(uint32_t slot) {
     write_fcrdns_json(w, v, job.forward);
     w.end_object();
     counters_.add(counters_.fcrdns[static_cast<int>(v.status)]);
+  }
+  if (smtp_) {
+    w.key("smtp").begin_array();
+    const smtp_result* with_banner = nullptr;
+    const smtp_result* with_ehlo = nullptr;
+    for (const smtp_result& r : job.smtp) {
+      r.write_json(w, job.ptr_names);
+      counters_.add(counters_.smtp[static_cast<int>(r.status)]);
+      if (with_banner == nullptr && !r.banner_host.empty()) {
+        with_banner = &r;
+      }
+      if (with_ehlo == nullptr && r.has_ehlo && !r.ehlo.host.empty()) {
+        with_ehlo = &r;
+      }
+    }
+    w.end_array();
+    std::span<const std::string> names;
+    if (job.ptr_status == dns_status::ok) {
+      names = job.ptr_names;
+    }
+    auto write_match = [&](std::string_view key, const std::string* host) {
+      std::optional<bool> m = host_matches_ptr(host != nullptr ? *host : std::string(), names);
+      if (m.has_value()) {
+        w.key(key).value(*m);
+      } else {
+        w.key(key).null();
+      }
+    };
+    w.key("checks").begin_object();
+    write_match("banner_ptr_match", with_banner != nullptr ? &with_banner->banner_host : nullptr);
+    write_match("ehlo_ptr_match", with_ehlo != nullptr ? &with_ehlo->ehlo.host : nullptr);
+    w.end_object();
   }
   w.end_object();
   w.end_line();

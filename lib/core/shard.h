@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -11,6 +12,8 @@
 #include "core/spsc_queue.h"
 #include "dns/answer.h"
 #include "dns/resolver.h"
+#include "smtp/session.h"
+#include "tls/tls_client.h"
 
 namespace ptrscan {
 
@@ -20,6 +23,8 @@ class output_sink;
 struct probe_set {
   bool ptr = true;
   bool fcrdns = true;
+  bool smtp = false;
+  bool starttls = false;
 };
 
 struct shard_config {
@@ -28,6 +33,7 @@ struct shard_config {
   /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
   uint32_t max_forward_names = 10;
   resolver_options resolver;
+  smtp_options smtp;
   /// Output chunk handed to the writer when it reaches this size...
   size_t chunk_bytes = 64 * 1024;
   /// ...or when it is this old, so output streams even at low rates.
@@ -43,6 +49,8 @@ struct shard_counters {
   std::atomic<uint64_t> dns_queries{0};
   std::atomic<uint64_t> ptr[dns_status_count] = {};
   std::atomic<uint64_t> fcrdns[fcrdns_status_count] = {};
+  std::atomic<uint64_t> smtp[smtp_status_count] = {};
+  std::atomic<uint64_t> smtp_active{0};
 
   void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -67,7 +75,7 @@ using stop_flag = std::atomic<int>;
 
 /// One shard: an event loop over its own io_uring, c-ares channel and slab of
 /// host jobs, writing NDJSON into its own chunk. Lives on one thread.
-class shard final : private resolver_client {
+class shard final : private resolver_client, private smtp_client {
  public:
   shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output_sink& sink,
         shard_counters& counters, const stop_flag& stop);
@@ -79,6 +87,7 @@ class shard final : private resolver_client {
 
  private:
   void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
+  void on_smtp_done(uint64_t owner) override;
   void admit();
   void start_host(const work_item& item);
   void issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const std::string& qname);
@@ -98,6 +107,8 @@ class shard final : private resolver_client {
 
   ring ring_;
   resolver resolver_;
+  std::unique_ptr<tls_context> tls_;
+  std::unique_ptr<smtp_prober> smtp_;
   slab<host_job> jobs_;
   dns_answer answer_;  // scratch, reused for every response
   std::string chunk_;

@@ -10,6 +10,8 @@ enum class op_kind : uint8_t {
   dns_poll = 1,  // poll on a c-ares socket; index = fd
   wakeup = 2,    // read on the shard's eventfd
   cancel = 3,    // completion of a cancel request itself; ignored
+  smtp_io = 4,   // connect/recv/send of an SMTP session; index = session slot
+  smtp_timeout = 5,  // the timeout linked to an smtp_io operation; ignored
 };
 
 /// user_data is packed here and unpacked here only (liburing's proxy.c idea):

@@ -1,0 +1,504 @@
+#include "smtp/session.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "core/user_data.h"
+
+namespace ptrscan {
+namespace {
+
+int64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// Banner text as recorded: the greeting without its final line ending.
+std::string banner_text(const smtp_reply& r) {
+  std::string_view raw = r.raw;
+  while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) {
+    raw.remove_suffix(1);
+  }
+  return std::string(raw);
+}
+
+std::string reply_summary(const smtp_reply& r) {
+  std::string s = std::to_string(r.code);
+  std::string_view first = r.first_line();
+  if (!first.empty()) {
+    s += ' ';
+    s.append(first.substr(0, 200));
+  }
+  return s;
+}
+
+bool is_ip_literal_or_empty(std::string_view host) {
+  return host.empty() || host.front() == '[' || ip_address::parse(host).has_value();
+}
+
+}  // namespace
+
+smtp_prober::smtp_prober(ring& r, smtp_client& client, const smtp_options& options,
+                         const tls_context* tls, uint32_t capacity)
+    : ring_(r), client_(client), options_(options), tls_ctx_(tls), sessions_(capacity) {}
+
+smtp_prober::~smtp_prober() {
+  // Only reached when the shard stops; sessions still open are abandoned.
+  for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
+    if (sessions_[i].fd >= 0) {
+      ::close(sessions_[i].fd);
+      sessions_[i].fd = -1;
+    }
+  }
+}
+
+double smtp_prober::ms_since(int64_t from_ns) const {
+  return static_cast<double>(now_ns() - from_ns) / 1e6;
+}
+
+smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port,
+                                             smtp_result* out, uint64_t owner) {
+  int64_t got = sessions_.acquire();
+  if (got < 0) {
+    return start_result::busy;
+  }
+  const auto slot = static_cast<uint32_t>(got);
+  session& s = at(slot);
+  s.ph = phase::connecting;
+  s.owner = owner;
+  s.out = out;
+  out->clear();
+  out->port = port;
+  s.implicit_tls = port == 465;
+  s.start_ns = now_ns();
+  s.deadline_ns = s.start_ns + int64_t{options_.session_timeout_ms} * 1'000'000;
+  s.phase_ns = s.start_ns;
+  s.reader.reset();
+  s.outbox.clear();
+  s.outbox_off = 0;
+  s.inbox.clear();
+  s.tls.reset();
+  s.sending = false;
+
+  std::memset(&s.addr, 0, sizeof(s.addr));
+  if (ip.is_v4()) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&s.addr);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    std::memcpy(&a->sin_addr, ip.bytes.data(), 4);
+    s.addr_len = sizeof(sockaddr_in);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&s.addr);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    std::memcpy(&a->sin6_addr, ip.bytes.data(), 16);
+    s.addr_len = sizeof(sockaddr_in6);
+  }
+  s.fd = ::socket(ip.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s.fd < 0) {
+    // Out of descriptors or memory: the host is reported, not lost. The
+    // owner is told after start() returns, never from inside it.
+    out->status = smtp_status::error;
+    out->error = std::string("socket: ") + std::strerror(errno);
+    out->ms_total = 0;
+    s.ph = phase::idle;
+    sessions_.release(slot);
+    return start_result::finished;
+  }
+  submit_connect(slot);
+  return start_result::started;
+}
+
+void smtp_prober::link_timeout(uint32_t slot, int timeout_ms) {
+  session& s = at(slot);
+  const int64_t now = now_ns();
+  int64_t until = std::min(now + int64_t{timeout_ms} * 1'000'000, s.deadline_ns);
+  int64_t ns = std::max<int64_t>(until - now, 1'000'000);
+  s.timeout.tv_sec = ns / 1'000'000'000;
+  s.timeout.tv_nsec = ns % 1'000'000'000;
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_link_timeout(sqe, &s.timeout, 0);
+  io_uring_sqe_set_data64(
+      sqe, user_data{op_kind::smtp_timeout, sessions_.generation(slot), slot}.pack());
+}
+
+void smtp_prober::submit_connect(uint32_t slot) {
+  session& s = at(slot);
+  s.sending = false;
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_connect(sqe, s.fd, reinterpret_cast<sockaddr*>(&s.addr), s.addr_len);
+  io_uring_sqe_set_data64(sqe,
+                          user_data{op_kind::smtp_io, sessions_.generation(slot), slot}.pack());
+  sqe->flags |= IOSQE_IO_LINK;
+  link_timeout(slot, options_.connect_timeout_ms);
+}
+
+void smtp_prober::submit_recv(uint32_t slot) {
+  session& s = at(slot);
+  s.sending = false;
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_recv(sqe, s.fd, s.buf.data(), s.buf.size(), 0);
+  io_uring_sqe_set_data64(sqe,
+                          user_data{op_kind::smtp_io, sessions_.generation(slot), slot}.pack());
+  sqe->flags |= IOSQE_IO_LINK;
+  link_timeout(slot, options_.read_timeout_ms);
+}
+
+void smtp_prober::submit_send(uint32_t slot) {
+  session& s = at(slot);
+  s.sending = true;
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_send(sqe, s.fd, s.outbox.data() + s.outbox_off, s.outbox.size() - s.outbox_off,
+                     MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe,
+                          user_data{op_kind::smtp_io, sessions_.generation(slot), slot}.pack());
+  sqe->flags |= IOSQE_IO_LINK;
+  link_timeout(slot, options_.read_timeout_ms);
+}
+
+void smtp_prober::on_completion(uint64_t data, int res) {
+  const user_data ud = user_data::unpack(data);
+  if (ud.op != op_kind::smtp_io || ud.index >= sessions_.capacity() ||
+      sessions_.generation(ud.index) != ud.generation) {
+    return;  // a linked timeout's own completion, or a late one for a reused slot
+  }
+  const uint32_t slot = ud.index;
+  session& s = at(slot);
+  if (s.ph == phase::idle) {
+    return;
+  }
+  if (s.ph == phase::connecting) {
+    if (res < 0) {
+      finish(slot, smtp_status_from_errno(res),
+             res == -ECANCELED ? "timeout connecting" : std::string("connect: ") + std::strerror(-res));
+      return;
+    }
+    on_connected(slot);
+    return;
+  }
+  if (s.sending) {
+    if (res < 0) {
+      finish(slot, smtp_status_from_errno(res),
+             res == -ECANCELED ? "timeout sending" : std::string("send: ") + std::strerror(-res));
+      return;
+    }
+    s.outbox_off += static_cast<size_t>(res);
+    if (s.outbox_off < s.outbox.size()) {
+      submit_send(slot);  // a short write: send the rest
+      return;
+    }
+    s.outbox.clear();
+    s.outbox_off = 0;
+    after_send(slot);
+    return;
+  }
+  // A receive.
+  if (res < 0) {
+    const char* where = s.ph == phase::greeting        ? "greeting"
+                        : s.ph == phase::tls_handshake ? "TLS handshake"
+                                                       : "reply";
+    finish(slot, smtp_status_from_errno(res),
+           res == -ECANCELED ? std::string("timeout waiting for ") + where
+                             : std::string("recv: ") + std::strerror(-res));
+    return;
+  }
+  if (res == 0) {
+    if (s.ph == phase::tls_handshake && s.tls) {
+      s.tls->feed_eof();
+      drive_handshake(slot);
+      return;
+    }
+    finish(slot, smtp_status::error,
+           s.ph == phase::greeting && s.reader.reply().raw.empty()
+               ? "connection closed before the greeting"
+               : "connection closed by the server mid-session");
+    return;
+  }
+  on_bytes(slot, std::string_view(s.buf.data(), static_cast<size_t>(res)));
+}
+
+void smtp_prober::on_connected(uint32_t slot) {
+  session& s = at(slot);
+  const int64_t now = now_ns();
+  s.out->ms_connect = static_cast<double>(now - s.start_ns) / 1e6;
+  s.phase_ns = now;
+  if (s.implicit_tls) {
+    start_tls(slot);
+    return;
+  }
+  s.ph = phase::greeting;
+  submit_recv(slot);
+}
+
+void smtp_prober::on_bytes(uint32_t slot, std::string_view data) {
+  session& s = at(slot);
+  if (s.tls) {
+    s.tls->feed_input(data);
+    if (s.ph == phase::tls_handshake) {
+      drive_handshake(slot);
+      return;
+    }
+    tls_client_session::state st = s.tls->read_plain(s.inbox);
+    if (st == tls_client_session::state::failed) {
+      s.out->tls_error = s.tls->error();
+      finish(slot, smtp_status::error, "TLS: " + s.tls->error());
+      return;
+    }
+  } else {
+    s.inbox.append(data);
+  }
+  parse_inbox(slot);
+}
+
+void smtp_prober::parse_inbox(uint32_t slot) {
+  session& s = at(slot);
+  std::string_view view = s.inbox;
+  reply_reader::result r = s.reader.feed(view);
+  s.inbox.erase(0, s.inbox.size() - view.size());
+  switch (r) {
+    case reply_reader::result::need_more:
+      if (s.tls && s.tls->current() == tls_client_session::state::closed) {
+        finish(slot, smtp_status::error, "TLS closed by the server mid-reply");
+        return;
+      }
+      submit_recv(slot);
+      return;
+    case reply_reader::result::too_long:
+      finish(slot, smtp_status::error, "reply longer than the reply cap without ending");
+      return;
+    case reply_reader::result::complete: {
+      // Copy out: on_reply resets the reader for the next command.
+      smtp_reply reply = s.reader.reply();
+      s.reader.reset();
+      on_reply(slot, reply);
+      return;
+    }
+  }
+}
+
+void smtp_prober::send_command(uint32_t slot, std::string_view line, phase next) {
+  session& s = at(slot);
+  s.ph = next;
+  s.phase_ns = now_ns();
+  if (s.tls) {
+    if (!s.tls->write_plain(line)) {
+      finish(slot, smtp_status::error, "TLS: " + s.tls->error());
+      return;
+    }
+    s.outbox += s.tls->take_output();
+  } else {
+    s.outbox.append(line);
+  }
+  s.outbox_off = 0;
+  submit_send(slot);
+}
+
+void smtp_prober::after_send(uint32_t slot) {
+  session& s = at(slot);
+  switch (s.ph) {
+    case phase::quit:
+      // QUIT is sent; its 221 is not worth waiting for (Exim holds it).
+      finish(slot, s.out->status);
+      return;
+    case phase::tls_handshake:
+      // Handshake bytes are out; what comes next comes from the server.
+      if (s.tls && s.tls->current() == tls_client_session::state::established) {
+        drive_handshake(slot);
+        return;
+      }
+      submit_recv(slot);
+      return;
+    default:
+      // A command is out: a reply may already be buffered (pipelining
+      // servers), otherwise read.
+      if (!s.inbox.empty()) {
+        parse_inbox(slot);
+        return;
+      }
+      submit_recv(slot);
+      return;
+  }
+}
+
+void smtp_prober::on_reply(uint32_t slot, const smtp_reply& reply) {
+  session& s = at(slot);
+  smtp_result& out = *s.out;
+  const int klass = reply.code / 100;
+  switch (s.ph) {
+    case phase::greeting:
+      out.has_banner = true;
+      out.banner = banner_text(reply);
+      out.banner_host = reply_host(reply);
+      out.ms_banner = ms_since(s.phase_ns);
+      if (reply.code == 0) {
+        out.status = smtp_status::error;
+        out.error = "malformed greeting";
+        quit(slot);
+        return;
+      }
+      if (klass != 2) {
+        out.status = smtp_status::rejected;
+        quit(slot);
+        return;
+      }
+      out.status = smtp_status::ok;
+      send_command(slot, "EHLO " + options_.ehlo_name + "\r\n", phase::ehlo);
+      return;
+    case phase::ehlo:
+      out.ms_ehlo = ms_since(s.phase_ns);
+      if (klass == 2) {
+        out.has_ehlo = true;
+        out.ehlo = parse_ehlo(reply);
+        // Over implicit TLS (465) there is nothing to upgrade.
+        if (!s.tls && options_.starttls && tls_ctx_ != nullptr && out.ehlo.has("STARTTLS")) {
+          send_command(slot, "STARTTLS\r\n", phase::starttls);
+          return;
+        }
+        quit(slot);
+        return;
+      }
+      // EHLO refused (RFC 5321 §4.1.4: a client falls back to HELO).
+      send_command(slot, "HELO " + options_.ehlo_name + "\r\n", phase::helo);
+      return;
+    case phase::helo:
+      if (klass == 2) {
+        out.has_ehlo = true;
+        out.helo = true;
+        out.ehlo = ehlo_info{};
+        out.ehlo.host = reply_host(reply);
+      } else {
+        out.error = "EHLO and HELO refused: " + reply_summary(reply);
+      }
+      quit(slot);
+      return;
+    case phase::starttls:
+      if (reply.code == 220) {
+        start_tls(slot);
+        return;
+      }
+      out.tls_attempted = true;
+      out.tls_error = "STARTTLS refused: " + reply_summary(reply);
+      quit(slot);
+      return;
+    case phase::ehlo_tls:
+      if (klass == 2) {
+        out.has_ehlo_tls = true;
+        out.ehlo_tls = parse_ehlo(reply);
+      }
+      quit(slot);
+      return;
+    default:
+      quit(slot);
+      return;
+  }
+}
+
+void smtp_prober::start_tls(uint32_t slot) {
+  session& s = at(slot);
+  s.out->tls_attempted = true;
+  s.ph = phase::tls_handshake;
+  s.phase_ns = now_ns();
+  if (tls_ctx_ == nullptr) {
+    s.out->tls_error = "TLS is not available";
+    finish(slot, s.implicit_tls ? smtp_status::error : s.out->status, "TLS is not available");
+    return;
+  }
+  // SNI: the name the server gave itself, when it is a name; never an IP.
+  std::string_view sni = s.out->banner_host;
+  if (s.out->has_ehlo && !s.out->ehlo.host.empty()) {
+    sni = s.out->ehlo.host;
+  }
+  if (is_ip_literal_or_empty(sni)) {
+    sni = {};
+  }
+  s.tls = std::make_unique<tls_client_session>(*tls_ctx_, sni);
+  s.inbox.clear();  // nothing sent in clear text before the handshake counts
+  drive_handshake(slot);
+}
+
+void smtp_prober::drive_handshake(uint32_t slot) {
+  session& s = at(slot);
+  tls_client_session::state st = s.tls->handshake();
+  std::string bytes = s.tls->take_output();
+  if (st == tls_client_session::state::failed || st == tls_client_session::state::closed) {
+    smtp_result& out = *s.out;
+    out.tls = s.tls->info();
+    out.tls_error = s.tls->error().empty() ? "TLS handshake failed" : s.tls->error();
+    // Nothing more can be said in clear text after a failed upgrade: close.
+    if (s.implicit_tls) {
+      finish(slot, smtp_status::error, "TLS handshake failed: " + out.tls_error);
+    } else {
+      finish(slot, out.status);
+    }
+    return;
+  }
+  if (st == tls_client_session::state::established) {
+    smtp_result& out = *s.out;
+    out.tls_ok = true;
+    out.tls = s.tls->info();
+    out.ms_tls = ms_since(s.phase_ns);
+    s.outbox += bytes;
+    if (!s.outbox.empty()) {
+      // Finished messages (TLS 1.2) still to go out; after_send comes back.
+      s.outbox_off = 0;
+      submit_send(slot);
+      return;
+    }
+    if (s.implicit_tls) {
+      s.ph = phase::greeting;
+      s.phase_ns = now_ns();
+      // Data that arrived with the last handshake record is already there.
+      tls_client_session::state rs = s.tls->read_plain(s.inbox);
+      (void)rs;
+      if (!s.inbox.empty()) {
+        parse_inbox(slot);
+        return;
+      }
+      submit_recv(slot);
+      return;
+    }
+    send_command(slot, "EHLO " + options_.ehlo_name + "\r\n", phase::ehlo_tls);
+    return;
+  }
+  // Still handshaking.
+  if (!bytes.empty()) {
+    s.outbox += bytes;
+    s.outbox_off = 0;
+    submit_send(slot);
+    return;
+  }
+  submit_recv(slot);
+}
+
+void smtp_prober::quit(uint32_t slot) { send_command(slot, "QUIT\r\n", phase::quit); }
+
+void smtp_prober::finish(uint32_t slot, smtp_status status, std::string error) {
+  session& s = at(slot);
+  smtp_result& out = *s.out;
+  out.status = status;
+  if (!error.empty() && out.error.empty()) {
+    out.error = std::move(error);
+  }
+  out.ms_total = ms_since(s.start_ns);
+  if (s.fd >= 0) {
+    // No operation of this session is in flight here (finish runs from a
+    // completion); a linked timeout may still report, and is ignored.
+    ::close(s.fd);
+    s.fd = -1;
+  }
+  s.tls.reset();
+  s.ph = phase::idle;
+  const uint64_t owner = s.owner;
+  sessions_.release(slot);
+  client_.on_smtp_done(owner);
+}
+
+}  // namespace ptrscan

@@ -1,0 +1,121 @@
+#pragma once
+
+#include <linux/time_types.h>
+#include <netinet/in.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ip_address.h"
+#include "core/ring.h"
+#include "core/slab.h"
+#include "smtp/reply_parser.h"
+#include "smtp/smtp_result.h"
+#include "tls/tls_client.h"
+
+namespace ptrscan {
+
+/// What the smtp and starttls probes do; every wait is a flag.
+struct smtp_options {
+  std::vector<uint16_t> ports = {25};
+  std::string ehlo_name = "localhost";
+  bool starttls = true;
+  int connect_timeout_ms = 5000;
+  int read_timeout_ms = 10000;   // each read and each write
+  int session_timeout_ms = 30000;  // the whole session, connect to QUIT
+};
+
+/// Told when a session has finished and its smtp_result is final.
+class smtp_client {
+ public:
+  virtual void on_smtp_done(uint64_t owner) = 0;
+
+ protected:
+  ~smtp_client() = default;
+};
+
+/// The SMTP identity probe of one shard: a slab of sessions, each an explicit
+/// state machine driven by ring completions (connect → greeting → EHLO →
+/// [HELO] → [STARTTLS → TLS → EHLO] → QUIT). One I/O operation per session is
+/// in flight at a time, always linked to a timeout bounded by the session's
+/// deadline, so a session can only end from a completion handler. Never
+/// sends MAIL, RCPT or DATA, and never waits for QUIT's reply.
+class smtp_prober {
+ public:
+  smtp_prober(ring& r, smtp_client& client, const smtp_options& options, const tls_context* tls,
+              uint32_t capacity);
+  ~smtp_prober();
+
+  enum class start_result { started, finished, busy };
+  /// Starts a session to ip:port writing into `*out`, which must stay valid
+  /// until on_smtp_done(owner). `finished`: it failed at once (no socket:
+  /// `*out` says why) and on_smtp_done will not be called; `busy`: no slot.
+  start_result start(const ip_address& ip, uint16_t port, smtp_result* out, uint64_t owner);
+
+  /// A ring completion whose user_data names one of our operations.
+  void on_completion(uint64_t user_data, int res);
+
+  uint32_t active() const { return sessions_.in_use(); }
+  uint32_t capacity() const { return sessions_.capacity(); }
+
+ private:
+  enum class phase : uint8_t {
+    idle,
+    connecting,
+    greeting,
+    ehlo,
+    helo,
+    starttls,
+    tls_handshake,
+    ehlo_tls,
+    quit,
+  };
+  struct session {
+    phase ph = phase::idle;
+    int fd = -1;
+    uint64_t owner = 0;
+    smtp_result* out = nullptr;
+    bool implicit_tls = false;
+    bool sending = false;  // the in-flight op is a send (else connect/recv)
+    int64_t start_ns = 0;
+    int64_t deadline_ns = 0;
+    int64_t phase_ns = 0;
+    sockaddr_storage addr{};
+    socklen_t addr_len = 0;
+    __kernel_timespec timeout{};
+    reply_reader reader;
+    std::string outbox;     // bytes to send (ciphertext when TLS is up)
+    size_t outbox_off = 0;
+    std::string inbox;      // received plaintext not yet parsed
+    std::unique_ptr<tls_client_session> tls;
+    std::array<char, 4096> buf{};
+  };
+
+  session& at(uint32_t slot) { return sessions_[slot]; }
+  void submit_connect(uint32_t slot);
+  void submit_recv(uint32_t slot);
+  void submit_send(uint32_t slot);
+  void link_timeout(uint32_t slot, int timeout_ms);
+  void send_command(uint32_t slot, std::string_view line, phase next);
+  void on_connected(uint32_t slot);
+  void on_bytes(uint32_t slot, std::string_view data);
+  void parse_inbox(uint32_t slot);
+  void on_reply(uint32_t slot, const smtp_reply& reply);
+  void start_tls(uint32_t slot);
+  void drive_handshake(uint32_t slot);
+  void after_send(uint32_t slot);
+  void quit(uint32_t slot);
+  void finish(uint32_t slot, smtp_status status, std::string error = {});
+  double ms_since(int64_t from_ns) const;
+
+  ring& ring_;
+  smtp_client& client_;
+  const smtp_options options_;
+  const tls_context* tls_ctx_;
+  slab<session> sessions_;
+};
+
+}  // namespace ptrscan

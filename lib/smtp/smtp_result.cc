@@ -1,0 +1,156 @@
+#include "smtp/smtp_result.h"
+
+#include <cerrno>
+#include <cmath>
+
+#include "output/json_writer.h"
+#include "tls/cert_names.h"
+
+namespace ptrscan {
+
+std::string_view to_string(smtp_status s) {
+  switch (s) {
+    case smtp_status::ok:
+      return "ok";
+    case smtp_status::refused:
+      return "refused";
+    case smtp_status::timeout:
+      return "timeout";
+    case smtp_status::reset:
+      return "reset";
+    case smtp_status::rejected:
+      return "rejected";
+    case smtp_status::error:
+      return "error";
+  }
+  return "error";
+}
+
+smtp_status smtp_status_from_errno(int err) {
+  switch (err < 0 ? -err : err) {
+    case ECONNREFUSED:
+      return smtp_status::refused;
+    case ETIMEDOUT:
+    case ECANCELED:  // our linked timeout cancelled the operation
+    case ETIME:
+      return smtp_status::timeout;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+      return smtp_status::reset;
+    default:
+      return smtp_status::error;
+  }
+}
+
+void smtp_result::clear() {
+  port = 0;
+  status = smtp_status::error;
+  error.clear();
+  has_banner = false;
+  banner.clear();
+  banner_host.clear();
+  has_ehlo = false;
+  helo = false;
+  ehlo = ehlo_info{};
+  tls_attempted = false;
+  tls_ok = false;
+  tls = tls_info{};
+  tls_error.clear();
+  has_ehlo_tls = false;
+  ehlo_tls = ehlo_info{};
+  ms_connect = ms_banner = ms_ehlo = ms_tls = ms_total = -1;
+}
+
+namespace {
+
+void write_ehlo(json_writer& w, const ehlo_info& e, bool helo) {
+  w.begin_object();
+  if (!e.host.empty()) {
+    w.key("host").value(e.host);
+  } else {
+    w.key("host").null();
+  }
+  w.key("extensions").begin_array();
+  for (const std::string& x : e.extensions) {
+    w.value(x);
+  }
+  w.end_array();
+  if (helo) {
+    w.key("helo").value(true);
+  }
+  w.end_object();
+}
+
+void write_ms(json_writer& w, std::string_view key, double ms) {
+  if (ms >= 0 && std::isfinite(ms)) {
+    w.key(key).value_fixed(ms, 2);
+  }
+}
+
+}  // namespace
+
+void smtp_result::write_json(json_writer& w, std::span<const std::string> ptr_names) const {
+  w.begin_object();
+  w.key("port").value(static_cast<int64_t>(port));
+  w.key("status").value(to_string(status));
+  if (!error.empty()) {
+    w.key("error").value(error);
+  }
+  if (has_banner) {
+    w.key("banner").value(banner);
+    if (!banner_host.empty()) {
+      w.key("banner_host").value(banner_host);
+    } else {
+      w.key("banner_host").null();
+    }
+  }
+  if (has_ehlo) {
+    w.key("ehlo");
+    write_ehlo(w, ehlo, helo);
+  }
+  if (tls_attempted) {
+    w.key("tls").begin_object();
+    if (!tls.version.empty()) {
+      w.key("version").value(tls.version);
+      w.key("cipher").value(tls.cipher);
+    }
+    if (!tls.cert_names.empty() || !tls.not_after.empty()) {
+      w.key("cert_names").begin_array();
+      for (const std::string& n : tls.cert_names) {
+        w.value(n);
+      }
+      w.end_array();
+      std::vector<std::string> hosts(ptr_names.begin(), ptr_names.end());
+      if (!banner_host.empty()) {
+        hosts.push_back(banner_host);
+      }
+      w.key("name_match").value(any_cert_name_matches(tls.cert_names, hosts));
+      w.key("chain_valid").value(tls.chain_valid);
+      if (!tls.chain_valid && !tls.chain_error.empty()) {
+        w.key("chain_error").value(tls.chain_error);
+      }
+      if (!tls.not_after.empty()) {
+        w.key("not_after").value(tls.not_after);
+      }
+    }
+    if (!tls_error.empty()) {
+      w.key("error").value(tls_error);
+    }
+    w.end_object();
+  }
+  if (has_ehlo_tls) {
+    w.key("ehlo_tls");
+    write_ehlo(w, ehlo_tls, false);
+  }
+  w.key("ms").begin_object();
+  write_ms(w, "connect", ms_connect);
+  write_ms(w, "banner", ms_banner);
+  write_ms(w, "ehlo", ms_ehlo);
+  write_ms(w, "tls", ms_tls);
+  write_ms(w, "total", ms_total);
+  w.end_object();
+  w.end_object();
+}
+
+}  // namespace ptrscan

@@ -1,0 +1,217 @@
+// The SMTP session state machine on a real io_uring against scripted peers on
+// loopback: one table row per behaviour a real MTA will not show on request.
+#include "smtp/session.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "../support/scripted_tcp_server.h"
+#include "core/user_data.h"
+#include "output/json_writer.h"
+
+namespace ptrscan {
+namespace {
+
+using testing::script_step;
+using testing::scripted_tcp_server;
+using step = script_step;
+
+class done_flag final : public smtp_client {
+ public:
+  int done = 0;
+  void on_smtp_done(uint64_t) override { ++done; }
+};
+
+/// Runs one session to the end the way a shard does.
+smtp_result run_session(uint16_t port, smtp_options options, const tls_context* tls) {
+  ring r;
+  EXPECT_TRUE(r.init(64).ok());
+  done_flag flag;
+  smtp_prober prober(r, flag, options, tls, 4);
+  smtp_result result;
+  auto started = prober.start(*ip_address::parse("127.0.0.1"), port, &result, 7);
+  if (started != smtp_prober::start_result::started) {
+    return result;
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (flag.done == 0 && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_EQ(r.submit_and_wait(50'000'000), 0);
+    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
+  }
+  EXPECT_EQ(flag.done, 1);
+  EXPECT_EQ(prober.active(), 0u);
+  return result;
+}
+
+smtp_options fast_options() {
+  smtp_options o;
+  o.ehlo_name = "scanner.test";
+  o.connect_timeout_ms = 1000;
+  o.read_timeout_ms = 300;
+  o.session_timeout_ms = 3000;
+  o.starttls = false;
+  return o;
+}
+
+struct session_case {
+  std::string label;
+  std::vector<script_step> script;
+  smtp_status status;
+  std::string banner_host;
+  std::string ehlo_host;
+  bool helo = false;
+  std::string error_contains;
+};
+
+std::vector<session_case> cases() {
+  const std::string ehlo_ok =
+      "250-mx.example.test hello\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n";
+  return {
+      {"plain session",
+       {step::send("220 mx.example.test ESMTP test\r\n"), step::expect("EHLO scanner.test"),
+        step::send(ehlo_ok), step::expect("QUIT")},
+       smtp_status::ok, "mx.example.test", "mx.example.test", false, ""},
+      {"multi-line greeting",
+       {step::send("220-a.example.test first\r\n220-second\r\n220 third\r\n"),
+        step::expect("EHLO"), step::send(ehlo_ok), step::expect("QUIT")},
+       smtp_status::ok, "a.example.test", "mx.example.test", false, ""},
+      {"bare LF line endings",
+       {step::send("220 lf.example.test ready\n"), step::expect("EHLO"),
+        step::send("250-lf.example.test\n250 HELP\n"), step::expect("QUIT")},
+       smtp_status::ok, "lf.example.test", "lf.example.test", false, ""},
+      {"554 greeting is rejected, and QUIT is still sent",
+       {step::send("554 no.example.test no service\r\n"), step::expect("QUIT")},
+       smtp_status::rejected, "no.example.test", "", false, ""},
+      {"421 greeting is rejected",
+       {step::send("421 busy.example.test try later\r\n"), step::expect("QUIT")},
+       smtp_status::rejected, "busy.example.test", "", false, ""},
+      {"EHLO refused falls back to HELO",
+       {step::send("220 old.example.test SMTP\r\n"), step::expect("EHLO"),
+        step::send("502 command not implemented\r\n"), step::expect("HELO scanner.test"),
+        step::send("250 old.example.test\r\n"), step::expect("QUIT")},
+       smtp_status::ok, "old.example.test", "old.example.test", true, ""},
+      {"banner slower than the read timeout",
+       {step::pause(1000), step::send("220 late.example.test\r\n")},
+       smtp_status::timeout, "", "", false, "greeting"},
+      {"silence after EHLO times out",
+       {step::send("220 mute.example.test\r\n"), step::expect("EHLO"), step::pause(1000)},
+       smtp_status::timeout, "mute.example.test", "", false, "reply"},
+      {"reset mid-reply", {step::send("220-partial"), step::pause(50), step::reset()},
+       smtp_status::reset, "", "", false, ""},
+      {"close before the banner", {step::close()}, smtp_status::error, "", "", false,
+       "before the greeting"},
+      {"endless line without CRLF", {step::send(std::string(70 * 1024, 'x'))},
+       smtp_status::error, "", "", false, "reply"},
+      {"garbage instead of a greeting",
+       {step::send("HTTP/1.1 400 Bad Request\r\n"), step::expect("QUIT")}, smtp_status::error,
+       "", "", false, "malformed greeting"},
+  };
+}
+
+TEST(SmtpSessionTest, ScriptedPeers) {
+  for (const session_case& c : cases()) {
+    SCOPED_TRACE(c.label);
+    scripted_tcp_server server(c.script);
+    smtp_result r = run_session(server.port(), fast_options(), nullptr);
+    EXPECT_EQ(to_string(r.status), to_string(c.status)) << r.error;
+    EXPECT_EQ(r.banner_host, c.banner_host);
+    EXPECT_EQ(r.ehlo.host, c.ehlo_host);
+    EXPECT_EQ(r.helo, c.helo);
+    if (!c.error_contains.empty()) {
+      EXPECT_NE(r.error.find(c.error_contains), std::string::npos) << r.error;
+    }
+    EXPECT_GE(r.ms_total, 0);
+  }
+}
+
+TEST(SmtpSessionTest, RecordsBannerAndExtensions) {
+  scripted_tcp_server server({step::send("220-mx1.Example.TEST ESMTP\r\n220 second line\r\n"),
+                              step::expect("EHLO scanner.test"),
+                              step::send("250-MX1.example.test\r\n250-PIPELINING\r\n"
+                                         "250-SIZE 10240000\r\n250-STARTTLS\r\n250 SMTPUTF8\r\n"),
+                              step::expect("QUIT")});
+  smtp_result r = run_session(server.port(), fast_options(), nullptr);
+  ASSERT_EQ(r.status, smtp_status::ok) << r.error;
+  EXPECT_TRUE(server.completed());
+  EXPECT_EQ(r.banner, "220-mx1.Example.TEST ESMTP\r\n220 second line");
+  EXPECT_EQ(r.banner_host, "mx1.example.test");
+  ASSERT_TRUE(r.has_ehlo);
+  EXPECT_EQ(r.ehlo.extensions,
+            (std::vector<std::string>{"PIPELINING", "SIZE 10240000", "STARTTLS", "SMTPUTF8"}));
+  // The starttls probe is off: no upgrade was tried.
+  EXPECT_FALSE(r.tls_attempted);
+  EXPECT_GE(r.ms_connect, 0);
+  EXPECT_GE(r.ms_banner, 0);
+  EXPECT_GE(r.ms_ehlo, 0);
+}
+
+TEST(SmtpSessionTest, ConnectionRefused) {
+  uint16_t port = 0;
+  {
+    scripted_tcp_server gone({});
+    port = gone.port();
+  }  // closed: nothing listens there now
+  smtp_result r = run_session(port, fast_options(), nullptr);
+  EXPECT_EQ(r.status, smtp_status::refused);
+  EXPECT_FALSE(r.has_banner);
+}
+
+TEST(SmtpSessionTest, StarttlsRefusedIsRecordedNotFatal) {
+  scripted_tcp_server server({step::send("220 tls.example.test\r\n"), step::expect("EHLO"),
+                              step::send("250-tls.example.test\r\n250 STARTTLS\r\n"),
+                              step::expect("STARTTLS"), step::send("454 TLS not available\r\n"),
+                              step::expect("QUIT")});
+  auto ctx = tls_context::create();
+  ASSERT_TRUE(ctx.ok());
+  smtp_options o = fast_options();
+  o.starttls = true;
+  smtp_result r = run_session(server.port(), o, ctx->get());
+  EXPECT_EQ(r.status, smtp_status::ok);
+  EXPECT_TRUE(r.tls_attempted);
+  EXPECT_NE(r.tls_error.find("454"), std::string::npos) << r.tls_error;
+}
+
+TEST(SmtpSessionTest, BrokenTlsAfterStarttls) {
+  scripted_tcp_server server({step::send("220 tls.example.test\r\n"), step::expect("EHLO"),
+                              step::send("250-tls.example.test\r\n250 STARTTLS\r\n"),
+                              step::expect("STARTTLS"), step::send("220 go ahead\r\n"),
+                              step::pause(50), step::send("this is not a TLS record\r\n")});
+  auto ctx = tls_context::create();
+  ASSERT_TRUE(ctx.ok());
+  smtp_options o = fast_options();
+  o.starttls = true;
+  smtp_result r = run_session(server.port(), o, ctx->get());
+  EXPECT_EQ(r.status, smtp_status::ok);
+  EXPECT_TRUE(r.tls_attempted);
+  EXPECT_FALSE(r.tls_ok);
+  EXPECT_FALSE(r.tls_error.empty());
+  EXPECT_FALSE(r.has_ehlo_tls);
+}
+
+TEST(SmtpResultTest, JsonShape) {
+  smtp_result r;
+  r.port = 25;
+  r.status = smtp_status::ok;
+  r.has_banner = true;
+  r.banner = "220 mx1.example.test ESMTP \x01\xff";
+  r.banner_host = "mx1.example.test";
+  r.has_ehlo = true;
+  r.ehlo.host = "mx1.example.test";
+  r.ehlo.extensions = {"PIPELINING", "STARTTLS"};
+  r.ms_connect = 0.25;
+  r.ms_total = 1.5;
+  std::string out;
+  json_writer w(out);
+  std::vector<std::string> ptr = {"mx1.example.test"};
+  r.write_json(w, ptr);
+  EXPECT_EQ(out,
+            R"({"port":25,"status":"ok","banner":"220 mx1.example.test ESMTP \u0001\ufffd",)"
+            R"("banner_host":"mx1.example.test","ehlo":{"host":"mx1.example.test",)"
+            R"("extensions":["PIPELINING","STARTTLS"]},"ms":{"connect":0.25,"total":1.50}})");
+}
+
+}  // namespace
+}  // namespace ptrscan
