@@ -177,8 +177,12 @@ void smtp_prober::on_completion(uint64_t data, int res) {
   }
   if (s.ph == phase::connecting) {
     if (res < 0) {
-      finish(slot, smtp_status_from_errno(res),
-             res == -ECANCELED ? "timeout connecting" : std::string("connect: ") + std::strerror(-res));
+      // A refusal says it all; anything else gets its reason.
+      const smtp_status st = smtp_status_from_errno(res);
+      finish(slot, st,
+             st == smtp_status::refused ? std::string()
+             : res == -ECANCELED        ? std::string("timeout connecting")
+                                        : std::string("connect: ") + std::strerror(-res));
       return;
     }
     on_connected(slot);
