@@ -65,9 +65,9 @@ std::string lower(std::string_view s) {
 // names are real ("localhost", "mail"), so they are accepted unless they are
 // one of these.
 constexpr std::string_view not_a_host[] = {
-    "esmtp", "smtp",    "lmtp",    "esmtps",      "service", "services", "welcome", "hello",
-    "hi",    "ready",   "ok",      "no",          "sorry",   "greetings", "error",  "closing",
-    "too",   "access",  "connection", "unavailable", "please", "the",     "this",    "ehlo"};
+    "esmtp", "smtp",   "lmtp",       "esmtps",      "service", "services",  "welcome", "hello",
+    "hi",    "ready",  "ok",         "no",          "sorry",   "greetings", "error",   "closing",
+    "too",   "access", "connection", "unavailable", "please",  "the",       "this",    "ehlo"};
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '.' || c == '_';

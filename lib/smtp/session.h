@@ -86,7 +86,9 @@ class smtp_prober {
     sockaddr_storage addr{};
     socklen_t addr_len = 0;
     __kernel_timespec timeout{};
-    reply_reader reader;
+    // 16 KiB per reply: real greetings and EHLO replies are under 2 KiB,
+    // and the cap bounds memory per session in flight.
+    reply_reader reader{2048, 16 * 1024};
     std::string outbox;     // bytes to send (ciphertext when TLS is up)
     size_t outbox_off = 0;
     std::string inbox;      // received plaintext not yet parsed

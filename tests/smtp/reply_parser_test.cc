@@ -78,6 +78,8 @@ struct reply_case {
 };
 
 const std::vector<reply_case>& reply_cases() {
+  // One case per row reads better than one field per line.
+  // clang-format off
   static const std::vector<reply_case> cases = {
       {"single line", "220 mx.example.org ESMTP\r\n", result::complete, 220,
        {"mx.example.org ESMTP"}, false, false, ""},
@@ -115,6 +117,7 @@ const std::vector<reply_case>& reply_cases() {
       // "\000" then '0': octal escapes stop after three digits.
       {"NUL in the code", "2\0000 x\r\n"s, result::complete, 0, {"2\0000 x"s}, true, false, ""},
   };
+  // clang-format on
   return cases;
 }
 
