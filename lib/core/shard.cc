@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "checks/identity.h"
+#include "core/clock.h"
 #include "core/user_data.h"
 #include "output/json_writer.h"
 #include "output/output_sink.h"
@@ -17,11 +18,6 @@
 namespace ptrscan {
 namespace {
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr unsigned ring_entries = 1024;
 // Upper bound on one wait, so stop requests and chunk ageing are noticed
@@ -106,7 +102,7 @@ absl::Status shard::run() {
     int64_t wait = resolver_.next_timeout_ns(max_wait_ns);
     if (!chunk_.empty()) {
       wait = std::min(wait, std::max<int64_t>(chunk_started_ns_ + config_.chunk_max_age_ns -
-                                                  now_ns(),
+                                                  monotonic_ns(),
                                               1'000'000));
     }
     if (int rc = ring_.submit_and_wait(wait); rc < 0) {
@@ -139,7 +135,7 @@ absl::Status shard::run() {
     if (smtp_) {
       counters_.smtp_active.store(smtp_->active(), std::memory_order_relaxed);
     }
-    flush_chunk(now_ns());
+    flush_chunk(monotonic_ns());
   }
   flush_chunk(INT64_MAX);
   return absl::OkStatus();
@@ -324,7 +320,7 @@ void shard::step_done(uint32_t slot) {
 void shard::finish_host(uint32_t slot) {
   host_job& job = jobs_[slot];
   if (chunk_.empty()) {
-    chunk_started_ns_ = now_ns();
+    chunk_started_ns_ = monotonic_ns();
   }
   json_writer w(chunk_);
   char ip_text[ip_address::max_text_len];

@@ -13,18 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/ip_address.h"
+#include "core/clock.h"
 #include "core/user_data.h"
 
 namespace ptrscan {
-namespace {
-
-int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 resolver::~resolver() {
   if (channel_ != nullptr) {

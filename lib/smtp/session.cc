@@ -10,16 +10,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/clock.h"
 #include "core/user_data.h"
 
 namespace ptrscan {
 namespace {
 
-int64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 /// Banner text as recorded: the greeting without its final line ending.
 std::string banner_text(const smtp_reply& r) {
@@ -61,7 +57,7 @@ smtp_prober::~smtp_prober() {
 }
 
 double smtp_prober::ms_since(int64_t from_ns) const {
-  return static_cast<double>(now_ns() - from_ns) / 1e6;
+  return static_cast<double>(monotonic_ns() - from_ns) / 1e6;
 }
 
 smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port,
@@ -78,7 +74,7 @@ smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port
   out->clear();
   out->port = port;
   s.implicit_tls = port == 465;
-  s.start_ns = now_ns();
+  s.start_ns = monotonic_ns();
   s.deadline_ns = s.start_ns + int64_t{options_.session_timeout_ms} * 1'000'000;
   s.phase_ns = s.start_ns;
   s.reader.reset();
@@ -119,7 +115,7 @@ smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port
 
 void smtp_prober::link_timeout(uint32_t slot, int timeout_ms) {
   session& s = at(slot);
-  const int64_t now = now_ns();
+  const int64_t now = monotonic_ns();
   int64_t until = std::min(now + int64_t{timeout_ms} * 1'000'000, s.deadline_ns);
   int64_t ns = std::max<int64_t>(until - now, 1'000'000);
   s.timeout.tv_sec = ns / 1'000'000'000;
@@ -231,7 +227,7 @@ void smtp_prober::on_completion(uint64_t data, int res) {
 
 void smtp_prober::on_connected(uint32_t slot) {
   session& s = at(slot);
-  const int64_t now = now_ns();
+  const int64_t now = monotonic_ns();
   s.out->ms_connect = static_cast<double>(now - s.start_ns) / 1e6;
   s.phase_ns = now;
   if (s.implicit_tls) {
@@ -291,7 +287,7 @@ void smtp_prober::parse_inbox(uint32_t slot) {
 void smtp_prober::send_command(uint32_t slot, std::string_view line, phase next) {
   session& s = at(slot);
   s.ph = next;
-  s.phase_ns = now_ns();
+  s.phase_ns = monotonic_ns();
   if (s.tls) {
     if (!s.tls->write_plain(line)) {
       finish(slot, smtp_status::error, "TLS: " + s.tls->error());
@@ -409,7 +405,7 @@ void smtp_prober::start_tls(uint32_t slot) {
   session& s = at(slot);
   s.out->tls_attempted = true;
   s.ph = phase::tls_handshake;
-  s.phase_ns = now_ns();
+  s.phase_ns = monotonic_ns();
   if (tls_ctx_ == nullptr) {
     s.out->tls_error = "TLS is not available";
     finish(slot, s.implicit_tls ? smtp_status::error : s.out->status, "TLS is not available");
@@ -458,7 +454,7 @@ void smtp_prober::drive_handshake(uint32_t slot) {
     }
     if (s.implicit_tls) {
       s.ph = phase::greeting;
-      s.phase_ns = now_ns();
+      s.phase_ns = monotonic_ns();
       // Data that arrived with the last handshake record is already there.
       tls_client_session::state rs = s.tls->read_plain(s.inbox);
       (void)rs;
