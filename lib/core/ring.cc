@@ -44,6 +44,15 @@ io_uring_sqe* ring::get_sqe() {
   return sqe;
 }
 
+void ring::reserve(unsigned n) {
+  while (io_uring_sq_space_left(&ring_) < n) {
+    int rc = io_uring_submit(&ring_);
+    if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && rc != -EINTR) {
+      return;
+    }
+  }
+}
+
 int ring::submit_and_wait(int64_t timeout_ns) {
   io_uring_cqe* cqe = nullptr;
   if (timeout_ns <= 0) {

@@ -27,6 +27,11 @@ class ring {
   /// succeeded, short of a kernel error, which is reported by the next wait.
   io_uring_sqe* get_sqe();
 
+  /// Makes room for `n` SQEs that must go to the kernel in one submission
+  /// (an operation and its linked timeout): a link split across two
+  /// submissions loses its timeout. Submits what is queued if needed.
+  void reserve(unsigned n);
+
   /// Submits queued SQEs and waits until at least one completion is ready or
   /// `timeout_ns` passes (0: do not wait). Returns 0 or a negative errno other
   /// than ETIME/EINTR (those are normal).

@@ -98,7 +98,11 @@ smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port
     std::memcpy(&a->sin6_addr, ip.bytes.data(), 16);
     s.addr_len = sizeof(sockaddr_in6);
   }
-  s.fd = ::socket(ip.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  // A blocking socket: io_uring tries every operation non-blocking first and
+  // polls by itself. With O_NONBLOCK, a connect that io_uring runs from a
+  // worker thread returns -EINPROGRESS instead of completing (seen in the
+  // namespace scale test: 2 of 4096 hosts).
+  s.fd = ::socket(ip.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s.fd < 0) {
     // Out of descriptors or memory: the host is reported, not lost. The
     // owner is told after start() returns, never from inside it.
@@ -128,6 +132,7 @@ void smtp_prober::link_timeout(uint32_t slot, int timeout_ms) {
 
 void smtp_prober::submit_connect(uint32_t slot) {
   session& s = at(slot);
+  ring_.reserve(2);  // the operation and its linked timeout, submitted together
   s.sending = false;
   io_uring_sqe* sqe = ring_.get_sqe();
   io_uring_prep_connect(sqe, s.fd, reinterpret_cast<sockaddr*>(&s.addr), s.addr_len);
@@ -139,6 +144,7 @@ void smtp_prober::submit_connect(uint32_t slot) {
 
 void smtp_prober::submit_recv(uint32_t slot) {
   session& s = at(slot);
+  ring_.reserve(2);  // the operation and its linked timeout, submitted together
   s.sending = false;
   io_uring_sqe* sqe = ring_.get_sqe();
   io_uring_prep_recv(sqe, s.fd, s.buf.data(), s.buf.size(), 0);
@@ -150,6 +156,7 @@ void smtp_prober::submit_recv(uint32_t slot) {
 
 void smtp_prober::submit_send(uint32_t slot) {
   session& s = at(slot);
+  ring_.reserve(2);  // the operation and its linked timeout, submitted together
   s.sending = true;
   io_uring_sqe* sqe = ring_.get_sqe();
   io_uring_prep_send(sqe, s.fd, s.outbox.data() + s.outbox_off, s.outbox.size() - s.outbox_off,

@@ -148,6 +148,73 @@ TEST(SmtpSessionTest, RecordsBannerAndExtensions) {
   EXPECT_GE(r.ms_ehlo, 0);
 }
 
+// Many sessions through a 4-entry ring, offset by one SQE so that operation +
+// timeout pairs straddle the end of the queue (ring::reserve keeps each pair
+// in one submission). The regression test for the split itself is the
+// namespace scale test (SmtpFarm), where it cost 2 of 4096 hosts a
+// connect that came back -EINPROGRESS.
+TEST(SmtpSessionTest, ManySessionsThroughASmallRing) {
+  scripted_tcp_server server({step::send("220 mx.example.test ESMTP\r\n"), step::expect("EHLO"),
+                              step::send("250 mx.example.test\r\n"), step::expect("QUIT")});
+  ring r;
+  ASSERT_TRUE(r.init(4).ok());
+  done_flag flag;
+  smtp_options o = fast_options();
+  o.connect_timeout_ms = 3000;
+  o.read_timeout_ms = 3000;
+  o.session_timeout_ms = 10000;
+  constexpr int n = 12;
+  smtp_prober prober(r, flag, o, nullptr, n);
+  std::vector<smtp_result> results(n);
+  // One unrelated SQE first, so operation + timeout pairs straddle the end
+  // of the 4-entry queue.
+  io_uring_prep_nop(r.get_sqe());
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(prober.start(*ip_address::parse("127.0.0.1"), server.port(), &results[i], 1),
+              smtp_prober::start_result::started);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (flag.done < n && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(50'000'000), 0);
+    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
+  }
+  ASSERT_EQ(flag.done, n);
+  for (const smtp_result& res : results) {
+    EXPECT_EQ(res.status, smtp_status::ok) << res.error;
+    EXPECT_EQ(res.banner_host, "mx.example.test");
+  }
+}
+
+// The same through silent peers: every greeting read must carry its timeout.
+TEST(SmtpSessionTest, SilentPeersThroughASmallRingAllTimeOut) {
+  scripted_tcp_server server({step::pause(2500)});
+  ring r;
+  ASSERT_TRUE(r.init(4).ok());
+  done_flag flag;
+  smtp_options o = fast_options();
+  o.connect_timeout_ms = 3000;
+  o.read_timeout_ms = 200;
+  constexpr int n = 12;
+  smtp_prober prober(r, flag, o, nullptr, n);
+  std::vector<smtp_result> results(n);
+  // One unrelated SQE first, so operation + timeout pairs straddle the end
+  // of the 4-entry queue.
+  io_uring_prep_nop(r.get_sqe());
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(prober.start(*ip_address::parse("127.0.0.1"), server.port(), &results[i], 1),
+              smtp_prober::start_result::started);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (flag.done < n && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(50'000'000), 0);
+    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
+  }
+  ASSERT_EQ(flag.done, n);
+  for (const smtp_result& res : results) {
+    EXPECT_EQ(res.status, smtp_status::timeout) << res.error;
+  }
+}
+
 TEST(SmtpSessionTest, ConnectionRefused) {
   uint16_t port = 0;
   {

@@ -41,7 +41,7 @@ class scripted_tcp_server {
     socklen_t len = sizeof(a);
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
-    ::listen(fd_, 8);
+    ::listen(fd_, 128);
     thread_ = std::thread([this] { serve(); });
   }
   ~scripted_tcp_server() {
