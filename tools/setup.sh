@@ -20,7 +20,19 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev zstd
   # real servers the integration tests and the demo start on loopback
   knot unbound bind9-dnsutils iproute2
+  # real MTAs for the SMTP integration tests (Postfix installed with "No
+  # configuration": no system mail service; Exim only unpacked, see
+  # install_exim), setsid for Postfix's master, openssl for cross-checks
+  postfix util-linux openssl ca-certificates
+  # libraries the unpacked Exim (exim4-daemon-light) links against
+  libidn12 libidn2-0 libgnutls30 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0 libcrypt1
 )
+
+# Exim conflicts with Postfix as a Debian package, so it is not installed:
+# its packages are downloaded and unpacked here, outside the repository, and
+# the tests run that copy (tools/testnet/mta_fixture.h, PTRSCAN_EXIM).
+EXIM_CACHE=${PTRSCAN_EXIM_CACHE:-/var/cache/ptrscan/exim}
+EXIM_PACKAGES=(exim4-daemon-light exim4-base exim4-config)
 
 install_packages() {
   local missing=()
@@ -46,10 +58,45 @@ install_packages() {
   if [[ -e $policy ]]; then saved=$(mktemp); cp -p "$policy" "$saved"; fi
   printf '#!/bin/sh\nexit 101\n' >"$policy"
   chmod 755 "$policy"
+  # Postfix without a system mail service: no main.cf, nothing configured.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   local rc=0
   apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
   if [[ -n $saved ]]; then mv "$saved" "$policy"; else rm -f "$policy"; fi
   return $rc
+}
+
+install_exim() {
+  local root=$EXIM_CACHE/root
+  if [[ -x $root/usr/sbin/exim4 ]] && getent passwd Debian-exim >/dev/null; then
+    return
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: Exim is not unpacked under $EXIM_CACHE; run as root to do it" >&2
+    exit 2
+  fi
+  echo "setup: unpacking ${EXIM_PACKAGES[*]} under $EXIM_CACHE" >&2
+  mkdir -p "$EXIM_CACHE/debs"
+  rm -f "$EXIM_CACHE"/debs/*.deb
+  # apt-get download writes into the current directory.
+  if ! (cd "$EXIM_CACHE/debs" && apt-get download -q "${EXIM_PACKAGES[@]}"); then
+    apt-get update -q
+    (cd "$EXIM_CACHE/debs" && apt-get download -q "${EXIM_PACKAGES[@]}")
+  fi
+  rm -rf "$root.new"
+  mkdir -p "$root.new"
+  local deb
+  for deb in "$EXIM_CACHE"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$root.new"
+  done
+  rm -rf "$root"
+  mv "$root.new" "$root"
+  # The Debian build looks its compiled-in user up before reading any
+  # configuration (the test configuration then runs it as root).
+  if ! getent passwd Debian-exim >/dev/null; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin Debian-exim
+  fi
 }
 
 build() {
@@ -59,6 +106,8 @@ build() {
 }
 
 install_packages
+install_exim
+export PTRSCAN_EXIM=$EXIM_CACHE/root/usr/sbin/exim4
 build
 case "$MODE" in
   build) ;;

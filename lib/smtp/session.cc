@@ -212,9 +212,12 @@ void smtp_prober::on_completion(uint64_t data, int res) {
     const char* where = s.ph == phase::greeting        ? "greeting"
                         : s.ph == phase::tls_handshake ? "TLS handshake"
                                                        : "reply";
-    finish(slot, smtp_status_from_errno(res),
-           res == -ECANCELED ? std::string("timeout waiting for ") + where
-                             : std::string("recv: ") + std::strerror(-res));
+    // Timeouts say where they struck; a reset says it all.
+    const smtp_status st = smtp_status_from_errno(res);
+    finish(slot, st,
+           res == -ECANCELED        ? std::string("timeout waiting for ") + where
+           : st == smtp_status::reset ? std::string()
+                                      : std::string("recv: ") + std::strerror(-res));
     return;
   }
   if (res == 0) {

@@ -1,0 +1,358 @@
+#include "testnet/mta_fixture.h"
+
+#include <arpa/inet.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include "testnet/smtp_client.h"
+
+namespace ptrscan::testnet {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+constexpr const char* postfix_daemon_dir = "/usr/lib/postfix/sbin";
+constexpr const char* exim_default_binary = "/var/cache/ptrscan/exim/root/usr/sbin/exim4";
+
+std::string make_temp_dir(const std::string& prefix) {
+  std::string base = "/tmp";
+  if (const char* t = std::getenv("TMPDIR"); t != nullptr && *t != '\0') {
+    base = t;
+  }
+  std::string templ = base + "/" + prefix + "-XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed under " + base);
+  }
+  // Postfix's daemons drop to the postfix user and must reach the queue.
+  ::chmod(templ.c_str(), 0755);
+  return templ;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) {
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
+bool keep_requested() {
+  const char* v = std::getenv("PTRSCAN_KEEP_TESTBED");
+  return v != nullptr && std::string(v) == "1";
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& i : items) {
+    if (!out.empty()) {
+      out += sep;
+    }
+    out += i;
+  }
+  return out;
+}
+
+// Connects to every listener and reads a 220 greeting.
+bool all_greet(const std::vector<std::string>& hosts, uint16_t port, std::string& banner) {
+  for (const auto& h : hosts) {
+    auto g = smtp_hello({h, port}, "", std::chrono::milliseconds(1'000));
+    if (!g || g->greeting.rfind("220", 0) != 0) {
+      return false;
+    }
+    banner = g->greeting;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool tcp_port_free(const std::string& host, uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return false;
+  }
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  bool ok = ::inet_pton(AF_INET, host.c_str(), &sa.sin_addr) == 1 &&
+            ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  ::close(fd);
+  return ok;
+}
+
+uint16_t free_port_on_all(const std::vector<std::string>& hosts) {
+  if (hosts.empty()) {
+    throw std::invalid_argument("free_port_on_all: no hosts");
+  }
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const uint16_t port = free_port(hosts.front());
+    bool ok = true;
+    for (const auto& h : hosts) {
+      ok = ok && tcp_port_free(h, port);
+    }
+    if (ok) {
+      return port;
+    }
+  }
+  throw std::runtime_error("no port free on all of " + join(hosts, ", "));
+}
+
+std::string exim_binary() {
+  if (const char* e = std::getenv("PTRSCAN_EXIM"); e != nullptr && *e != '\0') {
+    return e;
+  }
+  return exim_default_binary;
+}
+
+std::string mta_missing(mta_kind kind) {
+  if (kind == mta_kind::postfix) {
+    if (find_executable(std::string(postfix_daemon_dir) + "/master").empty() ||
+        find_executable("postfix").empty()) {
+      return "Postfix is not installed (tools/setup.sh installs it)";
+    }
+    if (::getpwnam("postfix") == nullptr || ::getgrnam("postdrop") == nullptr) {
+      return "the postfix user or postdrop group is missing (reinstall postfix)";
+    }
+    return {};
+  }
+  if (find_executable(exim_binary()).empty()) {
+    return "Exim is not unpacked at " + exim_binary() + " (tools/setup.sh unpacks it)";
+  }
+  // The Debian build looks its compiled-in user up before reading any
+  // configuration, even when the configuration names another one.
+  if (::getpwnam("Debian-exim") == nullptr) {
+    return "the Debian-exim user is missing (tools/setup.sh creates it)";
+  }
+  return {};
+}
+
+std::unique_ptr<mta_server> mta_server::start(mta_kind kind, const mta_options& options) {
+  if (const std::string why = mta_missing(kind); !why.empty()) {
+    throw std::runtime_error(why);
+  }
+  std::unique_ptr<mta_server> m(new mta_server());
+  m->kind_ = kind;
+  m->hostname_ = options.hostname;
+  m->hosts_ = options.hosts.empty() ? std::vector<std::string>{random_loopback_v4()}
+                                    : options.hosts;
+  for (const auto& h : m->hosts_) {
+    if (!is_loopback_v4(h)) {
+      throw std::runtime_error("mta_server: refusing a non-loopback address: " + h);
+    }
+  }
+  m->port_ = options.port != 0 ? options.port : free_port_on_all(m->hosts_);
+  m->implicit_tls_port_ = options.implicit_tls_port;
+  if (kind == mta_kind::exim && m->implicit_tls_port_ != 0) {
+    throw std::invalid_argument("mta_server: implicit TLS is only set up for Postfix");
+  }
+  m->dir_ = make_temp_dir(kind == mta_kind::postfix ? "ptrscan-postfix" : "ptrscan-exim");
+  cert_options cert = options.cert;
+  if (cert.names.empty()) {
+    cert.names = {options.hostname};
+  }
+  m->cert_ = write_self_signed_cert(m->dir_, "smtp", cert);
+  if (kind == mta_kind::postfix) {
+    m->write_postfix(options);
+  } else {
+    m->write_exim(options);
+  }
+
+  const auto t0 = clock_type::now();
+  m->process_ = daemon_process::start(m->argv_, m->dir_ + "/mta.log");
+  mta_server* raw = m.get();
+  const bool ready = m->process_.wait_ready(
+      [raw] {
+        return all_greet(raw->hosts_, raw->port_, raw->banner_);
+      },
+      options.ready_timeout);
+  if (!ready) {
+    throw std::runtime_error(std::string(kind == mta_kind::postfix ? "postfix" : "exim") +
+                             " not ready (" + m->process_.exit_description() + ") in " + m->dir_ +
+                             "\n" + m->process_.log_tail());
+  }
+  m->ready_time_ = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0);
+  return m;
+}
+
+mta_server::~mta_server() {
+  process_.stop();
+  if (dir_.empty()) {
+    return;
+  }
+  if (keep_requested()) {
+    std::cerr << "mta_server: kept " << dir_ << " (PTRSCAN_KEEP_TESTBED=1)\n";
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void mta_server::write_postfix(const mta_options& options) {
+  const std::string never = "error:5.7.1 test MTA never delivers";
+  std::string main_cf =
+      "compatibility_level = 3.6\n"
+      "myhostname = " + options.hostname + "\n"
+      "mydomain = example.test\n"
+      "myorigin = $myhostname\n"
+      "mydestination =\n"
+      "relay_domains =\n"
+      "relayhost =\n"
+      // No delivery of any kind: every transport is the error transport.
+      "default_transport = " + never + "\n"
+      "local_transport = " + never + "\n"
+      "relay_transport = " + never + "\n"
+      "virtual_transport = " + never + "\n"
+      "smtpd_relay_restrictions = reject\n"
+      "smtpd_recipient_restrictions = reject\n"
+      // Listeners are the explicit host:port entries of master.cf. Naming our
+      // 127.A.B.C here would fail: Postfix wants addresses of an interface.
+      "inet_interfaces = loopback-only\n"
+      "inet_protocols = ipv4\n"
+      "mynetworks = 127.0.0.0/8\n"
+      "smtpd_banner = $myhostname ESMTP Postfix-test\n"
+      "queue_directory = " + dir_ + "/queue\n"
+      "data_directory = " + dir_ + "/data\n"
+      "mail_owner = postfix\n"
+      "setgid_group = postdrop\n"
+      "maillog_file = /dev/stdout\n"
+      "smtpd_tls_cert_file = " + cert_.cert_path + "\n"
+      "smtpd_tls_key_file = " + cert_.key_path + "\n"
+      "smtpd_tls_security_level = may\n"
+      // Nothing looks anything up: the machine's resolver is not ours.
+      "smtpd_peername_lookup = no\n"
+      "smtp_dns_support_level = disabled\n"
+      "alias_maps =\n"
+      "alias_database =\n"
+      "local_recipient_maps =\n"
+      "biff = no\n";
+  std::string master_cf;
+  for (const auto& h : hosts_) {
+    master_cf += h + ":" + std::to_string(port_) + " inet n - n - - smtpd\n";
+    if (implicit_tls_port_ != 0) {
+      master_cf += h + ":" + std::to_string(implicit_tls_port_) +
+                   " inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n";
+    }
+  }
+  master_cf +=
+      "pickup    unix  n - n 60    1 pickup\n"
+      "cleanup   unix  n - n -     0 cleanup\n"
+      "qmgr      unix  n - n 300   1 qmgr\n"
+      "tlsmgr    unix  - - n 1000? 1 tlsmgr\n"
+      "rewrite   unix  - - n -     - trivial-rewrite\n"
+      "bounce    unix  - - n -     0 bounce\n"
+      "defer     unix  - - n -     0 bounce\n"
+      "trace     unix  - - n -     0 bounce\n"
+      "verify    unix  - - n -     1 verify\n"
+      "flush     unix  n - n 1000? 0 flush\n"
+      "proxymap  unix  - - n -     - proxymap\n"
+      "error     unix  - - n -     - error\n"
+      "retry     unix  - - n -     - error\n"
+      "discard   unix  - - n -     - discard\n"
+      "anvil     unix  - - n -     1 anvil\n"
+      "scache    unix  - - n -     1 scache\n"
+      "postlog   unix-dgram n - n - 1 postlogd\n";
+  write_file(dir_ + "/main.cf", main_cf);
+  write_file(dir_ + "/master.cf", master_cf);
+  // Postfix re-reads a configuration file modified within the last second
+  // until it is older (against half-written files): that cost two seconds
+  // per start. Date both files back.
+  for (const char* f : {"/main.cf", "/master.cf"}) {
+    std::filesystem::last_write_time(
+        dir_ + f, std::filesystem::file_time_type::clock::now() - std::chrono::seconds(60));
+  }
+  // The queue layout `postfix check` would create (its post-install run
+  // takes seconds): owners and modes as in /etc/postfix/postfix-files.
+  const passwd* pw = ::getpwnam("postfix");
+  const group* postdrop = ::getgrnam("postdrop");
+  if (pw == nullptr || postdrop == nullptr) {
+    throw std::runtime_error("the postfix user or postdrop group is missing");
+  }
+  struct queue_dir {
+    const char* name;
+    bool postfix_owned;
+    gid_t gid;
+    mode_t mode;
+  };
+  const queue_dir layout[] = {
+      {"", false, 0, 0755},          {"pid", false, 0, 0755},
+      {"active", true, 0, 0700},     {"bounce", true, 0, 0700},
+      {"corrupt", true, 0, 0700},    {"defer", true, 0, 0700},
+      {"deferred", true, 0, 0700},   {"flush", true, 0, 0700},
+      {"hold", true, 0, 0700},       {"incoming", true, 0, 0700},
+      {"private", true, 0, 0700},    {"saved", true, 0, 0700},
+      {"trace", true, 0, 0700},      {"maildrop", true, postdrop->gr_gid, 0730},
+      {"public", true, postdrop->gr_gid, 0710},
+  };
+  for (const auto& q : layout) {
+    const std::string path = dir_ + "/queue/" + q.name;
+    std::filesystem::create_directories(path);
+    if (::chown(path.c_str(), q.postfix_owned ? pw->pw_uid : 0, q.gid) != 0 ||
+        ::chmod(path.c_str(), q.mode) != 0) {
+      throw std::runtime_error("cannot set up " + path);
+    }
+  }
+  const std::string data = dir_ + "/data";
+  std::filesystem::create_directories(data);
+  if (::chown(data.c_str(), pw->pw_uid, pw->pw_gid) != 0 || ::chmod(data.c_str(), 0700) != 0) {
+    throw std::runtime_error("cannot set up " + data);
+  }
+  // setsid(1) execs in place (our child is no group leader), so the PID is
+  // still master's; in its own process group master's SIGTERM handler can
+  // signal its children (kill(-pid)) and exit at once instead of failing
+  // with ESRCH and lingering a second.
+  argv_ = {"setsid", std::string(postfix_daemon_dir) + "/master", "-c", dir_, "-d"};
+}
+
+void mta_server::write_exim(const mta_options& options) {
+  std::filesystem::create_directories(dir_ + "/spool");
+  std::filesystem::create_directories(dir_ + "/log");
+  std::string conf =
+      "keep_environment =\n"
+      "exim_user = root\n"
+      "exim_group = root\n"
+      "never_users =\n"
+      "primary_hostname = " + options.hostname + "\n"
+      "qualify_domain = example.test\n"
+      "smtp_banner = $primary_hostname ESMTP Exim-test\n"
+      "spool_directory = " + dir_ + "/spool\n"
+      "log_file_path = " + dir_ + "/log/%slog\n"
+      "pid_file_path = " + dir_ + "/exim.pid\n"
+      "local_interfaces = " + join(hosts_, " : ") + "\n"
+      "daemon_smtp_ports = " + std::to_string(port_) + "\n"
+      "tls_advertise_hosts = *\n"
+      "tls_certificate = " + cert_.cert_path + "\n"
+      "tls_privatekey = " + cert_.key_path + "\n"
+      // Nothing looks anything up: the machine's resolver is not ours.
+      "host_lookup =\n"
+      "rfc1413_hosts =\n"
+      "rfc1413_query_timeout = 0s\n"
+      "acl_smtp_rcpt = refuse_all\n"
+      "acl_smtp_predata = refuse_all\n"
+      "queue_only = true\n"
+      "begin acl\n"
+      "refuse_all:\n"
+      "  deny message = test MTA accepts nothing\n"
+      "begin routers\n"
+      // No delivery of any kind: the one router fails every address.
+      "fail_all:\n"
+      "  driver = redirect\n"
+      "  allow_fail\n"
+      "  data = :fail: test MTA never delivers\n"
+      "begin transports\n";
+  write_file(dir_ + "/exim.conf", conf);
+  // -bdf: daemon in the foreground; no -q: no queue runner.
+  argv_ = {exim_binary(), "-C", dir_ + "/exim.conf", "-bdf"};
+}
+
+}  // namespace ptrscan::testnet

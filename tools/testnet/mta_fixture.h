@@ -1,0 +1,99 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "testnet/loopback.h"
+#include "testnet/subprocess.h"
+#include "testnet/tls_cert.h"
+
+namespace ptrscan::testnet {
+
+/// Which real MTA to run.
+enum class mta_kind { postfix, exim };
+
+/// What a test MTA serves.
+struct mta_options {
+  /// Postfix myhostname / Exim primary_hostname: the host in the banner and
+  /// in the first line of the EHLO reply.
+  std::string hostname = "mx1.example.test";
+  /// Loopback addresses to listen on (127.0.0.0/8 only). Empty: one random
+  /// 127.A.B.C.
+  std::vector<std::string> hosts;
+  /// The SMTP port on every host; 0 picks one that is free on all of them.
+  uint16_t port = 0;
+  /// Postfix only: also listen with implicit TLS (smtpd_tls_wrappermode) on
+  /// this port of every host (465 is the one ptrscan treats as implicit TLS).
+  uint16_t implicit_tls_port = 0;
+  /// STARTTLS certificate. Empty names: {hostname}.
+  cert_options cert;
+  std::chrono::milliseconds ready_timeout{30'000};
+};
+
+/// A real MTA (Postfix or Exim) in a fresh temp dir, in the foreground so we
+/// own its PID, listening only on loopback with STARTTLS and a self-signed
+/// certificate. It never delivers or relays: every transport/router is an
+/// error, relaying is refused, and it looks up nothing in DNS. Stopped (by
+/// PID) and its dir removed on destruction (kept with PTRSCAN_KEEP_TESTBED=1).
+class mta_server {
+ public:
+  /// Writes the configuration, starts the MTA and waits until every listener
+  /// answers with a 220 greeting. Throws std::runtime_error (with the log
+  /// tail) when anything fails, including a missing MTA (see mta_missing).
+  static std::unique_ptr<mta_server> start(mta_kind kind, const mta_options& options);
+
+  mta_server(const mta_server&) = delete;
+  mta_server& operator=(const mta_server&) = delete;
+  ~mta_server();
+
+  mta_kind kind() const { return kind_; }
+  const std::vector<std::string>& hosts() const { return hosts_; }
+  uint16_t port() const { return port_; }
+  uint16_t implicit_tls_port() const { return implicit_tls_port_; }
+  /// The greeting as the readiness check received it ("220 mx1... ESMTP ...").
+  const std::string& banner() const { return banner_; }
+  const std::string& hostname() const { return hostname_; }
+  const cert_files& cert() const { return cert_; }
+  const std::string& dir() const { return dir_; }
+  std::chrono::milliseconds ready_time() const { return ready_time_; }
+
+  bool running() { return process_.running(); }
+  std::string log_tail() const { return process_.log_tail(); }
+
+ private:
+  mta_server() = default;
+  void write_postfix(const mta_options& options);
+  void write_exim(const mta_options& options);
+
+  mta_kind kind_ = mta_kind::postfix;
+  std::string dir_;
+  std::vector<std::string> hosts_;
+  uint16_t port_ = 0;
+  uint16_t implicit_tls_port_ = 0;
+  std::string hostname_;
+  std::string banner_;
+  cert_files cert_;
+  std::vector<std::string> argv_;
+  daemon_process process_;
+  std::chrono::milliseconds ready_time_{0};
+};
+
+/// Why `kind` cannot run here ("" when it can): the binary or its system
+/// user is missing. tools/setup.sh installs both.
+std::string mta_missing(mta_kind kind);
+
+/// Where the Exim binary is: $PTRSCAN_EXIM, else the copy tools/setup.sh
+/// unpacks under /var/cache/ptrscan/exim (Exim conflicts with Postfix as a
+/// Debian package, so it is not installed, only unpacked).
+std::string exim_binary();
+
+/// A port that is free for TCP on every one of `hosts` right now.
+uint16_t free_port_on_all(const std::vector<std::string>& hosts);
+
+/// True when TCP `port` can be bound on `host` right now.
+bool tcp_port_free(const std::string& host, uint16_t port);
+
+}  // namespace ptrscan::testnet

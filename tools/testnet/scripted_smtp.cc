@@ -1,0 +1,374 @@
+#include "testnet/scripted_smtp.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+
+namespace ptrscan::testnet {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// At most this many connections per server; more are closed at once (the
+// tests make one or two).
+constexpr int max_connections = 64;
+
+// One accepted connection with a deadline and a stop signal.
+class conn {
+ public:
+  conn(int fd, int wake_fd, clock_type::time_point deadline)
+      : fd_(fd), wake_fd_(wake_fd), deadline_(deadline) {}
+  conn(const conn&) = delete;
+  conn& operator=(const conn&) = delete;
+  ~conn() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+
+  int fd() const { return fd_; }
+
+  bool send(std::string_view data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      if (!wait(POLLOUT)) {
+        return false;
+      }
+      const ssize_t n =
+          ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        continue;
+      }
+      if (n <= 0) {
+        return false;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  // The next line without its CRLF (or LF); nullopt on EOF, error, stop or
+  // deadline. Lines are capped at 4 KiB.
+  std::optional<std::string> read_line() {
+    while (true) {
+      const size_t eol = buffer_.find('\n');
+      if (eol != std::string::npos) {
+        std::string line = buffer_.substr(0, eol);
+        buffer_.erase(0, eol + 1);
+        if (!line.empty() && line.back() == '\r') {
+          line.pop_back();
+        }
+        return line;
+      }
+      if (buffer_.size() > 4096 || !fill()) {
+        return std::nullopt;
+      }
+    }
+  }
+
+  // Reads whatever arrives within `window` (a TLS ClientHello, say).
+  void read_some(std::chrono::milliseconds window) {
+    const auto saved = deadline_;
+    deadline_ = std::min(deadline_, clock_type::now() + window);
+    fill();
+    deadline_ = saved;
+  }
+
+  // Waits until the peer closes, the deadline or a stop.
+  void wait_close() {
+    while (fill()) {
+      buffer_.clear();
+    }
+  }
+
+  // Closes with an RST instead of a FIN.
+  void reset() {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  // Waits for `events` on the socket; false on stop or deadline.
+  bool wait(short events) {
+    while (true) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock_type::now())
+              .count();
+      if (left <= 0) {
+        return false;
+      }
+      pollfd p[2] = {{fd_, events, 0}, {wake_fd_, POLLIN, 0}};
+      const int r = ::poll(p, 2, static_cast<int>(left));
+      if (r < 0 && errno == EINTR) {
+        continue;
+      }
+      if (r < 0 || (p[1].revents & POLLIN) != 0) {
+        return false;
+      }
+      if (r > 0) {
+        return true;
+      }
+    }
+  }
+
+  // Appends what arrives; false on EOF, error, stop or deadline.
+  bool fill() {
+    if (!wait(POLLIN)) {
+      return false;
+    }
+    char chunk[4096];
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+      return true;
+    }
+    if (n <= 0) {
+      return false;
+    }
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  int wake_fd_;
+  clock_type::time_point deadline_;
+  std::string buffer_;
+};
+
+std::string verb_of(const std::string& line) {
+  std::string verb = line.substr(0, line.find(' '));
+  std::transform(verb.begin(), verb.end(), verb.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return verb;
+}
+
+}  // namespace
+
+std::string_view to_string(smtp_script s) {
+  switch (s) {
+    case smtp_script::multiline_greeting:
+      return "multiline_greeting";
+    case smtp_script::greeting_554:
+      return "greeting_554";
+    case smtp_script::ehlo_502:
+      return "ehlo_502";
+    case smtp_script::silent:
+      return "silent";
+    case smtp_script::reset_mid_reply:
+      return "reset_mid_reply";
+    case smtp_script::endless_line:
+      return "endless_line";
+    case smtp_script::garbage:
+      return "garbage";
+    case smtp_script::starttls_garbage:
+      return "starttls_garbage";
+  }
+  return "unknown";
+}
+
+std::string script_host(smtp_script s) {
+  switch (s) {
+    case smtp_script::multiline_greeting:
+      return "a.example.test";
+    case smtp_script::greeting_554:
+      return "reject.example.test";
+    case smtp_script::ehlo_502:
+      return "helo.example.test";
+    case smtp_script::reset_mid_reply:
+      return "reset.example.test";
+    case smtp_script::starttls_garbage:
+      return "tlsbad.example.test";
+    default:
+      return {};
+  }
+}
+
+std::string script_greeting(smtp_script s) {
+  switch (s) {
+    case smtp_script::multiline_greeting:
+      return "220-a.example.test hello\r\n220-more\r\n220 done\r\n";
+    case smtp_script::greeting_554:
+      return "554 reject.example.test no SMTP service here\r\n";
+    case smtp_script::ehlo_502:
+      return "220 helo.example.test ESMTP scripted\r\n";
+    case smtp_script::starttls_garbage:
+      return "220 tlsbad.example.test ESMTP scripted\r\n";
+    default:
+      return {};
+  }
+}
+
+scripted_smtp_server::scripted_smtp_server(smtp_script script, const std::string& host,
+                                           uint16_t port,
+                                           std::chrono::milliseconds connection_limit)
+    : script_(script), address_{host, port}, connection_limit_(connection_limit) {
+  if (!is_loopback_v4(host)) {
+    throw std::runtime_error("scripted_smtp_server: refusing a non-loopback address: " + host);
+  }
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (listen_fd_ < 0 || wake_fd_ < 0) {
+    throw std::runtime_error(std::string("scripted_smtp_server: ") + std::strerror(errno));
+  }
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  ::inet_pton(AF_INET, host.c_str(), &sa.sin_addr);
+  socklen_t len = sizeof sa;
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      ::listen(listen_fd_, 16) != 0 ||
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    const std::string err = std::strerror(errno);
+    ::close(listen_fd_);
+    ::close(wake_fd_);
+    throw std::runtime_error("scripted_smtp_server: bind " + address_.to_string() + ": " + err);
+  }
+  address_.port = ntohs(sa.sin_port);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+scripted_smtp_server::~scripted_smtp_server() {
+  stopping_ = true;
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  acceptor_.join();
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mutex_);
+    workers.swap(workers_);
+  }
+  for (auto& w : workers) {
+    w.join();
+  }
+  ::close(listen_fd_);
+  ::close(wake_fd_);
+}
+
+std::vector<std::string> scripted_smtp_server::commands() const {
+  std::lock_guard lock(mutex_);
+  return commands_;
+}
+
+void scripted_smtp_server::record(const std::string& line) {
+  std::lock_guard lock(mutex_);
+  commands_.push_back(line);
+}
+
+void scripted_smtp_server::accept_loop() {
+  while (!stopping_) {
+    pollfd p[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (::poll(p, 2, -1) < 0 && errno != EINTR) {
+      return;
+    }
+    if ((p[1].revents & POLLIN) != 0) {
+      return;
+    }
+    if ((p[0].revents & POLLIN) == 0) {
+      continue;
+    }
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      continue;
+    }
+    if (connections_.fetch_add(1) >= max_connections) {
+      ::close(fd);
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    workers_.emplace_back([this, fd] { serve(fd); });
+  }
+}
+
+void scripted_smtp_server::serve(int fd) {
+  conn c(fd, wake_fd_, clock_type::now() + connection_limit_);
+  const std::string host = script_host(script_);
+
+  // A plain command loop after the greeting: EHLO/HELO/STARTTLS per script,
+  // QUIT answered 221 and the connection closed.
+  auto dialogue = [&](const std::string& ehlo_reply, const std::string& helo_reply,
+                      const std::string& other_reply) {
+    while (auto line = c.read_line()) {
+      record(*line);
+      const std::string verb = verb_of(*line);
+      if (verb == "QUIT") {
+        c.send("221 2.0.0 " + (host.empty() ? std::string("scripted") : host) + " bye\r\n");
+        return;
+      }
+      if (verb == "EHLO") {
+        c.send(ehlo_reply);
+      } else if (verb == "HELO") {
+        c.send(helo_reply);
+      } else if (verb == "STARTTLS" && script_ == smtp_script::starttls_garbage) {
+        c.send("220 2.0.0 Ready to start TLS\r\n");
+        c.read_some(std::chrono::milliseconds(2'000));  // the ClientHello
+        c.send("this is not a TLS ServerHello\r\n");
+        c.wait_close();
+        return;
+      } else {
+        c.send(other_reply);
+      }
+    }
+  };
+
+  switch (script_) {
+    case smtp_script::multiline_greeting:
+    case smtp_script::ehlo_502:
+    case smtp_script::greeting_554:
+    case smtp_script::starttls_garbage: {
+      if (!c.send(script_greeting(script_))) {
+        return;
+      }
+      const std::string helo = "250 " + host + "\r\n";
+      if (script_ == smtp_script::multiline_greeting) {
+        dialogue("250-" + host + " greets you\r\n250-PIPELINING\r\n250 8BITMIME\r\n", helo,
+                 "502 5.5.2 not implemented\r\n");
+      } else if (script_ == smtp_script::ehlo_502) {
+        dialogue("502 5.5.2 Error: command not recognized\r\n", helo,
+                 "502 5.5.2 not implemented\r\n");
+      } else if (script_ == smtp_script::greeting_554) {
+        dialogue("503 5.5.1 no service\r\n", "503 5.5.1 no service\r\n",
+                 "503 5.5.1 no service\r\n");
+      } else {
+        dialogue("250-" + host + "\r\n250-PIPELINING\r\n250 STARTTLS\r\n", helo,
+                 "502 5.5.2 not implemented\r\n");
+      }
+      return;
+    }
+    case smtp_script::silent:
+      c.wait_close();
+      return;
+    case smtp_script::reset_mid_reply:
+      c.send("220-" + host + " first line\r\n220-part");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      c.reset();
+      return;
+    case smtp_script::endless_line: {
+      const std::string chunk(64 * 1024, 'x');
+      if (c.send("220 ")) {
+        for (int i = 0; i < 16 && c.send(chunk); ++i) {
+        }
+      }
+      c.wait_close();
+      return;
+    }
+    case smtp_script::garbage: {
+      static constexpr char bytes[] = "\x00\x01\x02\xff\xfe\x80NOT SMTP\x1b[0m\r\n";
+      c.send(std::string_view(bytes, sizeof bytes - 1));
+      c.wait_close();
+      return;
+    }
+  }
+}
+
+}  // namespace ptrscan::testnet

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "testnet/loopback.h"
+
+namespace ptrscan::testnet {
+
+/// A misbehaviour real MTAs will not produce on request.
+enum class smtp_script : uint8_t {
+  multiline_greeting,  // "220-a.example.test hello" "220-more" "220 done", then a normal EHLO
+  greeting_554,        // "554 ..." greeting; 503 to everything but QUIT
+  ehlo_502,            // EHLO answered 502, HELO accepted
+  silent,              // accepts and says nothing (slower than any read timeout)
+  reset_mid_reply,     // "220-...\r\n220-part" then an RST (SO_LINGER 0)
+  endless_line,        // "220 " and 1 MiB without a CRLF
+  garbage,             // binary bytes that are no SMTP reply
+  starttls_garbage,    // advertises STARTTLS, says 220 to it, then sends non-TLS bytes
+};
+
+/// Label for test names and messages ("multiline_greeting", ...).
+std::string_view to_string(smtp_script s);
+
+/// The host each script names in its greeting and EHLO replies.
+std::string script_host(smtp_script s);
+
+/// The exact greeting bytes a script sends (for the scripts that send one
+/// complete greeting; empty for the others).
+std::string script_greeting(smtp_script s);
+
+/// A scripted SMTP server: a thread accepting on host:port, one thread per
+/// connection following `script`. Every connection ends by itself within
+/// `connection_limit`; the destructor stops accepting, wakes and joins all
+/// threads. Listens on 127.0.0.0/8 only.
+class scripted_smtp_server {
+ public:
+  /// Binds and starts listening (port 0: any free port). Throws
+  /// std::runtime_error when the address is not loopback or bind fails.
+  scripted_smtp_server(smtp_script script, const std::string& host, uint16_t port,
+                       std::chrono::milliseconds connection_limit = std::chrono::seconds(10));
+  scripted_smtp_server(const scripted_smtp_server&) = delete;
+  scripted_smtp_server& operator=(const scripted_smtp_server&) = delete;
+  ~scripted_smtp_server();
+
+  const endpoint& address() const { return address_; }
+  smtp_script script() const { return script_; }
+  /// Connections accepted so far.
+  int connections() const { return connections_.load(); }
+  /// Command lines received, in order, over all connections (for asserting
+  /// what the client sent, e.g. "EHLO scanner.test").
+  std::vector<std::string> commands() const;
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+  void record(const std::string& line);
+
+  smtp_script script_;
+  endpoint address_;
+  std::chrono::milliseconds connection_limit_;
+  int listen_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd: stop
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread acceptor_;
+  mutable std::mutex mutex_;
+  std::vector<std::thread> workers_;
+  std::vector<std::string> commands_;
+};
+
+}  // namespace ptrscan::testnet
