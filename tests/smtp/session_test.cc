@@ -46,6 +46,25 @@ smtp_result run_session(uint16_t port, smtp_options options, const tls_context* 
   return result;
 }
 
+/// Starts `n` sessions at once through `r` (offset by one unrelated SQE, so
+/// operation + timeout pairs straddle the end of a small queue) and runs
+/// the ring until all are done or 15 s pass.
+std::vector<smtp_result> run_sessions(ring& r, smtp_prober& prober, done_flag& flag,
+                                      uint16_t port, int n) {
+  std::vector<smtp_result> results(static_cast<size_t>(n));
+  io_uring_prep_nop(r.get_sqe());
+  for (smtp_result& res : results) {
+    EXPECT_EQ(prober.start(*ip_address::parse("127.0.0.1"), port, &res, 1),
+              smtp_prober::start_result::started);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (flag.done < n && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_EQ(r.submit_and_wait(50'000'000), 0);
+    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
+  }
+  return results;
+}
+
 smtp_options fast_options() {
   smtp_options o;
   o.ehlo_name = "scanner.test";
@@ -165,19 +184,7 @@ TEST(SmtpSessionTest, ManySessionsThroughASmallRing) {
   o.session_timeout_ms = 10000;
   constexpr int n = 12;
   smtp_prober prober(r, flag, o, nullptr, n);
-  std::vector<smtp_result> results(n);
-  // One unrelated SQE first, so operation + timeout pairs straddle the end
-  // of the 4-entry queue.
-  io_uring_prep_nop(r.get_sqe());
-  for (int i = 0; i < n; ++i) {
-    ASSERT_EQ(prober.start(*ip_address::parse("127.0.0.1"), server.port(), &results[i], 1),
-              smtp_prober::start_result::started);
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (flag.done < n && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_EQ(r.submit_and_wait(50'000'000), 0);
-    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
-  }
+  std::vector<smtp_result> results = run_sessions(r, prober, flag, server.port(), n);
   ASSERT_EQ(flag.done, n);
   for (const smtp_result& res : results) {
     EXPECT_EQ(res.status, smtp_status::ok) << res.error;
@@ -196,19 +203,7 @@ TEST(SmtpSessionTest, SilentPeersThroughASmallRingAllTimeOut) {
   o.read_timeout_ms = 200;
   constexpr int n = 12;
   smtp_prober prober(r, flag, o, nullptr, n);
-  std::vector<smtp_result> results(n);
-  // One unrelated SQE first, so operation + timeout pairs straddle the end
-  // of the 4-entry queue.
-  io_uring_prep_nop(r.get_sqe());
-  for (int i = 0; i < n; ++i) {
-    ASSERT_EQ(prober.start(*ip_address::parse("127.0.0.1"), server.port(), &results[i], 1),
-              smtp_prober::start_result::started);
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (flag.done < n && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_EQ(r.submit_and_wait(50'000'000), 0);
-    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
-  }
+  std::vector<smtp_result> results = run_sessions(r, prober, flag, server.port(), n);
   ASSERT_EQ(flag.done, n);
   for (const smtp_result& res : results) {
     EXPECT_EQ(res.status, smtp_status::timeout) << res.error;

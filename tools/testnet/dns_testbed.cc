@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "testnet/dns_probe.h"
+#include "testnet/files.h"
 
 namespace ptrscan::testnet {
 namespace {
@@ -18,32 +19,6 @@ using std::chrono::milliseconds;
 
 milliseconds since(clock_type::time_point start) {
   return std::chrono::duration_cast<milliseconds>(clock_type::now() - start);
-}
-
-std::string make_temp_dir() {
-  std::string base = "/tmp";
-  if (const char* t = std::getenv("TMPDIR"); t != nullptr && *t != '\0') {
-    base = t;
-  }
-  std::string templ = base + "/ptrscan-testbed-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) {
-    throw std::runtime_error("mkdtemp failed under " + base);
-  }
-  return templ;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) {
-    throw std::runtime_error("cannot write " + path);
-  }
-}
-
-bool keep_requested() {
-  const char* v = std::getenv("PTRSCAN_KEEP_TESTBED");
-  return v != nullptr && std::string(v) == "1";
 }
 
 // True when `server` answers the SOA of every zone with NOERROR and data
@@ -73,7 +48,7 @@ std::string normalise_name(std::string name) {
 
 std::unique_ptr<dns_testbed> dns_testbed::start(const testbed_options& options) {
   std::unique_ptr<dns_testbed> bed(new dns_testbed());
-  bed->dir_ = make_temp_dir();
+  bed->dir_ = make_temp_dir("ptrscan-testbed");
   const std::string host = random_loopback_v4();
   bed->authoritative_ = {host, free_port(host)};
   do {

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "testnet/files.h"
 #include "testnet/smtp_client.h"
 
 namespace ptrscan::testnet {
@@ -23,34 +24,6 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr const char* postfix_daemon_dir = "/usr/lib/postfix/sbin";
 constexpr const char* exim_default_binary = "/var/cache/ptrscan/exim/root/usr/sbin/exim4";
-
-std::string make_temp_dir(const std::string& prefix) {
-  std::string base = "/tmp";
-  if (const char* t = std::getenv("TMPDIR"); t != nullptr && *t != '\0') {
-    base = t;
-  }
-  std::string templ = base + "/" + prefix + "-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) {
-    throw std::runtime_error("mkdtemp failed under " + base);
-  }
-  // Postfix's daemons drop to the postfix user and must reach the queue.
-  ::chmod(templ.c_str(), 0755);
-  return templ;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) {
-    throw std::runtime_error("cannot write " + path);
-  }
-}
-
-bool keep_requested() {
-  const char* v = std::getenv("PTRSCAN_KEEP_TESTBED");
-  return v != nullptr && std::string(v) == "1";
-}
 
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
@@ -157,6 +130,8 @@ std::unique_ptr<mta_server> mta_server::start(mta_kind kind, const mta_options& 
     throw std::invalid_argument("mta_server: implicit TLS is only set up for Postfix");
   }
   m->dir_ = make_temp_dir(kind == mta_kind::postfix ? "ptrscan-postfix" : "ptrscan-exim");
+  // Postfix's daemons drop to the postfix user and must reach the queue.
+  ::chmod(m->dir_.c_str(), 0755);
   cert_options cert = options.cert;
   if (cert.names.empty()) {
     cert.names = {options.hostname};
