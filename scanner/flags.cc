@@ -87,8 +87,9 @@ input and output
                         without it they are skipped and counted
 probes
   --probes LIST         comma list of: ptr, fcrdns, smtp, starttls (default:
-                        all four). fcrdns and smtp imply ptr; starttls
-                        implies smtp.
+                        all four). fcrdns implies ptr; starttls implies
+                        smtp. smtp without ptr makes no DNS query (the
+                        banner/EHLO checks are then null)
   --fcrdns-max-names N  look up A/AAAA of at most the first N PTR names
                         (default 10, the limit RFC 7208 sets for SPF's ptr)
 SMTP (probes smtp, starttls)
@@ -107,9 +108,20 @@ DNS
   --dns-timeout MS      first try's timeout per query (default 2000); each
                         further round of tries doubles it (c-ares)
   --retries N           further tries per query after the first (default 2)
+  --dns-transport T     ring (default: UDP on the shard's io_uring, TCP retry
+                        of truncated answers by c-ares) or c-ares (c-ares
+                        does everything; slower, for comparison)
+  --dns-sockets N       UDP source sockets per resolver per shard (default 2;
+                        a multi-threaded resolver hashes them over threads)
+  --dns-inflight N      DNS queries on the wire per shard (default 256);
+                        more wait their turn. Past what the resolver's socket
+                        buffers hold, answers are lost and come back as retries
 speed
   --shards N            event-loop threads (default: number of CPUs)
   --max-inflight N      hosts in flight across all shards (default 2000)
+  --max-sessions N      SMTP sessions open at once across all shards
+                        (default: one per port per host in flight, lowered to
+                        fit the open-files limit); other hosts wait their turn
   --rate N              new hosts per second (default 0 = unlimited)
 other
   --progress / --no-progress
@@ -221,11 +233,8 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
             p.ptr = true;
             p.fcrdns = true;
           } else if (probe == "smtp") {
-            // The banner/EHLO checks compare with the PTR names.
-            p.ptr = true;
             p.smtp = true;
           } else if (probe == "starttls") {
-            p.ptr = true;
             p.smtp = true;
             p.starttls = true;
           } else if (probe == "relay") {
@@ -285,10 +294,27 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       if (number(n, 0, 20)) {
         f.scan.shard.resolver.tries = static_cast<int>(n) + 1;
       }
+    } else if (name == "--dns-transport") {
+      if (value(text)) {
+        if (text == "ring") {
+          f.scan.shard.ring_dns = true;
+        } else if (text == "c-ares") {
+          f.scan.shard.ring_dns = false;
+        } else {
+          error = absl::InvalidArgumentError(
+              absl::StrCat("--dns-transport '", av(text), "': use ring or c-ares"));
+        }
+      }
+    } else if (name == "--dns-sockets") {
+      number(f.scan.shard.dns_sockets, 1, 64);
+    } else if (name == "--dns-inflight") {
+      number(f.scan.shard.dns_inflight, 1, 1'000'000);
     } else if (name == "--shards") {
       number(f.scan.shards, 1, 256);
     } else if (name == "--max-inflight") {
       number(f.max_inflight, 1, 1'000'000);
+    } else if (name == "--max-sessions") {
+      number(f.max_sessions, 1, 1'000'000);
     } else if (name == "--rate") {
       if (number(n, 0, 100'000'000)) {
         f.scan.rate = static_cast<double>(n);

@@ -15,6 +15,7 @@ struct scanner_flags {
   std::string output = "-";               // -o
   scan_config scan;
   uint32_t max_inflight = 2000;           // total, split across shards
+  uint32_t max_sessions = 0;              // SMTP sessions, total; 0: max_inflight x ports
   int progress = -1;                      // -1 auto (stderr is a tty), 0 off, 1 on
   bool help = false;
   bool version = false;

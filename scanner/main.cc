@@ -145,8 +145,9 @@ int run(int argc, char** argv) {
   }
 
   // Every SMTP session holds a socket. Raise the soft descriptor limit to the
-  // hard one and, if the sessions still would not fit, scan fewer hosts at
-  // once rather than fail with "too many open files".
+  // hard one and, if the sessions still would not fit, open fewer at once
+  // (hosts wait for a session slot while their DNS goes on) rather than fail
+  // with "too many open files".
   if (flags.scan.shard.probes.smtp) {
     rlimit nofile{};
     getrlimit(RLIMIT_NOFILE, &nofile);
@@ -155,23 +156,25 @@ int run(int argc, char** argv) {
       setrlimit(RLIMIT_NOFILE, &nofile);
       getrlimit(RLIMIT_NOFILE, &nofile);
     }
+    const uint64_t shards = flags.scan.shards;
     const uint64_t ports = flags.scan.shard.smtp.ports.size();
-    const uint64_t reserve = 64 + uint64_t{flags.scan.shards} * 16;  // DNS, rings, files
-    const uint64_t fit =
-        nofile.rlim_cur > reserve + ports ? (nofile.rlim_cur - reserve) / ports : 1;
-    if (flags.max_inflight > fit) {
+    // DNS sockets, rings, eventfds, files: per shard and for the process.
+    const uint64_t reserve =
+        64 + shards * (16 + uint64_t(std::max(1, flags.scan.shard.dns_sockets)) *
+                                flags.scan.shard.resolver.servers.size());
+    const uint64_t fit = nofile.rlim_cur > reserve + shards ? nofile.rlim_cur - reserve : shards;
+    uint64_t sessions =
+        flags.max_sessions != 0 ? flags.max_sessions : uint64_t{flags.max_inflight} * ports;
+    if (sessions > fit) {
       std::fprintf(stderr,
-                   "ptrscan: --max-inflight %u lowered to %llu to fit the open-files limit "
+                   "ptrscan: at most %llu SMTP sessions at once, to fit the open-files limit "
                    "(%llu)\n",
-                   flags.max_inflight, static_cast<unsigned long long>(fit),
+                   static_cast<unsigned long long>(fit),
                    static_cast<unsigned long long>(nofile.rlim_cur));
-      flags.max_inflight = static_cast<uint32_t>(fit);
-      if (flags.scan.shards > flags.max_inflight) {
-        flags.scan.shards = flags.max_inflight;
-      }
-      flags.scan.shard.max_inflight =
-          (flags.max_inflight + flags.scan.shards - 1) / flags.scan.shards;
+      sessions = fit;
     }
+    flags.scan.shard.max_sessions =
+        static_cast<uint32_t>(std::max<uint64_t>(1, sessions / shards));
   }
 
   absl::StatusOr<std::unique_ptr<target_reader>> reader =

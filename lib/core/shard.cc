@@ -44,7 +44,7 @@ shard::shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output
       sink_(sink),
       counters_(counters),
       stop_(stop),
-      resolver_(ring_, *this),
+      cares_(ring_, *this),
       jobs_(config.max_inflight) {}
 
 shard::~shard() = default;
@@ -53,7 +53,7 @@ absl::Status shard::run() {
   if (absl::Status s = ring_.init(ring_entries); !s.ok()) {
     return s;
   }
-  if (absl::Status s = resolver_.init(config_.resolver); !s.ok()) {
+  if (absl::Status s = init_dns(); !s.ok()) {
     return s;
   }
   if (config_.probes.smtp) {
@@ -69,7 +69,9 @@ absl::Status shard::run() {
     o.starttls = config_.probes.starttls;
     smtp_ = std::make_unique<smtp_prober>(
         ring_, static_cast<smtp_client&>(*this), o, tls_.get(),
-        config_.max_inflight * static_cast<uint32_t>(std::max<size_t>(1, o.ports.size())));
+        config_.max_sessions != 0
+            ? config_.max_sessions
+            : config_.max_inflight * static_cast<uint32_t>(std::max<size_t>(1, o.ports.size())));
   }
   chunk_.reserve(config_.chunk_bytes + 4096);
 
@@ -99,7 +101,10 @@ absl::Status shard::run() {
       }
     }
 
-    int64_t wait = resolver_.next_timeout_ns(max_wait_ns);
+    int64_t wait = cares_.next_timeout_ns(max_wait_ns);
+    if (udp_) {
+      wait = udp_->next_timeout_ns(wait);
+    }
     if (!chunk_.empty()) {
       wait = std::min(wait, std::max<int64_t>(chunk_started_ns_ + config_.chunk_max_age_ns -
                                                   monotonic_ns(),
@@ -110,11 +115,17 @@ absl::Status shard::run() {
     }
     inbox_.sleeping.store(false, std::memory_order_relaxed);
 
-    ring_.drain([this](uint64_t data, int res, uint32_t /*flags*/) {
+    ring_.drain([this](uint64_t data, int res, uint32_t flags) {
       user_data ud = user_data::unpack(data);
       switch (ud.op) {
         case op_kind::dns_poll:
-          resolver_.on_poll_completion(ud.index, ud.generation, res);
+          cares_.on_poll_completion(ud.index, ud.generation, res);
+          break;
+        case op_kind::dns_recv:
+        case op_kind::dns_send:
+          if (udp_) {
+            udp_->on_completion(data, res, flags);
+          }
           break;
         case op_kind::wakeup:
           wakeup_armed_ = false;
@@ -130,8 +141,11 @@ absl::Status shard::run() {
           break;
       }
     });
-    resolver_.process_timeouts();
-    counters_.dns_queries.store(resolver_.queries_sent(), std::memory_order_relaxed);
+    cares_.process_timeouts();
+    if (udp_) {
+      udp_->process_timeouts();
+    }
+    counters_.dns_queries.store(dns_queries_sent(), std::memory_order_relaxed);
     if (smtp_) {
       counters_.smtp_active.store(smtp_->active(), std::memory_order_relaxed);
     }
@@ -139,6 +153,31 @@ absl::Status shard::run() {
   }
   flush_chunk(INT64_MAX);
   return absl::OkStatus();
+}
+
+absl::Status shard::init_dns() {
+  resolver_options cares = config_.resolver;
+  cares.use_tcp = config_.ring_dns;
+  if (absl::Status s = cares_.init(cares); !s.ok()) {
+    return s;
+  }
+  if (!config_.ring_dns || !config_.probes.ptr) {
+    return absl::OkStatus();  // c-ares alone, or no DNS at all (smtp only)
+  }
+  udp_resolver_options o;
+  // c-ares has read /etc/resolv.conf when no --resolver was given.
+  o.servers = cares_.servers();
+  o.sockets_per_server = config_.dns_sockets;
+  o.max_inflight = config_.dns_inflight;
+  o.timeout_ms = config_.resolver.timeout_ms;
+  o.tries = config_.resolver.tries;
+  o.socket_buffer_bytes = config_.resolver.socket_buffer_bytes;
+  udp_ = std::make_unique<udp_resolver>(ring_, static_cast<resolver_client&>(*this), cares_);
+  return udp_->init(o);
+}
+
+uint64_t shard::dns_queries_sent() const {
+  return cares_.queries_sent() + (udp_ ? udp_->queries_sent() : 0);
 }
 
 void shard::arm_wakeup() {
@@ -169,33 +208,60 @@ void shard::start_host(const work_item& item) {
   // The guard keeps the host alive while its first query is issued: c-ares
   // may call back synchronously inside ares_query.
   job.pending = 1;
-  job.ptr_qname = item.ip.reverse_name();
-  issue(slot, dns_cookie::kind_t::ptr, 0, job.ptr_qname);
+  if (config_.probes.ptr) {
+    job.ptr_qname = item.ip.reverse_name();
+    issue(slot, dns_cookie::kind_t::ptr, 0, job.ptr_qname);
+  }
   // The SMTP sessions run beside the DNS lookups; the record is written when
   // both are done.
   if (smtp_) {
     const std::vector<uint16_t>& ports = config_.smtp.ports;
     job.smtp.resize(ports.size());
-    const uint64_t owner = dns_cookie{slot, jobs_.generation(slot), dns_cookie::kind_t::ptr, 0}.pack();
     for (size_t i = 0; i < ports.size(); ++i) {
-      switch (smtp_->start(item.ip, ports[i], &job.smtp[i], owner)) {
-        case smtp_prober::start_result::started:
-          ++job.pending;
-          break;
-        case smtp_prober::start_result::finished:
-          break;
-        case smtp_prober::start_result::busy:
-          // Cannot happen: the slab holds max_inflight x ports sessions.
-          job.smtp[i].clear();
-          job.smtp[i].port = ports[i];
-          job.smtp[i].error = "no session slot free";
-          break;
-      }
+      ++job.pending;
+      start_session(slot, static_cast<uint16_t>(i));
     }
   } else {
     job.smtp.clear();
   }
   step_done(slot);
+}
+
+void shard::start_session(uint32_t slot, uint16_t port_index) {
+  if (smtp_->active() >= smtp_->capacity()) {
+    waiting_sessions_.push_back({slot, jobs_.generation(slot), port_index});
+    return;
+  }
+  host_job& job = jobs_[slot];
+  const uint64_t owner =
+      dns_cookie{slot, jobs_.generation(slot), dns_cookie::kind_t::ptr, port_index}.pack();
+  const uint16_t port = config_.smtp.ports[port_index];
+  smtp_result& out = job.smtp[port_index];
+  switch (smtp_->start(job.ip, port, &out, owner)) {
+    case smtp_prober::start_result::started:
+      return;  // on_smtp_done ends this step
+    case smtp_prober::start_result::finished:
+      break;  // failed at once: `out` says why
+    case smtp_prober::start_result::busy:
+      // Cannot happen: checked above, on this thread.
+      out.clear();
+      out.port = port;
+      out.error = "no session slot free";
+      break;
+  }
+  step_done(slot);
+}
+
+void shard::start_waiting_sessions() {
+  while (!waiting_sessions_.empty() && smtp_->active() < smtp_->capacity()) {
+    const waiting_session w = waiting_sessions_.front();
+    waiting_sessions_.pop_front();
+    // Hosts wait for their sessions, so a waiting entry's host is alive;
+    // the generation check only guards against a future change of that.
+    if (jobs_.generation(w.slot) == w.generation) {
+      start_session(w.slot, w.port_index);
+    }
+  }
 }
 
 void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
@@ -204,7 +270,12 @@ void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
   uint16_t type = kind == dns_cookie::kind_t::ptr  ? dns_type_ptr
                   : kind == dns_cookie::kind_t::a ? dns_type_a
                                                   : dns_type_aaaa;
-  resolver_.query(qname, type, dns_cookie{slot, jobs_.generation(slot), kind, index}.pack());
+  const uint64_t cookie = dns_cookie{slot, jobs_.generation(slot), kind, index}.pack();
+  if (udp_) {
+    udp_->query(qname, type, cookie);
+  } else {
+    cares_.query(qname, type, cookie);
+  }
 }
 
 void shard::on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) {
@@ -308,6 +379,7 @@ void shard::on_smtp_done(uint64_t owner) {
     return;
   }
   step_done(c.slot);
+  start_waiting_sessions();
 }
 
 void shard::step_done(uint32_t slot) {
@@ -326,17 +398,19 @@ void shard::finish_host(uint32_t slot) {
   char ip_text[ip_address::max_text_len];
   w.begin_object();
   w.key("ip").value(std::string_view(ip_text, job.ip.format(ip_text)));
-  w.key("ptr").begin_object();
-  w.key("status").value(to_string(job.ptr_status));
-  if (job.ptr_status == dns_status::ok) {
-    w.key("names").begin_array();
-    for (const std::string& n : job.ptr_names) {
-      w.value(n);
+  if (config_.probes.ptr) {
+    w.key("ptr").begin_object();
+    w.key("status").value(to_string(job.ptr_status));
+    if (job.ptr_status == dns_status::ok) {
+      w.key("names").begin_array();
+      for (const std::string& n : job.ptr_names) {
+        w.value(n);
+      }
+      w.end_array();
     }
-    w.end_array();
+    w.end_object();
+    counters_.add(counters_.ptr[static_cast<int>(job.ptr_status)]);
   }
-  w.end_object();
-  counters_.add(counters_.ptr[static_cast<int>(job.ptr_status)]);
   if (config_.probes.fcrdns) {
     const fcrdns_verdict v = decide_fcrdns(job.ip, job.ptr_status, job.forward);
     w.key("fcrdns").begin_object();

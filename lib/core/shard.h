@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "core/spsc_queue.h"
 #include "dns/answer.h"
 #include "dns/resolver.h"
+#include "dns/udp_resolver.h"
 #include "smtp/session.h"
 #include "tls/tls_client.h"
 
@@ -30,9 +32,18 @@ struct probe_set {
 struct shard_config {
   probe_set probes;
   uint32_t max_inflight = 1000;  // hosts in flight in this shard
+  /// SMTP sessions open at once in this shard (each holds a socket); hosts
+  /// past it wait for a session slot while their DNS goes on. 0: one per
+  /// port per host in flight.
+  uint32_t max_sessions = 0;
   /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
   uint32_t max_forward_names = 10;
   resolver_options resolver;
+  /// The ring transport (the default); false: c-ares does all DNS itself.
+  bool ring_dns = true;
+  /// Ring transport knobs (servers, timeout and tries come from `resolver`).
+  int dns_sockets = 2;
+  uint32_t dns_inflight = 256;
   smtp_options smtp;
   /// Output chunk handed to the writer when it reaches this size...
   size_t chunk_bytes = 64 * 1024;
@@ -94,9 +105,15 @@ class shard final : private resolver_client, private smtp_client {
   void on_ptr(uint32_t slot, const dns_answer& answer);
   void on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const dns_answer& answer);
   void step_done(uint32_t slot);
+  /// Starts SMTP session `port_index` of host `slot`, or queues it when
+  /// every session slot is taken. The host's pending count covers it either way.
+  void start_session(uint32_t slot, uint16_t port_index);
+  void start_waiting_sessions();
   void finish_host(uint32_t slot);
   void arm_wakeup();
   void flush_chunk(int64_t now_ns);
+  absl::Status init_dns();
+  uint64_t dns_queries_sent() const;
 
   const uint32_t id_;
   const shard_config config_;
@@ -106,10 +123,19 @@ class shard final : private resolver_client, private smtp_client {
   const stop_flag& stop_;
 
   ring ring_;
-  resolver resolver_;
+  /// c-ares: the whole DNS transport, or with the ring transport only the
+  /// TCP retry of truncated answers.
+  resolver cares_;
+  std::unique_ptr<udp_resolver> udp_;
   std::unique_ptr<tls_context> tls_;
   std::unique_ptr<smtp_prober> smtp_;
   slab<host_job> jobs_;
+  struct waiting_session {
+    uint32_t slot;
+    uint32_t generation;
+    uint16_t port_index;
+  };
+  std::deque<waiting_session> waiting_sessions_;
   dns_answer answer_;  // scratch, reused for every response
   std::string chunk_;
   int64_t chunk_started_ns_ = 0;

@@ -12,6 +12,8 @@ enum class op_kind : uint8_t {
   cancel = 3,    // completion of a cancel request itself; ignored
   smtp_io = 4,   // connect/recv/send of an SMTP session; index = session slot
   smtp_timeout = 5,  // the timeout linked to an smtp_io operation; ignored
+  dns_recv = 6,      // multishot receive on a ring DNS socket; index = socket
+  dns_send = 7,      // failed send of a DNS query (successes post nothing); index = query
 };
 
 /// user_data is packed here and unpacked here only (liburing's proxy.c idea):

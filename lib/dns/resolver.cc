@@ -45,6 +45,9 @@ absl::Status resolver::init(const resolver_options& options) {
   // PTR or host name is always asked as given. Without servers c-ares reads
   // /etc/resolv.conf itself.
   opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
+  if (options.use_tcp) {
+    opts.flags |= ARES_FLAG_USEVC;
+  }
   int rc = ares_init_options(&channel_, &opts, mask);
   if (rc != ARES_SUCCESS) {
     channel_ = nullptr;

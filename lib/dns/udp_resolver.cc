@@ -1,0 +1,383 @@
+#include "dns/udp_resolver.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/absl_compat.h"
+#include "core/clock.h"
+#include "core/ip_address.h"
+#include "core/user_data.h"
+
+namespace ptrscan {
+namespace {
+
+// Provided receive buffers: a power of two of them, each larger than the
+// EDNS size we advertise. Servers that ignore EDNS and send more get their
+// datagram cut, which fails the parse (status error), like any bad answer.
+constexpr uint32_t buffer_count = 1024;
+constexpr uint32_t buffer_bytes = 2048;
+constexpr uint16_t buffer_group = 0;
+
+/// Parses "IP:PORT" / "[IPv6]:PORT" (what resolver::servers() returns).
+bool parse_server(std::string_view text, sockaddr_storage& out, socklen_t& len) {
+  std::string_view host = text;
+  std::string_view port = "53";
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') {
+        return false;
+      }
+      port = text.substr(close + 2);
+    }
+  } else if (const size_t colon = text.rfind(':');
+             colon != std::string_view::npos && text.find(':') == colon) {
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  uint32_t port_value = 0;
+  if (!absl::SimpleAtoi(av(port), &port_value) || port_value == 0 || port_value > 65535) {
+    return false;
+  }
+  std::optional<ip_address> ip = ip_address::parse(host);
+  if (!ip) {
+    return false;
+  }
+  std::memset(&out, 0, sizeof(out));
+  if (ip->is_v4()) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&out);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(port_value));
+    std::memcpy(&a->sin_addr, ip->bytes.data(), 4);
+    len = sizeof(sockaddr_in);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(port_value));
+    std::memcpy(&a->sin6_addr, ip->bytes.data(), 16);
+    len = sizeof(sockaddr_in6);
+  }
+  return true;
+}
+
+}  // namespace
+
+udp_resolver::udp_resolver(ring& r, resolver_client& client, resolver& tcp)
+    : ring_(r), client_(client), tcp_(tcp) {}
+
+udp_resolver::~udp_resolver() {
+  // The ring goes away with the shard; its pending receives die with it.
+  for (udp_socket& s : sockets_) {
+    if (s.fd >= 0) {
+      ::close(s.fd);
+    }
+  }
+  if (buf_ring_registered_) {
+    io_uring_unregister_buf_ring(ring_.raw(), buffer_group);
+  }
+  if (buf_ring_ != nullptr) {
+    munmap(buf_ring_, buf_ring_bytes_);
+  }
+}
+
+absl::Status udp_resolver::init(const udp_resolver_options& options) {
+  options_ = options;
+  if (options_.servers.empty()) {
+    return absl::InvalidArgumentError("no DNS server to send to");
+  }
+  options_.tries = std::max(1, options_.tries);
+  options_.sockets_per_server = std::clamp(options_.sockets_per_server, 1, 64);
+  options_.max_inflight = std::max<uint32_t>(1, options_.max_inflight);
+  timers_.resize(static_cast<size_t>(options_.tries));
+  rng_state_ = std::random_device{}() | 1;
+
+  // The buffer ring must be page-aligned memory shared with the kernel.
+  buf_ring_bytes_ = buffer_count * sizeof(io_uring_buf);
+  void* mem = mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE,
+                   MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (mem == MAP_FAILED) {
+    buf_ring_ = nullptr;
+    return absl::ResourceExhaustedError(absl::StrCat("mmap: ", strerror(errno)));
+  }
+  buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
+  io_uring_buf_ring_init(buf_ring_);
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(buf_ring_);
+  reg.ring_entries = buffer_count;
+  reg.bgid = buffer_group;
+  if (int rc = io_uring_register_buf_ring(ring_.raw(), &reg, 0); rc != 0) {
+    return absl::UnimplementedError(
+        absl::StrCat("io_uring provided buffer ring: ", strerror(-rc)));
+  }
+  buf_ring_registered_ = true;
+  buffers_.resize(size_t{buffer_count} * buffer_bytes);
+  const int mask = io_uring_buf_ring_mask(buffer_count);
+  for (uint32_t i = 0; i < buffer_count; ++i) {
+    io_uring_buf_ring_add(buf_ring_, buffers_.data() + size_t{i} * buffer_bytes, buffer_bytes,
+                          static_cast<unsigned short>(i), mask, static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(buf_ring_, buffer_count);
+
+  for (const std::string& server : options_.servers) {
+    sockaddr_storage addr{};
+    socklen_t addr_len = 0;
+    if (!parse_server(server, addr, addr_len)) {
+      return absl::InvalidArgumentError(absl::StrCat("bad DNS server address '", server, "'"));
+    }
+    for (int k = 0; k < options_.sockets_per_server; ++k) {
+      const int fd = ::socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        return absl::ResourceExhaustedError(absl::StrCat("DNS socket: ", strerror(errno)));
+      }
+      sockets_.push_back(udp_socket{fd, false, std::vector<uint32_t>(65536, 0)});
+      int size = options_.socket_buffer_bytes;
+      // Best effort: the kernel caps these at rmem_max / wmem_max.
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+      // connect() fixes the peer: the kernel drops datagrams from any other
+      // address or port, and reports ICMP unreachable as ECONNREFUSED.
+      if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0) {
+        return absl::UnavailableError(
+            absl::StrCat("DNS server ", server, ": connect: ", strerror(errno)));
+      }
+      if (sockets_.size() > 255) {
+        return absl::InvalidArgumentError("too many DNS sockets (servers x sockets > 255)");
+      }
+    }
+  }
+  for (uint32_t i = 0; i < sockets_.size(); ++i) {
+    arm_recv(i);
+  }
+  return absl::OkStatus();
+}
+
+uint32_t udp_resolver::alloc_slot() {
+  if (free_head_ != UINT32_MAX) {
+    const uint32_t i = free_head_;
+    free_head_ = slots_[i].next_free;
+    return i;
+  }
+  slots_.emplace_back();
+  return static_cast<uint32_t>(slots_.size() - 1);
+}
+
+void udp_resolver::free_slot(uint32_t i) {
+  query_slot& q = slots_[i];
+  q.generation = (q.generation + 1) & user_data::generation_mask;
+  q.on_wire = false;
+  q.next_free = free_head_;
+  free_head_ = i;
+}
+
+uint16_t udp_resolver::pick_id(const udp_socket& s) {
+  // xorshift32: unpredictable enough that an off-path guess is a 1-in-65536
+  // shot per datagram, and cheap. Probe past IDs this socket has in use.
+  rng_state_ ^= rng_state_ << 13;
+  rng_state_ ^= rng_state_ >> 17;
+  rng_state_ ^= rng_state_ << 5;
+  auto id = static_cast<uint16_t>(rng_state_);
+  while (s.by_id[id] != 0) {
+    ++id;
+  }
+  return id;
+}
+
+void udp_resolver::query(std::string_view name, uint16_t type, uint64_t cookie) {
+  ++in_flight_;
+  const uint32_t slot = alloc_slot();
+  query_slot& q = slots_[slot];
+  q.cookie = cookie;
+  q.tries = 0;
+  std::array<uint8_t, max_wire_name> wire;
+  const size_t wire_len = encode_name(name, wire);
+  if (wire_len == 0) {
+    finish(slot, ARES_EBADNAME, {});
+    return;
+  }
+  // The ID is written at send time; it changes per try.
+  q.len = static_cast<uint16_t>(build_query(
+      0, std::span<const uint8_t>(wire.data(), wire_len), type, options_.edns_udp_size, q.packet));
+  if (on_wire_ >= options_.max_inflight) {
+    backlog_.push_back(slot);
+    return;
+  }
+  send(slot);
+}
+
+void udp_resolver::send(uint32_t slot) {
+  query_slot& q = slots_[slot];
+  // Tries rotate over the sockets, and so over the servers.
+  q.socket = static_cast<uint8_t>(next_socket_);
+  next_socket_ = (next_socket_ + 1) % static_cast<uint32_t>(sockets_.size());
+  udp_socket& s = sockets_[q.socket];
+  q.id = pick_id(s);
+  s.by_id[q.id] = slot + 1;
+  q.packet[0] = static_cast<uint8_t>(q.id >> 8);
+  q.packet[1] = static_cast<uint8_t>(q.id);
+  if (!q.on_wire) {
+    q.on_wire = true;
+    ++on_wire_;
+  }
+  const int try_index = q.tries++;
+  ++queries_sent_;
+  timers_[static_cast<size_t>(try_index)].push(
+      {monotonic_ns() + (int64_t{options_.timeout_ms} << try_index) * 1'000'000, slot,
+       q.generation});
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_send(sqe, s.fd, q.packet.data(), q.len, 0);
+  // Only a failed send posts a completion; a lost query is the timer's job.
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+  io_uring_sqe_set_data64(sqe, user_data{op_kind::dns_send, q.generation, slot}.pack());
+}
+
+void udp_resolver::arm_recv(uint32_t socket) {
+  udp_socket& s = sockets_[socket];
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_recv_multishot(sqe, s.fd, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = buffer_group;
+  io_uring_sqe_set_data64(sqe, user_data{op_kind::dns_recv, 0, socket}.pack());
+  s.recv_armed = true;
+}
+
+void udp_resolver::on_completion(uint64_t data, int res, uint32_t flags) {
+  const user_data ud = user_data::unpack(data);
+  if (ud.op == op_kind::dns_send) {
+    // The send failed (ECONNREFUSED after an ICMP unreachable, ENOBUFS):
+    // the query's timer retries it, as if the datagram had been lost.
+    return;
+  }
+  if (ud.index >= sockets_.size()) {
+    return;
+  }
+  if ((flags & IORING_CQE_F_BUFFER) != 0) {
+    const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    uint8_t* buf = buffers_.data() + size_t{bid} * buffer_bytes;
+    if (res > 0) {
+      on_datagram(ud.index, std::span<const uint8_t>(buf, static_cast<size_t>(res)));
+    }
+    io_uring_buf_ring_add(buf_ring_, buf, buffer_bytes, bid, io_uring_buf_ring_mask(buffer_count),
+                          0);
+    io_uring_buf_ring_advance(buf_ring_, 1);
+  }
+  if ((flags & IORING_CQE_F_MORE) == 0) {
+    // The multishot receive ended: out of buffers (-ENOBUFS, they were just
+    // returned), an ICMP error on the connected socket, or a one-shot
+    // completion on a kernel that would not keep it armed. Re-arm.
+    sockets_[ud.index].recv_armed = false;
+    arm_recv(ud.index);
+  }
+}
+
+void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet) {
+  response_header h;
+  if (!read_header(packet, h) || !h.is_response) {
+    ++unmatched_;
+    return;
+  }
+  udp_socket& s = sockets_[socket];
+  const uint32_t entry = s.by_id[h.id];
+  if (entry == 0) {
+    ++unmatched_;
+    return;
+  }
+  const uint32_t slot = entry - 1;
+  query_slot& q = slots_[slot];
+  if (!question_matches(packet, std::span<const uint8_t>(q.packet.data(), q.len))) {
+    ++unmatched_;  // a guessed ID is not enough; keep waiting for the real one
+    return;
+  }
+  s.by_id[h.id] = 0;
+  if (h.truncated) {
+    // RFC 7766: ask again over TCP. c-ares does that part; it reports the
+    // result to our client under the same cookie.
+    ++truncated_;
+    const std::span<const uint8_t> question(q.packet.data() + dns_header_bytes,
+                                            q.len - dns_header_bytes);
+    const std::string name = decode_name(question);
+    // The type follows the wire name we built.
+    size_t pos = 0;
+    while (question[pos] != 0) {
+      pos += 1 + question[pos];
+    }
+    const auto type = static_cast<uint16_t>(question[pos + 1] << 8 | question[pos + 2]);
+    const uint64_t cookie = q.cookie;
+    --on_wire_;
+    free_slot(slot);
+    --in_flight_;
+    tcp_.query(name, type, cookie);
+    fill_from_backlog();
+    return;
+  }
+  finish(slot, ARES_SUCCESS, packet);
+}
+
+void udp_resolver::finish(uint32_t slot, int ares_status, std::span<const uint8_t> packet) {
+  const uint64_t cookie = slots_[slot].cookie;
+  if (slots_[slot].on_wire) {
+    --on_wire_;
+  }
+  free_slot(slot);
+  --in_flight_;
+  // The client may issue new queries from inside the callback: our state is
+  // consistent before it runs.
+  client_.on_dns_result(cookie, ares_status, packet);
+  fill_from_backlog();
+}
+
+void udp_resolver::fill_from_backlog() {
+  while (on_wire_ < options_.max_inflight && !backlog_.empty()) {
+    const uint32_t slot = backlog_.front();
+    backlog_.pop_front();
+    send(slot);
+  }
+}
+
+int64_t udp_resolver::next_timeout_ns(int64_t cap_ns) const {
+  int64_t next = INT64_MAX;
+  for (const deadline_fifo& t : timers_) {
+    next = std::min(next, t.next_deadline());
+  }
+  if (next == INT64_MAX) {
+    return cap_ns;
+  }
+  return std::clamp<int64_t>(next - monotonic_ns(), 100'000, cap_ns);
+}
+
+void udp_resolver::process_timeouts() {
+  const int64_t now = monotonic_ns();
+  for (size_t t = 0; t < timers_.size(); ++t) {
+    deadline_fifo& fifo = timers_[t];
+    while (!fifo.empty() && fifo.front().deadline_ns <= now) {
+      const deadline_fifo::entry e = fifo.front();
+      fifo.pop();
+      query_slot& q = slots_[e.index];
+      // Stale: answered (generation moved on) or already resent (a later
+      // try's timer owns it now).
+      if (q.generation != e.generation || !q.on_wire || q.tries != t + 1) {
+        continue;
+      }
+      sockets_[q.socket].by_id[q.id] = 0;
+      if (q.tries < options_.tries) {
+        ++retransmits_;
+        send(e.index);
+      } else {
+        finish(e.index, ARES_ETIMEOUT, {});
+      }
+    }
+  }
+}
+
+}  // namespace ptrscan

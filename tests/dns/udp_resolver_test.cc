@@ -1,0 +1,165 @@
+// The ring's own UDP transport against the scripted DNS server on loopback:
+// statuses, retries, TCP retry of truncated answers through c-ares, answers
+// that must be ignored (wrong ID, wrong question), and the in-flight cap.
+#include "dns/udp_resolver.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "core/user_data.h"
+#include "scripted_dns_server.h"
+
+namespace ptrscan {
+namespace {
+
+using testing_dns::collector;
+using testing_dns::scripted_dns_server;
+
+class UdpResolverTest : public ::testing::Test {
+ protected:
+  scripted_dns_server server;
+  ring r;
+  collector col;
+  resolver tcp{r, col};
+  udp_resolver udp{r, col, tcp};
+
+  void SetUp() override {
+    ASSERT_NE(server.port(), 0);
+    ASSERT_TRUE(r.init(64).ok());
+    resolver_options t;
+    t.servers = {address()};
+    t.use_tcp = true;
+    ASSERT_TRUE(tcp.init(t).ok());
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(server.port()); }
+  absl::Status start(int timeout_ms, int tries, uint32_t max_inflight = 512, int sockets = 2) {
+    udp_resolver_options o;
+    o.servers = {address()};
+    o.timeout_ms = timeout_ms;
+    o.tries = tries;
+    o.max_inflight = max_inflight;
+    o.sockets_per_server = sockets;
+    return udp.init(o);
+  }
+  void ask(uint64_t cookie, const std::string& name) {
+    col.names[cookie] = name;
+    udp.query(name, dns_type_a, cookie);
+  }
+  /// The shard's loop, reduced to the DNS parts, until `want` results.
+  void run_until(size_t want) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (col.results.size() < want && std::chrono::steady_clock::now() < deadline) {
+      int64_t wait = udp.next_timeout_ns(tcp.next_timeout_ns(100'000'000));
+      ASSERT_EQ(r.submit_and_wait(wait), 0);
+      r.drain([&](uint64_t data, int rc, uint32_t flags) {
+        user_data ud = user_data::unpack(data);
+        if (ud.op == op_kind::dns_poll) {
+          tcp.on_poll_completion(ud.index, ud.generation, rc);
+        } else if (ud.op == op_kind::dns_recv || ud.op == op_kind::dns_send) {
+          udp.on_completion(data, rc, flags);
+        }
+      });
+      tcp.process_timeouts();
+      udp.process_timeouts();
+    }
+  }
+};
+
+TEST_F(UdpResolverTest, StatusesFromTheWire) {
+  ASSERT_TRUE(start(500, 2).ok());
+  ask(1, "ok.example");
+  ask(2, "nx.example");
+  ask(3, "sf.example");
+  ask(4, "okcase.example.");  // the echo comes back upper-cased
+  run_until(4);
+  ASSERT_EQ(col.results.size(), 4u);
+  EXPECT_EQ(col.results[1].status, dns_status::ok);
+  EXPECT_EQ(col.results[1].addrs, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(col.results[2].status, dns_status::nxdomain);
+  EXPECT_EQ(col.results[3].status, dns_status::servfail);
+  EXPECT_EQ(server.udp_queries("sf"), 1);  // an answer, not a reason to retry
+  EXPECT_EQ(col.results[4].status, dns_status::ok);
+  EXPECT_EQ(udp.in_flight(), 0u);
+  EXPECT_EQ(udp.unmatched(), 0u);
+}
+
+TEST_F(UdpResolverTest, SilenceTimesOutAfterTheConfiguredTries) {
+  ASSERT_TRUE(start(50, 3).ok());
+  ask(1, "drop.example");
+  ask(2, "ok.example");
+  run_until(2);
+  EXPECT_EQ(col.results[1].status, dns_status::timeout);
+  EXPECT_EQ(server.udp_queries("drop"), 3);  // --retries 2 = 3 tries
+  EXPECT_EQ(udp.retransmits(), 2u);
+  EXPECT_EQ(col.results[2].status, dns_status::ok);
+  EXPECT_EQ(udp.in_flight(), 0u);
+}
+
+TEST_F(UdpResolverTest, ALostQueryIsRetriedAndAnswered) {
+  ASSERT_TRUE(start(50, 2).ok());
+  ask(1, "drop1.a.example");
+  ask(2, "drop1.b.example");
+  run_until(2);
+  EXPECT_EQ(col.results[1].status, dns_status::ok);
+  EXPECT_EQ(col.results[2].status, dns_status::ok);
+  EXPECT_EQ(server.udp_queries("drop1"), 4);
+}
+
+TEST_F(UdpResolverTest, TruncatedAnswerIsAskedAgainOverTcp) {
+  ASSERT_TRUE(start(1000, 2).ok());
+  ask(1, "tc.example");
+  run_until(1);
+  EXPECT_EQ(col.results[1].status, dns_status::ok);
+  EXPECT_EQ(col.results[1].addrs, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(server.tcp_queries(), 1);
+  EXPECT_EQ(udp.truncated(), 1u);
+  EXPECT_EQ(udp.in_flight(), 0u);
+}
+
+TEST_F(UdpResolverTest, AnswersWithAnotherIdOrQuestionAreIgnored) {
+  ASSERT_TRUE(start(1000, 1).ok());
+  ask(1, "spoof.example");
+  run_until(1);
+  // The two NXDOMAIN decoys came first; the real answer wins.
+  EXPECT_EQ(col.results[1].status, dns_status::ok);
+  EXPECT_EQ(udp.unmatched(), 2u);
+}
+
+TEST_F(UdpResolverTest, TheCapHoldsQueriesBackWithoutLosingAny) {
+  ASSERT_TRUE(start(1000, 3, /*max_inflight=*/8, /*sockets=*/3).ok());
+  constexpr uint64_t n = 2000;
+  for (uint64_t i = 0; i < n; ++i) {
+    ask(i, (i % 2 == 0 ? "ok.q" : "nx.q") + std::to_string(i) + ".example");
+  }
+  run_until(n);
+  ASSERT_EQ(col.results.size(), n);
+  for (uint64_t i = 0; i < n; ++i) {
+    EXPECT_EQ(col.results[i].status, i % 2 == 0 ? dns_status::ok : dns_status::nxdomain) << i;
+  }
+  EXPECT_EQ(udp.in_flight(), 0u);
+  EXPECT_EQ(udp.queries_sent(), n);  // each exactly once: nothing was dropped
+}
+
+TEST_F(UdpResolverTest, AnUnencodableNameFailsAtOnce) {
+  ASSERT_TRUE(start(1000, 1).ok());
+  ask(1, std::string(64, 'a') + ".example");  // a label over 63 octets
+  EXPECT_EQ(col.results[1].status, dns_status::error);
+  EXPECT_EQ(udp.in_flight(), 0u);
+  EXPECT_EQ(udp.queries_sent(), 0u);
+}
+
+TEST(UdpResolverOptionsTest, BadServerAddressIsRefused) {
+  ring r;
+  ASSERT_TRUE(r.init(8).ok());
+  collector col;
+  resolver tcp(r, col);
+  udp_resolver udp(r, col, tcp);
+  udp_resolver_options o;
+  o.servers = {"not-an-ip:53"};
+  EXPECT_EQ(udp.init(o).code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ptrscan
