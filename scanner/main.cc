@@ -61,13 +61,14 @@ void print_progress(const scan_progress& p, double elapsed, double rate) {
 }
 
 void print_summary(const scan_progress& p, double elapsed,
-                   const std::map<std::string, uint64_t>& skipped, bool fcrdns, bool smtp) {
+                   const std::map<std::string, uint64_t>& skipped, bool ptr, bool fcrdns,
+                   bool smtp) {
   std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
                                      elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
-  if (p.done != 0) {
+  if (ptr && p.done != 0) {
     absl::StrAppend(&line, "; ptr");
   }
-  for (int i = 0; i < dns_status_count; ++i) {
+  for (int i = 0; ptr && i < dns_status_count; ++i) {
     if (p.ptr[i] != 0) {
       absl::StrAppend(&line, " ", av(to_string(static_cast<dns_status>(i))), " ", p.ptr[i]);
     }
@@ -251,7 +252,8 @@ int run(int argc, char** argv) {
   scan_progress p = engine.progress();
   print_summary(p, elapsed, engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
                                                       : engine.skipped_by_block(),
-                flags.scan.shard.probes.fcrdns, flags.scan.shard.probes.smtp);
+                flags.scan.shard.probes.ptr, flags.scan.shard.probes.fcrdns,
+                flags.scan.shard.probes.smtp);
   int code = exit_ok;
   if (!engine_status.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(engine_status.message()).c_str());

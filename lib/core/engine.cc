@@ -62,6 +62,7 @@ absl::Status scan_engine::start() {
   for (uint32_t i = 0; i < config_.shards; ++i) {
     auto inbox = std::make_unique<shard_inbox>(config_.inbox_capacity);
     inbox->wake_fd = ::eventfd(0, EFD_CLOEXEC);
+    inbox->feeder = &feeder_signal_;
     if (inbox->wake_fd < 0) {
       return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
     }
@@ -124,6 +125,9 @@ void scan_engine::request_stop(int level) {
     in->sleeping.store(true);  // force the eventfd write
     in->wake();
   }
+  // And let a feeder blocked on full inboxes see the stop.
+  feeder_signal_.epoch.fetch_add(1);
+  feeder_signal_.epoch.notify_all();
 }
 
 bool scan_engine::finished() const {
@@ -158,23 +162,40 @@ void scan_engine::close_inboxes() {
   }
 }
 
-bool scan_engine::push(const ip_address& ip) {
-  // Round-robin, skipping full inboxes; when all are full, back off briefly
-  // (the shards are busy: this is the backpressure that bounds memory).
+bool scan_engine::try_push(const ip_address& ip) {
   const size_t n = inboxes_.size();
-  auto backoff = std::chrono::microseconds(50);
-  while (stop_.load(std::memory_order_relaxed) == 0) {
-    for (size_t k = 0; k < n; ++k) {
-      shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
-      if (in.queue.try_push(work_item{ip})) {
-        next_shard_ = (next_shard_ + k + 1) % n;
-        queued_.fetch_add(1, std::memory_order_relaxed);
-        in.wake();
-        return true;
-      }
+  for (size_t k = 0; k < n; ++k) {
+    shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
+    if (in.queue.try_push(work_item{ip})) {
+      next_shard_ = (next_shard_ + k + 1) % n;
+      queued_.fetch_add(1, std::memory_order_relaxed);
+      in.wake();
+      return true;
     }
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::microseconds(2000));
+  }
+  return false;
+}
+
+bool scan_engine::push(const ip_address& ip) {
+  // Round-robin, skipping full inboxes; when all are full, sleep until a
+  // shard has drained its queue to half (the shards are busy: this is the
+  // backpressure that bounds memory).
+  while (stop_.load(std::memory_order_relaxed) == 0) {
+    if (try_push(ip)) {
+      return true;
+    }
+    const uint32_t epoch = feeder_signal_.epoch.load();
+    feeder_signal_.waiting.store(true, std::memory_order_seq_cst);
+    // A shard that made room before `waiting` was visible did not signal:
+    // look again before sleeping.
+    if (try_push(ip)) {
+      feeder_signal_.waiting.store(false);
+      return true;
+    }
+    if (stop_.load() != 0) {
+      break;
+    }
+    feeder_signal_.epoch.wait(epoch);
   }
   return false;
 }

@@ -82,6 +82,7 @@ class scan_engine {
  private:
   void feed();
   bool push(const ip_address& ip);
+  bool try_push(const ip_address& ip);
   void close_inboxes();
   void record_error(absl::Status s);
   void notify_done();
@@ -103,6 +104,7 @@ class scan_engine {
   std::atomic<uint64_t> skipped_reserved_{0};
   std::atomic<uint64_t> lines_rejected_{0};
   std::atomic<uint64_t> queued_{0};
+  feeder_signal feeder_signal_;
   std::map<std::string, uint64_t> skipped_by_block_;  // feeder-owned until join
   size_t next_shard_ = 0;
   std::vector<std::string> resolvers_;

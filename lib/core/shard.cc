@@ -191,12 +191,17 @@ void shard::arm_wakeup() {
 }
 
 void shard::admit() {
+  bool took = false;
   while (!jobs_.full()) {
     std::optional<work_item> item = inbox_.queue.try_pop();
     if (!item) {
-      return;
+      break;
     }
+    took = true;
     start_host(*item);
+  }
+  if (took && inbox_.feeder != nullptr && inbox_.queue.size() <= inbox_.queue.capacity() / 2) {
+    inbox_.feeder->room_made();
   }
 }
 

@@ -69,12 +69,30 @@ struct shard_counters {
 };
 
 /// Shared between the feeder, one shard and the main thread.
+/// How the feeder sleeps when every inbox is full: it raises `waiting` and
+/// waits on `epoch` (a futex, C++20 atomic wait); a shard that has drained
+/// its queue to half bumps the epoch. One per engine. Sleeping in short
+/// naps instead cost ~6% of the CPU of an SMTP scan in scheduler work.
+struct feeder_signal {
+  std::atomic<uint32_t> epoch{0};
+  std::atomic<bool> waiting{false};
+
+  /// Shard side: called after taking items; cheap when nobody waits.
+  void room_made() {
+    if (waiting.load(std::memory_order_seq_cst) && waiting.exchange(false)) {
+      epoch.fetch_add(1);
+      epoch.notify_all();
+    }
+  }
+};
+
 struct shard_inbox {
   explicit shard_inbox(size_t capacity) : queue(capacity) {}
   spsc_queue<work_item> queue;
   std::atomic<bool> closed{false};    // the feeder will push nothing more
   std::atomic<bool> sleeping{false};  // the shard waits and wants a wakeup
   int wake_fd = -1;                   // eventfd the shard's ring reads
+  feeder_signal* feeder = nullptr;    // the engine's; null in tests without one
 
   /// Called by the feeder after a push or close, and by main on a signal.
   void wake();
