@@ -85,6 +85,22 @@ input and output
   --allow-reserved      scan special-purpose ranges (RFC 6890: loopback,
                         private-use, documentation, benchmarking, ...);
                         without it they are skipped and counted
+  --blocklist FILE      skip the addresses FILE lists (zmap's format: one
+                        address or CIDR per line, '#' comments); counted
+  --allowlist FILE      scan only addresses FILE lists; the rest are counted
+                        as skipped
+order and slicing
+  CIDR targets are walked in a pseudo-random order (a keyed permutation of
+  all their addresses together) so no network sees a burst; explicit
+  addresses keep input order unless --shuffle.
+  --seed N              key of that order (default: random, printed in the
+                        summary); the same seed gives the same order
+  --shard I/N           scan only slice I of N (I from 0 to N-1, as zmap's
+                        --shard); the N slices are disjoint and together
+                        cover every target. Needs --seed, the same on every
+                        machine
+  --shuffle             explicit addresses in permuted order too (held in
+                        memory until the input ends)
 probes
   --probes LIST         comma list of: ptr, fcrdns, smtp, starttls (default:
                         all four). fcrdns implies ptr; starttls implies
@@ -321,6 +337,30 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       }
     } else if (is_switch("--allow-reserved")) {
       f.scan.allow_reserved = true;
+    } else if (name == "--seed") {
+      f.seed_given = number(f.scan.seed, 0, UINT64_MAX);
+    } else if (name == "--shard") {
+      if (value(text)) {
+        const size_t slash = text.find('/');
+        std::optional<uint64_t> index =
+            slash == std::string::npos ? std::nullopt : parse_uint(text.substr(0, slash), 0, 65535);
+        std::optional<uint64_t> of = slash == std::string::npos
+                                         ? std::nullopt
+                                         : parse_uint(text.substr(slash + 1), 1, 65536);
+        if (!index || !of || *index >= *of) {
+          error = absl::InvalidArgumentError(absl::StrCat(
+              "--shard '", text, "': expected I/N with 0 <= I < N (I counts from 0, as zmap's)"));
+        } else {
+          f.scan.shard_index = static_cast<uint32_t>(*index);
+          f.scan.shard_count = static_cast<uint32_t>(*of);
+        }
+      }
+    } else if (is_switch("--shuffle")) {
+      f.scan.shuffle = true;
+    } else if (name == "--blocklist") {
+      value(f.blocklist_file);
+    } else if (name == "--allowlist") {
+      value(f.allowlist_file);
     } else if (is_switch("--progress")) {
       f.progress = 1;
     } else if (is_switch("--no-progress")) {
@@ -331,6 +371,11 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
     if (!error.ok()) {
       return error;
     }
+  }
+  if (f.scan.shard_count > 1 && !f.seed_given) {
+    // Every machine must walk the same permutation for the slices to be
+    // disjoint; a random seed per machine would silently overlap them.
+    return absl::InvalidArgumentError("--shard I/N needs --seed (the same on every machine)");
   }
   if (f.scan.shards > f.max_inflight) {
     f.scan.shards = f.max_inflight;

@@ -16,6 +16,9 @@ struct scanner_flags {
   scan_config scan;
   uint32_t max_inflight = 2000;           // total, split across shards
   uint32_t max_sessions = 0;              // SMTP sessions, total; 0: max_inflight x ports
+  bool seed_given = false;                // --seed (else a random one, reported)
+  std::string blocklist_file;             // --blocklist
+  std::string allowlist_file;             // --allowlist
   int progress = -1;                      // -1 auto (stderr is a tty), 0 off, 1 on
   bool help = false;
   bool version = false;

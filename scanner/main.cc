@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -61,8 +63,8 @@ void print_progress(const scan_progress& p, double elapsed, double rate) {
 }
 
 void print_summary(const scan_progress& p, double elapsed,
-                   const std::map<std::string, uint64_t>& skipped, bool ptr, bool fcrdns,
-                   bool smtp) {
+                   const std::map<std::string, uint64_t>& skipped, uint64_t seed, bool ptr,
+                   bool fcrdns, bool smtp) {
   std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
                                      elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
   if (ptr && p.done != 0) {
@@ -91,6 +93,9 @@ void print_summary(const scan_progress& p, double elapsed,
     }
   }
   absl::StrAppend(&line, "; skipped ", p.skipped_reserved, " reserved");
+  if (p.skipped_listed != 0) {
+    absl::StrAppend(&line, ", ", p.skipped_listed, " by --blocklist/--allowlist");
+  }
   if (!skipped.empty()) {
     absl::StrAppend(&line, " (");
     bool first = true;
@@ -105,7 +110,7 @@ void print_summary(const scan_progress& p, double elapsed,
     absl::StrAppend(&line, "; ", p.dropped, " dropped in flight, ",
                     p.queued - p.done - p.dropped, " queued but not started");
   }
-  absl::StrAppend(&line, "; ", p.dns_queries, " DNS queries");
+  absl::StrAppend(&line, "; ", p.dns_queries, " DNS queries; seed ", seed);
   // What the run cost, for comparing runs without an external timer.
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -191,6 +196,22 @@ int run(int argc, char** argv) {
   }
 
 
+  for (auto [file, list] : {std::pair{&flags.blocklist_file, &flags.scan.blocklist},
+                            std::pair{&flags.allowlist_file, &flags.scan.allowlist}}) {
+    if (file->empty()) {
+      continue;
+    }
+    absl::StatusOr<prefix_set> set = prefix_set::load(*file);
+    if (!set.ok()) {
+      std::fprintf(stderr, "ptrscan: %s\n", std::string(set.status().message()).c_str());
+      return exit_usage;
+    }
+    *list = std::make_shared<const prefix_set>(std::move(*set));
+  }
+  if (!flags.seed_given) {
+    flags.scan.seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  }
+
   if (int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
     std::fprintf(stderr, "ptrscan: c-ares: %s\n", ares_strerror(rc));
     return exit_runtime;
@@ -252,7 +273,7 @@ int run(int argc, char** argv) {
   scan_progress p = engine.progress();
   print_summary(p, elapsed, engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
                                                       : engine.skipped_by_block(),
-                flags.scan.shard.probes.ptr, flags.scan.shard.probes.fcrdns,
+                flags.scan.seed, flags.scan.shard.probes.ptr, flags.scan.shard.probes.fcrdns,
                 flags.scan.shard.probes.smtp);
   int code = exit_ok;
   if (!engine_status.ok()) {

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "input/permutation.h"
 #include "input/reserved.h"
 
 namespace ptrscan {
@@ -200,13 +201,53 @@ bool scan_engine::push(const ip_address& ip) {
   return false;
 }
 
-void scan_engine::feed() {
-  // Token bucket for --rate: up to 1/100 s worth of burst.
-  const double rate = config_.rate;
-  double tokens = 0;
-  auto last = clock::now();
-  const double burst = rate > 0 ? std::max(1.0, rate / 100) : 0;
+void scan_engine::count_skipped(std::string_view reason, uint64_t n, bool reserved) {
+  targets_read_.fetch_add(n, std::memory_order_relaxed);
+  (reserved ? skipped_reserved_ : skipped_listed_).fetch_add(n, std::memory_order_relaxed);
+  skipped_by_block_[std::string(reason)] += n;
+}
 
+bool scan_engine::emit(const ip_address& ip) {
+  if (!config_.allow_reserved) {
+    std::string_view block = reserved_block_name(ip);
+    if (!block.empty()) {
+      count_skipped(block, 1, true);
+      return true;
+    }
+  }
+  if (config_.allowlist && !config_.allowlist->contains(ip)) {
+    count_skipped("allowlist", 1, false);
+    return true;
+  }
+  if (config_.blocklist && config_.blocklist->contains(ip)) {
+    count_skipped("blocklist", 1, false);
+    return true;
+  }
+  targets_read_.fetch_add(1, std::memory_order_relaxed);
+  const double rate = config_.rate;
+  if (rate > 0) {
+    // Token bucket: up to 1/100 s worth of burst.
+    const double burst = std::max(1.0, rate / 100);
+    while (tokens_ < 1) {
+      auto now = std::chrono::steady_clock::now();
+      tokens_ = std::min(burst,
+                         tokens_ + rate * std::chrono::duration<double>(now - last_refill_).count());
+      last_refill_ = now;
+      if (tokens_ < 1) {
+        std::this_thread::sleep_for(
+            std::chrono::duration<double>(std::min(0.01, (1 - tokens_) / rate)));
+        if (stop_.load(std::memory_order_relaxed) != 0) {
+          return false;
+        }
+      }
+    }
+    tokens_ -= 1;
+  }
+  return push(ip);
+}
+
+void scan_engine::feed() {
+  last_refill_ = std::chrono::steady_clock::now();
   auto on_reject = [this](const rejected_line& r) {
     lines_rejected_.fetch_add(1, std::memory_order_relaxed);
     // The line is input, not trusted text: escape it so it cannot drive the
@@ -215,65 +256,56 @@ void scan_engine::feed() {
                  static_cast<unsigned long long>(r.line), r.message.c_str(),
                  printable(r.text).c_str());
   };
-  auto emit = [&](const ip_address& ip) -> bool {
-    targets_read_.fetch_add(1, std::memory_order_relaxed);
-    if (!config_.allow_reserved) {
-      std::string_view block = reserved_block_name(ip);
-      if (!block.empty()) {
-        skipped_reserved_.fetch_add(1, std::memory_order_relaxed);
-        ++skipped_by_block_[std::string(block)];
-        return true;
-      }
-    }
-    if (rate > 0) {
-      while (tokens < 1) {
-        auto now = clock::now();
-        tokens = std::min(burst, tokens + rate * std::chrono::duration<double>(now - last).count());
-        last = now;
-        if (tokens < 1) {
-          std::this_thread::sleep_for(
-              std::chrono::duration<double>(std::min(0.01, (1 - tokens) / rate)));
-          if (stop_.load(std::memory_order_relaxed) != 0) {
-            return false;
-          }
-        }
-      }
-      tokens -= 1;
-    }
-    return push(ip);
-  };
+  const uint32_t shard_count = config_.shard_count;
+  const uint32_t shard_index = config_.shard_index;
+  // Explicit addresses are dealt to --shard slices by their position among
+  // explicit addresses; CIDR addresses by their position in the walk.
+  uint64_t explicit_seen = 0;
+  target_space space;
+  std::vector<ip_address> shuffled;
 
-  while (stop_.load(std::memory_order_relaxed) == 0) {
+  bool go_on = true;
+  while (go_on && stop_.load(std::memory_order_relaxed) == 0) {
     absl::StatusOr<std::optional<target_spec>> next = reader_.next(on_reject);
     if (!next.ok()) {
       record_error(next.status());
       request_stop(1);
+      go_on = false;
       break;
     }
     if (!next->has_value()) {
-      input_finished_.store(true);
       break;
     }
     const target_spec& t = **next;
-    bool go_on = true;
     switch (t.kind) {
       case target_spec::kind_t::address:
-        go_on = emit(t.address);
+        if (config_.shuffle) {
+          shuffled.push_back(t.address);
+        } else if (explicit_seen++ % shard_count == shard_index) {
+          go_on = emit(t.address);
+        }
         break;
       case target_spec::kind_t::block: {
-        const uint64_t size = t.block.size();
+        // A block wholly inside one skipped range is counted without being
+        // walked (0.0.0.0/0 minus 10/8 must not iterate 10/8). Its share
+        // of the slice is what this process would have walked of it.
+        const uint64_t share = shard_share(t.block.size(), shard_index, shard_count);
         if (!config_.allow_reserved) {
           std::string_view covering = reserved_block_covering(t.block);
           if (!covering.empty()) {
-            targets_read_.fetch_add(size, std::memory_order_relaxed);
-            skipped_reserved_.fetch_add(size, std::memory_order_relaxed);
-            skipped_by_block_[std::string(covering)] += size;
+            count_skipped(covering, share, true);
             break;
           }
         }
-        for (uint64_t i = 0; i < size && go_on; ++i) {
-          go_on = emit(t.block.at(i));
+        if (config_.allowlist && !config_.allowlist->intersects(t.block)) {
+          count_skipped("allowlist", share, false);
+          break;
         }
+        if (config_.blocklist && config_.blocklist->covers(t.block)) {
+          count_skipped("blocklist", share, false);
+          break;
+        }
+        space.add(t.block);
         break;
       }
       case target_spec::kind_t::domain:
@@ -283,17 +315,44 @@ void scan_engine::feed() {
                                 "domain targets are not supported yet (only addresses and CIDRs)"});
         break;
     }
-    if (!go_on) {
-      break;
-    }
+  }
+  if (go_on && stop_.load(std::memory_order_relaxed) == 0) {
+    walk(space, shuffled);
+  }
+  if (stop_.load(std::memory_order_relaxed) == 0 && go_on) {
+    input_finished_.store(true);
   }
   close_inboxes();
+}
+
+bool scan_engine::walk(const target_space& space, const std::vector<ip_address>& shuffled) {
+  const uint32_t shard_count = config_.shard_count;
+  const uint32_t shard_index = config_.shard_index;
+  if (!shuffled.empty()) {
+    const index_permutation order(shuffled.size(), mix64(config_.seed ^ 0x5348554646u));
+    for (uint64_t j = shard_index; j < shuffled.size(); j += shard_count) {
+      if (!emit(shuffled[order.at(j)])) {
+        return false;
+      }
+    }
+  }
+  if (space.size() == 0) {
+    return true;
+  }
+  const index_permutation order(space.size(), config_.seed);
+  for (uint64_t j = shard_index; j < space.size(); j += shard_count) {
+    if (!emit(space.at(order.at(j)))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 scan_progress scan_engine::progress() const {
   scan_progress p;
   p.targets_read = targets_read_.load(std::memory_order_relaxed);
   p.skipped_reserved = skipped_reserved_.load(std::memory_order_relaxed);
+  p.skipped_listed = skipped_listed_.load(std::memory_order_relaxed);
   p.lines_rejected = lines_rejected_.load(std::memory_order_relaxed);
   p.queued = queued_.load(std::memory_order_relaxed);
   p.input_finished = input_finished_.load();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -11,7 +12,9 @@
 
 #include "absl/status/status.h"
 #include "core/shard.h"
+#include "input/prefix_set.h"
 #include "input/target_reader.h"
+#include "input/target_space.h"
 
 namespace ptrscan {
 
@@ -24,13 +27,27 @@ struct scan_config {
   bool allow_reserved = false;
   /// New hosts per second across all shards; 0 = as fast as possible.
   double rate = 0;
+  /// Keys the order of the CIDR walk (and of explicit addresses with
+  /// `shuffle`): the same seed gives the same order on every machine.
+  uint64_t seed = 0;
+  /// This process scans slice `shard_index` (from 0) of `shard_count`.
+  uint32_t shard_index = 0;
+  uint32_t shard_count = 1;
+  /// Explicit addresses in permuted order too (they are then held in memory
+  /// until the input ends); without it they stream in input order.
+  bool shuffle = false;
+  /// --blocklist / --allowlist (null: none). Addresses outside the allowlist
+  /// or inside the blocklist are skipped and counted.
+  std::shared_ptr<const prefix_set> blocklist;
+  std::shared_ptr<const prefix_set> allowlist;
 };
 
 /// Totals for progress lines and the final summary: a consistent-enough
 /// snapshot of relaxed counters.
 struct scan_progress {
   uint64_t targets_read = 0;      // addresses produced from the input
-  uint64_t skipped_reserved = 0;
+  uint64_t skipped_reserved = 0;  // RFC 6890 special-purpose
+  uint64_t skipped_listed = 0;    // --blocklist, or outside --allowlist
   uint64_t lines_rejected = 0;
   uint64_t queued = 0;            // handed to shards
   uint64_t started = 0;
@@ -82,6 +99,14 @@ class scan_engine {
  private:
   void feed();
   bool push(const ip_address& ip);
+  /// Filters, rate-limits and pushes one address of this process's slice.
+  bool emit(const ip_address& ip);
+  /// Counts `n` addresses skipped for `reason` (a reserved block's name,
+  /// "blocklist" or "allowlist").
+  void count_skipped(std::string_view reason, uint64_t n, bool reserved);
+  /// After the input: the permuted walk over the CIDR targets and the
+  /// shuffled explicit addresses.
+  bool walk(const target_space& space, const std::vector<ip_address>& shuffled);
   bool try_push(const ip_address& ip);
   void close_inboxes();
   void record_error(absl::Status s);
@@ -102,6 +127,10 @@ class scan_engine {
   std::atomic<bool> input_finished_{false};
   std::atomic<uint64_t> targets_read_{0};
   std::atomic<uint64_t> skipped_reserved_{0};
+  std::atomic<uint64_t> skipped_listed_{0};
+  // The --rate token bucket, used by the feeder thread only.
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point last_refill_{};
   std::atomic<uint64_t> lines_rejected_{0};
   std::atomic<uint64_t> queued_{0};
   feeder_signal feeder_signal_;

@@ -1,0 +1,168 @@
+// Target order and slicing end to end: --shard I/N slices are disjoint and
+// cover every target, --seed fixes the CIDR walk, explicit addresses keep
+// input order unless --shuffle, and --blocklist/--allowlist skip and count.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "testnet/dns_testbed.h"
+#include "testnet/fixture_zones.h"
+#include "testnet/ndjson.h"
+#include "testnet/subprocess.h"
+
+namespace ptrscan::testnet {
+namespace {
+
+class OrderAndSlicing : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      bed_ = dns_testbed::start(fixture_testbed()).release();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete bed_;
+    bed_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(bed_, nullptr) << "testbed failed to start: " << setup_error_;
+    char templ[] = "/tmp/ptrscan-order-XXXXXX";
+    ASSERT_NE(::mkdtemp(templ), nullptr);
+    dir_ = templ;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  /// Runs ptrscan (PTR only) and returns the record IPs in output order.
+  /// One shard and one host at a time make output order = walk order.
+  static std::vector<std::string> scan(const std::vector<std::string>& args, run_result* out = nullptr,
+                                       bool serial = true) {
+    std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
+    argv.insert(argv.end(), {"--probes", "ptr", "--no-progress"});
+    if (serial) {
+      argv.insert(argv.end(), {"--shards", "1", "--max-inflight", "1"});
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    run_options o;
+    o.deadline = std::chrono::seconds(60);
+    run_result r = run_process(argv, o);
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    std::vector<std::string> ips;
+    for (const auto& rec : parse_ndjson(r.out).records) {
+      ips.push_back(rec.value("ip", std::string("?")));
+    }
+    if (out != nullptr) {
+      *out = std::move(r);
+    }
+    return ips;
+  }
+
+  static inline dns_testbed* bed_ = nullptr;
+  static inline std::string setup_error_;
+  std::string dir_;
+};
+
+TEST_F(OrderAndSlicing, ShardSlicesAreDisjointAndCoverEveryTarget) {
+  // CIDRs of different sizes and explicit addresses (one repeated: it is two
+  // targets, so it must appear twice in the union).
+  const std::string targets = write("t.txt",
+                                    "198.18.4.0/24\n198.18.9.0/26\n198.18.12.7\n198.18.12.9\n"
+                                    "198.18.12.7\n2001:db8::/125\n");
+  std::multiset<std::string> all;
+  for (const std::string& ip : scan({"-i", targets}, nullptr, false)) {
+    all.insert(ip);
+  }
+  ASSERT_EQ(all.size(), 256u + 64 + 3 + 8);
+  for (int n : {1, 2, 3, 7}) {
+    std::multiset<std::string> united;
+    for (int i = 0; i < n; ++i) {
+      const std::string slice = std::to_string(i) + "/" + std::to_string(n);
+      for (const std::string& ip :
+           scan({"--seed", "11", "--shard", slice, "-i", targets}, nullptr, false)) {
+        united.insert(ip);
+      }
+    }
+    EXPECT_EQ(united, all) << "N=" << n;
+  }
+}
+
+TEST_F(OrderAndSlicing, TheSeedFixesTheWalkAndSpreadsIt) {
+  const std::vector<std::string> a = scan({"--seed", "5", "198.18.4.0/24", "198.18.5.0/24"});
+  const std::vector<std::string> b = scan({"--seed", "5", "198.18.4.0/24", "198.18.5.0/24"});
+  const std::vector<std::string> c = scan({"--seed", "6", "198.18.4.0/24", "198.18.5.0/24"});
+  ASSERT_EQ(a.size(), 512u);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_EQ(std::set<std::string>(a.begin(), a.end()), std::set<std::string>(c.begin(), c.end()));
+  // Both /24s are visited from the start, interleaved, not one after the other.
+  int from_first = 0;
+  for (size_t i = 0; i < 64; ++i) {
+    from_first += a[i].rfind("198.18.4.", 0) == 0;
+  }
+  EXPECT_GT(from_first, 8);
+  EXPECT_LT(from_first, 56);
+}
+
+TEST_F(OrderAndSlicing, ExplicitAddressesKeepInputOrderUnlessShuffled) {
+  std::string text;
+  std::vector<std::string> listed;
+  for (int i = 40; i > 0; --i) {
+    listed.push_back("198.18.7." + std::to_string(i));
+    text += listed.back() + "\n";
+  }
+  const std::string file = write("ips.txt", text);
+  EXPECT_EQ(scan({"-i", file}), listed);
+  const std::vector<std::string> shuffled = scan({"--shuffle", "--seed", "3", "-i", file});
+  EXPECT_NE(shuffled, listed);
+  EXPECT_EQ(std::multiset<std::string>(shuffled.begin(), shuffled.end()),
+            std::multiset<std::string>(listed.begin(), listed.end()));
+}
+
+TEST_F(OrderAndSlicing, BlocklistAndAllowlistSkipAndCount) {
+  const std::string block = write("block.txt", "# zmap format\n198.18.4.0/25\n198.18.6.0/24\n");
+  const std::string allow = write("allow.txt", "198.18.4.0/24 # the first /24 only\n198.18.8.1\n");
+  run_result r;
+  const std::vector<std::string> ips = scan({"--blocklist", block, "--allowlist", allow,
+                                             "198.18.4.0/24", "198.18.5.0/24", "198.18.6.0/24",
+                                             "198.18.8.1", "198.18.8.2"},
+                                            &r, false);
+  std::set<std::string> got(ips.begin(), ips.end());
+  EXPECT_EQ(got.size(), 128u + 1);  // 198.18.4.128/25 and 198.18.8.1
+  EXPECT_TRUE(got.count("198.18.4.200"));
+  EXPECT_FALSE(got.count("198.18.4.5"));
+  EXPECT_TRUE(got.count("198.18.8.1"));
+  // Every target is a record or a counted skip: 256*3 + 2 = 129 + 641.
+  EXPECT_NE(r.err.find("641 by --blocklist/--allowlist"), std::string::npos) << r.err;
+}
+
+TEST_F(OrderAndSlicing, UsageErrors) {
+  const std::string bad = write("bad.txt", "10.0.0.0/8\nnot-an-address\n");
+  std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
+  for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--blocklist", bad, "198.18.4.1"}, "bad.txt:2: not an IP address"},
+           {{"--allowlist", dir_ + "/missing", "198.18.4.1"}, "missing: cannot open"},
+           {{"--shard", "1/2", "198.18.4.1"}, "--shard I/N needs --seed"},
+           {{"--seed", "1", "--shard", "2/2", "198.18.4.1"}, "0 <= I < N"}}) {
+    std::vector<std::string> a = argv;
+    a.insert(a.end(), args.begin(), args.end());
+    const run_result r = run_process(a, run_options{});
+    EXPECT_EQ(r.exit_code, 2) << r.describe();
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace ptrscan::testnet
