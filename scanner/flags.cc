@@ -140,6 +140,9 @@ speed
                         fit the open-files limit); other hosts wait their turn
   --rate N              new hosts per second (default 0 = unlimited)
 other
+  --metadata FILE       write a JSON summary of the run to FILE at the end:
+                        times, arguments, seed, shard, resolvers, counts per
+                        status, hosts/s
   --progress / --no-progress
                         progress line every second on stderr (default: on
                         when stderr is a terminal)
@@ -361,6 +364,8 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       value(f.blocklist_file);
     } else if (name == "--allowlist") {
       value(f.allowlist_file);
+    } else if (name == "--metadata") {
+      value(f.metadata_file);
     } else if (is_switch("--progress")) {
       f.progress = 1;
     } else if (is_switch("--no-progress")) {

@@ -19,6 +19,7 @@ struct scanner_flags {
   bool seed_given = false;                // --seed (else a random one, reported)
   std::string blocklist_file;             // --blocklist
   std::string allowlist_file;             // --allowlist
+  std::string metadata_file;              // --metadata
   int progress = -1;                      // -1 auto (stderr is a tty), 0 off, 1 on
   bool help = false;
   bool version = false;

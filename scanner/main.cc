@@ -20,6 +20,7 @@
 #include "core/absl_compat.h"
 #include "core/engine.h"
 #include "flags.h"
+#include "metadata.h"
 #include "input/target_reader.h"
 #include "output/output_sink.h"
 #include "tls/tls_library.h"
@@ -226,6 +227,7 @@ int run(int argc, char** argv) {
 
   const bool show_progress = flags.progress == 1 || (flags.progress == -1 && isatty(2));
   const auto started = clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
   auto last_tick = started;
   uint64_t last_done = 0;
   int caught = 0;
@@ -286,6 +288,30 @@ int run(int argc, char** argv) {
   }
   if (code == exit_ok && caught != 0) {
     code = 128 + caught;
+  }
+  if (!flags.metadata_file.empty()) {
+    run_metadata m;
+    m.arguments = args;
+    m.start = started_wall;
+    m.end = std::chrono::system_clock::now();
+    m.elapsed_s = elapsed;
+    m.seed = flags.scan.seed;
+    m.shard_index = flags.scan.shard_index;
+    m.shard_count = flags.scan.shard_count;
+    m.resolvers = engine.resolvers();
+    m.progress = p;
+    m.skipped = engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
+                                          : engine.skipped_by_block();
+    m.ptr = flags.scan.shard.probes.ptr;
+    m.fcrdns = flags.scan.shard.probes.fcrdns;
+    m.smtp = flags.scan.shard.probes.smtp;
+    m.exit_code = code;
+    if (absl::Status s = write_metadata(flags.metadata_file, m); !s.ok()) {
+      std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());
+      if (code == exit_ok) {
+        code = exit_runtime;
+      }
+    }
   }
   std::fflush(stderr);
   if (engine.feeder_abandoned()) {

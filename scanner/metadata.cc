@@ -1,0 +1,99 @@
+#include "metadata.h"
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "output/json_writer.h"
+
+namespace ptrscan {
+namespace {
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+template <class Status, size_t N>
+void write_counts(json_writer& w, std::string_view key, const uint64_t (&counts)[N]) {
+  w.key(key).begin_object();
+  for (size_t i = 0; i < N; ++i) {
+    if (counts[i] != 0) {
+      w.key(to_string(static_cast<Status>(i))).value(counts[i]);
+    }
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+std::string metadata_json(const run_metadata& m) {
+  std::string out;
+  json_writer w(out);
+  const scan_progress& p = m.progress;
+  w.begin_object();
+  w.key("tool").value("ptrscan");
+  w.key("version").value(PTRSCAN_VERSION);
+  w.key("start_time").value(rfc3339(m.start));
+  w.key("end_time").value(rfc3339(m.end));
+  w.key("duration_s").value_fixed(m.elapsed_s, 3);
+  w.key("arguments").begin_array();
+  for (const std::string& a : m.arguments) {
+    w.value(a);
+  }
+  w.end_array();
+  w.key("seed").value(m.seed);
+  w.key("shard").value(absl::StrCat(m.shard_index, "/", m.shard_count));
+  w.key("resolvers").begin_array();
+  for (const std::string& r : m.resolvers) {
+    w.value(r);
+  }
+  w.end_array();
+  w.key("targets_read").value(p.targets_read);
+  w.key("records").value(p.done);
+  w.key("skipped").begin_object();
+  for (const auto& [reason, n] : m.skipped) {
+    w.key(reason).value(n);
+  }
+  w.end_object();
+  w.key("lines_rejected").value(p.lines_rejected);
+  w.key("dropped_in_flight").value(p.dropped);
+  w.key("hosts_per_s").value_fixed(m.elapsed_s > 0 ? double(p.done) / m.elapsed_s : 0.0, 1);
+  w.key("dns_queries").value(p.dns_queries);
+  if (m.ptr) {
+    write_counts<dns_status>(w, "ptr", p.ptr);
+  }
+  if (m.fcrdns) {
+    write_counts<fcrdns_status>(w, "fcrdns", p.fcrdns);
+  }
+  if (m.smtp) {
+    write_counts<smtp_status>(w, "smtp", p.smtp);
+  }
+  w.key("exit_code").value(m.exit_code);
+  w.end_object();
+  w.end_line();
+  return out;
+}
+
+absl::Status write_metadata(const std::string& path, const run_metadata& m) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << metadata_json(m);
+    f.flush();
+    if (!f) {
+      return absl::InternalError(absl::StrCat("--metadata ", path, ": cannot write ", tmp));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("--metadata ", path, ": cannot rename ", tmp));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ptrscan
