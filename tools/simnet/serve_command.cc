@@ -1,0 +1,164 @@
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "simnet/commands.h"
+#include "simnet/dns_server.h"
+#include "simnet/listen_guard.h"
+#include "simnet/smtp_server.h"
+#include "simnet/tls_context.h"
+
+namespace ptrscan::simnet {
+namespace {
+
+// Set by SIGINT/SIGTERM: a signal handler can reach nothing but a global.
+std::atomic<bool> stop_requested{false};
+
+void on_signal(int) { stop_requested = true; }
+
+struct serve_options {
+  mix m;
+  uint32_t dns_ip = 0x7F000001;  // 127.0.0.1
+  uint16_t dns_port = 53;
+  uint16_t smtp_port = 25;
+  bool dns = true;
+  bool smtp = true;
+  delay_settings delay;
+  int threads = 0;
+  int max_seconds = 600;
+};
+
+void parse_endpoint(std::string_view text, serve_options& o) {
+  const size_t colon = text.rfind(':');
+  const auto ip = parse_ipv4(text.substr(0, colon));
+  uint32_t port = 0;
+  const std::string_view port_text =
+      colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (!ip || port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+      port > 65535) {
+    throw usage_error("serve: --dns wants IPV4:PORT, not '" + std::string(text) + "'");
+  }
+  o.dns_ip = *ip;
+  o.dns_port = static_cast<uint16_t>(port);
+}
+
+serve_options parse(arg_reader& args) {
+  serve_options o;
+  o.threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  while (!args.done()) {
+    const std::string_view flag = args.next();
+    if (flag == "--dns") {
+      parse_endpoint(args.value(flag), o);
+    } else if (flag == "--smtp-port") {
+      o.smtp_port = static_cast<uint16_t>(args.integer(flag, 0, 65535));
+    } else if (flag == "--no-smtp") {
+      o.smtp = false;
+    } else if (flag == "--no-dns") {
+      o.dns = false;
+    } else if (flag == "--delay-ms") {
+      o.delay.delay_ms = static_cast<int>(args.integer(flag, 0, 600'000));
+    } else if (flag == "--jitter-ms") {
+      o.delay.jitter_ms = static_cast<int>(args.integer(flag, 0, 600'000));
+    } else if (flag == "--threads") {
+      o.threads = static_cast<int>(args.integer(flag, 1, 256));
+    } else if (flag == "--max-seconds") {
+      o.max_seconds = static_cast<int>(args.integer(flag, 1, 86'400));
+    } else if (!take_mix_flag(flag, args, o.m)) {
+      throw usage_error("serve: unknown argument " + std::string(flag));
+    }
+  }
+  if (!o.dns && !o.smtp) {
+    throw usage_error("serve: --no-dns and --no-smtp leave nothing to serve");
+  }
+  return o;
+}
+
+// 20k concurrent SMTP sessions need more descriptors than the usual soft
+// limit; as root the hard limit can be raised too.
+void raise_fd_limit() {
+  rlimit r{};
+  ::getrlimit(RLIMIT_NOFILE, &r);
+  const rlim_t wanted = 262144;
+  rlimit more{std::max(r.rlim_cur, wanted), std::max(r.rlim_max, wanted)};
+  if (::setrlimit(RLIMIT_NOFILE, &more) != 0) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+}  // namespace
+
+int run_serve(arg_reader& args) {
+  const serve_options o = parse(args);
+  for (const auto& [on, ip] : {std::pair{o.dns, o.dns_ip}, std::pair{o.smtp, uint32_t{0}}}) {
+    if (const std::string why = on ? listen_refusal(ip) : std::string(); !why.empty()) {
+      std::cerr << "ptrscan-simnet serve: " << why << "\n";
+      return 2;
+    }
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const model sim(o.m);
+  std::unique_ptr<dns_server> dns;
+  std::unique_ptr<smtp_server> smtp;
+  bssl::UniquePtr<SSL_CTX> tls;
+  nlohmann::json ready = {{"range", o.m.range.to_string()}, {"max_seconds", o.max_seconds}};
+  if (o.dns) {
+    dns = std::make_unique<dns_server>(sim, o.dns_ip, o.dns_port, o.threads);
+    ready["dns"] = format_ipv4(o.dns_ip) + ":" + std::to_string(dns->port());
+  }
+  if (o.smtp) {
+    raise_fd_limit();
+    tls = make_server_tls_context();
+    smtp = std::make_unique<smtp_server>(sim, 0, o.smtp_port, o.threads, tls.get());
+    ready["smtp"] = "0.0.0.0:" + std::to_string(smtp->port());
+  }
+  // One line on stdout once every socket listens: a harness waits for it.
+  std::cout << ready.dump() << std::endl;
+
+  const run_control control{&stop_requested, now_ns() + int64_t{o.max_seconds} * 1'000'000'000};
+  std::thread dns_thread;
+  if (dns) {
+    dns_thread = std::thread([&] { dns->run(control, o.delay); });
+  }
+  if (smtp) {
+    smtp->run(control, o.delay);
+  }
+  if (dns_thread.joinable()) {
+    dns_thread.join();
+  }
+
+  nlohmann::json stats = nlohmann::json::object();
+  if (dns) {
+    const dns_stats& s = dns->stats();
+    stats["dns"] = {{"received", s.received.load()},
+                    {"sent", s.sent.load()},
+                    {"dropped", s.dropped.load()},
+                    {"max_held", s.max_held.load()}};
+  }
+  if (smtp) {
+    const smtp_stats& s = smtp->stats();
+    stats["smtp"] = {{"sessions", s.sessions.load()},
+                     {"quits", s.quits.load()},
+                     {"tls_ok", s.tls_ok.load()},
+                     {"tls_failed", s.tls_failed.load()},
+                     {"max_open", s.max_open.load()}};
+  }
+  std::cerr << "ptrscan-simnet serve: " << stats.dump() << "\n";
+  return 0;
+}
+
+}  // namespace ptrscan::simnet
