@@ -138,6 +138,9 @@ speed
   --max-sessions N      SMTP sessions open at once across all shards
                         (default: one per port per host in flight, lowered to
                         fit the open-files limit); other hosts wait their turn
+  --per-subnet N        SMTP sessions at once per /24 (IPv6: /64), so a dense
+                        target list never crowds one network (default 8;
+                        0 = no limit)
   --rate N              new hosts per second (default 0 = unlimited)
 other
   --metadata FILE       write a JSON summary of the run to FILE at the end:
@@ -334,6 +337,8 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       number(f.max_inflight, 1, 1'000'000);
     } else if (name == "--max-sessions") {
       number(f.max_sessions, 1, 1'000'000);
+    } else if (name == "--per-subnet") {
+      number(f.scan.shard.per_subnet, 0, 1'000'000);
     } else if (name == "--rate") {
       if (number(n, 0, 100'000'000)) {
         f.scan.rate = static_cast<double>(n);

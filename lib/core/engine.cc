@@ -165,6 +165,18 @@ void scan_engine::close_inboxes() {
 
 bool scan_engine::try_push(const ip_address& ip) {
   const size_t n = inboxes_.size();
+  if (config_.shard.per_subnet != 0 && n > 1) {
+    // --per-subnet is counted inside a shard: a subnet's addresses all go
+    // to one shard, chosen by a hash so subnets spread evenly.
+    const auto [bits, v6] = shard::subnet_of(ip);
+    shard_inbox& in = *inboxes_[mix64(bits ^ (v6 ? 0x9e3779b97f4a7c15ULL : 0)) % n];
+    if (!in.queue.try_push(work_item{ip})) {
+      return false;
+    }
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    in.wake();
+    return true;
+  }
   for (size_t k = 0; k < n; ++k) {
     shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
     if (in.queue.try_push(work_item{ip})) {

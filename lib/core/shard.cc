@@ -200,6 +200,9 @@ void shard::admit() {
     took = true;
     start_host(*item);
   }
+  if (smtp_) {
+    start_waiting_sessions();
+  }
   if (took && inbox_.feeder != nullptr && inbox_.queue.size() <= inbox_.queue.capacity() / 2) {
     inbox_.feeder->room_made();
   }
@@ -224,12 +227,59 @@ void shard::start_host(const work_item& item) {
     job.smtp.resize(ports.size());
     for (size_t i = 0; i < ports.size(); ++i) {
       ++job.pending;
-      start_session(slot, static_cast<uint16_t>(i));
+      request_session(slot, static_cast<uint16_t>(i));
     }
   } else {
     job.smtp.clear();
   }
   step_done(slot);
+}
+
+subnet_key shard::subnet_of(const ip_address& ip) {
+  // /24 for IPv4, /64 for IPv6: one LAN's worth of hosts.
+  if (ip.is_v4()) {
+    return {ip.v4_value() >> 8, false};
+  }
+  uint64_t hi = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    hi = (hi << 8) | ip.bytes[i];
+  }
+  return {hi, true};
+}
+
+void shard::request_session(uint32_t slot, uint16_t port_index) {
+  if (config_.per_subnet != 0) {
+    subnet_state& st = subnets_[subnet_of(jobs_[slot].ip)];
+    if (st.admitted >= config_.per_subnet) {
+      st.waiting.push_back({slot, jobs_.generation(slot), port_index});
+      return;
+    }
+    ++st.admitted;
+  }
+  start_session(slot, port_index);
+}
+
+void shard::session_ended(uint32_t slot) {
+  if (config_.per_subnet == 0) {
+    return;
+  }
+  const auto it = subnets_.find(subnet_of(jobs_[slot].ip));
+  if (it == subnets_.end()) {
+    return;  // cannot happen: every started session was admitted
+  }
+  subnet_state& st = it->second;
+  --st.admitted;
+  if (st.waiting.empty()) {
+    if (st.admitted == 0) {
+      subnets_.erase(it);  // the map holds only subnets with sessions
+    }
+    return;
+  }
+  // The subnet's next session joins the global queue (not started from
+  // here: a run of sessions failing at once would recurse).
+  waiting_sessions_.push_back(st.waiting.front());
+  st.waiting.pop_front();
+  ++st.admitted;
 }
 
 void shard::start_session(uint32_t slot, uint16_t port_index) {
@@ -254,6 +304,7 @@ void shard::start_session(uint32_t slot, uint16_t port_index) {
       out.error = "no session slot free";
       break;
   }
+  session_ended(slot);
   step_done(slot);
 }
 
@@ -383,6 +434,7 @@ void shard::on_smtp_done(uint64_t owner) {
   if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
     return;
   }
+  session_ended(c.slot);
   step_done(c.slot);
   start_waiting_sessions();
 }

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "core/host_job.h"
 #include "core/ring.h"
@@ -20,6 +22,9 @@
 namespace ptrscan {
 
 class output_sink;
+
+/// A /24 (or IPv6 /64) as a map key: its leading bits and the family.
+using subnet_key = std::pair<uint64_t, bool>;
 
 /// Which probes run (DESIGN.md's --probes), decided once by the scanner.
 struct probe_set {
@@ -36,6 +41,10 @@ struct shard_config {
   /// past it wait for a session slot while their DNS goes on. 0: one per
   /// port per host in flight.
   uint32_t max_sessions = 0;
+  /// SMTP sessions at once per /24 (IPv6: /64); 0 = no limit. The engine
+  /// sends every address of a subnet to the same shard, so the count is
+  /// exact without sharing anything between shards.
+  uint32_t per_subnet = 8;
   /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
   uint32_t max_forward_names = 10;
   resolver_options resolver;
@@ -110,6 +119,9 @@ class shard final : private resolver_client, private smtp_client {
         shard_counters& counters, const stop_flag& stop);
   ~shard();
 
+  /// The subnet --per-subnet counts `ip` in: /24, or /64 for IPv6.
+  static subnet_key subnet_of(const ip_address& ip);
+
   /// The event loop; returns when the inbox is closed and drained and every
   /// host is written, or on a stop request. Runs on the calling thread.
   absl::Status run();
@@ -126,6 +138,12 @@ class shard final : private resolver_client, private smtp_client {
   /// Starts SMTP session `port_index` of host `slot`, or queues it when
   /// every session slot is taken. The host's pending count covers it either way.
   void start_session(uint32_t slot, uint16_t port_index);
+  /// Admits a session under --per-subnet (or parks it until its subnet has
+  /// room), then start_session().
+  void request_session(uint32_t slot, uint16_t port_index);
+  /// A session of host `slot` is over: let its subnet's next one in.
+  void session_ended(uint32_t slot);
+
   void start_waiting_sessions();
   void finish_host(uint32_t slot);
   void arm_wakeup();
@@ -154,6 +172,11 @@ class shard final : private resolver_client, private smtp_client {
     uint16_t port_index;
   };
   std::deque<waiting_session> waiting_sessions_;
+  struct subnet_state {
+    uint32_t admitted = 0;  // started or waiting for a global slot
+    std::deque<waiting_session> waiting;
+  };
+  absl::flat_hash_map<subnet_key, subnet_state> subnets_;
   dns_answer answer_;  // scratch, reused for every response
   std::string chunk_;
   int64_t chunk_started_ns_ = 0;
