@@ -132,6 +132,8 @@ DNS
   --dns-inflight N      DNS queries on the wire per shard (default 256);
                         more wait their turn. Past what the resolver's socket
                         buffers hold, answers are lost and come back as retries
+  --dns-rate N          DNS queries per second to each resolver, retries
+                        included (default 0 = no limit; ring transport)
 speed
   --shards N            event-loop threads (default: number of CPUs)
   --max-inflight N      hosts in flight across all shards (default 2000)
@@ -331,6 +333,10 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       number(f.scan.shard.dns_sockets, 1, 64);
     } else if (name == "--dns-inflight") {
       number(f.scan.shard.dns_inflight, 1, 1'000'000);
+    } else if (name == "--dns-rate") {
+      if (number(n, 0, 100'000'000)) {
+        f.dns_rate = static_cast<double>(n);
+      }
     } else if (name == "--shards") {
       number(f.scan.shards, 1, 256);
     } else if (name == "--max-inflight") {
@@ -390,6 +396,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
   if (f.scan.shards > f.max_inflight) {
     f.scan.shards = f.max_inflight;
   }
+  f.scan.shard.dns_rate = f.dns_rate / f.scan.shards;
   // Hosts in flight are split evenly; every shard gets at least one.
   f.scan.shard.max_inflight = (f.max_inflight + f.scan.shards - 1) / f.scan.shards;
   return f;

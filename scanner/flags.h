@@ -15,7 +15,8 @@ struct scanner_flags {
   std::string output = "-";               // -o
   scan_config scan;
   uint32_t max_inflight = 2000;           // total, split across shards
-  uint32_t max_sessions = 0;              // SMTP sessions, total; 0: max_inflight x ports
+  uint32_t max_sessions = 0;
+  double dns_rate = 0;                    // --dns-rate, per resolver, all shards              // SMTP sessions, total; 0: max_inflight x ports
   bool seed_given = false;                // --seed (else a random one, reported)
   std::string blocklist_file;             // --blocklist
   std::string allowlist_file;             // --allowlist

@@ -172,6 +172,7 @@ absl::Status shard::init_dns() {
   o.timeout_ms = config_.resolver.timeout_ms;
   o.tries = config_.resolver.tries;
   o.socket_buffer_bytes = config_.resolver.socket_buffer_bytes;
+  o.rate = config_.dns_rate * static_cast<double>(o.servers.size());
   udp_ = std::make_unique<udp_resolver>(ring_, static_cast<resolver_client&>(*this), cares_);
   return udp_->init(o);
 }

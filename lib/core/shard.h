@@ -53,6 +53,8 @@ struct shard_config {
   /// Ring transport knobs (servers, timeout and tries come from `resolver`).
   int dns_sockets = 2;
   uint32_t dns_inflight = 256;
+  /// --dns-rate split over the shards: queries per second per resolver.
+  double dns_rate = 0;
   smtp_options smtp;
   /// Output chunk handed to the writer when it reaches this size...
   size_t chunk_bytes = 64 * 1024;

@@ -209,11 +209,26 @@ void udp_resolver::query(std::string_view name, uint16_t type, uint64_t cookie) 
   // The ID is written at send time; it changes per try.
   q.len = static_cast<uint16_t>(build_query(
       0, std::span<const uint8_t>(wire.data(), wire_len), type, options_.edns_udp_size, q.packet));
-  if (on_wire_ >= options_.max_inflight) {
+  if (on_wire_ >= options_.max_inflight || !backlog_.empty() || !take_token()) {
     backlog_.push_back(slot);
     return;
   }
   send(slot);
+}
+
+bool udp_resolver::take_token() {
+  if (options_.rate <= 0) {
+    return true;
+  }
+  const int64_t now = monotonic_ns();
+  const double burst = std::max(1.0, options_.rate / 100);
+  tokens_ = std::min(burst, tokens_ + options_.rate * double(now - refilled_ns_) * 1e-9);
+  refilled_ns_ = now;
+  if (tokens_ < 1) {
+    return false;
+  }
+  tokens_ -= 1;
+  return true;
 }
 
 void udp_resolver::send(uint32_t slot) {
@@ -338,7 +353,7 @@ void udp_resolver::finish(uint32_t slot, int ares_status, std::span<const uint8_
 }
 
 void udp_resolver::fill_from_backlog() {
-  while (on_wire_ < options_.max_inflight && !backlog_.empty()) {
+  while (on_wire_ < options_.max_inflight && !backlog_.empty() && take_token()) {
     const uint32_t slot = backlog_.front();
     backlog_.pop_front();
     send(slot);
@@ -349,6 +364,11 @@ int64_t udp_resolver::next_timeout_ns(int64_t cap_ns) const {
   int64_t next = INT64_MAX;
   for (const deadline_fifo& t : timers_) {
     next = std::min(next, t.next_deadline());
+  }
+  if (!backlog_.empty() && options_.rate > 0 && on_wire_ < options_.max_inflight) {
+    // Waiting for a --dns-rate token: wake when the next one is due.
+    const auto until_token = static_cast<int64_t>((1 - tokens_) / options_.rate * 1e9);
+    next = std::min(next, refilled_ns_ + std::max<int64_t>(until_token, 0));
   }
   if (next == INT64_MAX) {
     return cap_ns;
@@ -372,12 +392,20 @@ void udp_resolver::process_timeouts() {
       sockets_[q.socket].by_id[q.id] = 0;
       if (q.tries < options_.tries) {
         ++retransmits_;
-        send(e.index);
+        if (take_token()) {
+          send(e.index);
+        } else {
+          // Off the wire until a --dns-rate token comes; first in line.
+          q.on_wire = false;
+          --on_wire_;
+          backlog_.push_front(e.index);
+        }
       } else {
         finish(e.index, ARES_ETIMEOUT, {});
       }
     }
   }
+  fill_from_backlog();  // tokens may have come in since the last answer
 }
 
 }  // namespace ptrscan

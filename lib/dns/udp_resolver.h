@@ -35,6 +35,9 @@ struct udp_resolver_options {
   /// Advertised in an EDNS0 OPT record; 1232 is the DNS Flag Day 2020 size
   /// that avoids IP fragmentation. 0: no OPT record.
   uint16_t edns_udp_size = 1232;
+  /// Queries per second this resolver may send (retries included); 0 = no
+  /// limit. A token bucket with 10 ms of burst.
+  double rate = 0;
 };
 
 /// The shard's DNS transport: queries go out on a few connected UDP sockets
@@ -105,6 +108,8 @@ class udp_resolver {
   void finish(uint32_t slot, int ares_status, std::span<const uint8_t> packet);
   void fill_from_backlog();
   uint16_t pick_id(const udp_socket& s);
+  /// Takes a --dns-rate token if one is there (always true without a rate).
+  bool take_token();
 
   ring& ring_;
   resolver_client& client_;
@@ -128,6 +133,8 @@ class udp_resolver {
   std::vector<uint8_t> buffers_;
   bool buf_ring_registered_ = false;
 
+  double tokens_ = 0;
+  int64_t refilled_ns_ = 0;
   uint32_t rng_state_ = 0;
   uint64_t queries_sent_ = 0;
   uint64_t retransmits_ = 0;

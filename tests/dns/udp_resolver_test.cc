@@ -34,8 +34,10 @@ class UdpResolverTest : public ::testing::Test {
     ASSERT_TRUE(tcp.init(t).ok());
   }
   std::string address() const { return "127.0.0.1:" + std::to_string(server.port()); }
-  absl::Status start(int timeout_ms, int tries, uint32_t max_inflight = 512, int sockets = 2) {
+  absl::Status start(int timeout_ms, int tries, uint32_t max_inflight = 512, int sockets = 2,
+                     double rate = 0) {
     udp_resolver_options o;
+    o.rate = rate;
     o.servers = {address()};
     o.timeout_ms = timeout_ms;
     o.tries = tries;
@@ -140,6 +142,22 @@ TEST_F(UdpResolverTest, TheCapHoldsQueriesBackWithoutLosingAny) {
   }
   EXPECT_EQ(udp.in_flight(), 0u);
   EXPECT_EQ(udp.queries_sent(), n);  // each exactly once: nothing was dropped
+}
+
+TEST_F(UdpResolverTest, DnsRateSpacesQueriesOut) {
+  // 200 queries/s with a burst of 2: 40 queries cannot all be sent in less
+  // than (40 - 2) / 200 s. Only this lower bound is asserted: a slow machine
+  // makes the run longer, never shorter.
+  ASSERT_TRUE(start(1000, 1, 512, 2, /*rate=*/200).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t i = 0; i < 40; ++i) {
+    ask(i, "ok.r" + std::to_string(i) + ".example");
+  }
+  run_until(40);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(col.results.size(), 40u);
+  EXPECT_GE(secs, 0.19);
+  EXPECT_EQ(server.udp_queries("ok"), 40);
 }
 
 TEST_F(UdpResolverTest, AnUnencodableNameFailsAtOnce) {
