@@ -18,8 +18,10 @@ using json = nlohmann::json;
 /// A record as ptrscan writes it when it agrees with the model.
 json record_for(const host_truth& t, const probe_set& p) {
   json r = {{"ip", format_ipv4(t.ip)}};
-  r["ptr"] =
-      t.has_ptr ? json{{"status", "ok"}, {"names", {t.ptr_name}}} : json{{"status", "nxdomain"}};
+  if (p.ptr) {
+    r["ptr"] =
+        t.has_ptr ? json{{"status", "ok"}, {"names", {t.ptr_name}}} : json{{"status", "nxdomain"}};
+  }
   if (p.fcrdns) {
     if (!t.has_ptr) {
       r["fcrdns"] = {{"status", "none"}};
@@ -47,7 +49,7 @@ json record_for(const host_truth& t, const probe_set& p) {
         }
       }
       s["ehlo"] = {{"host", t.banner_name}, {"extensions", ext}};
-      if (t.has_ptr) {
+      if (t.has_ptr && p.ptr) {
         match = t.banner_match;
       }
       break;
@@ -187,7 +189,8 @@ TEST_F(Checker, FieldsOfProbesNotRunAreNotChecked) {
 
 TEST(ProbeSet, ImpliesLikePtrscan) {
   const probe_set p = *probe_set::parse("starttls");
-  EXPECT_TRUE(p.ptr && p.smtp && p.starttls && !p.fcrdns);
+  EXPECT_TRUE(!p.ptr && p.smtp && p.starttls && !p.fcrdns);  // smtp alone asks no DNS
+  EXPECT_TRUE(probe_set::parse("fcrdns")->ptr);
   EXPECT_FALSE(probe_set::parse("ptr,relay").has_value());
   EXPECT_FALSE(probe_set::parse("").has_value());
 }

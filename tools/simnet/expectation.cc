@@ -49,8 +49,8 @@ std::optional<probe_set> probe_set::parse(std::string_view list) {
     }
   }
   p.smtp |= p.starttls;
-  p.ptr |= p.fcrdns || p.smtp;
-  if (!p.ptr) {
+  p.ptr |= p.fcrdns;  // as in ptrscan: smtp alone asks no DNS
+  if (!p.ptr && !p.smtp) {
     return std::nullopt;  // an empty list
   }
   return p;
@@ -97,9 +97,13 @@ std::string field_expectation::describe() const {
 
 std::vector<field_expectation> expectations(const host_truth& t, const probe_set& probes) {
   std::vector<field_expectation> e;
-  e.push_back(equals("/ptr/status", t.has_ptr ? "ok" : "nxdomain"));
-  if (t.has_ptr) {
-    e.push_back(equals("/ptr/names", json::array({t.ptr_name})));
+  if (probes.ptr) {
+    e.push_back(equals("/ptr/status", t.has_ptr ? "ok" : "nxdomain"));
+    if (t.has_ptr) {
+      e.push_back(equals("/ptr/names", json::array({t.ptr_name})));
+    }
+  } else {
+    e.push_back({field_expectation::kind::present, "/ptr", nullptr, false});
   }
   if (probes.fcrdns) {
     if (!t.has_ptr) {
@@ -117,8 +121,8 @@ std::vector<field_expectation> expectations(const host_truth& t, const probe_set
   const bool open = t.smtp == smtp_kind::open;
   e.push_back(equals("/smtp/0/status", smtp_status(t.smtp)));
   // A match verdict needs both a PTR name and a greeting; otherwise null.
-  e.push_back(
-      equals("/checks/banner_ptr_match", open && t.has_ptr ? json(t.banner_match) : json(nullptr)));
+  e.push_back(equals("/checks/banner_ptr_match",
+                     open && t.has_ptr && probes.ptr ? json(t.banner_match) : json(nullptr)));
   if (!open) {
     return e;
   }

@@ -11,7 +11,7 @@
 namespace ptrscan::simnet {
 
 /// The probes a ptrscan run made, with ptrscan's implications applied
-/// (fcrdns and smtp imply ptr, starttls implies smtp).
+/// (fcrdns implies ptr, starttls implies smtp; smtp alone asks no DNS).
 struct probe_set {
   bool ptr = false;
   bool fcrdns = false;
