@@ -1,0 +1,260 @@
+#include "checks/rdns_class.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ptrscan {
+namespace {
+
+struct row {
+  std::string name;
+  std::string ip;
+  rdns_class want;
+  std::string encoding = "";
+  std::vector<std::string> tokens = {};
+};
+
+class RdnsClassTest : public ::testing::Test {
+ protected:
+  void run_rows(const std::vector<row>& rows) {
+    for (const row& r : rows) {
+      SCOPED_TRACE(r.name + " / " + r.ip);
+      const auto ip = ip_address::parse(r.ip);
+      ASSERT_TRUE(ip.has_value());
+      classifier_.classify(r.name, *ip, verdict_);
+      EXPECT_EQ(to_string(verdict_.cls), to_string(r.want));
+      EXPECT_EQ(verdict_.ip_encoded, r.encoding);
+      EXPECT_EQ(verdict_.tokens, r.tokens);
+    }
+  }
+
+  rdns_classifier classifier_;
+  rdns_verdict verdict_;  // reused across rows, as a shard reuses it across hosts
+};
+
+TEST_F(RdnsClassTest, NoneAndInvalid) {
+  run_rows({
+      {"", "192.0.2.1", rdns_class::none},
+      {"192.0.2.1", "192.0.2.1", rdns_class::invalid},
+      {"1.2.0.192.in-addr.arpa", "192.0.2.1", rdns_class::invalid},
+      {"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "2001:db8::1",
+       rdns_class::invalid},
+      {"localhost", "192.0.2.1", rdns_class::invalid},
+      {"localhost.localdomain", "192.0.2.1", rdns_class::invalid},
+      {"mailserver", "192.0.2.1", rdns_class::invalid},
+      {"-mx.example.com", "192.0.2.1", rdns_class::invalid},
+      {"mx..example.com", "192.0.2.1", rdns_class::invalid},
+      {"mx.exa mple.com", "192.0.2.1", rdns_class::invalid},
+      {"2001:db8::1", "2001:db8::1", rdns_class::invalid},
+      {std::string(64, 'a') + ".example.com", "192.0.2.1", rdns_class::invalid},
+  });
+}
+
+TEST_F(RdnsClassTest, GenericDynamic) {
+  run_rows({
+      {"c-73-15-2-1.hsd1.ca.comcast.net",
+       "73.15.2.1",
+       rdns_class::generic_dynamic,
+       "dashed",
+       {"hsd"}},
+      {"pool-71-106-205-167.lsanca.fios.verizon.net",
+       "71.106.205.167",
+       rdns_class::generic_dynamic,
+       "dashed",
+       {"pool", "fios"}},
+      {"p5b0a1c2d.dip0.t-ipconnect.de", "91.10.28.45", rdns_class::generic_dynamic, "hex", {"dip"}},
+      {"dsl51b66e0f.pool.t-online.hu",
+       "81.182.110.15",
+       rdns_class::generic_dynamic,
+       "hex",
+       {"dsl", "pool"}},
+      {"dhcp024-210-034-053.columbus.rr.com",
+       "24.210.34.53",
+       rdns_class::generic_dynamic,
+       "zero-padded-dashed",
+       {"dhcp"}},
+      {"2001-db8-85a3-0-0-8a2e-370-7334.dyn.example.net",
+       "2001:db8:85a3::8a2e:370:7334",
+       rdns_class::generic_dynamic,
+       "ipv6-groups",
+       {"dyn"}},
+      // No IP, but allocation words that stand alone.
+      {"ppp1234.isp.example", "198.51.100.7", rdns_class::generic_dynamic, "", {"ppp"}},
+      {"adsl-dynamic-pool-xxx.fpt.vn",
+       "203.0.113.9",
+       rdns_class::generic_dynamic,
+       "",
+       {"adsl", "dynamic", "pool"}},
+      // No IP, access words backed by a second one or by a line number.
+      {"cpe00e0184f0eba-cm014490118324.cpe.net.cable.rogers.com",
+       "24.43.109.140",
+       rdns_class::generic_dynamic,
+       "",
+       {"cpe", "cm", "cable"}},
+      {"mg001182.user.veloxzone.com.br", "201.17.1.2", rdns_class::generic_dynamic, "", {"user"}},
+  });
+}
+
+TEST_F(RdnsClassTest, GenericStatic) {
+  run_rows({
+      {"static.1.2.0.192.clients.your-server.de",
+       "192.0.2.1",
+       rdns_class::generic_static,
+       "reversed-dotted",
+       {"static", "clients"}},
+      {"static-198-51-100-7.dsl.example.net",
+       "198.51.100.7",
+       rdns_class::generic_static,
+       "dashed",
+       {"static", "dsl"}},
+      {"198-51-100-7.business.example.net",
+       "198.51.100.7",
+       rdns_class::generic_static,
+       "dashed",
+       {"business"}},
+      {"server-13-32-1-2.fra50.r.cloudfront.net",
+       "13.32.1.2",
+       rdns_class::generic_static,
+       "dashed",
+       {"server"}},
+      {"static.vnpt.vn", "203.0.113.9", rdns_class::generic_static, "", {"static"}},
+      {"2001-db8--1.static.example.net",
+       "2001:db8::1",
+       rdns_class::generic_static,
+       "ipv6-groups",
+       {"static"}},
+  });
+}
+
+TEST_F(RdnsClassTest, GenericUnspecified) {
+  run_rows({
+      {"ec2-3-91-1-2.compute-1.amazonaws.com", "3.91.1.2", rdns_class::generic_unspecified,
+       "dashed"},
+      {"ns3012345.ip-151-80-42.eu", "151.80.42.17", rdns_class::generic_unspecified, "prefix"},
+      {"ip-3405803821.example.net", "203.0.113.45", rdns_class::generic_unspecified, "integer"},
+      {"zmahcli.example.net", "203.0.113.45", rdns_class::generic_unspecified, "base32"},
+      {"20014c48010002d3d80c3ca1f161e842.access.pool.telekom.hu",
+       "2001:4c48:100:2d3:d80c:3ca1:f161:e842",
+       rdns_class::generic_dynamic,
+       "ipv6-nibbles",
+       {"pool"}},
+      {"45.77.1.2.vultrusercontent.com", "45.77.1.2", rdns_class::generic_unspecified, "dotted"},
+  });
+}
+
+TEST_F(RdnsClassTest, MailLike) {
+  run_rows({
+      {"mx1.example.com", "192.0.2.1", rdns_class::mail_like, "", {"mx"}},
+      {"mx2.example.com", "192.0.2.2", rdns_class::mail_like, "", {"mx"}},
+      {"smtp01.corp.example", "198.51.100.1", rdns_class::mail_like, "", {"smtp"}},
+      {"mail2019.example.org", "198.51.20.19", rdns_class::mail_like, "", {"mail"}},
+      {"mail-pl1-f169.google.com", "209.85.214.169", rdns_class::mail_like, "", {"mail"}},
+      {"mail-dm6nam10on2102.outbound.protection.outlook.com",
+       "40.107.92.102",
+       rdns_class::mail_like,
+       "",
+       {"mail", "outbound"}},
+      // The IP is there, but an operator named its mail fleet: no allocation
+      // word, a mail role.
+      {"a8-30.smtp-out.amazonses.com", "54.240.8.30", rdns_class::mail_like, "partial", {"smtp"}},
+      {"mta-198-51-100-7.esp.example", "198.51.100.7", rdns_class::mail_like, "dashed", {"mta"}},
+  });
+}
+
+TEST_F(RdnsClassTest, Custom) {
+  run_rows({
+      {"www.example.com", "192.0.2.1", rdns_class::custom},
+      {"poolside-hotel.example", "192.0.2.1", rdns_class::custom},
+      {"reception.poolside-hotel.example", "192.0.2.1", rdns_class::custom},
+      {"generaldynamics.com", "192.0.2.1", rdns_class::custom},
+      {"server1.example.com", "192.0.2.1", rdns_class::custom, "", {"server"}},
+      {"home.example.com", "192.0.2.1", rdns_class::custom, "", {"home"}},
+      {"host1234.example.net", "1.2.3.4", rdns_class::custom},
+      // Another host's generic name: not generic for this IP.
+      {"1-2-3-4.example.net", "198.51.100.7", rdns_class::custom},
+  });
+}
+
+TEST_F(RdnsClassTest, PrecedenceBetweenTokens) {
+  run_rows({
+      // An allocation word beats the mail role; dynamic beats static.
+      {"mail-198-51-100-7.static.example.net",
+       "198.51.100.7",
+       rdns_class::generic_static,
+       "dashed",
+       {"mail", "static"}},
+      {"smtp.198-51-100-7.dynamic.example.net",
+       "198.51.100.7",
+       rdns_class::generic_dynamic,
+       "dashed",
+       {"smtp", "dynamic"}},
+      {"dynamic-static-198-51-100-7.example.net",
+       "198.51.100.7",
+       rdns_class::generic_dynamic,
+       "dashed",
+       {"dynamic", "static"}},
+      // Business context beats access context.
+      {"198-51-100-7.business.cable.example.net",
+       "198.51.100.7",
+       rdns_class::generic_static,
+       "dashed",
+       {"business", "cable"}},
+      // Another host's address carries no weight: the words decide.
+      {"1-2-3-4.dynamic.example.net", "198.51.100.7", rdns_class::generic_dynamic, "", {"dynamic"}},
+  });
+}
+
+TEST_F(RdnsClassTest, KeywordsOnlyInHostLabels) {
+  run_rows({
+      // The organisation label names the company, not the host.
+      {"1-2-3-4.mail.ru", "1.2.3.4", rdns_class::generic_unspecified, "dashed"},
+      {"pd9e4f89f.t-dialin.net", "217.228.248.159", rdns_class::generic_unspecified, "hex"},
+      {"myhost.dyndns.org", "192.0.2.1", rdns_class::custom},
+  });
+}
+
+TEST_F(RdnsClassTest, CapitalsAreFolded) {
+  run_rows({{"Static.VNPT.vn", "203.0.113.9", rdns_class::generic_static, "", {"static"}}});
+}
+
+TEST(RdnsSplitNameTest, PublicSuffixComesFromLibpsl) {
+  const rdns_classifier c;
+  struct split_row {
+    std::string name, host, organisation, suffix;
+  };
+  for (const split_row& r : std::vector<split_row>{
+           {"foo.co.uk", "", "foo", "co.uk"},
+           {"mail.foo.co.uk", "mail", "foo", "co.uk"},
+           {"c-73-15-2-1.hsd1.ca.comcast.net", "c-73-15-2-1.hsd1.ca", "comcast", "net"},
+           {"static.vnpt.vn", "static", "vnpt", "vn"},
+           {"a8-30.smtp-out.amazonses.com", "a8-30.smtp-out", "amazonses", "com"},
+           // Private-section rules are ignored: the EC2 labels stay host labels.
+           {"ec2-3-91-1-2.compute-1.amazonaws.com", "ec2-3-91-1-2.compute-1", "amazonaws", "com"},
+           // "*.kawasaki.jp" with the exception "!city.kawasaki.jp".
+           {"x.y.foo.kawasaki.jp", "x", "y", "foo.kawasaki.jp"},
+           {"x.y.city.kawasaki.jp", "x.y", "city", "kawasaki.jp"},
+           {"mx.example", "", "mx", "example"},
+           {"co.uk", "", "", "co.uk"},
+       }) {
+    SCOPED_TRACE(r.name);
+    const rdns_name_parts p = c.split_name(r.name);
+    EXPECT_EQ(p.host, r.host);
+    EXPECT_EQ(p.organisation, r.organisation);
+    EXPECT_EQ(p.suffix, r.suffix);
+  }
+}
+
+TEST(RdnsClassNamesTest, EveryClassHasItsContractName) {
+  const std::vector<std::string> want = {
+      "none",      "invalid", "generic-dynamic", "generic-static", "generic-unspecified",
+      "mail-like", "custom"};
+  ASSERT_EQ(want.size(), static_cast<size_t>(rdns_class_count));
+  for (int i = 0; i < rdns_class_count; ++i) {
+    EXPECT_EQ(to_string(static_cast<rdns_class>(i)), want[static_cast<size_t>(i)]);
+  }
+}
+
+}  // namespace
+}  // namespace ptrscan
