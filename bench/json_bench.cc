@@ -13,6 +13,7 @@
 
 #include "output/json_writer.h"
 #include "output/output_sink.h"
+#include "sample_records.h"
 
 namespace ptrscan {
 namespace {
@@ -97,7 +98,9 @@ std::string hostile_input(size_t len) {
 
 // Valid non-ASCII text (mixed 2-, 3- and 4-byte sequences).
 std::string utf8_input(size_t len) {
-  const std::string piece = "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x93\xa7 ";
+  const std::string piece =
+      "Gr\xc3\xbc\xc3\x9f"
+      "e \xe2\x82\xac \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x93\xa7 ";
   std::string s;
   while (s.size() + piece.size() <= len) {
     s += piece;
@@ -132,51 +135,6 @@ void BM_AppendJsonStringHostile(benchmark::State& state) {
 }
 BENCHMARK(BM_AppendJsonStringHostile)->Arg(64)->Arg(4096);
 
-// Records that differ the way a scan's do (addresses, names, timings), so
-// the compression ratio is not that of one line repeated.
-void write_varied_record(std::string& out, std::mt19937_64& rng) {
-  const unsigned a = static_cast<unsigned>(rng() % 256);
-  const unsigned b = static_cast<unsigned>(rng() % 256);
-  const std::string ip = "198.18." + std::to_string(a) + "." + std::to_string(b);
-  const bool generic = rng() % 3 == 0;
-  const std::string name = generic ? "dyn-198-18-" + std::to_string(a) + "-" + std::to_string(b) +
-                                         ".pool.isp" + std::to_string(rng() % 50) + ".net"
-                                   : "mx" + std::to_string(rng() % 10) + ".example" +
-                                         std::to_string(rng() % 5000) + ".org";
-  auto ms = [&] { return static_cast<double>(rng() % 100000) / 100.0; };
-  json_writer w(out);
-  w.begin_object();
-  w.key("ip").value(ip);
-  w.key("ptr").begin_object().key("status").value("ok");
-  w.key("names").begin_array().value(name).end_array().end_object();
-  w.key("fcrdns").begin_object().key("status").value("pass").key("name").value(name).end_object();
-  w.key("rdns").begin_object().key("name").value(name);
-  w.key("class").value(generic ? "generic-dynamic" : "mail-like").end_object();
-  w.key("smtp").begin_array().begin_object();
-  w.key("port").value(25).key("status").value("ok");
-  w.key("banner").value("220 " + name + " ESMTP Postfix");
-  w.key("banner_host").value(name);
-  w.key("ehlo").begin_object().key("host").value(name);
-  w.key("extensions").begin_array().value("PIPELINING").value("SIZE 10240000").value("STARTTLS");
-  w.end_array().end_object();
-  w.key("ms").begin_object().key("connect").value_fixed(ms(), 2).key("banner").value_fixed(ms(), 2);
-  w.key("total").value_fixed(ms(), 2).end_object();
-  w.end_object().end_array();
-  w.key("checks").begin_object().key("banner_ptr_match").value(true).end_object();
-  w.end_object();
-  w.end_line();
-}
-
-std::string ndjson_chunk(size_t size) {
-  std::mt19937_64 rng(1);
-  std::string chunk;
-  chunk.reserve(size + 2048);
-  while (chunk.size() < size) {
-    write_varied_record(chunk, rng);
-  }
-  return chunk;
-}
-
 // One 256 KiB chunk through a sink per iteration: open, submit, close (which
 // ends the frame and writes it). The ".zst" name is a link to /dev/null, so
 // the numbers are compression and syscalls, not disk.
@@ -193,7 +151,7 @@ void run_sink(benchmark::State& state, const char* name) {
     state.SkipWithError("symlink failed");
     return;
   }
-  const std::string chunk = ndjson_chunk(256 * 1024);
+  const std::string chunk = bench::ndjson_chunk(256 * 1024);
   output_sink_options opt;
   opt.zstd_level = static_cast<int>(state.range(0));
   uint64_t out_bytes = 0;

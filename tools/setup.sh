@@ -3,6 +3,9 @@
 #   tools/setup.sh demo   install what is missing, build, run the local demo scan
 #   tools/setup.sh test   install what is missing, build, run every test
 #   tools/setup.sh build  install what is missing and build
+#   tools/setup.sh bench [ARGS]  also install the benchmark tools, build, run
+#                         the micro-benchmarks, then bench/ptrscan-bench ARGS
+#                         (default: every scenario with reference lines)
 # Nothing here talks to anything but Debian's package mirrors and loopback.
 set -euo pipefail
 
@@ -16,10 +19,14 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   # libraries ptrscan links against
   liburing-dev libc-ares-dev android-libboringssl-dev libabsl-dev libzstd-dev
+  # the Public Suffix List and its library, for the rDNS naming classes
+  libpsl-dev publicsuffix
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev zstd
   # real servers the integration tests and the demo start on loopback
   knot unbound bind9-dnsutils iproute2
+  # the simulator's filtered hosts (bench smoke test): nft inside a namespace
+  nftables
   # real MTAs for the SMTP integration tests (Postfix installed with "No
   # configuration": no system mail service; Exim only unpacked, see
   # install_exim), setsid for Postfix's master, openssl for cross-checks
@@ -27,6 +34,13 @@ PACKAGES=(
   # libraries the unpacked Exim (exim4-daemon-light) links against
   libidn12 libidn2-0 libgnutls30 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0 libcrypt1
 )
+
+# What only the benchmarks need: dnsperf for the reference line, perf for
+# profiling a run by hand.
+BENCH_PACKAGES=(dnsperf linux-perf)
+if [[ $MODE == bench ]]; then
+  PACKAGES+=("${BENCH_PACKAGES[@]}")
+fi
 
 # Exim conflicts with Postfix as a Debian package, so it is not installed:
 # its packages are downloaded and unpacked here, outside the repository, and
@@ -118,8 +132,14 @@ case "$MODE" in
     cd "$BUILD"
     exec ctest --output-on-failure -j "$JOBS" --timeout 900
     ;;
+  bench)
+    shift
+    "$BUILD/bench/ptrscan_micro_bench"
+    if (($# == 0)); then set -- all --reference; fi
+    exec "$BUILD/bench/ptrscan-bench" "$@"
+    ;;
   *)
-    echo "usage: $0 [build|demo|test]" >&2
+    echo "usage: $0 [build|demo|test|bench [ptrscan-bench args]]" >&2
     exit 2
     ;;
 esac

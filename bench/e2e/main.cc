@@ -1,0 +1,123 @@
+// ptrscan-bench: end-to-end throughput of ptrscan against real or simulated
+// servers in a network namespace of its own (issue 4). One JSON line per
+// (scenario, shards, repeat) on stdout; progress and errors on stderr.
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "e2e/interrupt.h"
+#include "e2e/options.h"
+#include "e2e/run.h"
+#include "testnet/files.h"
+#include "testnet/netns.h"
+#include "testnet/subprocess.h"
+
+namespace ptrscan::bench {
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_skip = 77;  // CTest's SKIP_RETURN_CODE, as the tests use
+
+// Why the selected scenarios cannot run on this machine, or "".
+std::string missing_requirement(const bench_options& o) {
+  if (std::string why = testnet::net_namespace::unavailable_reason(); !why.empty()) {
+    return why;
+  }
+  std::vector<std::string> needed = {o.ptrscan, o.simnet};
+  for (const auto& name : o.scenarios) {
+    const scenario& s = *find_scenario(name);
+    if (s.knot) {
+      needed.emplace_back("knotd");
+    }
+    if (s.nft) {
+      needed.emplace_back("nft");
+    }
+    if (o.reference && s.name == "dns-knot") {
+      needed.emplace_back("dnsperf");
+    }
+  }
+  for (const auto& n : needed) {
+    if (n.empty() || testnet::find_executable(n).empty()) {
+      return "not found: " + (n.empty() ? std::string("ptrscan-simnet (not built)") : n);
+    }
+  }
+  return {};
+}
+
+void emit(const std::string& line) {
+  std::fputs(line.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+// Runs every selected scenario; true when every run passed.
+bool run_all(const bench_options& o, const std::string& work) {
+  bool all_passed = true;
+  for (const auto& name : o.scenarios) {
+    const scenario& s = *find_scenario(name);
+    std::cerr << "ptrscan-bench: " << name << " on " << o.hosts << "\n";
+    try {
+      const scenario_setup setup = prepare_scenario(s, o, work + "/" + name);
+      for (uint32_t shards : o.shards) {
+        for (int rep = 1; rep <= o.repeat && !interrupt_requested(); ++rep) {
+          const run_report r = run_once(setup, shards, rep);
+          emit(to_json_line(r));
+          all_passed = all_passed && r.passed();
+        }
+        if (o.reference && !interrupt_requested()) {
+          const reference_report ref = run_reference(setup, shards);
+          emit(to_json_line(ref));
+          all_passed = all_passed && ref.error.empty();
+        }
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "ptrscan-bench: " << name << ": " << e.what() << "\n";
+      all_passed = false;
+    }
+    if (interrupt_requested()) {
+      return false;
+    }
+  }
+  return all_passed;
+}
+
+int main_impl(int argc, char** argv) {
+  absl::StatusOr<bench_options> parsed =
+      parse_options(std::vector<std::string>(argv + 1, argv + argc));
+  if (!parsed.ok()) {
+    std::cerr << "ptrscan-bench: " << parsed.status().message() << "\n" << usage();
+    return exit_usage;
+  }
+  bench_options o = *parsed;
+#ifdef PTRSCAN_BINARY
+  if (o.ptrscan.empty()) {
+    o.ptrscan = PTRSCAN_BINARY;
+  }
+#endif
+#ifdef PTRSCAN_SIMNET_BINARY
+  if (o.simnet.empty()) {
+    o.simnet = PTRSCAN_SIMNET_BINARY;
+  }
+#endif
+  if (const std::string why = missing_requirement(o); !why.empty()) {
+    std::cerr << "ptrscan-bench: cannot run here: " << why << "\n";
+    return exit_skip;
+  }
+  install_interrupt_handler();
+  const std::string work = testnet::make_temp_dir("ptrscan-bench");
+  const bool passed = run_all(o, work);
+  if (o.keep) {
+    std::cerr << "ptrscan-bench: kept " << work << "\n";
+  } else {
+    std::error_code ec;
+    std::filesystem::remove_all(work, ec);
+  }
+  return passed ? exit_ok : exit_failed;
+}
+
+}  // namespace
+}  // namespace ptrscan::bench
+
+int main(int argc, char** argv) { return ptrscan::bench::main_impl(argc, argv); }

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace ptrscan::bench {
+
+/// What one invocation of ptrscan-bench runs.
+struct bench_options {
+  std::vector<std::string> scenarios;  // in run order
+  std::vector<uint32_t> shards{1, 2};
+  int repeat = 1;
+  /// The scanned block; the simulator plays exactly this block. Must lie
+  /// inside 198.18.0.0/15, the range routed to lo in the namespace.
+  std::string hosts = "198.18.0.0/15";
+  bool reference = false;
+  bool keep = false;
+  /// 0: the scenario's own --max-inflight.
+  uint32_t max_inflight = 0;
+  /// Wall-clock limit of one ptrscan (or dnsperf) run; killed past it.
+  std::chrono::seconds deadline{300};
+  /// Given after `--`: extra ptrscan flags for every run (experiments such
+  /// as --dns-inflight), placed after the scenario's own.
+  std::vector<std::string> ptrscan_args;
+  std::string ptrscan;  // binary paths; defaults are the build's own
+  std::string simnet;
+};
+
+/// The --help text.
+const char* usage();
+
+/// Parses argv. `--smoke` means every scenario (unless one is named) on
+/// 198.18.0.0/22 with a 60 s deadline. A status message is the usage error.
+absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args);
+
+/// Addresses in an IPv4 CIDR inside 198.18.0.0/15, or 0 when it is not one.
+uint64_t benchmark_block_size(const std::string& cidr);
+
+}  // namespace ptrscan::bench

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "e2e/options.h"
+#include "e2e/report.h"
+#include "e2e/scenario.h"
+#include "e2e/simnet.h"
+
+namespace ptrscan::bench {
+
+/// What every run of one scenario shares: the simulator with the
+/// scenario's mix over the scanned block, Knot's zone files (written once)
+/// and the work directory.
+struct scenario_setup {
+  const scenario& s;
+  const bench_options& options;
+  simnet_cli simnet;
+  std::vector<zone_file> zones;
+  std::string dir;
+};
+
+/// Makes `dir` the scenario's and writes its zones when Knot serves them.
+/// Throws std::runtime_error when the simulator cannot write them.
+scenario_setup prepare_scenario(const scenario& s, const bench_options& options,
+                                const std::string& dir);
+
+/// One measured ptrscan run in a fresh namespace, then the simulator's check
+/// of its output. Never throws: failures are in the report.
+run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat);
+
+/// The reference client against the same servers in a fresh namespace:
+/// dnsperf with the same PTR names for dns-knot, "none" for the others.
+reference_report run_reference(const scenario_setup& setup, uint32_t threads);
+
+}  // namespace ptrscan::bench
