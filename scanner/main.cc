@@ -85,6 +85,14 @@ void print_summary(const scan_progress& p, double elapsed,
       }
     }
   }
+  if (ptr && p.done != 0) {
+    absl::StrAppend(&line, "; rdns");
+    for (int i = 0; i < rdns_class_count; ++i) {
+      if (p.rdns[i] != 0) {
+        absl::StrAppend(&line, " ", av(to_string(static_cast<rdns_class>(i))), " ", p.rdns[i]);
+      }
+    }
+  }
   if (smtp && p.done != 0) {
     absl::StrAppend(&line, "; smtp");
     for (int i = 0; i < smtp_status_count; ++i) {

@@ -71,6 +71,9 @@ std::string metadata_json(const run_metadata& m) {
   if (m.fcrdns) {
     write_counts<fcrdns_status>(w, "fcrdns", p.fcrdns);
   }
+  if (m.ptr) {
+    write_counts<rdns_class>(w, "rdns", p.rdns);
+  }
   if (m.smtp) {
     write_counts<smtp_status>(w, "smtp", p.smtp);
   }

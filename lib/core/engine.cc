@@ -379,6 +379,9 @@ scan_progress scan_engine::progress() const {
     for (int i = 0; i < fcrdns_status_count; ++i) {
       p.fcrdns[i] += c->fcrdns[i].load(std::memory_order_relaxed);
     }
+    for (int i = 0; i < rdns_class_count; ++i) {
+      p.rdns[i] += c->rdns[i].load(std::memory_order_relaxed);
+    }
     for (int i = 0; i < smtp_status_count; ++i) {
       p.smtp[i] += c->smtp[i].load(std::memory_order_relaxed);
     }

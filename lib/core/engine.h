@@ -56,6 +56,7 @@ struct scan_progress {
   uint64_t dns_queries = 0;
   uint64_t ptr[dns_status_count] = {};
   uint64_t fcrdns[fcrdns_status_count] = {};
+  uint64_t rdns[rdns_class_count] = {};
   uint64_t smtp[smtp_status_count] = {};
   uint64_t smtp_active = 0;
   bool input_finished = false;    // the feeder reached the end of all input

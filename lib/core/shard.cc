@@ -469,12 +469,38 @@ void shard::finish_host(uint32_t slot) {
     w.end_object();
     counters_.add(counters_.ptr[static_cast<int>(job.ptr_status)]);
   }
+  size_t primary = 0;  // the name the naming class is about
   if (config_.probes.fcrdns) {
     const fcrdns_verdict v = decide_fcrdns(job.ip, job.ptr_status, job.forward);
     w.key("fcrdns").begin_object();
     write_fcrdns_json(w, v, job.forward);
     w.end_object();
     counters_.add(counters_.fcrdns[static_cast<int>(v.status)]);
+    if (v.status == fcrdns_status::pass && v.matched < job.ptr_names.size()) {
+      primary = v.matched;  // the forward-confirmed name, as mail receivers see it
+    }
+  }
+  if (config_.probes.ptr) {
+    const bool named = job.ptr_status == dns_status::ok && primary < job.ptr_names.size();
+    const std::string_view name = named ? std::string_view(job.ptr_names[primary]) : "";
+    rdns_.classify(name, job.ip, rdns_verdict_);
+    w.key("rdns").begin_object();
+    if (named) {
+      w.key("name").value(name);
+    }
+    w.key("class").value(to_string(rdns_verdict_.cls));
+    if (!rdns_verdict_.ip_encoded.empty()) {
+      w.key("ip_encoded").value(rdns_verdict_.ip_encoded);
+    }
+    if (!rdns_verdict_.tokens.empty()) {
+      w.key("tokens").begin_array();
+      for (const std::string& t : rdns_verdict_.tokens) {
+        w.value(t);
+      }
+      w.end_array();
+    }
+    w.end_object();
+    counters_.add(counters_.rdns[static_cast<int>(rdns_verdict_.cls)]);
   }
   if (smtp_) {
     w.key("smtp").begin_array();

@@ -13,6 +13,7 @@
 #include "core/ring.h"
 #include "core/slab.h"
 #include "core/spsc_queue.h"
+#include "checks/rdns_class.h"
 #include "dns/answer.h"
 #include "dns/resolver.h"
 #include "dns/udp_resolver.h"
@@ -71,6 +72,7 @@ struct shard_counters {
   std::atomic<uint64_t> dns_queries{0};
   std::atomic<uint64_t> ptr[dns_status_count] = {};
   std::atomic<uint64_t> fcrdns[fcrdns_status_count] = {};
+  std::atomic<uint64_t> rdns[rdns_class_count] = {};
   std::atomic<uint64_t> smtp[smtp_status_count] = {};
   std::atomic<uint64_t> smtp_active{0};
 
@@ -180,6 +182,8 @@ class shard final : private resolver_client, private smtp_client {
   };
   absl::flat_hash_map<subnet_key, subnet_state> subnets_;
   dns_answer answer_;  // scratch, reused for every response
+  rdns_classifier rdns_;
+  rdns_verdict rdns_verdict_;  // scratch, reused for every record
   std::string chunk_;
   int64_t chunk_started_ns_ = 0;
   uint64_t wake_buf_ = 0;

@@ -189,6 +189,23 @@ TEST_P(FixtureScan, RecordMatches) {
     }
     EXPECT_TRUE(listed) << passed << " is not in fcrdns.forward";
   }
+
+  // The naming class is about the forward-confirmed name when there is one,
+  // else the first PTR name; "none" without a PTR. (The classes themselves
+  // are tested on the labelled dataset in tests/checks.)
+  ASSERT_TRUE(rec.contains("rdns") && rec["rdns"].is_object()) << rec.dump();
+  const json& rdns = rec["rdns"];
+  if (c.ptr_status != "ok") {
+    EXPECT_EQ(string_at(rdns, "class"), "none") << rdns.dump();
+    EXPECT_FALSE(rdns.contains("name")) << rdns.dump();
+  } else if (c.fcrdns_status == "pass") {
+    EXPECT_EQ(string_at(rdns, "name"), string_at(fcrdns, "name"));
+  } else {
+    EXPECT_EQ(string_at(rdns, "name"), strings_at(ptr, "names").front());
+  }
+  if (c.ptr_status == "ok") {
+    EXPECT_NE(string_at(rdns, "class"), "none") << rdns.dump();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixture, FixtureScan, ::testing::ValuesIn(fixture_cases()),
