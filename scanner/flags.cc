@@ -145,6 +145,12 @@ speed
                         0 = no limit)
   --rate N              new hosts per second (default 0 = unlimited)
 other
+  --state FILE          resumable scan: record every few seconds which hosts
+                        are durably written; run the same command again after
+                        an interruption (even SIGKILL) and it cuts -o back to
+                        the last record point, appends, and scans only what
+                        is missing. Needs -o FILE
+  --state-interval MS   how often --state is recorded (default 5000)
   --metadata FILE       write a JSON summary of the run to FILE at the end:
                         times, arguments, seed, shard, resolvers, counts per
                         status, hosts/s
@@ -377,6 +383,10 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       value(f.allowlist_file);
     } else if (name == "--metadata") {
       value(f.metadata_file);
+    } else if (name == "--state") {
+      value(f.state_file);
+    } else if (name == "--state-interval") {
+      number(f.state_interval_ms, 100, 3'600'000);
     } else if (is_switch("--progress")) {
       f.progress = 1;
     } else if (is_switch("--no-progress")) {
@@ -387,6 +397,9 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
     if (!error.ok()) {
       return error;
     }
+  }
+  if (!f.state_file.empty() && f.output == "-") {
+    return absl::InvalidArgumentError("--state needs -o FILE (stdout cannot be cut back)");
   }
   if (f.scan.shard_count > 1 && !f.seed_given) {
     // Every machine must walk the same permutation for the slices to be

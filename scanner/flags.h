@@ -21,6 +21,8 @@ struct scanner_flags {
   std::string blocklist_file;             // --blocklist
   std::string allowlist_file;             // --allowlist
   std::string metadata_file;              // --metadata
+  std::string state_file;                 // --state
+  uint32_t state_interval_ms = 5000;      // --state-interval
   int progress = -1;                      // -1 auto (stderr is a tty), 0 off, 1 on
   bool help = false;
   bool version = false;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -23,6 +24,7 @@
 #include "metadata.h"
 #include "input/target_reader.h"
 #include "output/output_sink.h"
+#include "output/resume_state.h"
 #include "tls/tls_library.h"
 
 namespace ptrscan {
@@ -102,6 +104,9 @@ void print_summary(const scan_progress& p, double elapsed,
     }
   }
   absl::StrAppend(&line, "; skipped ", p.skipped_reserved, " reserved");
+  if (p.skipped_resumed != 0) {
+    absl::StrAppend(&line, ", ", p.skipped_resumed, " written before (--state)");
+  }
   if (p.skipped_listed != 0) {
     absl::StrAppend(&line, ", ", p.skipped_listed, " by --blocklist/--allowlist");
   }
@@ -198,7 +203,62 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(reader.status().message()).c_str());
     return exit_usage;
   }
-  absl::StatusOr<std::unique_ptr<output_sink>> sink = output_sink::open(flags.output);
+  // --state: resume where a run of the same command left off.
+  output_sink_options sink_options;
+  std::shared_ptr<resume_point> progress_state;
+  if (!flags.state_file.empty()) {
+    absl::StatusOr<std::optional<resume_point>> saved = resume_point::load(flags.state_file);
+    if (!saved.ok()) {
+      std::fprintf(stderr, "ptrscan: %s\n", std::string(saved.status().message()).c_str());
+      return exit_usage;
+    }
+    const uint64_t fingerprint = arguments_fingerprint(args);
+    if (saved->has_value()) {
+      resume_point& r = **saved;
+      if (r.fingerprint != fingerprint) {
+        std::fprintf(stderr,
+                     "ptrscan: %s belongs to a scan with other arguments; remove it to start "
+                     "afresh\n",
+                     flags.state_file.c_str());
+        return exit_usage;
+      }
+      struct stat st {};
+      if (::stat(flags.output.c_str(), &st) != 0 || uint64_t(st.st_size) < r.file_size ||
+          ::truncate(flags.output.c_str(), static_cast<off_t>(r.file_size)) != 0) {
+        std::fprintf(stderr, "ptrscan: cannot resume: %s is missing or shorter than %s says\n",
+                     flags.output.c_str(), flags.state_file.c_str());
+        return exit_usage;
+      }
+      flags.scan.seed = r.seed;
+      flags.seed_given = true;
+      sink_options.append = true;
+      std::fprintf(stderr, "ptrscan: resuming: %llu hosts already written\n",
+                   static_cast<unsigned long long>(r.done_count()));
+      flags.scan.resume = std::make_shared<const resume_point>(r);
+      progress_state = std::make_shared<resume_point>(std::move(r));
+    } else {
+      progress_state = std::make_shared<resume_point>();
+      progress_state->fingerprint = fingerprint;
+      if (!flags.seed_given) {
+        flags.scan.seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+        flags.seed_given = true;
+      }
+      progress_state->seed = flags.scan.seed;
+    }
+    flags.scan.shard.track_ordinals = true;
+    sink_options.checkpoint_interval_ms = flags.state_interval_ms;
+    // The writer thread owns progress_state from here on.
+    sink_options.on_checkpoint = [state = progress_state, path = flags.state_file](
+                                     uint64_t file_size, std::vector<uint64_t>&& done) {
+      state->add(done);
+      state->file_size = file_size;
+      if (absl::Status s = state->save(path); !s.ok()) {
+        std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());
+      }
+    };
+  }
+  absl::StatusOr<std::unique_ptr<output_sink>> sink =
+      output_sink::open(flags.output, sink_options);
   if (!sink.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(sink.status().message()).c_str());
     return exit_usage;

@@ -163,14 +163,15 @@ void scan_engine::close_inboxes() {
   }
 }
 
-bool scan_engine::try_push(const ip_address& ip) {
+bool scan_engine::try_push(const work_item& item) {
+  const ip_address& ip = item.ip;
   const size_t n = inboxes_.size();
   if (config_.shard.per_subnet != 0 && n > 1) {
     // --per-subnet is counted inside a shard: a subnet's addresses all go
     // to one shard, chosen by a hash so subnets spread evenly.
     const auto [bits, v6] = shard::subnet_of(ip);
     shard_inbox& in = *inboxes_[mix64(bits ^ (v6 ? 0x9e3779b97f4a7c15ULL : 0)) % n];
-    if (!in.queue.try_push(work_item{ip})) {
+    if (!in.queue.try_push(item)) {
       return false;
     }
     queued_.fetch_add(1, std::memory_order_relaxed);
@@ -179,7 +180,7 @@ bool scan_engine::try_push(const ip_address& ip) {
   }
   for (size_t k = 0; k < n; ++k) {
     shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
-    if (in.queue.try_push(work_item{ip})) {
+    if (in.queue.try_push(item)) {
       next_shard_ = (next_shard_ + k + 1) % n;
       queued_.fetch_add(1, std::memory_order_relaxed);
       in.wake();
@@ -189,19 +190,19 @@ bool scan_engine::try_push(const ip_address& ip) {
   return false;
 }
 
-bool scan_engine::push(const ip_address& ip) {
+bool scan_engine::push(const work_item& item) {
   // Round-robin, skipping full inboxes; when all are full, sleep until a
   // shard has drained its queue to half (the shards are busy: this is the
   // backpressure that bounds memory).
   while (stop_.load(std::memory_order_relaxed) == 0) {
-    if (try_push(ip)) {
+    if (try_push(item)) {
       return true;
     }
     const uint32_t epoch = feeder_signal_.epoch.load();
     feeder_signal_.waiting.store(true, std::memory_order_seq_cst);
     // A shard that made room before `waiting` was visible did not signal:
     // look again before sleeping.
-    if (try_push(ip)) {
+    if (try_push(item)) {
       feeder_signal_.waiting.store(false);
       return true;
     }
@@ -235,6 +236,14 @@ bool scan_engine::emit(const ip_address& ip) {
     count_skipped("blocklist", 1, false);
     return true;
   }
+  // Ordinals count the targets that pass the filters, in emission order:
+  // the same arguments give the same ordinals, which is what --state keeps.
+  const uint64_t ordinal = next_ordinal_++;
+  if (config_.resume && config_.resume->done(ordinal)) {
+    targets_read_.fetch_add(1, std::memory_order_relaxed);
+    skipped_resumed_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
   targets_read_.fetch_add(1, std::memory_order_relaxed);
   const double rate = config_.rate;
   if (rate > 0) {
@@ -255,7 +264,7 @@ bool scan_engine::emit(const ip_address& ip) {
     }
     tokens_ -= 1;
   }
-  return push(ip);
+  return push(work_item{ip, ordinal});
 }
 
 void scan_engine::feed() {
@@ -365,6 +374,7 @@ scan_progress scan_engine::progress() const {
   p.targets_read = targets_read_.load(std::memory_order_relaxed);
   p.skipped_reserved = skipped_reserved_.load(std::memory_order_relaxed);
   p.skipped_listed = skipped_listed_.load(std::memory_order_relaxed);
+  p.skipped_resumed = skipped_resumed_.load(std::memory_order_relaxed);
   p.lines_rejected = lines_rejected_.load(std::memory_order_relaxed);
   p.queued = queued_.load(std::memory_order_relaxed);
   p.input_finished = input_finished_.load();

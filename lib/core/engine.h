@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "core/shard.h"
 #include "input/prefix_set.h"
+#include "output/resume_state.h"
 #include "input/target_reader.h"
 #include "input/target_space.h"
 
@@ -40,6 +41,8 @@ struct scan_config {
   /// or inside the blocklist are skipped and counted.
   std::shared_ptr<const prefix_set> blocklist;
   std::shared_ptr<const prefix_set> allowlist;
+  /// --state: ordinals an earlier run wrote are skipped (counted).
+  std::shared_ptr<const resume_point> resume;
 };
 
 /// Totals for progress lines and the final summary: a consistent-enough
@@ -48,6 +51,7 @@ struct scan_progress {
   uint64_t targets_read = 0;      // addresses produced from the input
   uint64_t skipped_reserved = 0;  // RFC 6890 special-purpose
   uint64_t skipped_listed = 0;    // --blocklist, or outside --allowlist
+  uint64_t skipped_resumed = 0;   // written by an earlier run (--state)
   uint64_t lines_rejected = 0;
   uint64_t queued = 0;            // handed to shards
   uint64_t started = 0;
@@ -99,7 +103,7 @@ class scan_engine {
 
  private:
   void feed();
-  bool push(const ip_address& ip);
+  bool push(const work_item& item);
   /// Filters, rate-limits and pushes one address of this process's slice.
   bool emit(const ip_address& ip);
   /// Counts `n` addresses skipped for `reason` (a reserved block's name,
@@ -108,7 +112,7 @@ class scan_engine {
   /// After the input: the permuted walk over the CIDR targets and the
   /// shuffled explicit addresses.
   bool walk(const target_space& space, const std::vector<ip_address>& shuffled);
-  bool try_push(const ip_address& ip);
+  bool try_push(const work_item& item);
   void close_inboxes();
   void record_error(absl::Status s);
   void notify_done();
@@ -129,6 +133,8 @@ class scan_engine {
   std::atomic<uint64_t> targets_read_{0};
   std::atomic<uint64_t> skipped_reserved_{0};
   std::atomic<uint64_t> skipped_listed_{0};
+  std::atomic<uint64_t> skipped_resumed_{0};
+  uint64_t next_ordinal_ = 0;  // feeder thread only
   // The --rate token bucket, used by the feeder thread only.
   double tokens_ = 0;
   std::chrono::steady_clock::time_point last_refill_{};

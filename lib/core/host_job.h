@@ -14,6 +14,9 @@ namespace ptrscan {
 /// One target address travelling from the feeder to a shard.
 struct work_item {
   ip_address ip;
+  /// Position in the scan's emission order (deterministic for the same
+  /// arguments): what --state records as done.
+  uint64_t ordinal = 0;
 };
 
 /// The state of one in-flight host: a slot in the shard's slab. Vectors and
@@ -21,6 +24,7 @@ struct work_item {
 /// not allocate per host for them.
 struct host_job {
   ip_address ip;
+  uint64_t ordinal = 0;
   /// Outstanding DNS queries plus one guard while a step issues queries;
   /// the host is finished when it drops to zero.
   uint32_t pending = 0;

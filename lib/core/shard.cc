@@ -213,6 +213,7 @@ void shard::start_host(const work_item& item) {
   const auto slot = static_cast<uint32_t>(jobs_.acquire());
   host_job& job = jobs_[slot];
   job.reset(item.ip);
+  job.ordinal = item.ordinal;
   counters_.add(counters_.hosts_started);
   // The guard keeps the host alive while its first query is issued: c-ares
   // may call back synchronously inside ares_query.
@@ -536,6 +537,9 @@ void shard::finish_host(uint32_t slot) {
   }
   w.end_object();
   w.end_line();
+  if (config_.track_ordinals) {
+    chunk_ordinals_.push_back(job.ordinal);
+  }
   counters_.add(counters_.hosts_done);
   jobs_.release(slot);
   if (chunk_.size() >= config_.chunk_bytes) {
@@ -553,7 +557,9 @@ void shard::flush_chunk(int64_t now) {
   std::string full;
   full.reserve(config_.chunk_bytes + 4096);
   full.swap(chunk_);
-  sink_.submit(std::move(full));
+  std::vector<uint64_t> ordinals;
+  ordinals.swap(chunk_ordinals_);
+  sink_.submit(std::move(full), std::move(ordinals));
 }
 
 }  // namespace ptrscan

@@ -61,6 +61,8 @@ struct shard_config {
   size_t chunk_bytes = 64 * 1024;
   /// ...or when it is this old, so output streams even at low rates.
   int64_t chunk_max_age_ns = 250'000'000;
+  /// Hand each chunk's host ordinals to the sink (for --state).
+  bool track_ordinals = false;
 };
 
 /// Counters a shard updates and the main thread reads once a second.
@@ -185,6 +187,7 @@ class shard final : private resolver_client, private smtp_client {
   rdns_classifier rdns_;
   rdns_verdict rdns_verdict_;  // scratch, reused for every record
   std::string chunk_;
+  std::vector<uint64_t> chunk_ordinals_;
   int64_t chunk_started_ns_ = 0;
   uint64_t wake_buf_ = 0;
   bool wakeup_armed_ = false;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -90,6 +91,7 @@ struct output_sink::impl {
   std::condition_variable has_work;   // queue non-empty or closing
   std::condition_variable has_space;  // queue below the limit, or failed/closing
   std::deque<std::string> queue;
+  std::vector<uint64_t> queued_ordinals;  // of the chunks in `queue`
   bool closing = false;
   bool failed = false;
   absl::Status status;
@@ -107,6 +109,9 @@ struct output_sink::impl {
   steady::time_point frame_deadline;
   bool any_frame_written = false;
   bool write_failed = false;  // writer's own copy of `failed`, read without the lock
+  uint64_t file_size = 0;     // where the next byte goes
+  std::vector<uint64_t> written_ordinals;  // since the last checkpoint
+  steady::time_point next_checkpoint;
   std::vector<iovec> iov;
 
   ~impl() {
@@ -149,13 +154,18 @@ absl::StatusOr<std::unique_ptr<output_sink>> output_sink::open(const std::string
     m.fd = STDOUT_FILENO;
     m.owns_fd = false;
   } else {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (options.append ? O_APPEND : O_TRUNC);
+    const int fd = ::open(path.c_str(), flags, 0644);
     if (fd < 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot open '", path, "' for writing: ", errno_text(errno)));
     }
     m.fd = fd;
     m.owns_fd = true;
+    struct stat st{};
+    if (options.append && ::fstat(fd, &st) == 0) {
+      m.file_size = static_cast<uint64_t>(st.st_size);
+    }
   }
 
   auto fail_open = [&](absl::Status st) {
@@ -198,7 +208,9 @@ output_sink::~output_sink() {
   }
 }
 
-void output_sink::submit(std::string chunk) {
+void output_sink::submit(std::string chunk) { submit(std::move(chunk), {}); }
+
+void output_sink::submit(std::string chunk, std::vector<uint64_t> ordinals) {
   if (chunk.empty()) {
     return;
   }
@@ -213,6 +225,7 @@ void output_sink::submit(std::string chunk) {
       return;  // discarded: the error (if any) is reported by error()/close()
     }
     m.queue.push_back(std::move(chunk));
+    m.queued_ordinals.insert(m.queued_ordinals.end(), ordinals.begin(), ordinals.end());
     bytes_in_.fetch_add(size, std::memory_order_relaxed);
   }
   m.has_work.notify_one();
@@ -263,6 +276,7 @@ void output_sink::run() {
     iovec one{const_cast<char*>(data), len};
     const int err = write_all_v(m.fd, &one, 1, [&](size_t n) {
       bytes_out_.fetch_add(n, std::memory_order_relaxed);
+      m.file_size += n;
     });
     if (err != 0) {
       m.fail_errno(err);
@@ -325,6 +339,7 @@ void output_sink::run() {
     }
     const int err = write_all_v(m.fd, m.iov.data(), m.iov.size(), [&](size_t n) {
       bytes_out_.fetch_add(n, std::memory_order_relaxed);
+      m.file_size += n;
     });
     if (err != 0) {
       m.fail_errno(err);
@@ -332,19 +347,45 @@ void output_sink::run() {
   };
 
   std::deque<std::string> batch;
+  std::vector<uint64_t> batch_ordinals;
+  m.next_checkpoint = steady::now() + std::chrono::milliseconds(m.options.checkpoint_interval_ms);
+  // Between chunks: close the frame, make the file durable, report.
+  auto checkpoint = [&] {
+    if (compress && m.frame_in > 0) {
+      end_frame();
+    }
+    if (m.write_failed) {
+      return;
+    }
+    if (m.owns_fd && ::fdatasync(m.fd) != 0 && errno != EINVAL) {
+      m.fail_errno(errno);
+      return;
+    }
+    std::vector<uint64_t> done;
+    done.swap(m.written_ordinals);
+    m.options.on_checkpoint(m.file_size, std::move(done));
+    m.next_checkpoint =
+        steady::now() + std::chrono::milliseconds(m.options.checkpoint_interval_ms);
+  };
   for (;;) {
     bool closing = false;
     {
       std::unique_lock lk(m.mu);
       auto ready = [&] { return !m.queue.empty() || m.closing; };
       if (compress && m.frame_in > 0) {
-        m.has_work.wait_until(lk, m.frame_deadline, ready);
+        m.has_work.wait_until(
+            lk, m.options.on_checkpoint ? std::min(m.frame_deadline, m.next_checkpoint)
+                                        : m.frame_deadline,
+            ready);
+      } else if (m.options.on_checkpoint) {
+        m.has_work.wait_until(lk, m.next_checkpoint, ready);
       } else {
         m.has_work.wait(lk, ready);
       }
       // Take the whole queue: one wakeup per batch, and producers blocked on
       // a full queue can go on while this batch is written.
       batch.swap(m.queue);
+      batch_ordinals.swap(m.queued_ordinals);
       closing = m.closing;
     }
     if (!batch.empty()) {
@@ -364,6 +405,11 @@ void output_sink::run() {
       }
     }
     batch.clear();  // after an error, this is where chunks are discarded
+    if (!m.write_failed) {
+      m.written_ordinals.insert(m.written_ordinals.end(), batch_ordinals.begin(),
+                                batch_ordinals.end());
+    }
+    batch_ordinals.clear();
 
     if (compress && !m.write_failed && m.frame_in > 0 &&
         (closing || steady::now() >= m.frame_deadline)) {
@@ -375,7 +421,13 @@ void output_sink::run() {
       if (compress && !m.write_failed && !m.any_frame_written) {
         end_frame();
       }
+      if (m.options.on_checkpoint && !m.write_failed) {
+        checkpoint();
+      }
       return;
+    }
+    if (m.options.on_checkpoint && !m.write_failed && steady::now() >= m.next_checkpoint) {
+      checkpoint();
     }
   }
 }

@@ -4,7 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,6 +23,16 @@ struct output_sink_options {
   /// complete frames of everything but the last moments.
   uint32_t frame_interval_ms = 1000;
   size_t frame_max_bytes = 4u << 20;
+  /// Open an existing file for appending instead of truncating it (a
+  /// resumed scan: new records follow as new zstd frames).
+  bool append = false;
+  /// Checkpoints, for --state: at least this often (and at close), between
+  /// two chunks, the writer ends the zstd frame, makes the file durable
+  /// (fdatasync) and calls on_checkpoint with the file size and the ordinals
+  /// of the chunks written since the last call. Everything up to that size
+  /// is complete records.
+  uint32_t checkpoint_interval_ms = 5000;
+  std::function<void(uint64_t file_size, std::vector<uint64_t>&& done)> on_checkpoint;
 };
 
 /// The single writer thread. Shards hand it chunks of complete NDJSON lines;
@@ -36,6 +48,9 @@ class output_sink {
   /// Queues a chunk (thread-safe). Blocks while max_queued_chunks are waiting.
   /// After a write error, chunks are discarded and error() reports it.
   void submit(std::string chunk);
+  /// The same, with the ordinals of the hosts whose records the chunk holds
+  /// (reported back through on_checkpoint once they are durable).
+  void submit(std::string chunk, std::vector<uint64_t> ordinals);
 
   /// Writes everything queued, ends the zstd frame, closes the file (not
   /// stdout) and joins the thread. Returns the first write error, if any.

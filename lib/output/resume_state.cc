@@ -1,0 +1,147 @@
+#include "output/resume_state.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/absl_compat.h"
+#include "input/permutation.h"
+
+namespace ptrscan {
+namespace {
+
+constexpr std::string_view magic = "ptrscan-state 1";
+
+}  // namespace
+
+void resume_point::add(const std::vector<uint64_t>& ordinals) {
+  for (uint64_t o : ordinals) {
+    if (o >= watermark) {
+      done_above.insert(o);
+    }
+  }
+  while (done_above.erase(watermark) != 0) {
+    ++watermark;
+  }
+}
+
+std::string resume_point::serialise() const {
+  std::vector<uint64_t> above(done_above.begin(), done_above.end());
+  std::sort(above.begin(), above.end());
+  std::string out = absl::StrCat(av(magic), "\nfingerprint ", fingerprint, "\nseed ", seed,
+                                 "\nfile_size ", file_size, "\nwatermark ", watermark,
+                                 "\ndone_above ", above.size(), "\n");
+  for (uint64_t o : above) {
+    absl::StrAppend(&out, o, "\n");
+  }
+  absl::StrAppend(&out, "end\n");
+  return out;
+}
+
+absl::StatusOr<resume_point> resume_point::parse(std::string_view text, std::string_view source) {
+  auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(av(source), ": not a ptrscan state file (", av(why), ")"));
+  };
+  std::vector<absl::string_view> lines = absl::StrSplit(av(text), '\n');
+  if (lines.size() < 7 || sv(lines[0]) != magic) {
+    return bad("header");
+  }
+  resume_point p;
+  uint64_t count = 0;
+  auto field = [&](size_t i, std::string_view key, uint64_t& out) {
+    std::vector<absl::string_view> kv = absl::StrSplit(lines[i], ' ');
+    return kv.size() == 2 && sv(kv[0]) == key && absl::SimpleAtoi(kv[1], &out);
+  };
+  if (!field(1, "fingerprint", p.fingerprint) || !field(2, "seed", p.seed) ||
+      !field(3, "file_size", p.file_size) || !field(4, "watermark", p.watermark) ||
+      !field(5, "done_above", count)) {
+    return bad("fields");
+  }
+  // A state file is replaced by rename, never written in place: a missing
+  // "end" means it was damaged, and resuming from it could lose hosts.
+  if (lines.size() < 6 + count + 1 || sv(lines[6 + count]) != "end") {
+    return bad("truncated");
+  }
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t o = 0;
+    if (!absl::SimpleAtoi(lines[6 + i], &o)) {
+      return bad("ordinal");
+    }
+    p.done_above.insert(o);
+  }
+  return p;
+}
+
+absl::StatusOr<std::optional<resume_point>> resume_point::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) {
+      return std::optional<resume_point>();
+    }
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", strerror(errno)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<resume_point> p = parse(text.str(), path);
+  if (!p.ok()) {
+    return p.status();
+  }
+  return std::optional<resume_point>(std::move(*p));
+}
+
+absl::Status resume_point::save(const std::string& path) const {
+  const std::string tmp = path + ".tmp";
+  const std::string text = serialise();
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat("--state ", tmp, ": ", strerror(errno)));
+  }
+  size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      return absl::UnavailableError(absl::StrCat("--state ", tmp, ": ", strerror(err)));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return absl::UnavailableError(absl::StrCat("--state ", tmp, ": ", strerror(errno)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("--state ", path, ": ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t arguments_fingerprint(const std::vector<std::string>& args) {
+  uint64_t h = 0x70747273636e31ULL;  // "ptrscn1"
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    // Presentation only: the same scan with or without a progress line.
+    if (a == "--progress" || a == "--no-progress") {
+      continue;
+    }
+    for (unsigned char c : a) {
+      h = mix64(h ^ c);
+    }
+    h = mix64(h ^ 0x1f);  // argument separator
+  }
+  return h;
+}
+
+}  // namespace ptrscan
