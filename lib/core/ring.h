@@ -10,8 +10,8 @@
 namespace ptrscan {
 
 /// One shard's io_uring. Owned by, and used only from, the shard's thread
-/// (it is created with SINGLE_ISSUER + DEFER_TASKRUN where the kernel has them,
-/// so completions are processed only when this thread waits for them).
+/// (it is created with SINGLE_ISSUER + COOP_TASKRUN where the kernel has
+/// them: see ring::init for why not DEFER_TASKRUN).
 class ring {
  public:
   ring() = default;
@@ -53,12 +53,10 @@ class ring {
   }
 
   io_uring* raw() { return &ring_; }
-  bool deferred_taskrun() const { return deferred_; }
 
  private:
   io_uring ring_{};
   bool initialised_ = false;
-  bool deferred_ = false;
 };
 
 }  // namespace ptrscan

@@ -23,6 +23,8 @@ constexpr unsigned ring_entries = 1024;
 // Upper bound on one wait, so stop requests and chunk ageing are noticed
 // even when nothing else happens.
 constexpr int64_t max_wait_ns = 250'000'000;
+// New hosts started per loop turn at most (see admit()).
+constexpr uint32_t admit_batch = 256;
 
 }  // namespace
 
@@ -193,7 +195,12 @@ void shard::arm_wakeup() {
 
 void shard::admit() {
   bool took = false;
-  while (!jobs_.full()) {
+  // A bounded batch per loop turn: admitting tens of thousands of hosts at
+  // once (each a socket() and a query) kept the loop away from the kernel
+  // long enough for DNS replies to overflow the sockets. A multishot receive
+  // reads only a few dozen datagrams per socket each time the loop enters
+  // the kernel, so the loop must enter it often.
+  for (uint32_t n = 0; n < admit_batch && !jobs_.full(); ++n) {
     std::optional<work_item> item = inbox_.queue.try_pop();
     if (!item) {
       break;

@@ -2,7 +2,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/mman.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,12 +20,11 @@
 namespace ptrscan {
 namespace {
 
-// Provided receive buffers: a power of two of them, each larger than the
-// EDNS size we advertise. Servers that ignore EDNS and send more get their
-// datagram cut, which fails the parse (status error), like any bad answer.
-constexpr uint32_t buffer_count = 1024;
-constexpr uint32_t buffer_bytes = 2048;
-constexpr uint16_t buffer_group = 0;
+// Datagrams read per recvmmsg call, and the room for each: larger than the
+// EDNS size we advertise. A server that ignores EDNS and sends more gets its
+// datagram cut (MSG_TRUNC), which is dropped like any bad answer.
+constexpr unsigned batch_datagrams = 64;
+constexpr size_t datagram_bytes = 2048;
 
 /// Parses "IP:PORT" / "[IPv6]:PORT" (what resolver::servers() returns).
 bool parse_server(std::string_view text, sockaddr_storage& out, socklen_t& len) {
@@ -84,12 +84,6 @@ udp_resolver::~udp_resolver() {
       ::close(s.fd);
     }
   }
-  if (buf_ring_registered_) {
-    io_uring_unregister_buf_ring(ring_.raw(), buffer_group);
-  }
-  if (buf_ring_ != nullptr) {
-    munmap(buf_ring_, buf_ring_bytes_);
-  }
 }
 
 absl::Status udp_resolver::init(const udp_resolver_options& options) {
@@ -103,32 +97,15 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
   timers_.resize(static_cast<size_t>(options_.tries));
   rng_state_ = std::random_device{}() | 1;
 
-  // The buffer ring must be page-aligned memory shared with the kernel.
-  buf_ring_bytes_ = buffer_count * sizeof(io_uring_buf);
-  void* mem = mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE,
-                   MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-  if (mem == MAP_FAILED) {
-    buf_ring_ = nullptr;
-    return absl::ResourceExhaustedError(absl::StrCat("mmap: ", strerror(errno)));
+  batch_buffers_.resize(size_t{batch_datagrams} * datagram_bytes);
+  batch_iov_.resize(batch_datagrams);
+  batch_msgs_.resize(batch_datagrams);
+  for (unsigned i = 0; i < batch_datagrams; ++i) {
+    batch_iov_[i] = iovec{batch_buffers_.data() + size_t{i} * datagram_bytes, datagram_bytes};
+    batch_msgs_[i] = mmsghdr{};
+    batch_msgs_[i].msg_hdr.msg_iov = &batch_iov_[i];
+    batch_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
-  buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
-  io_uring_buf_ring_init(buf_ring_);
-  io_uring_buf_reg reg{};
-  reg.ring_addr = reinterpret_cast<uint64_t>(buf_ring_);
-  reg.ring_entries = buffer_count;
-  reg.bgid = buffer_group;
-  if (int rc = io_uring_register_buf_ring(ring_.raw(), &reg, 0); rc != 0) {
-    return absl::UnimplementedError(
-        absl::StrCat("io_uring provided buffer ring: ", strerror(-rc)));
-  }
-  buf_ring_registered_ = true;
-  buffers_.resize(size_t{buffer_count} * buffer_bytes);
-  const int mask = io_uring_buf_ring_mask(buffer_count);
-  for (uint32_t i = 0; i < buffer_count; ++i) {
-    io_uring_buf_ring_add(buf_ring_, buffers_.data() + size_t{i} * buffer_bytes, buffer_bytes,
-                          static_cast<unsigned short>(i), mask, static_cast<int>(i));
-  }
-  io_uring_buf_ring_advance(buf_ring_, buffer_count);
 
   for (const std::string& server : options_.servers) {
     sockaddr_storage addr{};
@@ -143,9 +120,17 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
       }
       sockets_.push_back(udp_socket{fd, false, std::vector<uint32_t>(65536, 0)});
       int size = options_.socket_buffer_bytes;
-      // Best effort: the kernel caps these at rmem_max / wmem_max.
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+      // Replies come back in bursts (a slow resolver answers thousands at
+      // once): a receive buffer capped at the default rmem_max (~208 KiB,
+      // a few hundred datagrams) overflows and every loss costs a retry
+      // timeout. The FORCE variants pass the cap where we may (root or
+      // CAP_NET_ADMIN); elsewhere the plain ones take what the kernel allows.
+      if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+      }
+      if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0) {
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+      }
       // connect() fixes the peer: the kernel drops datagrams from any other
       // address or port, and reports ICMP unreachable as ECONNREFUSED.
       if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), addr_len) != 0) {
@@ -258,11 +243,13 @@ void udp_resolver::send(uint32_t slot) {
 }
 
 void udp_resolver::arm_recv(uint32_t socket) {
+  // A multishot poll says "readable"; drain() then reads everything there is.
+  // (A multishot receive into provided buffers read only a few dozen
+  // datagrams each time the loop entered the kernel: with thousands of
+  // replies arriving at once the sockets overflowed while the shard waited.)
   udp_socket& s = sockets_[socket];
   io_uring_sqe* sqe = ring_.get_sqe();
-  io_uring_prep_recv_multishot(sqe, s.fd, nullptr, 0, 0);
-  sqe->flags |= IOSQE_BUFFER_SELECT;
-  sqe->buf_group = buffer_group;
+  io_uring_prep_poll_multishot(sqe, s.fd, POLLIN);
   io_uring_sqe_set_data64(sqe, user_data{op_kind::dns_recv, 0, socket}.pack());
   s.recv_armed = true;
 }
@@ -277,22 +264,39 @@ void udp_resolver::on_completion(uint64_t data, int res, uint32_t flags) {
   if (ud.index >= sockets_.size()) {
     return;
   }
-  if ((flags & IORING_CQE_F_BUFFER) != 0) {
-    const auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-    uint8_t* buf = buffers_.data() + size_t{bid} * buffer_bytes;
-    if (res > 0) {
-      on_datagram(ud.index, std::span<const uint8_t>(buf, static_cast<size_t>(res)));
-    }
-    io_uring_buf_ring_add(buf_ring_, buf, buffer_bytes, bid, io_uring_buf_ring_mask(buffer_count),
-                          0);
-    io_uring_buf_ring_advance(buf_ring_, 1);
-  }
+  drain(ud.index);
+  (void)res;  // readable or an error: recvmmsg says which
   if ((flags & IORING_CQE_F_MORE) == 0) {
-    // The multishot receive ended: out of buffers (-ENOBUFS, they were just
-    // returned), an ICMP error on the connected socket, or a one-shot
-    // completion on a kernel that would not keep it armed. Re-arm.
     sockets_[ud.index].recv_armed = false;
     arm_recv(ud.index);
+  }
+}
+
+void udp_resolver::drain(uint32_t socket) {
+  const int fd = sockets_[socket].fd;
+  for (;;) {
+    const int n = ::recvmmsg(fd, batch_msgs_.data(), batch_datagrams, MSG_DONTWAIT, nullptr);
+    if (n <= 0) {
+      // EAGAIN: drained. ECONNREFUSED (an ICMP unreachable on the connected
+      // socket) is consumed by this call; the next read goes on.
+      if (n < 0 && errno == ECONNREFUSED) {
+        continue;
+      }
+      return;
+    }
+    for (int i = 0; i < n; ++i) {
+      const mmsghdr& m = batch_msgs_[static_cast<size_t>(i)];
+      if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+        ++unmatched_;
+        continue;
+      }
+      on_datagram(socket, std::span<const uint8_t>(
+                              reinterpret_cast<const uint8_t*>(batch_iov_[static_cast<size_t>(i)].iov_base),
+                              m.msg_len));
+    }
+    if (static_cast<unsigned>(n) < batch_datagrams) {
+      return;
+    }
   }
 }
 

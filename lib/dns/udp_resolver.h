@@ -1,6 +1,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstdint>
 #include <deque>
@@ -42,8 +43,8 @@ struct udp_resolver_options {
 
 /// The shard's DNS transport: queries go out on a few connected UDP sockets
 /// through the shard's io_uring (sends need no completion unless they fail),
-/// answers come back through one multishot receive per socket into a ring of
-/// provided buffers, and timeouts are FIFOs per try. Nothing is allocated
+/// a multishot poll per socket says when answers are there and recvmmsg
+/// reads them in batches, and timeouts are FIFOs per try. Nothing is allocated
 /// per query once the pools have grown. c-ares remains what it does well
 /// here: the TCP retry of a truncated answer (and the whole transport when
 /// the kernel lacks what this one needs).
@@ -104,6 +105,8 @@ class udp_resolver {
   void free_slot(uint32_t slot);
   void send(uint32_t slot);
   void arm_recv(uint32_t socket);
+  /// Reads every datagram waiting on `socket`.
+  void drain(uint32_t socket);
   void on_datagram(uint32_t socket, std::span<const uint8_t> packet);
   void finish(uint32_t slot, int ares_status, std::span<const uint8_t> packet);
   void fill_from_backlog();
@@ -127,11 +130,10 @@ class udp_resolver {
   uint64_t in_flight_ = 0;         // accepted and not yet reported
   uint32_t on_wire_ = 0;
 
-  // Provided receive buffers (IORING_REGISTER_PBUF_RING).
-  io_uring_buf_ring* buf_ring_ = nullptr;
-  size_t buf_ring_bytes_ = 0;
-  std::vector<uint8_t> buffers_;
-  bool buf_ring_registered_ = false;
+  // recvmmsg batch: buffers, their iovecs and message headers.
+  std::vector<uint8_t> batch_buffers_;
+  std::vector<iovec> batch_iov_;
+  std::vector<mmsghdr> batch_msgs_;
 
   double tokens_ = 0;
   int64_t refilled_ns_ = 0;

@@ -16,6 +16,8 @@
 namespace ptrscan {
 namespace {
 
+constexpr size_t recv_buffer_bytes = 4096;
+
 
 /// Banner text as recorded: the greeting without its final line ending.
 std::string banner_text(const smtp_reply& r) {
@@ -68,6 +70,9 @@ smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port
   }
   const auto slot = static_cast<uint32_t>(got);
   session& s = at(slot);
+  if (!s.buf) {
+    s.buf = std::make_unique_for_overwrite<char[]>(recv_buffer_bytes);
+  }
   s.ph = phase::connecting;
   s.owner = owner;
   s.out = out;
@@ -147,7 +152,7 @@ void smtp_prober::submit_recv(uint32_t slot) {
   ring_.reserve(2);  // the operation and its linked timeout, submitted together
   s.sending = false;
   io_uring_sqe* sqe = ring_.get_sqe();
-  io_uring_prep_recv(sqe, s.fd, s.buf.data(), s.buf.size(), 0);
+  io_uring_prep_recv(sqe, s.fd, s.buf.get(), recv_buffer_bytes, 0);
   io_uring_sqe_set_data64(sqe,
                           user_data{op_kind::smtp_io, sessions_.generation(slot), slot}.pack());
   sqe->flags |= IOSQE_IO_LINK;
@@ -232,7 +237,7 @@ void smtp_prober::on_completion(uint64_t data, int res) {
                : "connection closed by the server mid-session");
     return;
   }
-  on_bytes(slot, std::string_view(s.buf.data(), static_cast<size_t>(res)));
+  on_bytes(slot, std::string_view(s.buf.get(), static_cast<size_t>(res)));
 }
 
 void smtp_prober::on_connected(uint32_t slot) {
