@@ -67,6 +67,7 @@ absl::StatusOr<std::string> parse_resolver(std::string_view s) {
 
 std::string usage_text() {
   return R"(usage: ptrscan [options] [TARGET ...]
+       ptrscan report [-o report.html] RESULTS.ndjson[.zst] ...
 
 Checks the mail identity of IP addresses in bulk: reverse DNS (PTR),
 forward-confirmed reverse DNS (FCrDNS), and the SMTP greeting, EHLO and

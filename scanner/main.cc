@@ -25,6 +25,7 @@
 #include "input/target_reader.h"
 #include "output/output_sink.h"
 #include "output/resume_state.h"
+#include "report/report_main.h"
 #include "tls/tls_library.h"
 
 namespace ptrscan {
@@ -135,6 +136,9 @@ void print_summary(const scan_progress& p, double elapsed,
 }
 
 int run(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "report") {
+    return report::report_main(std::vector<std::string>(argv + 2, argv + argc));
+  }
   // SIGINT/SIGTERM are read from a signalfd by this thread only. They must
   // be blocked before any thread exists (the output sink starts one): the
   // kernel hands a process signal to any thread that does not block it, and

@@ -27,6 +27,8 @@ PACKAGES=(
   knot unbound bind9-dnsutils iproute2
   # the simulator's filtered hosts (bench smoke test): nft inside a namespace
   nftables
+  # headless Chromium renders `ptrscan report` pages in the report test
+  chromium
   # real MTAs for the SMTP integration tests (Postfix installed with "No
   # configuration": no system mail service; Exim only unpacked, see
   # install_exim), setsid for Postfix's master, openssl for cross-checks

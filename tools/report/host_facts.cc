@@ -1,0 +1,225 @@
+#include "report/host_facts.h"
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+namespace ptrscan::report {
+namespace {
+
+using json = nlohmann::json;
+
+// Field accessors that treat a missing member and a member of the wrong type
+// alike: the report counts what it understands and ignores the rest.
+const json* member(const json& obj, const char* key) {
+  if (!obj.is_object()) {
+    return nullptr;
+  }
+  const auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+const json* object_member(const json& obj, const char* key) {
+  const json* v = member(obj, key);
+  return v != nullptr && v->is_object() ? v : nullptr;
+}
+
+std::string_view string_member(const json& obj, const char* key) {
+  const json* v = member(obj, key);
+  return v != nullptr && v->is_string() ? std::string_view(v->get_ref<const std::string&>())
+                                        : std::string_view();
+}
+
+std::optional<bool> bool_member(const json& obj, const char* key) {
+  const json* v = member(obj, key);
+  if (v == nullptr || !v->is_boolean()) {
+    return std::nullopt;
+  }
+  return v->get<bool>();
+}
+
+ptr_outcome ptr_from(std::string_view status) {
+  if (status == "ok") {
+    return ptr_outcome::found;
+  }
+  if (status == "nxdomain" || status == "nodata") {
+    return ptr_outcome::absent;
+  }
+  return ptr_outcome::lookup_error;
+}
+
+fcrdns_outcome fcrdns_from(std::string_view status) {
+  if (status == "pass") {
+    return fcrdns_outcome::pass;
+  }
+  if (status == "fail") {
+    return fcrdns_outcome::fail;
+  }
+  if (status == "none") {
+    return fcrdns_outcome::none;
+  }
+  return fcrdns_outcome::error;  // "error", and any status this version does not know
+}
+
+// An EHLO extension line is a keyword and optional parameters ("SIZE 10240000").
+bool is_starttls(std::string_view extension) {
+  const std::string_view keyword = extension.substr(0, extension.find(' '));
+  constexpr std::string_view starttls = "STARTTLS";
+  if (keyword.size() != starttls.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < keyword.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(keyword[i])) != starttls[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool offers_starttls(const json& port) {
+  const json* ehlo = object_member(port, "ehlo");
+  const json* extensions = ehlo != nullptr ? member(*ehlo, "extensions") : nullptr;
+  if (extensions == nullptr || !extensions->is_array()) {
+    return false;
+  }
+  for (const json& e : *extensions) {
+    if (e.is_string() && is_starttls(e.get_ref<const std::string&>())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void read_ptr(const json& record, host_facts& host) {
+  if (const json* ptr = object_member(record, "ptr")) {
+    host.ptr = ptr_from(string_member(*ptr, "status"));
+    const json* names = member(*ptr, "names");
+    if (names != nullptr && names->is_array() && !names->empty() && names->front().is_string()) {
+      host.ptr_name = names->front().get<std::string>();
+    }
+  }
+  if (const json* fcrdns = object_member(record, "fcrdns")) {
+    host.fcrdns = fcrdns_from(string_member(*fcrdns, "status"));
+  }
+  if (const json* rdns = object_member(record, "rdns")) {
+    host.naming = parse_rdns_class(string_member(*rdns, "class"));
+    host.naming_unknown = !host.naming.has_value();
+    if (const std::string_view name = string_member(*rdns, "name"); !name.empty()) {
+      host.ptr_name = name;
+    }
+  }
+}
+
+void read_smtp(const json& record, host_facts& host) {
+  const json* smtp = member(record, "smtp");
+  if (smtp == nullptr || !smtp->is_array()) {
+    return;
+  }
+  host.smtp_probed = true;
+  for (const json& port : *smtp) {
+    if (string_member(port, "status") != "ok") {
+      continue;
+    }
+    if (!host.smtp_ok) {
+      host.banner_host = string_member(port, "banner_host");
+    }
+    host.smtp_ok = true;
+    const json* tls = object_member(port, "tls");
+    host.starttls_offered = host.starttls_offered || offers_starttls(port) || tls != nullptr;
+    if (tls != nullptr && member(*tls, "version") != nullptr && member(*tls, "error") == nullptr) {
+      host.tls_negotiated = true;
+    }
+  }
+}
+
+void read_checks(const json& record, host_facts& host) {
+  if (const json* checks = object_member(record, "checks")) {
+    host.banner_ptr_match = bool_member(*checks, "banner_ptr_match");
+    host.ehlo_ptr_match = bool_member(*checks, "ehlo_ptr_match");
+  }
+}
+
+parsed_record bad(std::string why) {
+  parsed_record r;
+  r.error = std::move(why);
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(map_verdict v) {
+  switch (v) {
+    case map_verdict::not_scanned:
+      return "not-scanned";
+    case map_verdict::pass:
+      return "pass";
+    case map_verdict::fail:
+      return "fail";
+    case map_verdict::no_ptr:
+      return "no-ptr";
+    case map_verdict::error:
+      return "error";
+    case map_verdict::unchecked:
+      return "unchecked";
+  }
+  return "error";
+}
+
+map_verdict verdict_of(const host_facts& host) {
+  switch (host.fcrdns) {
+    case fcrdns_outcome::pass:
+      return map_verdict::pass;
+    case fcrdns_outcome::fail:
+      return map_verdict::fail;
+    case fcrdns_outcome::none:
+      return map_verdict::no_ptr;
+    case fcrdns_outcome::error:
+      return map_verdict::error;
+    case fcrdns_outcome::not_run:
+      break;
+  }
+  switch (host.ptr) {
+    case ptr_outcome::absent:
+      return map_verdict::no_ptr;
+    case ptr_outcome::lookup_error:
+      return map_verdict::error;
+    case ptr_outcome::found:
+    case ptr_outcome::not_run:
+      break;
+  }
+  return map_verdict::unchecked;
+}
+
+parsed_record parse_record(std::string_view line) {
+  // No exceptions on bad input (STYLE: the data path does not throw); a
+  // discarded value says the text was not JSON.
+  const json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (record.is_discarded()) {
+    return bad("not valid JSON");
+  }
+  if (!record.is_object()) {
+    return bad("not a JSON object");
+  }
+  const json* ip = member(record, "ip");
+  if (ip == nullptr) {
+    if (!string_member(record, "domain").empty()) {
+      parsed_record r;
+      r.what = parsed_record::kind::domain_summary;
+      return r;
+    }
+    return bad("neither \"ip\" nor \"domain\"");
+  }
+  const std::optional<ip_address> address =
+      ip->is_string() ? ip_address::parse(ip->get_ref<const std::string&>()) : std::nullopt;
+  if (!address) {
+    return bad("\"ip\" is not an IP address");
+  }
+  parsed_record r;
+  r.what = parsed_record::kind::host;
+  r.host.ip = *address;
+  read_ptr(record, r.host);
+  read_smtp(record, r.host);
+  read_checks(record, r.host);
+  return r;
+}
+
+}  // namespace ptrscan::report

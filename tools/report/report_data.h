@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "report/address_map.h"
+#include "report/host_facts.h"
+#include "report/networks.h"
+#include "report/totals.h"
+
+namespace ptrscan::report {
+
+/// A host whose SMTP greeting names another host than its PTR does.
+struct mismatch_sample {
+  std::string ip;
+  std::string ptr_name;
+  std::string banner_host;
+};
+
+/// How much of the long lists the page shows.
+struct page_limits {
+  size_t networks = 5000;  ///< rows of the per-network table, worst first
+  size_t blocks = 64;      ///< /16 maps, largest first
+  size_t mismatches = 100;
+};
+
+/// Everything the page shows, ready to render.
+struct report_view {
+  report_totals totals;
+  std::vector<network_row> networks;        ///< worst first
+  size_t networks_seen = 0;                 ///< before the row limit
+  std::vector<block_picture> blocks;        ///< in address order
+  size_t blocks_seen = 0;                   ///< before the map limit
+  std::vector<mismatch_sample> mismatches;  ///< the first ones, in input order
+  uint64_t mismatches_seen = 0;
+};
+
+/// Accumulates records as they stream past; memory follows the networks
+/// seen (see network_table and address_map), never the records.
+class report_builder {
+ public:
+  explicit report_builder(page_limits limits = {}) : limits_(limits) {}
+
+  /// Counts one parsed line.
+  void add(const parsed_record& record);
+  /// Counts a line that was skipped before parsing (longer than the reader's cap).
+  void add_skipped_line() { ++totals_.bad_lines; }
+
+  const report_totals& totals() const { return totals_; }
+
+  /// The page's data. Sorting and drawing happen here, once.
+  report_view view() const;
+
+ private:
+  page_limits limits_;
+  report_totals totals_;
+  network_table networks_;
+  address_map map_;
+  std::vector<mismatch_sample> mismatches_;
+};
+
+}  // namespace ptrscan::report

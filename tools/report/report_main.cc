@@ -1,0 +1,133 @@
+#include "report/report_main.h"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "report/html_page.h"
+#include "report/line_reader.h"
+#include "report/report_args.h"
+#include "report/report_data.h"
+
+namespace ptrscan::report {
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_write_failed = 1;
+constexpr int exit_usage = 2;
+
+// A file of garbage must not bury the terminal: the first few bad lines are
+// named, the rest only counted (the page shows the count too).
+constexpr uint64_t max_named_bad_lines = 10;
+
+class bad_line_log {
+ public:
+  void skipped(const std::string& path, uint64_t line, std::string_view why) {
+    if (++count_ <= max_named_bad_lines) {
+      std::fprintf(stderr, "%s:%" PRIu64 ": skipped: %.*s\n", path.c_str(), line,
+                   static_cast<int>(why.size()), why.data());
+    }
+  }
+  void summarise() const {
+    if (count_ > max_named_bad_lines) {
+      std::fprintf(stderr,
+                   "ptrscan report: %" PRIu64 " bad lines skipped (the first %" PRIu64
+                   " are named above)\n",
+                   count_, max_named_bad_lines);
+    }
+  }
+
+ private:
+  uint64_t count_ = 0;
+};
+
+// Streams one input into `builder`. Returns "" or why the input could not be
+// read to its end.
+std::string read_input(const std::string& path, report_builder& builder, bad_line_log& log) {
+  line_reader reader(path);
+  const std::string name = path == "-" ? std::string("<stdin>") : path;
+  std::string_view line;
+  for (;;) {
+    switch (reader.next(line)) {
+      case line_reader::status::end:
+        return "";
+      case line_reader::status::failed:
+        return reader.error();
+      case line_reader::status::too_long:
+        builder.add_skipped_line();
+        log.skipped(name, reader.line_number(), "line longer than 1 MiB");
+        continue;
+      case line_reader::status::line:
+        break;
+    }
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+      continue;  // blank lines are not records, nor errors
+    }
+    const parsed_record record = parse_record(line);
+    if (record.what == parsed_record::kind::bad) {
+      log.skipped(name, reader.line_number(), record.error);
+    }
+    builder.add(record);
+  }
+}
+
+// Returns "" or why `html` could not be written to `path` ("-": stdout).
+std::string write_output(const std::string& path, const std::string& html) {
+  const bool to_stdout = path == "-";
+  std::FILE* f = to_stdout ? stdout : std::fopen(path.c_str(), "wb");
+  if (f == nullptr) {
+    return "cannot create " + path + ": " + std::strerror(errno);
+  }
+  const bool written = std::fwrite(html.data(), 1, html.size(), f) == html.size();
+  int saved_errno = errno;
+  const bool closed = to_stdout ? std::fflush(f) == 0 : std::fclose(f) == 0;
+  if (written && !closed) {
+    saved_errno = errno;
+  }
+  if (!written || !closed) {
+    return "cannot write " + (to_stdout ? std::string("standard output") : path) + ": " +
+           std::strerror(saved_errno);
+  }
+  return "";
+}
+
+}  // namespace
+
+int report_main(const std::vector<std::string>& args) {
+  auto parsed = parse_report_args(args);
+  if (const auto* bad = std::get_if<usage_error>(&parsed)) {
+    std::fprintf(stderr, "ptrscan report: %s\n%s", bad->message.c_str(), report_usage());
+    return exit_usage;
+  }
+  const report_args& options = std::get<report_args>(parsed);
+  if (options.help) {
+    std::fputs(report_usage(), stdout);
+    return exit_ok;
+  }
+
+  report_builder builder;
+  bad_line_log log;
+  for (const std::string& input : options.inputs) {
+    if (const std::string error = read_input(input, builder, log); !error.empty()) {
+      std::fprintf(stderr, "ptrscan report: %s\n", error.c_str());
+      return exit_usage;
+    }
+  }
+  log.summarise();
+
+  const report_view view = builder.view();
+  if (const std::string error = write_output(options.output, render_page(view, {options.inputs}));
+      !error.empty()) {
+    std::fprintf(stderr, "ptrscan report: %s\n", error.c_str());
+    return exit_write_failed;
+  }
+  std::fprintf(stderr,
+               "ptrscan report: %" PRIu64 " records, %zu networks, %zu of %zu /16s drawn, %" PRIu64
+               " bad lines -> %s\n",
+               view.totals.records, view.networks_seen, view.blocks.size(), view.blocks_seen,
+               view.totals.bad_lines, options.output == "-" ? "stdout" : options.output.c_str());
+  return exit_ok;
+}
+
+}  // namespace ptrscan::report
