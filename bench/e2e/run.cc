@@ -36,6 +36,10 @@ std::vector<std::string> ptrscan_command(const scenario_setup& setup, uint32_t s
   if (const uint32_t inflight = requested_inflight(setup); inflight != 0) {
     argv.insert(argv.end(), {"--max-inflight", std::to_string(inflight)});
   }
+  if (s.dns_inflight_total != 0) {
+    argv.insert(argv.end(), {"--dns-inflight", std::to_string(std::max<uint32_t>(
+                                                   1, s.dns_inflight_total / shards))});
+  }
   argv.insert(argv.end(), s.ptrscan_flags.begin(), s.ptrscan_flags.end());
   argv.insert(argv.end(), setup.options.ptrscan_args.begin(), setup.options.ptrscan_args.end());
   argv.insert(argv.end(), {"-o", output, setup.options.hosts});

@@ -13,8 +13,8 @@ const std::vector<scenario>& scenarios() {
     dns.probes = "ptr";
     // Knot's UDP sockets keep the default ~208 KiB receive buffer: past
     // ~300 queries waiting in them it drops, and every drop costs a 2 s
-    // retry. 128 per shard stays under that with 2 shards.
-    dns.ptrscan_flags = {"--dns-inflight", "128"};
+    // retry. 128 in all (split over the shards) stays under that.
+    dns.dns_inflight_total = 128;
     v.push_back(dns);
 
     // PTR plus A/AAAA of every PTR name.

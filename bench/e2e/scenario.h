@@ -26,6 +26,9 @@ struct scenario {
   /// ptrscan's --probes, also the check's.
   std::string probes;
   uint32_t max_inflight = 0;  // 0: ptrscan's default
+  /// DNS queries on the wire across all shards (passed as --dns-inflight
+  /// total/shards); 0: the scenario's flags or ptrscan's default decide.
+  uint32_t dns_inflight_total = 0;
   /// Further ptrscan flags.
   std::vector<std::string> ptrscan_flags;
 };
