@@ -1,6 +1,9 @@
 #include "dns/answer.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "dns/wire.h"
 
 namespace ptrscan {
 namespace {
@@ -55,8 +58,10 @@ size_t read_name(std::span<const uint8_t> pkt, size_t pos, std::string* text) {
     if (len == 0) {
       return end != 0 ? end : pos + 1;
     }
+    // RFC 1035 §2.3.4: 255 octets at most, the root's length octet included,
+    // so that every name we hand out can be asked for again.
     wire_len += len + 1;
-    if (wire_len > 255 || pos + 1 + len > pkt.size()) {
+    if (wire_len + 1 > 255 || pos + 1 + len > pkt.size()) {
       return 0;
     }
     if (text != nullptr) {
@@ -94,10 +99,9 @@ struct rr_view {
 }  // namespace
 
 std::string normalise_name(std::string_view name) {
-  if (!name.empty() && name.back() == '.') {
-    name.remove_suffix(1);
-  }
-  std::string out(name);
+  // Names are in escaped text form (read_name): in x\. the final dot is an
+  // octet of the last label, not the root.
+  std::string out(strip_root_dot(name));
   for (char& c : out) {
     c = lower(c);
   }
@@ -105,12 +109,8 @@ std::string normalise_name(std::string_view name) {
 }
 
 bool same_name(std::string_view a, std::string_view b) {
-  if (!a.empty() && a.back() == '.') {
-    a.remove_suffix(1);
-  }
-  if (!b.empty() && b.back() == '.') {
-    b.remove_suffix(1);
-  }
+  a = strip_root_dot(a);
+  b = strip_root_dot(b);
   if (a.size() != b.size()) {
     return false;
   }
@@ -161,9 +161,12 @@ void parse_answer(std::span<const uint8_t> pkt, std::string_view qname, uint16_t
   }
 
   // Answer sections are small (a PTR set of a few hundred names at most);
-  // keep the records and walk the CNAME chain over them.
+  // keep the records and walk the CNAME chain over them. ANCOUNT is only a
+  // claim: reserve no more records than the rest of the packet can hold (at
+  // least 11 octets each), not 65535 on the word of a 12-byte packet.
+  constexpr size_t min_rr_len = 11;
   std::vector<rr_view> rrs;
-  rrs.reserve(ancount);
+  rrs.reserve(std::min<size_t>(ancount, (pkt.size() - pos) / min_rr_len));
   for (uint16_t i = 0; i < ancount; ++i) {
     rr_view rr;
     pos = read_name(pkt, pos, &rr.owner);

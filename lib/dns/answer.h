@@ -47,11 +47,12 @@ inline constexpr int max_cname_hops = 8;
 void parse_answer(std::span<const uint8_t> packet, std::string_view qname, uint16_t qtype,
                   dns_answer& out);
 
-/// Lower-cases ASCII and strips one trailing dot: the form names take in the
-/// output and in every comparison.
+/// Lower-cases ASCII and strips the root dot (a trailing dot that is not
+/// escaped, see strip_root_dot): the form names take in the output and in
+/// every comparison.
 std::string normalise_name(std::string_view name);
 
-/// Case-insensitive comparison of two DNS names, ignoring a trailing dot.
+/// Case-insensitive comparison of two DNS names, ignoring the root dot.
 bool same_name(std::string_view a, std::string_view b);
 
 }  // namespace ptrscan

@@ -38,11 +38,23 @@ size_t wire_name_length(std::span<const uint8_t> wire) {
 
 }  // namespace
 
-size_t encode_name(std::string_view text, std::span<uint8_t, max_wire_name> out) {
-  if (!text.empty() && text.back() == '.' &&
-      !(text.size() >= 2 && text[text.size() - 2] == '\\')) {
+std::string_view strip_root_dot(std::string_view text) {
+  if (text.empty() || text.back() != '.') {
+    return text;
+  }
+  // Backslashes escape one another in pairs: only an odd run escapes the dot.
+  size_t backslashes = 0;
+  for (size_t i = text.size() - 1; i > 0 && text[i - 1] == '\\'; --i) {
+    ++backslashes;
+  }
+  if (backslashes % 2 == 0) {
     text.remove_suffix(1);
   }
+  return text;
+}
+
+size_t encode_name(std::string_view text, std::span<uint8_t, max_wire_name> out) {
+  text = strip_root_dot(text);
   if (text.empty()) {
     out[0] = 0;
     return 1;  // the root

@@ -17,6 +17,11 @@ inline constexpr size_t max_wire_name = 255;
 inline constexpr size_t dns_header_bytes = 12;
 inline constexpr size_t max_query_bytes = dns_header_bytes + max_wire_name + 4 + 11;
 
+/// `text` without its root dot: a final '.' that is not escaped, i.e. not
+/// preceded by an odd run of backslashes. "a.b." -> "a.b" and "a\\." -> "a\\"
+/// (a label ending in a backslash), while "a\." keeps its escaped dot.
+std::string_view strip_root_dot(std::string_view text);
+
 /// Encodes a presentation-format name ("7.0.18.198.in-addr.arpa", optional
 /// trailing dot, RFC 1035 §5.1 escapes `\.` `\\` `\DDD`) as wire labels into
 /// `out`. Returns the encoded length, or 0 when the name cannot be encoded

@@ -120,9 +120,11 @@ bool looks_like_address_literal(std::string_view lit) {
     family = AF_INET6;
   }
   // inet_pton needs a NUL-terminated copy; anything longer than the longest
-  // IPv6 text is not an address.
+  // IPv6 text is not an address. An embedded NUL would end the copy early,
+  // so "[192.0.2.1\0junk]" would pass with the junk in the reported host.
   char buf[64];
-  if (inner.empty() || inner.size() >= sizeof buf) {
+  if (inner.empty() || inner.size() >= sizeof buf ||
+      inner.find('\0') != std::string_view::npos) {
     return false;
   }
   std::memcpy(buf, inner.data(), inner.size());

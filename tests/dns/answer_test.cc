@@ -139,9 +139,51 @@ TEST(DnsAnswerTest, CnameLoopStopsWithoutAnswer) {
   EXPECT_THAT(a.addrs, IsEmpty());
 }
 
+TEST(DnsAnswerTest, NameEndingInAnEscapedDotIsFound) {
+  // Asked for x\. (one label, the octets 'x' '.'), answered for exactly that
+  // name: the final dot is part of the label, not the root, and must not be
+  // stripped from the question only (found by fuzz/dns_answer).
+  const std::vector<uint8_t> p = {
+      0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,      // header: 1 question, 1 answer
+      2, 'x', '.', 0, 0, 1, 0, 1,                    // x\. A IN
+      0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0, 0, 4,        // owner -> question, A IN, rdlen 4
+      192, 0, 2, 1};
+  dns_answer a;
+  parse_answer(p, "X\\.", 1, a);
+  EXPECT_EQ(a.status, dns_status::ok);
+  ASSERT_EQ(a.addrs.size(), 1u);
+  EXPECT_EQ(a.addrs[0].to_string(), "192.0.2.1");
+}
+
+TEST(DnsAnswerTest, NamesOver255OctetsAreRejected) {
+  // Four 62-octet labels and one of `last` octets: 4 * 63 + 1 + last + 1
+  // (the root) octets on the wire. 255 is the limit (RFC 1035 §2.3.4); a
+  // 256-octet PTR target used to be accepted, and its A/AAAA query could
+  // then not be encoded (found by fuzz/dns_answer).
+  auto target = [](size_t last) {
+    const std::string label(62, 'a');
+    return label + "." + label + "." + label + "." + label + "." + std::string(last, 'b');
+  };
+  using b = dns_packet_builder;
+  dns_answer a;
+  parse_answer(b(1, 0, rev, 12).rr_at_question(12, b::name(target(1))).bytes(), rev, 12, a);
+  EXPECT_EQ(a.status, dns_status::ok);
+  EXPECT_THAT(a.names, ElementsAre(target(1)));
+  parse_answer(b(1, 0, rev, 12).rr_at_question(12, b::name(target(2))).bytes(), rev, 12, a);
+  EXPECT_EQ(a.status, dns_status::nodata);
+  EXPECT_THAT(a.names, IsEmpty());
+}
+
 TEST(DnsNameTest, NormaliseAndCompare) {
   EXPECT_EQ(normalise_name("MX1.Example.ORG."), "mx1.example.org");
   EXPECT_EQ(normalise_name(""), "");
+  // An escaped final dot is part of the last label, not the root (found by
+  // fuzz/dns_answer: a question name whose last label ends in '.' did not
+  // match its own records).
+  EXPECT_EQ(normalise_name("X\\."), "x\\.");
+  EXPECT_EQ(normalise_name("x\\\\."), "x\\\\");
+  EXPECT_FALSE(same_name("x\\.", "x\\"));
+  EXPECT_TRUE(same_name("X\\.", "x\\."));
   EXPECT_TRUE(same_name("Mx1.example.org.", "mx1.EXAMPLE.org"));
   EXPECT_FALSE(same_name("mx1.example.org", "mx2.example.org"));
   EXPECT_FALSE(same_name("mx1.example.org", "mx1.example.org.uk"));

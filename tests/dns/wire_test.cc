@@ -54,6 +54,21 @@ TEST(WireTest, EncodesNames) {
   EXPECT_TRUE(encode(long_name).empty());  // over 255 octets
 }
 
+// A trailing dot is the root only when it is not escaped, and a backslash
+// before it may itself be escaped (found by fuzz/dns_wire: the text \000\\.
+// did not encode, though \000\\ does).
+TEST(WireTest, RootDotAfterEscapedBackslash) {
+  EXPECT_EQ(strip_root_dot("a.b."), "a.b");
+  EXPECT_EQ(strip_root_dot("a\\\\."), "a\\\\");       // a\\.  : label a\ and the root
+  EXPECT_EQ(strip_root_dot("a\\\\\\."), "a\\\\\\.");  // a\\\. : label a\. only
+  EXPECT_EQ(strip_root_dot("a\\."), "a\\.");          // a\.   : label a. only
+  EXPECT_EQ(strip_root_dot("."), "");
+  EXPECT_EQ(strip_root_dot("\\."), "\\.");
+  EXPECT_EQ(encode("\\000\\\\."), bytes("\x02\0\\\0"s));
+  EXPECT_EQ(encode("a\\\\."), encode("a\\\\"));
+  EXPECT_EQ(encode("a\\\\\\."), bytes("\x03" "a\\.\0"s));
+}
+
 TEST(WireTest, DecodeIsTheInverseOfEncode) {
   for (const char* text : {"7.0.18.198.in-addr.arpa", "a\\.b.c", "a\\\\b", "a\\000b.x", "."}) {
     EXPECT_EQ(decode_name(encode(text)), text);

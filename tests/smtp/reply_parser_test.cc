@@ -355,6 +355,10 @@ TEST(SmtpReplyHostTest, Table) {
       {"220 []\r\n", ""},
       {"220 [" + std::string(100, '1') + "]\r\n", ""},
       {"220 mx\0.example.org\r\n"s, ""},
+      // inet_pton stops at a NUL; the junk after it must not pass as a literal
+      // (found by fuzz/smtp_reply).
+      {"220 [192.0.2.1\0junk] ESMTP\r\n"s, ""},
+      {"220 [IPv6:2001:db8::1\0\0] ESMTP\r\n"s, ""},
       {"HTTP/1.1 400 Bad Request\r\n", ""},
   };
   for (const host_case& c : cases) {
