@@ -29,6 +29,10 @@ PACKAGES=(
   nftables
   # headless Chromium renders `ptrscan report` pages in the report test
   chromium
+  # fuzzing (tools/sanitize.sh fuzz): clang, libFuzzer and clang's sanitizer
+  # runtimes (only a Recommends of clang, so named here), llvm-symbolizer for
+  # readable crash stacks; gcc's ASan/UBSan/TSan runtimes come with g++
+  clang libclang-rt-14-dev llvm
   # real MTAs for the SMTP integration tests (Postfix installed with "No
   # configuration": no system mail service; Exim only unpacked, see
   # install_exim), setsid for Postfix's master, openssl for cross-checks

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cctype>
 #include <map>
+#include <mutex>
 #include <set>
 #include <span>
 #include <string>
@@ -68,6 +69,7 @@ class scripted_dns_server {
   }
   uint16_t port() const { return port_; }
   int udp_queries(const std::string& label) const {
+    std::lock_guard<std::mutex> lock(counts_mu_);
     auto it = udp_counts_.find(label);
     return it == udp_counts_.end() ? 0 : it->second;
   }
@@ -130,7 +132,10 @@ class scripted_dns_server {
         ssize_t n = recvfrom(udp_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &fl);
         if (n > 12) {
           std::string label = first_label(buf, static_cast<size_t>(n));
-          ++udp_counts_[label];
+          {
+            std::lock_guard<std::mutex> lock(counts_mu_);
+            ++udp_counts_[label];
+          }
           const std::string qname(reinterpret_cast<const char*>(buf) + 12,
                                   static_cast<size_t>(n) - 12);
           const bool first_for_name = names_seen_.insert(qname).second;
@@ -181,7 +186,9 @@ class scripted_dns_server {
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
-  std::map<std::string, int> udp_counts_;  // read after the queries are done
+  // Written by the server thread, read by the test thread (a race TSan found).
+  mutable std::mutex counts_mu_;
+  std::map<std::string, int> udp_counts_;
   std::set<std::string> names_seen_;
   std::atomic<int> tcp_count_{0};
 };
