@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "fixture_testbed_suite.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/fixture_zones.h"
 #include "testnet/ndjson.h"
@@ -22,36 +23,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-class InputHandling : public ::testing::Test {
+class InputHandling : public fixture_testbed_suite {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      bed_ = dns_testbed::start(fixture_testbed()).release();
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete bed_;
-    bed_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(bed_, nullptr) << "testbed failed to start: " << setup_error_;
-    char templ[] = "/tmp/ptrscan-input-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
-
   static run_result scan(const std::vector<std::string>& args, const std::string& stdin_data = "",
                          bool allow_reserved = true) {
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
@@ -73,9 +46,6 @@ class InputHandling : public ::testing::Test {
     return out;
   }
 
-  static inline dns_testbed* bed_ = nullptr;
-  static inline std::string setup_error_;
-  std::string dir_;
 };
 
 TEST_F(InputHandling, BadLineIsReportedWithFileAndLineAndSkipped) {

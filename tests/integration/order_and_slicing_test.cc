@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "fixture_testbed_suite.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/fixture_zones.h"
 #include "testnet/ndjson.h"
@@ -18,34 +19,8 @@
 namespace ptrscan::testnet {
 namespace {
 
-class OrderAndSlicing : public ::testing::Test {
+class OrderAndSlicing : public fixture_testbed_suite {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      bed_ = dns_testbed::start(fixture_testbed()).release();
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete bed_;
-    bed_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(bed_, nullptr) << "testbed failed to start: " << setup_error_;
-    char templ[] = "/tmp/ptrscan-order-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
   /// Runs ptrscan (PTR only) and returns the record IPs in output order.
   /// One shard and one host at a time make output order = walk order.
   static std::vector<std::string> scan(const std::vector<std::string>& args, run_result* out = nullptr,
@@ -70,9 +45,6 @@ class OrderAndSlicing : public ::testing::Test {
     return ips;
   }
 
-  static inline dns_testbed* bed_ = nullptr;
-  static inline std::string setup_error_;
-  std::string dir_;
 };
 
 TEST_F(OrderAndSlicing, ShardSlicesAreDisjointAndCoverEveryTarget) {

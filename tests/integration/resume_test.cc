@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "fixture_testbed_suite.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/fixture_zones.h"
 #include "testnet/ndjson.h"
@@ -17,29 +18,8 @@
 namespace ptrscan::testnet {
 namespace {
 
-class Resume : public ::testing::Test {
+class Resume : public fixture_testbed_suite {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      bed_ = dns_testbed::start(fixture_testbed()).release();
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete bed_;
-    bed_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(bed_, nullptr) << "testbed failed to start: " << setup_error_;
-    char templ[] = "/tmp/ptrscan-resume-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
   std::vector<std::string> command(const std::vector<std::string>& extra) const {
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
     argv.insert(argv.end(), {"--probes", "ptr", "--no-progress", "--state", dir_ + "/scan.state",
@@ -57,9 +37,6 @@ class Resume : public ::testing::Test {
     return count;
   }
 
-  static inline dns_testbed* bed_ = nullptr;
-  static inline std::string setup_error_;
-  std::string dir_;
 };
 
 TEST_F(Resume, SigkillThenResumeWritesEveryHostOnce) {
