@@ -2,18 +2,28 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
 #include <type_traits>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/absl_compat.h"
 #include "core/ip_address.h"
+#include "input/target.h"
 
 namespace ptrscan {
 namespace {
+
+/// A DNS name as target lines accept it (LDH labels, at most 253 octets).
+bool is_domain_name(std::string_view text) {
+  const parsed_line p = parse_target_line(text);
+  const target_spec* t = std::get_if<target_spec>(&p);
+  return t != nullptr && t->kind == target_spec::kind_t::domain && t->domain == text;
+}
 
 std::optional<uint64_t> parse_uint(std::string_view s, uint64_t min, uint64_t max) {
   uint64_t v = 0;
@@ -104,9 +114,20 @@ order and slicing
                         memory until the input ends)
 probes
   --probes LIST         comma list of: ptr, fcrdns, smtp, starttls (default:
-                        all four). fcrdns implies ptr; starttls implies
-                        smtp. smtp without ptr makes no DNS query (the
-                        banner/EHLO checks are then null)
+                        all four) and the opt-in relay. fcrdns implies ptr;
+                        starttls and relay imply smtp. smtp without ptr
+                        makes no PTR query (the banner/EHLO checks are then
+                        null)
+                        relay: the open-relay test. After EHLO, MAIL FROM
+                        and RCPT TO with the --relay-from/--relay-to
+                        domains, then RSET and QUIT; never DATA. Only with
+                        permission: it goes beyond reading a banner
+  --relay-from DOMAIN   sender domain of the relay test (default example.org)
+  --relay-to DOMAIN     recipient domain of the relay test, one the server
+                        must not accept mail for (default example.net)
+  --dnsbl ZONE          look every address up in DNS blocklist ZONE
+                        (RFC 5782; repeatable, at most 16). No list is
+                        queried unless named: public lists have usage terms
   --fcrdns-max-names N  look up A/AAAA of at most the first N PTR names
                         (default 10, the limit RFC 7208 sets for SPF's ptr)
 SMTP (probes smtp, starttls)
@@ -116,8 +137,9 @@ SMTP (probes smtp, starttls)
   --connect-timeout MS  TCP connect (default 5000)
   --read-timeout MS     each reply and each write (default 10000)
   --session-timeout MS  the whole session, connect to QUIT (default 30000)
-                        ptrscan never sends MAIL, RCPT or DATA, and does not
-                        wait for the reply to QUIT.
+                        Without the relay probe ptrscan never sends MAIL or
+                        RCPT; it never sends DATA, and does not wait for the
+                        reply to QUIT.
 DNS
   --resolver HOST[:PORT]
                         recursive resolver (IP literal; IPv6 as [::1]:53);
@@ -171,7 +193,7 @@ First SIGINT/SIGTERM: stop reading, finish hosts in flight; second: drop them.
 absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) {
   scanner_flags f;
   // DESIGN.md's default probe set.
-  f.scan.shard.probes = probe_set{true, true, true, true};
+  f.scan.shard.probes = probe_set{true, true, true, true, false};
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {
     // No DNS lookup for the FQDN: a scanner must not query anything it was
@@ -255,7 +277,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
       value(f.output);
     } else if (name == "--probes") {
       if (value(text)) {
-        probe_set p{false, false, false, false};
+        probe_set p{false, false, false, false, false};
         for (absl::string_view piece : absl::StrSplit(text, ',')) {
           std::string_view probe = sv(piece);
           if (probe == "ptr") {
@@ -269,11 +291,12 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
             p.smtp = true;
             p.starttls = true;
           } else if (probe == "relay") {
-            error = absl::InvalidArgumentError(
-                "--probes: 'relay' is not available in this version");
+            p.smtp = true;
+            p.relay = true;
           } else {
-            error = absl::InvalidArgumentError(absl::StrCat(
-                "--probes: unknown probe '", av(probe), "' (known: ptr, fcrdns, smtp, starttls)"));
+            error = absl::InvalidArgumentError(
+                absl::StrCat("--probes: unknown probe '", av(probe),
+                             "' (known: ptr, fcrdns, smtp, starttls, relay)"));
           }
         }
         f.scan.shard.probes = p;
@@ -301,6 +324,36 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
               absl::StrCat("--ehlo-name '", text, "': expected a host name or address literal"));
         }
         f.scan.shard.smtp.ehlo_name = text;
+      }
+    } else if (name == "--relay-from" || name == "--relay-to") {
+      if (value(text)) {
+        std::string domain = absl::AsciiStrToLower(text);
+        if (!domain.empty() && domain.back() == '.') {
+          domain.pop_back();
+        }
+        if (!is_domain_name(domain)) {
+          error = absl::InvalidArgumentError(
+              absl::StrCat(name, " '", av(text), "': expected a domain name"));
+        }
+        (name == "--relay-from" ? f.scan.shard.smtp.relay_from : f.scan.shard.smtp.relay_to) =
+            domain;
+      }
+    } else if (name == "--dnsbl") {
+      if (value(text)) {
+        std::string zone = absl::AsciiStrToLower(text);
+        if (!zone.empty() && zone.back() == '.') {
+          zone.pop_back();
+        }
+        if (!is_domain_name(zone)) {
+          error = absl::InvalidArgumentError(
+              absl::StrCat("--dnsbl '", av(text), "': expected a DNS zone name"));
+        } else if (std::find(f.scan.shard.dnsbl_zones.begin(), f.scan.shard.dnsbl_zones.end(),
+                             zone) == f.scan.shard.dnsbl_zones.end()) {
+          f.scan.shard.dnsbl_zones.push_back(zone);
+        }
+        if (f.scan.shard.dnsbl_zones.size() > 16) {
+          error = absl::InvalidArgumentError("--dnsbl: at most 16 zones");
+        }
       }
     } else if (name == "--connect-timeout") {
       number(f.scan.shard.smtp.connect_timeout_ms, 1, 600'000);
@@ -406,6 +459,9 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
     // Every machine must walk the same permutation for the slices to be
     // disjoint; a random seed per machine would silently overlap them.
     return absl::InvalidArgumentError("--shard I/N needs --seed (the same on every machine)");
+  }
+  if (f.scan.shard.probes.relay) {
+    f.scan.shard.smtp.relay = true;
   }
   if (f.scan.shards > f.max_inflight) {
     f.scan.shards = f.max_inflight;

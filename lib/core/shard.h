@@ -33,6 +33,7 @@ struct probe_set {
   bool fcrdns = true;
   bool smtp = false;
   bool starttls = false;
+  bool relay = false;  // opt-in: never in the default set
 };
 
 struct shard_config {
@@ -57,6 +58,8 @@ struct shard_config {
   /// --dns-rate split over the shards: queries per second per resolver.
   double dns_rate = 0;
   smtp_options smtp;
+  /// --dnsbl: each address is looked up in these zones (RFC 5782).
+  std::vector<std::string> dnsbl_zones;
   /// Output chunk handed to the writer when it reaches this size...
   size_t chunk_bytes = 64 * 1024;
   /// ...or when it is this old, so output streams even at low rates.

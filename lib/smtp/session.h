@@ -26,6 +26,13 @@ struct smtp_options {
   int connect_timeout_ms = 5000;
   int read_timeout_ms = 10000;   // each read and each write
   int session_timeout_ms = 30000;  // the whole session, connect to QUIT
+  /// The opt-in open-relay test (--probes relay): after the last EHLO,
+  /// MAIL FROM:<relay_local@relay_from>, RCPT TO:<relay_local@relay_to>,
+  /// RSET, QUIT. Never DATA. The defaults are reserved names (RFC 2606).
+  bool relay = false;
+  std::string relay_local = "ptrscan-relay-test";
+  std::string relay_from = "example.org";
+  std::string relay_to = "example.net";
 };
 
 /// Told when a session has finished and its smtp_result is final.
