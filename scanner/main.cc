@@ -71,7 +71,25 @@ void print_summary(const scan_progress& p, double elapsed,
                    bool fcrdns, bool smtp) {
   std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
                                      elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
-  if (ptr && p.done != 0) {
+  if (p.domains_read != 0) {
+    // The status counts below cover input addresses and MX addresses alike.
+    absl::StrAppend(&line, "; ", p.domains_read, " domains: ", p.domains_done, " summaries, ",
+                    p.mx_hosts_done, " MX addresses probed, ", p.mx_hosts_skipped, " skipped");
+    if (p.domains_dropped != 0) {
+      absl::StrAppend(&line, ", ", p.domains_dropped, " dropped in flight");
+    }
+    absl::StrAppend(&line, "; spf");
+    for (int i = 0; i < spf_code_count; ++i) {
+      if (p.spf[i] != 0) {
+        absl::StrAppend(&line, " ", av(to_string(static_cast<spf_code>(i))), " ", p.spf[i]);
+      }
+    }
+  }
+  if (p.dnsbl_listed != 0) {
+    absl::StrAppend(&line, "; dnsbl listings ", p.dnsbl_listed);
+  }
+  const uint64_t records = p.done + p.mx_hosts_done;
+  if (ptr && records != 0) {
     absl::StrAppend(&line, "; ptr");
   }
   for (int i = 0; ptr && i < dns_status_count; ++i) {
@@ -79,7 +97,7 @@ void print_summary(const scan_progress& p, double elapsed,
       absl::StrAppend(&line, " ", av(to_string(static_cast<dns_status>(i))), " ", p.ptr[i]);
     }
   }
-  if (fcrdns && p.done != 0) {
+  if (fcrdns && records != 0) {
     absl::StrAppend(&line, "; fcrdns");
     for (int i = 0; i < fcrdns_status_count; ++i) {
       if (p.fcrdns[i] != 0) {
@@ -88,7 +106,7 @@ void print_summary(const scan_progress& p, double elapsed,
       }
     }
   }
-  if (ptr && p.done != 0) {
+  if (ptr && records != 0) {
     absl::StrAppend(&line, "; rdns");
     for (int i = 0; i < rdns_class_count; ++i) {
       if (p.rdns[i] != 0) {
@@ -96,7 +114,7 @@ void print_summary(const scan_progress& p, double elapsed,
       }
     }
   }
-  if (smtp && p.done != 0) {
+  if (smtp && records != 0) {
     absl::StrAppend(&line, "; smtp");
     for (int i = 0; i < smtp_status_count; ++i) {
       if (p.smtp[i] != 0) {
@@ -121,7 +139,7 @@ void print_summary(const scan_progress& p, double elapsed,
     absl::StrAppend(&line, ")");
   }
   absl::StrAppend(&line, "; ", p.lines_rejected, " input lines rejected");
-  if (p.dropped != 0 || p.queued != p.done) {
+  if (p.dropped != 0 || p.queued != p.done || p.domains_queued != p.domains_done) {
     absl::StrAppend(&line, "; ", p.dropped, " dropped in flight, ",
                     p.queued - p.done - p.dropped, " queued but not started");
   }

@@ -63,6 +63,21 @@ std::string metadata_json(const run_metadata& m) {
   w.end_object();
   w.key("lines_rejected").value(p.lines_rejected);
   w.key("dropped_in_flight").value(p.dropped);
+  if (p.domains_read != 0) {
+    // records counts address targets; each domain adds its summary record
+    // and the records of its MX addresses.
+    w.key("domains").begin_object();
+    w.key("read").value(p.domains_read);
+    w.key("summaries").value(p.domains_done);
+    w.key("dropped_in_flight").value(p.domains_dropped);
+    w.key("mx_addresses_probed").value(p.mx_hosts_done);
+    w.key("mx_addresses_skipped").value(p.mx_hosts_skipped);
+    w.end_object();
+    write_counts<spf_code>(w, "spf", p.spf);
+  }
+  if (p.dnsbl_listed != 0) {
+    w.key("dnsbl_listings").value(p.dnsbl_listed);
+  }
   w.key("hosts_per_s").value_fixed(m.elapsed_s > 0 ? double(p.done) / m.elapsed_s : 0.0, 1);
   w.key("dns_queries").value(p.dns_queries);
   if (m.ptr) {

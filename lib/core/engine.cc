@@ -60,6 +60,10 @@ absl::Status scan_engine::start() {
   if (config_.shards == 0) {
     config_.shards = 1;
   }
+  // Domain targets' MX addresses pass the same filters in the shards.
+  config_.shard.allow_reserved = config_.allow_reserved;
+  config_.shard.blocklist = config_.blocklist;
+  config_.shard.allowlist = config_.allowlist;
   for (uint32_t i = 0; i < config_.shards; ++i) {
     auto inbox = std::make_unique<shard_inbox>(config_.inbox_capacity);
     inbox->wake_fd = ::eventfd(0, EFD_CLOEXEC);
@@ -190,19 +194,34 @@ bool scan_engine::try_push(const work_item& item) {
   return false;
 }
 
-bool scan_engine::push(const work_item& item) {
+bool scan_engine::try_push_domain(const domain_item& item) {
+  const size_t n = inboxes_.size();
+  for (size_t k = 0; k < n; ++k) {
+    shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
+    if (in.domains.try_push(item)) {
+      next_shard_ = (next_shard_ + k + 1) % n;
+      domains_queued_.fetch_add(1, std::memory_order_relaxed);
+      in.wake();
+      return true;
+    }
+  }
+  return false;
+}
+
+template <class TryPush>
+bool scan_engine::push_blocking(TryPush&& try_push_once) {
   // Round-robin, skipping full inboxes; when all are full, sleep until a
   // shard has drained its queue to half (the shards are busy: this is the
   // backpressure that bounds memory).
   while (stop_.load(std::memory_order_relaxed) == 0) {
-    if (try_push(item)) {
+    if (try_push_once()) {
       return true;
     }
     const uint32_t epoch = feeder_signal_.epoch.load();
     feeder_signal_.waiting.store(true, std::memory_order_seq_cst);
     // A shard that made room before `waiting` was visible did not signal:
     // look again before sleeping.
-    if (try_push(item)) {
+    if (try_push_once()) {
       feeder_signal_.waiting.store(false);
       return true;
     }
@@ -245,6 +264,32 @@ bool scan_engine::emit(const ip_address& ip) {
     return true;
   }
   targets_read_.fetch_add(1, std::memory_order_relaxed);
+  if (!take_rate_token()) {
+    return false;
+  }
+  const work_item item{ip, ordinal};
+  return push_blocking([&] { return try_push(item); });
+}
+
+bool scan_engine::emit_domain(std::string_view domain) {
+  const uint64_t ordinal = next_ordinal_++;
+  domains_read_.fetch_add(1, std::memory_order_relaxed);
+  if (config_.resume && config_.resume->done(ordinal)) {
+    skipped_resumed_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  // A domain costs one token of --rate; its addresses follow it.
+  if (!take_rate_token()) {
+    return false;
+  }
+  domain_item item;
+  item.ordinal = ordinal;
+  item.len = static_cast<uint8_t>(std::min(domain.size(), sizeof(item.name)));
+  std::copy_n(domain.data(), item.len, item.name);
+  return push_blocking([&] { return try_push_domain(item); });
+}
+
+bool scan_engine::take_rate_token() {
   const double rate = config_.rate;
   if (rate > 0) {
     // Token bucket: up to 1/100 s worth of burst.
@@ -264,7 +309,7 @@ bool scan_engine::emit(const ip_address& ip) {
     }
     tokens_ -= 1;
   }
-  return push(work_item{ip, ordinal});
+  return true;
 }
 
 void scan_engine::feed() {
@@ -282,6 +327,7 @@ void scan_engine::feed() {
   // Explicit addresses are dealt to --shard slices by their position among
   // explicit addresses; CIDR addresses by their position in the walk.
   uint64_t explicit_seen = 0;
+  uint64_t domains_seen = 0;  // domains are dealt the same way among themselves
   target_space space;
   std::vector<ip_address> shuffled;
 
@@ -330,10 +376,11 @@ void scan_engine::feed() {
         break;
       }
       case target_spec::kind_t::domain:
-        // MX expansion of domain targets is not in this version: account for
-        // the line as rejected rather than dropping it silently.
-        on_reject(rejected_line{reader_.last_source(), reader_.last_line(), t.domain,
-                                "domain targets are not supported yet (only addresses and CIDRs)"});
+        // Domains stream in input order (never shuffled): each is a few
+        // queries, not a burst at one network.
+        if (domains_seen++ % shard_count == shard_index) {
+          go_on = emit_domain(t.domain);
+        }
         break;
     }
   }
@@ -377,6 +424,8 @@ scan_progress scan_engine::progress() const {
   p.skipped_resumed = skipped_resumed_.load(std::memory_order_relaxed);
   p.lines_rejected = lines_rejected_.load(std::memory_order_relaxed);
   p.queued = queued_.load(std::memory_order_relaxed);
+  p.domains_read = domains_read_.load(std::memory_order_relaxed);
+  p.domains_queued = domains_queued_.load(std::memory_order_relaxed);
   p.input_finished = input_finished_.load();
   for (const auto& c : counters_) {
     p.started += c->hosts_started.load(std::memory_order_relaxed);
@@ -396,6 +445,14 @@ scan_progress scan_engine::progress() const {
       p.smtp[i] += c->smtp[i].load(std::memory_order_relaxed);
     }
     p.smtp_active += c->smtp_active.load(std::memory_order_relaxed);
+    p.domains_done += c->domains_done.load(std::memory_order_relaxed);
+    p.domains_dropped += c->domains_dropped.load(std::memory_order_relaxed);
+    p.mx_hosts_done += c->mx_hosts_done.load(std::memory_order_relaxed);
+    p.mx_hosts_skipped += c->mx_hosts_skipped.load(std::memory_order_relaxed);
+    p.dnsbl_listed += c->dnsbl_listed.load(std::memory_order_relaxed);
+    for (int i = 0; i < spf_code_count; ++i) {
+      p.spf[i] += c->spf[i].load(std::memory_order_relaxed);
+    }
   }
   return p;
 }

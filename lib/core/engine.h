@@ -48,7 +48,7 @@ struct scan_config {
 /// Totals for progress lines and the final summary: a consistent-enough
 /// snapshot of relaxed counters.
 struct scan_progress {
-  uint64_t targets_read = 0;      // addresses produced from the input
+  uint64_t targets_read = 0;      // addresses produced from the input (domains: below)
   uint64_t skipped_reserved = 0;  // RFC 6890 special-purpose
   uint64_t skipped_listed = 0;    // --blocklist, or outside --allowlist
   uint64_t skipped_resumed = 0;   // written by an earlier run (--state)
@@ -63,6 +63,17 @@ struct scan_progress {
   uint64_t rdns[rdns_class_count] = {};
   uint64_t smtp[smtp_status_count] = {};
   uint64_t smtp_active = 0;
+  // Domain targets: each yields one summary record (domains_done) after the
+  // records of its MX addresses (mx_hosts_done, not in done). A domain
+  // skipped by --state counts in skipped_resumed.
+  uint64_t domains_read = 0;
+  uint64_t domains_queued = 0;
+  uint64_t domains_done = 0;
+  uint64_t domains_dropped = 0;
+  uint64_t mx_hosts_done = 0;
+  uint64_t mx_hosts_skipped = 0;  // MX addresses filtered (reserved, lists, limit)
+  uint64_t dnsbl_listed = 0;
+  uint64_t spf[spf_code_count] = {};
   bool input_finished = false;    // the feeder reached the end of all input
   uint64_t in_flight() const { return started - done - dropped; }
 };
@@ -103,9 +114,17 @@ class scan_engine {
 
  private:
   void feed();
-  bool push(const work_item& item);
+  /// Retries `try_push_once` until it succeeds, sleeping while every inbox
+  /// is full; false when the scan is stopped first.
+  template <class TryPush>
+  bool push_blocking(TryPush&& try_push_once);
+  bool try_push_domain(const domain_item& item);
+  /// Waits for a --rate token; false when the scan is stopped first.
+  bool take_rate_token();
   /// Filters, rate-limits and pushes one address of this process's slice.
   bool emit(const ip_address& ip);
+  /// Pushes one domain target of this process's slice.
+  bool emit_domain(std::string_view domain);
   /// Counts `n` addresses skipped for `reason` (a reserved block's name,
   /// "blocklist" or "allowlist").
   void count_skipped(std::string_view reason, uint64_t n, bool reserved);
@@ -140,6 +159,8 @@ class scan_engine {
   std::chrono::steady_clock::time_point last_refill_{};
   std::atomic<uint64_t> lines_rejected_{0};
   std::atomic<uint64_t> queued_{0};
+  std::atomic<uint64_t> domains_read_{0};
+  std::atomic<uint64_t> domains_queued_{0};
   feeder_signal feeder_signal_;
   std::map<std::string, uint64_t> skipped_by_block_;  // feeder-owned until join
   size_t next_shard_ = 0;

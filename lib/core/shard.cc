@@ -47,7 +47,9 @@ shard::shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output
       counters_(counters),
       stop_(stop),
       cares_(ring_, *this),
-      jobs_(config.max_inflight) {}
+      jobs_(config.max_inflight),
+      domains_(config.max_domains != 0 ? config.max_domains
+                                        : std::max<uint32_t>(1, config.max_inflight / 4)) {}
 
 shard::~shard() = default;
 
@@ -80,15 +82,20 @@ absl::Status shard::run() {
   while (true) {
     const int stop = stop_.load(std::memory_order_relaxed);
     if (stop >= 2) {
-      counters_.add(counters_.hosts_dropped, jobs_.in_use());
+      counters_.add(counters_.hosts_dropped, jobs_.in_use() - mx_hosts_in_flight_);
+      counters_.add(counters_.domains_dropped, domains_.in_use());
       break;
     }
     if (stop == 0) {
       admit();
+    } else if (!mx_hosts_waiting_.empty()) {
+      // Stopping: no new input, but domains in flight finish, so their
+      // addresses still get host slots.
+      admit();
     }
-    const bool input_over =
-        stop != 0 || (inbox_.closed.load(std::memory_order_acquire) && inbox_.queue.size() == 0);
-    if (input_over && jobs_.in_use() == 0) {
+    const bool input_over = stop != 0 || (inbox_.closed.load(std::memory_order_acquire) &&
+                                          input_drained());
+    if (input_over && jobs_.in_use() == 0 && domains_.in_use() == 0) {
       break;
     }
 
@@ -97,7 +104,7 @@ absl::Status shard::run() {
     if (stop == 0 && !jobs_.full() && !inbox_.closed.load(std::memory_order_acquire)) {
       arm_wakeup();
       inbox_.sleeping.store(true, std::memory_order_seq_cst);
-      if (inbox_.queue.size() != 0) {
+      if (!input_drained()) {
         inbox_.sleeping.store(false, std::memory_order_relaxed);
         admit();
       }
@@ -163,8 +170,8 @@ absl::Status shard::init_dns() {
   if (absl::Status s = cares_.init(cares); !s.ok()) {
     return s;
   }
-  if (!config_.ring_dns || !config_.probes.ptr) {
-    return absl::OkStatus();  // c-ares alone, or no DNS at all (smtp only)
+  if (!config_.ring_dns) {
+    return absl::OkStatus();  // c-ares does all DNS
   }
   udp_resolver_options o;
   // c-ares has read /etc/resolv.conf when no --resolver was given.
@@ -200,34 +207,85 @@ void shard::admit() {
   // long enough for DNS replies to overflow the sockets. A multishot receive
   // reads only a few dozen datagrams per socket each time the loop enters
   // the kernel, so the loop must enter it often.
-  for (uint32_t n = 0; n < admit_batch && !jobs_.full(); ++n) {
+  uint32_t n = 0;
+  // Domains' addresses first: their domains hold output back until they
+  // are done.
+  while (n < admit_batch && !jobs_.full() && !mx_hosts_waiting_.empty()) {
+    const mx_host_ref ref = mx_hosts_waiting_.front();
+    mx_hosts_waiting_.pop_front();
+    if (domains_.generation(ref.domain) == ref.generation) {
+      start_host(domains_[ref.domain].audit.addresses[ref.address].ip, 0, ref.domain,
+                 ref.address);
+      ++n;
+    }
+  }
+  if (stop_.load(std::memory_order_relaxed) != 0) {
+    return;  // stopping: only domains already in flight go on
+  }
+  while (n < admit_batch && !domains_.full()) {
+    std::optional<domain_item> item = inbox_.domains.try_pop();
+    if (!item) {
+      break;
+    }
+    took = true;
+    start_domain(*item);
+    ++n;
+  }
+  for (; n < admit_batch && !jobs_.full(); ++n) {
     std::optional<work_item> item = inbox_.queue.try_pop();
     if (!item) {
       break;
     }
     took = true;
-    start_host(*item);
+    start_host(item->ip, item->ordinal, host_job::no_domain, 0);
   }
   if (smtp_) {
     start_waiting_sessions();
   }
-  if (took && inbox_.feeder != nullptr && inbox_.queue.size() <= inbox_.queue.capacity() / 2) {
+  if (took && inbox_.feeder != nullptr && inbox_.queue.size() <= inbox_.queue.capacity() / 2 &&
+      inbox_.domains.size() <= inbox_.domains.capacity() / 2) {
     inbox_.feeder->room_made();
   }
 }
 
-void shard::start_host(const work_item& item) {
+bool shard::input_drained() const {
+  return inbox_.queue.size() == 0 && inbox_.domains.size() == 0;
+}
+
+void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t domain,
+                       uint32_t address) {
   const auto slot = static_cast<uint32_t>(jobs_.acquire());
   host_job& job = jobs_[slot];
-  job.reset(item.ip);
-  job.ordinal = item.ordinal;
-  counters_.add(counters_.hosts_started);
+  job.reset(ip);
+  job.ordinal = ordinal;
   // The guard keeps the host alive while its first query is issued: c-ares
   // may call back synchronously inside ares_query.
   job.pending = 1;
+  if (domain == host_job::no_domain) {
+    counters_.add(counters_.hosts_started);
+  } else {
+    ++mx_hosts_in_flight_;
+    job.domain_slot = domain;
+    job.domain_generation = domains_.generation(domain);
+    job.domain_address = address;
+    // "May my own mail servers send for my domain?": check_host() with
+    // this address as the client and the MX host as the HELO name.
+    const domain_audit& audit = domains_[domain].audit;
+    job.spf = std::make_unique<spf_evaluation>(audit.domain, ip, "postmaster",
+                                               audit.hosts[audit.addresses[address].host].host);
+    issue_spf_step(slot);
+  }
   if (config_.probes.ptr) {
-    job.ptr_qname = item.ip.reverse_name();
-    issue(slot, dns_cookie::kind_t::ptr, 0, job.ptr_qname);
+    job.ptr_qname = ip.reverse_name();
+    issue(slot, dns_cookie::kind_t::ptr, 0, dns_type_ptr, job.ptr_qname);
+  }
+  job.dnsbl.resize(config_.dnsbl_zones.size());
+  for (size_t z = 0; z < config_.dnsbl_zones.size(); ++z) {
+    host_job::dnsbl_state& d = job.dnsbl[z];
+    d.qname = dnsbl_query_name(ip, config_.dnsbl_zones[z]);
+    d.hops = 0;
+    d.result.clear();
+    issue(slot, dns_cookie::kind_t::dnsbl_a, static_cast<uint16_t>(z), dns_type_a, d.qname);
   }
   // The SMTP sessions run beside the DNS lookups; the record is written when
   // both are done.
@@ -329,13 +387,7 @@ void shard::start_waiting_sessions() {
   }
 }
 
-void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
-                  const std::string& qname) {
-  ++jobs_[slot].pending;
-  uint16_t type = kind == dns_cookie::kind_t::ptr  ? dns_type_ptr
-                  : kind == dns_cookie::kind_t::a ? dns_type_a
-                                                  : dns_type_aaaa;
-  const uint64_t cookie = dns_cookie{slot, jobs_.generation(slot), kind, index}.pack();
+void shard::send_query(uint64_t cookie, uint16_t type, const std::string& qname) {
   if (udp_) {
     udp_->query(qname, type, cookie);
   } else {
@@ -343,33 +395,93 @@ void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
   }
 }
 
+void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
+                  const std::string& qname) {
+  ++jobs_[slot].pending;
+  send_query(dns_cookie{slot, jobs_.generation(slot), kind, index}.pack(), type, qname);
+}
+
 void shard::on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) {
   const dns_cookie c = dns_cookie::unpack(cookie);
+  if (dns_cookie::is_domain_kind(c.kind)) {
+    on_domain_answer(c, ares_status, packet);
+  } else {
+    on_host_answer(c, ares_status, packet);
+  }
+}
+
+void shard::on_host_answer(const dns_cookie& c, int ares_status,
+                           std::span<const uint8_t> packet) {
   if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
     return;  // cannot happen while hosts wait for all their queries; be safe
   }
   host_job& job = jobs_[c.slot];
+  // The question this answer is for: the parsers match records to it.
   const std::string* qname = &job.ptr_qname;
-  if (c.kind == dns_cookie::kind_t::a) {
-    qname = &job.forward_qnames[c.index].qname_a;
-  } else if (c.kind == dns_cookie::kind_t::aaaa) {
-    qname = &job.forward_qnames[c.index].qname_aaaa;
+  uint16_t qtype = dns_type_ptr;
+  switch (c.kind) {
+    case dns_cookie::kind_t::a:
+    case dns_cookie::kind_t::aaaa:
+      if (c.index >= job.forward_qnames.size()) {
+        return;
+      }
+      qname = c.kind == dns_cookie::kind_t::a ? &job.forward_qnames[c.index].qname_a
+                                              : &job.forward_qnames[c.index].qname_aaaa;
+      qtype = c.kind == dns_cookie::kind_t::a ? dns_type_a : dns_type_aaaa;
+      break;
+    case dns_cookie::kind_t::dnsbl_a:
+    case dns_cookie::kind_t::dnsbl_txt:
+      if (c.index >= job.dnsbl.size()) {
+        return;
+      }
+      qname = &job.dnsbl[c.index].qname;
+      qtype = c.kind == dns_cookie::kind_t::dnsbl_a ? dns_type_a : dns_type_txt;
+      break;
+    case dns_cookie::kind_t::spf:
+      if (c.index >= job.spf_questions.size()) {
+        return;
+      }
+      qname = &job.spf_questions[c.index].qname;
+      qtype = job.spf_questions[c.index].type;
+      break;
+    default:
+      break;
   }
-  const uint16_t qtype = c.kind == dns_cookie::kind_t::ptr ? dns_type_ptr
-                         : c.kind == dns_cookie::kind_t::a ? dns_type_a
-                                                           : dns_type_aaaa;
-  if (!packet.empty()) {
-    // The packet's rcode and records decide (c-ares hands us SERVFAIL and
-    // REFUSED answers too, thanks to ARES_FLAG_NOCHECKRESP).
+  // The packet's rcode and records decide (c-ares hands us SERVFAIL and
+  // REFUSED answers too, thanks to ARES_FLAG_NOCHECKRESP).
+  const bool records = c.kind == dns_cookie::kind_t::spf || c.kind == dns_cookie::kind_t::dnsbl_txt;
+  if (records) {
+    if (!packet.empty()) {
+      parse_records(packet, *qname, qtype, records_);
+    } else {
+      records_.clear();
+      records_.status = dns_status_from_ares(ares_status);
+    }
+  } else if (!packet.empty()) {
     parse_answer(packet, *qname, qtype, answer_);
   } else {
     answer_.clear();
     answer_.status = dns_status_from_ares(ares_status);
   }
-  if (c.kind == dns_cookie::kind_t::ptr) {
-    on_ptr(c.slot, answer_);
-  } else {
-    on_forward(c.slot, c.kind, c.index, answer_);
+  switch (c.kind) {
+    case dns_cookie::kind_t::ptr:
+      on_ptr(c.slot, answer_);
+      break;
+    case dns_cookie::kind_t::a:
+    case dns_cookie::kind_t::aaaa:
+      on_forward(c.slot, c.kind, c.index, answer_);
+      break;
+    case dns_cookie::kind_t::dnsbl_a:
+      on_dnsbl(c.slot, c.kind, c.index, answer_.status);
+      break;
+    case dns_cookie::kind_t::dnsbl_txt:
+      on_dnsbl(c.slot, c.kind, c.index, records_.status);
+      break;
+    case dns_cookie::kind_t::spf:
+      on_spf(c.slot, c.index, records_);
+      break;
+    default:
+      break;
   }
   step_done(c.slot);
 }
@@ -381,7 +493,7 @@ void shard::on_ptr(uint32_t slot, const dns_answer& answer) {
     // ask for the target ourselves.
     job.ptr_hops = static_cast<uint8_t>(job.ptr_hops + answer.cname_hops);
     job.ptr_qname = answer.dangling_cname;
-    issue(slot, dns_cookie::kind_t::ptr, 0, job.ptr_qname);
+    issue(slot, dns_cookie::kind_t::ptr, 0, dns_type_ptr, job.ptr_qname);
     return;
   }
   job.ptr_status = answer.status;
@@ -409,8 +521,9 @@ void shard::on_ptr(uint32_t slot, const dns_answer& answer) {
     q.hops_aaaa = 0;
   }
   for (size_t i = 0; i < n; ++i) {
-    issue(slot, dns_cookie::kind_t::a, static_cast<uint16_t>(i), job.forward_qnames[i].qname_a);
-    issue(slot, dns_cookie::kind_t::aaaa, static_cast<uint16_t>(i),
+    issue(slot, dns_cookie::kind_t::a, static_cast<uint16_t>(i), dns_type_a,
+          job.forward_qnames[i].qname_a);
+    issue(slot, dns_cookie::kind_t::aaaa, static_cast<uint16_t>(i), dns_type_aaaa,
           job.forward_qnames[i].qname_aaaa);
   }
 }
@@ -428,13 +541,73 @@ void shard::on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
   if (!answer.dangling_cname.empty() && hops + answer.cname_hops <= max_cname_hops) {
     hops = static_cast<uint8_t>(hops + answer.cname_hops);
     qname = answer.dangling_cname;
-    issue(slot, kind, index, qname);
+    issue(slot, kind, index, is_a ? dns_type_a : dns_type_aaaa, qname);
     return;
   }
   forward_lookup& f = job.forward[index];
   (is_a ? f.a : f.aaaa) = answer.status;
   for (const ip_address& a : answer.addrs) {
     f.addrs.push_back(a);
+  }
+}
+
+void shard::on_dnsbl(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, dns_status status) {
+  host_job::dnsbl_state& d = jobs_[slot].dnsbl[index];
+  const std::string& dangling =
+      kind == dns_cookie::kind_t::dnsbl_a ? answer_.dangling_cname : records_.dangling_cname;
+  const uint8_t hops =
+      kind == dns_cookie::kind_t::dnsbl_a ? answer_.cname_hops : records_.cname_hops;
+  if (!dangling.empty() && d.hops + hops <= max_cname_hops) {
+    d.hops = static_cast<uint8_t>(d.hops + hops);
+    d.qname = dangling;
+    issue(slot, kind, index, kind == dns_cookie::kind_t::dnsbl_a ? dns_type_a : dns_type_txt,
+          d.qname);
+    return;
+  }
+  if (kind == dns_cookie::kind_t::dnsbl_a) {
+    if (dnsbl_decide(status, answer_.addrs, d.result)) {
+      // Listed: the TXT record at the same name says why (§2.1). Asked at
+      // the name the A record was found at, after any CNAME.
+      d.hops = 0;
+      issue(slot, dns_cookie::kind_t::dnsbl_txt, index, dns_type_txt, d.qname);
+    }
+  } else {
+    dnsbl_add_reason(status, records_.texts, d.result);
+  }
+}
+
+void shard::issue_spf_step(uint32_t slot) {
+  host_job& job = jobs_[slot];
+  const std::span<const spf_query> questions = job.spf->pending();
+  job.spf_questions.resize(questions.size());
+  for (size_t i = 0; i < questions.size(); ++i) {
+    host_job::spf_question& q = job.spf_questions[i];
+    q.qname = questions[i].name;
+    q.type = questions[i].type;
+    q.hops = 0;
+  }
+  for (size_t i = 0; i < questions.size(); ++i) {
+    issue(slot, dns_cookie::kind_t::spf, static_cast<uint16_t>(i), job.spf_questions[i].type,
+          job.spf_questions[i].qname);
+  }
+}
+
+void shard::on_spf(uint32_t slot, uint16_t index, const dns_records& records) {
+  host_job& job = jobs_[slot];
+  if (!job.spf || job.spf->done()) {
+    return;
+  }
+  host_job::spf_question& q = job.spf_questions[index];
+  if (!records.dangling_cname.empty() && q.hops + records.cname_hops <= max_cname_hops) {
+    q.hops = static_cast<uint8_t>(q.hops + records.cname_hops);
+    q.qname = records.dangling_cname;
+    issue(slot, dns_cookie::kind_t::spf, index, q.type, q.qname);
+    return;
+  }
+  const uint32_t step = job.spf->step();
+  job.spf->on_answer(index, records.status, records);
+  if (!job.spf->done() && job.spf->step() != step) {
+    issue_spf_step(slot);  // the step's last answer: the evaluation needs more
   }
 }
 
@@ -457,13 +630,57 @@ void shard::step_done(uint32_t slot) {
 
 void shard::finish_host(uint32_t slot) {
   host_job& job = jobs_[slot];
-  if (chunk_.empty()) {
-    chunk_started_ns_ = monotonic_ns();
+  if (!job.from_domain()) {
+    if (chunk_.empty()) {
+      chunk_started_ns_ = monotonic_ns();
+    }
+    write_host_record(job, chunk_);
+    if (config_.track_ordinals) {
+      chunk_ordinals_.push_back(job.ordinal);
+    }
+    counters_.add(counters_.hosts_done);
+    jobs_.release(slot);
+    if (chunk_.size() >= config_.chunk_bytes) {
+      flush_chunk(INT64_MAX);
+    }
+    return;
   }
-  json_writer w(chunk_);
+  // An MX host's address: its record waits in the domain's buffer, and
+  // what it found goes into the domain's findings.
+  const uint32_t d = job.domain_slot;
+  domain_job& dom = domains_[d];
+  write_host_record(job, dom.records);
+  mx_address& addr = dom.audit.addresses[job.domain_address];
+  addr.probed = true;
+  addr.ptr = job.ptr_status;
+  if (job.spf && job.spf->done()) {
+    addr.spf_evaluated = true;
+    addr.spf = job.spf->result().code;
+    counters_.add(counters_.spf[static_cast<int>(addr.spf)]);
+  }
+  counters_.add(counters_.mx_hosts_done);
+  --mx_hosts_in_flight_;
+  jobs_.release(slot);
+  domain_step_done(d);
+}
+
+void shard::write_host_record(host_job& job, std::string& out) {
+  json_writer w(out);
   char ip_text[ip_address::max_text_len];
   w.begin_object();
   w.key("ip").value(std::string_view(ip_text, job.ip.format(ip_text)));
+  if (job.from_domain()) {
+    const domain_audit& audit = domains_[job.domain_slot].audit;
+    const mx_host& host = audit.hosts[audit.addresses[job.domain_address].host];
+    w.key("input").value(audit.domain);
+    w.key("mx").begin_object();
+    w.key("host").value(host.host);
+    w.key("preference").value(static_cast<uint64_t>(host.preference));
+    if (audit.implicit_mx) {
+      w.key("implicit").value(true);
+    }
+    w.end_object();
+  }
   if (config_.probes.ptr) {
     w.key("ptr").begin_object();
     w.key("status").value(to_string(job.ptr_status));
@@ -510,6 +727,21 @@ void shard::finish_host(uint32_t slot) {
     w.end_object();
     counters_.add(counters_.rdns[static_cast<int>(rdns_verdict_.cls)]);
   }
+  if (job.spf && job.spf->done()) {
+    w.key("spf").begin_object();
+    write_spf_json(w, job.spf->result());
+    w.end_object();
+  }
+  if (!job.dnsbl.empty()) {
+    w.key("dnsbl").begin_array();
+    for (size_t z = 0; z < job.dnsbl.size(); ++z) {
+      write_dnsbl_json(w, config_.dnsbl_zones[z], job.dnsbl[z].result);
+      if (job.dnsbl[z].result.status == dnsbl_status::listed) {
+        counters_.add(counters_.dnsbl_listed);
+      }
+    }
+    w.end_array();
+  }
   if (smtp_) {
     w.key("smtp").begin_array();
     const smtp_result* with_banner = nullptr;
@@ -544,14 +776,6 @@ void shard::finish_host(uint32_t slot) {
   }
   w.end_object();
   w.end_line();
-  if (config_.track_ordinals) {
-    chunk_ordinals_.push_back(job.ordinal);
-  }
-  counters_.add(counters_.hosts_done);
-  jobs_.release(slot);
-  if (chunk_.size() >= config_.chunk_bytes) {
-    flush_chunk(INT64_MAX);
-  }
 }
 
 void shard::flush_chunk(int64_t now) {

@@ -16,7 +16,9 @@
 #include "checks/rdns_class.h"
 #include "dns/answer.h"
 #include "dns/resolver.h"
+#include "dns/records.h"
 #include "dns/udp_resolver.h"
+#include "input/prefix_set.h"
 #include "smtp/session.h"
 #include "tls/tls_client.h"
 
@@ -60,6 +62,14 @@ struct shard_config {
   smtp_options smtp;
   /// --dnsbl: each address is looked up in these zones (RFC 5782).
   std::vector<std::string> dnsbl_zones;
+  /// Domain targets in flight in this shard at once (each may add up to
+  /// domain_audit::max_addresses hosts); 0: max_inflight / 4, at least 1.
+  uint32_t max_domains = 0;
+  /// The addresses a domain's MX hosts resolve to pass the same filters as
+  /// input addresses (the engine copies its own here).
+  bool allow_reserved = false;
+  std::shared_ptr<const prefix_set> blocklist;
+  std::shared_ptr<const prefix_set> allowlist;
   /// Output chunk handed to the writer when it reaches this size...
   size_t chunk_bytes = 64 * 1024;
   /// ...or when it is this old, so output streams even at low rates.
@@ -80,6 +90,14 @@ struct shard_counters {
   std::atomic<uint64_t> rdns[rdns_class_count] = {};
   std::atomic<uint64_t> smtp[smtp_status_count] = {};
   std::atomic<uint64_t> smtp_active{0};
+  // Domain targets, and the hosts their MX sets added (not in hosts_*).
+  std::atomic<uint64_t> domains_started{0};
+  std::atomic<uint64_t> domains_done{0};
+  std::atomic<uint64_t> domains_dropped{0};
+  std::atomic<uint64_t> mx_hosts_done{0};
+  std::atomic<uint64_t> mx_hosts_skipped{0};  // filtered (reserved, lists, limit)
+  std::atomic<uint64_t> dnsbl_listed{0};      // (address, zone) listings
+  std::atomic<uint64_t> spf[spf_code_count] = {};
 
   void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -105,8 +123,10 @@ struct feeder_signal {
 };
 
 struct shard_inbox {
-  explicit shard_inbox(size_t capacity) : queue(capacity) {}
+  explicit shard_inbox(size_t capacity) : queue(capacity), domains(domain_capacity) {}
+  static constexpr size_t domain_capacity = 64;
   spsc_queue<work_item> queue;
+  spsc_queue<domain_item> domains;
   std::atomic<bool> closed{false};    // the feeder will push nothing more
   std::atomic<bool> sleeping{false};  // the shard waits and wants a wakeup
   int wake_fd = -1;                   // eventfd the shard's ring reads
@@ -139,11 +159,37 @@ class shard final : private resolver_client, private smtp_client {
   void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
   void on_smtp_done(uint64_t owner) override;
   void admit();
-  void start_host(const work_item& item);
-  void issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const std::string& qname);
+  bool input_drained() const;
+  /// Starts a host: an input address, or address `address` of domain slot
+  /// `domain` (host_job::no_domain for input addresses).
+  void start_host(const ip_address& ip, uint64_t ordinal, uint32_t domain, uint32_t address);
+  void send_query(uint64_t cookie, uint16_t type, const std::string& qname);
+  /// A host's query; its pending count covers it until the answer.
+  void issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
+             const std::string& qname);
+  void on_host_answer(const dns_cookie& c, int ares_status, std::span<const uint8_t> packet);
   void on_ptr(uint32_t slot, const dns_answer& answer);
   void on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const dns_answer& answer);
+  void on_dnsbl(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, dns_status status);
+  /// Sends the questions of the SPF evaluation's current step.
+  void issue_spf_step(uint32_t slot);
+  void on_spf(uint32_t slot, uint16_t index, const dns_records& records);
   void step_done(uint32_t slot);
+
+  // Domain targets (shard_domain.cc).
+  void start_domain(const domain_item& item);
+  void issue_domain(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
+                    const std::string& qname);
+  void on_domain_answer(const dns_cookie& c, int ares_status, std::span<const uint8_t> packet);
+  void domain_step_done(uint32_t slot);
+  /// Every address lookup is answered: queue the addresses for probing.
+  void collect_domain_addresses(uint32_t slot);
+  /// Why an MX host's address is not probed, or empty.
+  std::string_view address_skip_reason(const ip_address& ip) const;
+  void finish_domain(uint32_t slot);
+  /// Writes a host's record into `out` (the chunk, or its domain's records).
+  void write_host_record(host_job& job, std::string& out);
+
   /// Starts SMTP session `port_index` of host `slot`, or queues it when
   /// every session slot is taken. The host's pending count covers it either way.
   void start_session(uint32_t slot, uint16_t port_index);
@@ -175,6 +221,15 @@ class shard final : private resolver_client, private smtp_client {
   std::unique_ptr<tls_context> tls_;
   std::unique_ptr<smtp_prober> smtp_;
   slab<host_job> jobs_;
+  slab<domain_job> domains_;
+  /// Addresses of domains waiting for a host slot (served before new input).
+  struct mx_host_ref {
+    uint32_t domain;
+    uint32_t generation;
+    uint32_t address;
+  };
+  std::deque<mx_host_ref> mx_hosts_waiting_;
+  uint32_t mx_hosts_in_flight_ = 0;  // host slots held by domains' addresses
   struct waiting_session {
     uint32_t slot;
     uint32_t generation;
@@ -186,7 +241,8 @@ class shard final : private resolver_client, private smtp_client {
     std::deque<waiting_session> waiting;
   };
   absl::flat_hash_map<subnet_key, subnet_state> subnets_;
-  dns_answer answer_;  // scratch, reused for every response
+  dns_answer answer_;    // scratch, reused for every response
+  dns_records records_;  // the same for TXT, MX and SPF's lookups
   rdns_classifier rdns_;
   rdns_verdict rdns_verdict_;  // scratch, reused for every record
   std::string chunk_;
