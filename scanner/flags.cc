@@ -83,9 +83,13 @@ Checks the mail identity of IP addresses in bulk: reverse DNS (PTR),
 forward-confirmed reverse DNS (FCrDNS), and the SMTP greeting, EHLO and
 STARTTLS compared with the PTR name; one NDJSON record per address.
 
-TARGET is an IPv4 or IPv6 address or a CIDR block (IPv6 blocks up to 2^32
-addresses, i.e. /96 or longer). Targets are also read one per line from -i
-files; with neither, from stdin. Blank lines and '#' comments are ignored; a
+TARGET is an IPv4 or IPv6 address, a CIDR block (IPv6 blocks up to 2^32
+addresses, i.e. /96 or longer) or a domain. A domain is expanded through its
+MX records (none: its own A/AAAA; a null MX: nothing); each MX address is
+probed like an input address, with "input", "mx" and its SPF verdict, and
+one summary record per domain ("domain", MX set, SPF record, findings)
+follows them. Targets are also read one per line from -i files; with
+neither, from stdin. Blank lines and '#' comments are ignored; a
 bad line is reported as FILE:LINE on stderr, skipped and counted.
 
 input and output

@@ -1,19 +1,25 @@
 // ptrscan-demo: a local end-to-end scan. Starts knot + unbound on loopback
 // with generated zones for 198.18.0.0/20, runs ptrscan against them, checks
-// every record against the zones and says where the output is.
+// every record against the zones and says where the output is; then audits
+// the fixture domains of tools/testnet/domain_zones (MX, SPF, DNSBL).
 //
 //   ptrscan-demo --out DIR [--block CIDR] [--seed N] [--ptrscan PATH]
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "testnet/dns_testbed.h"
+#include "testnet/domain_zones.h"
 #include "testnet/ndjson.h"
 #include "testnet/plan_check.h"
+#include "testnet/scripted_smtp.h"
 #include "testnet/subprocess.h"
 #include "testnet/zone_plan.h"
 
@@ -86,6 +92,70 @@ int parse(int argc, char** argv, demo_flags& f) {
   return 0;
 }
 
+// The domain audit: the MX-structure fixture domains (example.test and its
+// misconfigured siblings) through a second testbed, with an SMTP server on
+// example.test's two mail exchangers and a blocklist, checked against what
+// the fixture says each summary must contain.
+int run_domains(const demo_flags& f) {
+  std::unique_ptr<dns_testbed> bed = dns_testbed::start(domain_testbed());
+  scripted_smtp_server mx1(smtp_script::multiline_greeting, "127.77.0.1", 0);
+  scripted_smtp_server mx2(smtp_script::multiline_greeting, "127.77.0.2", mx1.address().port);
+  const std::string out = f.out_dir + "/domains.ndjson";
+  // blocked.dom.test's mail exchanger is blocklisted, to show a skip.
+  const std::string blocklist = f.out_dir + "/blocklist.txt";
+  std::ofstream(blocklist) << "127.77.0.5/32\n";
+  std::vector<std::string> argv = ptrscan_command(f.ptrscan, bed->resolver());
+  argv.insert(argv.end(), {"--blocklist", blocklist, "--probes", "ptr,fcrdns,smtp", "--smtp-ports",
+                           std::to_string(mx1.address().port), "--dnsbl", domain_dnsbl_zone,
+                           "--ehlo-name", "demo.test", "-o", out});
+  for (const domain_case& c : domain_cases()) {
+    argv.push_back(c.domain);
+  }
+  std::cout << "demo: domain audit:";
+  for (const auto& a : argv) {
+    std::cout << " " << a;
+  }
+  std::cout << std::endl;
+  run_options o;
+  o.pass_stderr = true;
+  o.deadline = std::chrono::minutes(2);
+  const run_result r = run_process(argv, o);
+  if (r.exit_code != 0) {
+    std::cerr << "demo: ptrscan failed: " << r.describe() << "\n";
+    return 1;
+  }
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  int wrong = 0;
+  size_t summaries = 0;
+  for (const nlohmann::json& rec : parse_ndjson(text.str()).records) {
+    if (!rec.contains("domain")) {
+      continue;
+    }
+    ++summaries;
+    std::vector<std::string> found;
+    for (const nlohmann::json& x : rec["findings"]) {
+      found.push_back(x["code"].get<std::string>() +
+                      (x.contains("host") ? ":" + x["host"].get<std::string>() : ""));
+    }
+    std::sort(found.begin(), found.end());
+    for (const domain_case& c : domain_cases()) {
+      if (c.domain == rec["domain"] && c.findings != found) {
+        std::cerr << "demo: unexpected findings for " << c.domain << ": " << rec["findings"]
+                  << "\n";
+        ++wrong;
+      }
+    }
+    if (rec["domain"] == "example.test") {
+      std::cout << "demo: " << rec.dump() << "\n";
+    }
+  }
+  std::cout << "demo: " << summaries << " domain summaries, " << wrong
+            << " with unexpected findings; records in " << out << "\n";
+  return wrong == 0 && summaries == domain_cases().size() ? 0 : 1;
+}
+
 int run(const demo_flags& f) {
   std::error_code ec;
   std::filesystem::create_directories(f.out_dir, ec);
@@ -136,7 +206,8 @@ int run(const demo_flags& f) {
             << "      zstd -dc " << out << " | head\n";
   bed.reset();  // stop the servers before saying goodbye
   std::cout << "demo: servers stopped\n";
-  return report.ok() ? 0 : 1;
+  const int domains = run_domains(f);
+  return report.ok() && domains == 0 ? 0 : 1;
 }
 
 }  // namespace
