@@ -423,6 +423,7 @@ void shard::on_host_answer(const dns_cookie& c, int ares_status,
     case dns_cookie::kind_t::a:
     case dns_cookie::kind_t::aaaa:
       if (c.index >= job.forward_qnames.size()) {
+        step_done(c.slot);  // cannot happen; never leave a host waiting
         return;
       }
       qname = c.kind == dns_cookie::kind_t::a ? &job.forward_qnames[c.index].qname_a
@@ -432,6 +433,7 @@ void shard::on_host_answer(const dns_cookie& c, int ares_status,
     case dns_cookie::kind_t::dnsbl_a:
     case dns_cookie::kind_t::dnsbl_txt:
       if (c.index >= job.dnsbl.size()) {
+        step_done(c.slot);
         return;
       }
       qname = &job.dnsbl[c.index].qname;
@@ -439,6 +441,7 @@ void shard::on_host_answer(const dns_cookie& c, int ares_status,
       break;
     case dns_cookie::kind_t::spf:
       if (c.index >= job.spf_questions.size()) {
+        step_done(c.slot);
         return;
       }
       qname = &job.spf_questions[c.index].qname;

@@ -59,6 +59,7 @@ void shard::on_domain_answer(const dns_cookie& c, int ares_status,
       break;
     default: {
       if (c.index >= job.host_qnames.size()) {
+        domain_step_done(c.slot);  // cannot happen; never leave a domain waiting
         return;
       }
       domain_job::host_questions& q = job.host_qnames[c.index];
