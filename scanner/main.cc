@@ -1,4 +1,5 @@
 // ptrscan: the command. Flags, wiring and the terminal; the engine is in lib/.
+#include <algorithm>
 #include <ares.h>
 #include <pthread.h>
 #include <poll.h>
@@ -119,6 +120,14 @@ void print_summary(const scan_progress& p, double elapsed,
     for (int i = 0; i < smtp_status_count; ++i) {
       if (p.smtp[i] != 0) {
         absl::StrAppend(&line, " ", av(to_string(static_cast<smtp_status>(i))), " ", p.smtp[i]);
+      }
+    }
+  }
+  if (std::any_of(std::begin(p.relay), std::end(p.relay), [](uint64_t n) { return n != 0; })) {
+    absl::StrAppend(&line, "; relay");
+    for (int i = 0; i < relay_status_count; ++i) {
+      if (p.relay[i] != 0) {
+        absl::StrAppend(&line, " ", av(to_string(static_cast<relay_status>(i))), " ", p.relay[i]);
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "metadata.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -91,6 +92,9 @@ std::string metadata_json(const run_metadata& m) {
   }
   if (m.smtp) {
     write_counts<smtp_status>(w, "smtp", p.smtp);
+    if (std::any_of(std::begin(p.relay), std::end(p.relay), [](uint64_t n) { return n != 0; })) {
+      write_counts<relay_status>(w, "relay", p.relay);
+    }
   }
   w.key("exit_code").value(m.exit_code);
   w.end_object();

@@ -445,6 +445,9 @@ scan_progress scan_engine::progress() const {
       p.smtp[i] += c->smtp[i].load(std::memory_order_relaxed);
     }
     p.smtp_active += c->smtp_active.load(std::memory_order_relaxed);
+    for (int i = 0; i < relay_status_count; ++i) {
+      p.relay[i] += c->relay[i].load(std::memory_order_relaxed);
+    }
     p.domains_done += c->domains_done.load(std::memory_order_relaxed);
     p.domains_dropped += c->domains_dropped.load(std::memory_order_relaxed);
     p.mx_hosts_done += c->mx_hosts_done.load(std::memory_order_relaxed);

@@ -63,6 +63,7 @@ struct scan_progress {
   uint64_t rdns[rdns_class_count] = {};
   uint64_t smtp[smtp_status_count] = {};
   uint64_t smtp_active = 0;
+  uint64_t relay[relay_status_count] = {};
   // Domain targets: each yields one summary record (domains_done) after the
   // records of its MX addresses (mx_hosts_done, not in done). A domain
   // skipped by --state counts in skipped_resumed.

@@ -776,6 +776,38 @@ void shard::write_host_record(host_job& job, std::string& out) {
     write_match("banner_ptr_match", with_banner != nullptr ? &with_banner->banner_host : nullptr);
     write_match("ehlo_ptr_match", with_ehlo != nullptr ? &with_ehlo->ehlo.host : nullptr);
     w.end_object();
+    if (config_.probes.relay) {
+      // The host's verdict over its ports: one open port makes an open
+      // relay; otherwise a temporary refusal says less than a refusal.
+      auto rank = [](relay_status r) {
+        switch (r) {
+          case relay_status::open:
+            return 3;
+          case relay_status::tempfail:
+            return 2;
+          case relay_status::closed:
+            return 1;
+          case relay_status::untested:
+            break;
+        }
+        return 0;
+      };
+      const smtp_result* decided = nullptr;
+      for (const smtp_result& r : job.smtp) {
+        if (decided == nullptr || rank(r.relay) > rank(decided->relay)) {
+          decided = &r;
+        }
+      }
+      if (decided != nullptr) {
+        w.key("relay").begin_object();
+        w.key("status").value(to_string(decided->relay));
+        if (decided->relay != relay_status::untested) {
+          w.key("port").value(static_cast<uint64_t>(decided->port));
+        }
+        w.end_object();
+        counters_.add(counters_.relay[static_cast<int>(decided->relay)]);
+      }
+    }
   }
   w.end_object();
   w.end_line();

@@ -90,6 +90,7 @@ struct shard_counters {
   std::atomic<uint64_t> rdns[rdns_class_count] = {};
   std::atomic<uint64_t> smtp[smtp_status_count] = {};
   std::atomic<uint64_t> smtp_active{0};
+  std::atomic<uint64_t> relay[relay_status_count] = {};  // per host, --probes relay
   // Domain targets, and the hosts their MX sets added (not in hosts_*).
   std::atomic<uint64_t> domains_started{0};
   std::atomic<uint64_t> domains_done{0};

@@ -78,6 +78,7 @@ smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port
   s.out = out;
   out->clear();
   out->port = port;
+  out->relay_enabled = options_.relay;
   s.implicit_tls = port == 465;
   s.start_ns = monotonic_ns();
   s.deadline_ns = s.start_ns + int64_t{options_.session_timeout_ms} * 1'000'000;
@@ -377,7 +378,7 @@ void smtp_prober::on_reply(uint32_t slot, const smtp_reply& reply) {
           send_command(slot, "STARTTLS\r\n", phase::starttls);
           return;
         }
-        quit(slot);
+        after_hello(slot);
         return;
       }
       // EHLO refused (RFC 5321 §4.1.4: a client falls back to HELO).
@@ -389,9 +390,10 @@ void smtp_prober::on_reply(uint32_t slot, const smtp_reply& reply) {
         out.helo = true;
         out.ehlo = ehlo_info{};
         out.ehlo.host = reply_host(reply);
-      } else {
-        out.error = "EHLO and HELO refused: " + reply_summary(reply);
+        after_hello(slot);
+        return;
       }
+      out.error = "EHLO and HELO refused: " + reply_summary(reply);
       quit(slot);
       return;
     case phase::starttls:
@@ -401,13 +403,26 @@ void smtp_prober::on_reply(uint32_t slot, const smtp_reply& reply) {
       }
       out.tls_attempted = true;
       out.tls_error = "STARTTLS refused: " + reply_summary(reply);
-      quit(slot);
+      // Still in the clear-text session the first EHLO opened.
+      after_hello(slot);
       return;
     case phase::ehlo_tls:
       if (klass == 2) {
         out.has_ehlo_tls = true;
         out.ehlo_tls = parse_ehlo(reply);
+        after_hello(slot);
+        return;
       }
+      // TLS reset the session (RFC 3207 §4.2) and the new EHLO was refused:
+      // MAIL would only be out of sequence.
+      quit(slot);
+      return;
+    case phase::relay_mail:
+    case phase::relay_rcpt:
+      on_relay_reply(slot, reply);
+      return;
+    case phase::rset:
+      // Whatever RSET said, the relay test is over.
       quit(slot);
       return;
     default:
@@ -493,11 +508,61 @@ void smtp_prober::drive_handshake(uint32_t slot) {
   submit_recv(slot);
 }
 
+void smtp_prober::after_hello(uint32_t slot) {
+  if (!options_.relay) {
+    quit(slot);
+    return;
+  }
+  send_command(slot, "MAIL FROM:<" + options_.relay_local + "@" + options_.relay_from + ">\r\n",
+               phase::relay_mail);
+}
+
+void smtp_prober::on_relay_reply(uint32_t slot, const smtp_reply& reply) {
+  session& s = at(slot);
+  smtp_result& out = *s.out;
+  const bool is_mail = s.ph == phase::relay_mail;
+  relay_reply& recorded = is_mail ? out.relay_mail : out.relay_rcpt;
+  recorded.received = true;
+  recorded.code = reply.code;
+  recorded.text = std::string(reply.first_line().substr(0, relay_reply::max_text));
+  // RCPT follows MAIL's reply at once: the two phases add up to the test.
+  const double ms = ms_since(s.phase_ns);
+  out.ms_relay = is_mail ? ms : out.ms_relay + ms;
+  switch (reply.code / 100) {
+    case 2:
+      if (is_mail) {
+        send_command(slot, "RCPT TO:<" + options_.relay_local + "@" + options_.relay_to + ">\r\n",
+                     phase::relay_rcpt);
+        return;
+      }
+      out.relay = relay_status::open;
+      break;
+    case 4:
+      out.relay = relay_status::tempfail;
+      break;
+    case 5:
+      out.relay = relay_status::closed;
+      break;
+    default:
+      // No code, or 1xx/3xx: no answer to the question asked.
+      break;
+  }
+  // Drop the transaction before QUIT, whatever it said: never DATA.
+  send_command(slot, "RSET\r\n", phase::rset);
+}
+
 void smtp_prober::quit(uint32_t slot) { send_command(slot, "QUIT\r\n", phase::quit); }
 
 void smtp_prober::finish(uint32_t slot, smtp_status status, std::string error) {
   session& s = at(slot);
   smtp_result& out = *s.out;
+  if (s.ph == phase::rset) {
+    // RSET only tidies up after the relay verdict: a server that hangs up
+    // or stalls there (some drop the connection once they refused to relay)
+    // has answered what was asked, so the session keeps its status.
+    status = out.status;
+    error.clear();
+  }
   out.status = status;
   if (!error.empty() && out.error.empty()) {
     out.error = std::move(error);

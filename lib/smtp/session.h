@@ -46,10 +46,12 @@ class smtp_client {
 
 /// The SMTP identity probe of one shard: a slab of sessions, each an explicit
 /// state machine driven by ring completions (connect → greeting → EHLO →
-/// [HELO] → [STARTTLS → TLS → EHLO] → QUIT). One I/O operation per session is
-/// in flight at a time, always linked to a timeout bounded by the session's
-/// deadline, so a session can only end from a completion handler. Never
-/// sends MAIL, RCPT or DATA, and never waits for QUIT's reply.
+/// [HELO] → [STARTTLS → TLS → EHLO] → [MAIL → [RCPT] → RSET] → QUIT). One I/O
+/// operation per session is in flight at a time, always linked to a timeout
+/// bounded by the session's deadline, so a session can only end from a
+/// completion handler. Sends MAIL and RCPT only for the opt-in relay test
+/// (smtp_options::relay), one command at a time; never sends DATA, and never
+/// waits for QUIT's reply.
 class smtp_prober {
  public:
   smtp_prober(ring& r, smtp_client& client, const smtp_options& options, const tls_context* tls,
@@ -78,6 +80,9 @@ class smtp_prober {
     starttls,
     tls_handshake,
     ehlo_tls,
+    relay_mail,
+    relay_rcpt,
+    rset,
     quit,
   };
   struct session {
@@ -118,6 +123,8 @@ class smtp_prober {
   void start_tls(uint32_t slot);
   void drive_handshake(uint32_t slot);
   void after_send(uint32_t slot);
+  void after_hello(uint32_t slot);
+  void on_relay_reply(uint32_t slot, const smtp_reply& reply);
   void quit(uint32_t slot);
   void finish(uint32_t slot, smtp_status status, std::string error = {});
   double ms_since(int64_t from_ns) const;

@@ -26,6 +26,20 @@ std::string_view to_string(smtp_status s) {
   return "error";
 }
 
+std::string_view to_string(relay_status s) {
+  switch (s) {
+    case relay_status::untested:
+      return "untested";
+    case relay_status::open:
+      return "open";
+    case relay_status::closed:
+      return "closed";
+    case relay_status::tempfail:
+      return "tempfail";
+  }
+  return "untested";
+}
+
 smtp_status smtp_status_from_errno(int err) {
   switch (err < 0 ? -err : err) {
     case ECONNREFUSED:
@@ -59,7 +73,11 @@ void smtp_result::clear() {
   tls_error.clear();
   has_ehlo_tls = false;
   ehlo_tls = ehlo_info{};
-  ms_connect = ms_banner = ms_ehlo = ms_tls = ms_total = -1;
+  relay_enabled = false;
+  relay = relay_status::untested;
+  relay_mail = relay_reply{};
+  relay_rcpt = relay_reply{};
+  ms_connect = ms_banner = ms_ehlo = ms_tls = ms_relay = ms_total = -1;
 }
 
 namespace {
@@ -79,6 +97,16 @@ void write_ehlo(json_writer& w, const ehlo_info& e, bool helo) {
   if (helo) {
     w.key("helo").value(true);
   }
+  w.end_object();
+}
+
+void write_relay_reply(json_writer& w, std::string_view key, const relay_reply& r) {
+  if (!r.received) {
+    return;
+  }
+  w.key(key).begin_object();
+  w.key("code").value(r.code);
+  w.key("text").value(r.text);
   w.end_object();
 }
 
@@ -143,11 +171,19 @@ void smtp_result::write_json(json_writer& w, std::span<const std::string> ptr_na
     w.key("ehlo_tls");
     write_ehlo(w, ehlo_tls, false);
   }
+  if (relay_enabled) {
+    w.key("relay").begin_object();
+    w.key("status").value(to_string(relay));
+    write_relay_reply(w, "mail", relay_mail);
+    write_relay_reply(w, "rcpt", relay_rcpt);
+    w.end_object();
+  }
   w.key("ms").begin_object();
   write_ms(w, "connect", ms_connect);
   write_ms(w, "banner", ms_banner);
   write_ms(w, "ehlo", ms_ehlo);
   write_ms(w, "tls", ms_tls);
+  write_ms(w, "relay", ms_relay);
   write_ms(w, "total", ms_total);
   w.end_object();
   w.end_object();

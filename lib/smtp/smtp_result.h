@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -21,6 +22,28 @@ std::string_view to_string(smtp_status s);
 /// Maps a negative errno from connect/recv/send to the closed status set:
 /// the one place where socket errors become statuses.
 smtp_status smtp_status_from_errno(int err);
+
+/// Verdict of the opt-in open-relay test (output contract
+/// `smtp[].relay.status`): how the server answered RCPT TO for a domain that
+/// is not its own, or MAIL FROM when that already decided.
+enum class relay_status : uint8_t {
+  untested,  // the session ended before a MAIL or RCPT reply decided
+  open,      // RCPT 2xx: it would relay
+  closed,    // RCPT 5xx, or MAIL 5xx
+  tempfail,  // RCPT 4xx, or MAIL 4xx
+};
+inline constexpr int relay_status_count = 4;
+std::string_view to_string(relay_status s);
+
+/// A reply of the relay test as recorded: its code and its first line of
+/// text, capped at max_text bytes.
+struct relay_reply {
+  static constexpr size_t max_text = 256;
+
+  bool received = false;
+  int code = 0;  // 0: the reply had no code (garbage)
+  std::string text;
+};
 
 /// Everything one session learned; owned by the host job, filled in by the
 /// session, serialised when the host is finished.
@@ -44,11 +67,19 @@ struct smtp_result {
   bool has_ehlo_tls = false;
   ehlo_info ehlo_tls;
 
+  /// The relay test ran in this session (--probes relay): only then is
+  /// `relay` written, untested or not.
+  bool relay_enabled = false;
+  relay_status relay = relay_status::untested;
+  relay_reply relay_mail;  // the reply to MAIL FROM
+  relay_reply relay_rcpt;  // the reply to RCPT TO
+
   // Milliseconds per phase; negative = the phase did not complete.
   double ms_connect = -1;
   double ms_banner = -1;
   double ms_ehlo = -1;
   double ms_tls = -1;
+  double ms_relay = -1;  // MAIL sent to the last relay-test reply (MAIL's, or RCPT's)
   double ms_total = -1;
 
   void clear();

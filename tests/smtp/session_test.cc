@@ -253,6 +253,218 @@ TEST(SmtpSessionTest, BrokenTlsAfterStarttls) {
   EXPECT_FALSE(r.has_ehlo_tls);
 }
 
+// The opt-in relay test. Every row checks the exact lines the server read,
+// in order: the configured addresses, RSET after any MAIL/RCPT verdict, and
+// never DATA (the script ends at QUIT, after which the session closes). The
+// server offers PIPELINING, yet commands go one at a time: after a refused
+// MAIL the next line is RSET, not a RCPT sent ahead.
+struct relay_case {
+  std::string label;
+  std::vector<script_step> script;
+  std::vector<std::string> received;
+  relay_status relay;
+  smtp_status status;
+  relay_reply mail;  // expected record of the MAIL reply (received = false: none)
+  relay_reply rcpt;
+  bool starttls = false;
+};
+
+relay_reply reply(int code, std::string text) { return relay_reply{true, code, std::move(text)}; }
+
+std::vector<relay_case> relay_cases() {
+  const std::string mail = "MAIL FROM:<probe@sender.test>";
+  const std::string rcpt = "RCPT TO:<probe@victim.test>";
+  const std::vector<script_step> hello = {
+      step::send("220 mx.example.test ESMTP\r\n"), step::expect("EHLO scanner.test"),
+      step::send("250-mx.example.test\r\n250 PIPELINING\r\n")};
+  // hello + the steps of one case.
+  auto after_hello = [&](std::vector<script_step> rest) {
+    std::vector<script_step> script = hello;
+    script.insert(script.end(), rest.begin(), rest.end());
+    return script;
+  };
+  const std::string ehlo = "EHLO scanner.test";
+  const std::string long_text(300, 'x');
+  return {
+      {"RCPT 250: open",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("250 2.1.5 Ok\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::open, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(250, "2.1.5 Ok")},
+      {"RCPT 550: closed; the first line of a multi-line reply is kept",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("550-5.7.1 <probe@victim.test>: Relay access denied\r\n"
+                               "550 5.7.1 see the postmaster\r\n"),
+                    step::expect("RSET"), step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::closed, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(550, "5.7.1 <probe@victim.test>: Relay access denied")},
+      {"RCPT 450: tempfail",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("450 4.7.1 greylisted\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::tempfail, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(450, "4.7.1 greylisted")},
+      {"MAIL 553: closed, and no RCPT",
+       after_hello({step::expect(mail), step::send("553 5.7.1 sender rejected\r\n"),
+                    step::expect("RSET"), step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, "RSET", "QUIT"}, relay_status::closed, smtp_status::ok,
+       reply(553, "5.7.1 sender rejected"), {}},
+      {"MAIL 421: tempfail, and no RCPT",
+       after_hello({step::expect(mail), step::send("421 4.3.2 shutting down\r\n"),
+                    step::expect("RSET"), step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, "RSET", "QUIT"}, relay_status::tempfail, smtp_status::ok,
+       reply(421, "4.3.2 shutting down"), {}},
+      {"closed after MAIL: untested",
+       after_hello({step::expect(mail), step::close()}), {ehlo, mail}, relay_status::untested,
+       smtp_status::error, {}, {}},
+      {"silence after RCPT: untested",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::pause(1000)}),
+       {ehlo, mail, rcpt}, relay_status::untested, smtp_status::timeout, reply(250, "2.1.0 Ok"),
+       {}},
+      {"garbage for MAIL: untested, recorded without a code",
+       after_hello({step::expect(mail), step::send("what?\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok, reply(0, "what?"),
+       {}},
+      {"a long reply text is capped",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("554 " + long_text + "\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::closed, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(554, long_text.substr(0, relay_reply::max_text))},
+      // Some servers hang up once they have refused to relay: the verdict
+      // stands and the session keeps its status.
+      {"hang-up after RCPT 554: closed, session ok",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("554 5.7.1 relay denied\r\n"), step::close()}),
+       {ehlo, mail, rcpt}, relay_status::closed, smtp_status::ok, reply(250, "2.1.0 Ok"),
+       reply(554, "5.7.1 relay denied")},
+      {"no reply to RSET: the verdict and the session status stand",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("250 2.1.5 Ok\r\n"), step::expect("RSET"), step::pause(1000)}),
+       {ehlo, mail, rcpt, "RSET"}, relay_status::open, smtp_status::ok, reply(250, "2.1.0 Ok"),
+       reply(250, "2.1.5 Ok")},
+      {"after the HELO fallback",
+       {step::send("220 old.example.test SMTP\r\n"), step::expect("EHLO"),
+        step::send("502 command not implemented\r\n"), step::expect("HELO scanner.test"),
+        step::send("250 old.example.test\r\n"), step::expect(mail),
+        step::send("250 Ok\r\n"), step::expect(rcpt), step::send("550 no\r\n"),
+        step::expect("RSET"), step::send("250 Ok\r\n"), step::expect("QUIT")},
+       {ehlo, "HELO scanner.test", mail, rcpt, "RSET", "QUIT"}, relay_status::closed,
+       smtp_status::ok, reply(250, "Ok"), reply(550, "no")},
+      {"after a refused STARTTLS, in the clear",
+       {step::send("220 tls.example.test\r\n"), step::expect("EHLO"),
+        step::send("250-tls.example.test\r\n250 STARTTLS\r\n"), step::expect("STARTTLS"),
+        step::send("454 TLS not available\r\n"), step::expect(mail), step::send("250 Ok\r\n"),
+        step::expect(rcpt), step::send("250 Ok\r\n"), step::expect("RSET"),
+        step::send("250 Ok\r\n"), step::expect("QUIT")},
+       {ehlo, "STARTTLS", mail, rcpt, "RSET", "QUIT"}, relay_status::open, smtp_status::ok,
+       reply(250, "Ok"), reply(250, "Ok"), true},
+      {"greeting rejected: untested, no MAIL",
+       {step::send("554 no.example.test no service\r\n"), step::expect("QUIT")}, {"QUIT"},
+       relay_status::untested, smtp_status::rejected, {}, {}},
+      {"EHLO and HELO refused: untested, no MAIL",
+       {step::send("220 picky.example.test\r\n"), step::expect("EHLO"),
+        step::send("500 no\r\n"), step::expect("HELO"), step::send("500 no\r\n"),
+        step::expect("QUIT")},
+       {ehlo, "HELO scanner.test", "QUIT"}, relay_status::untested, smtp_status::ok, {}, {}},
+  };
+}
+
+void expect_reply(const relay_reply& got, const relay_reply& want, const char* which) {
+  SCOPED_TRACE(which);
+  EXPECT_EQ(got.received, want.received);
+  EXPECT_EQ(got.code, want.code);
+  EXPECT_EQ(got.text, want.text);
+}
+
+TEST(SmtpSessionTest, RelayTestScriptedPeers) {
+  auto ctx = tls_context::create();
+  ASSERT_TRUE(ctx.ok());
+  for (const relay_case& c : relay_cases()) {
+    SCOPED_TRACE(c.label);
+    scripted_tcp_server server(c.script);
+    smtp_options o = fast_options();
+    o.relay = true;
+    o.relay_local = "probe";
+    o.relay_from = "sender.test";
+    o.relay_to = "victim.test";
+    o.starttls = c.starttls;
+    smtp_result r = run_session(server.port(), o, c.starttls ? ctx->get() : nullptr);
+    EXPECT_TRUE(server.completed());
+    EXPECT_EQ(server.lines(), c.received);
+    EXPECT_TRUE(r.relay_enabled);
+    EXPECT_EQ(to_string(r.relay), to_string(c.relay));
+    EXPECT_EQ(to_string(r.status), to_string(c.status)) << r.error;
+    expect_reply(r.relay_mail, c.mail, "MAIL");
+    expect_reply(r.relay_rcpt, c.rcpt, "RCPT");
+    if (c.mail.received) {
+      EXPECT_GE(r.ms_relay, 0);
+      EXPECT_GE(r.ms_total, r.ms_relay);
+    } else {
+      EXPECT_LT(r.ms_relay, 0);
+    }
+  }
+}
+
+// Without the relay probe the session says EHLO and QUIT, nothing between,
+// and the record has no relay part.
+TEST(SmtpSessionTest, NoMailWithoutTheRelayProbe) {
+  scripted_tcp_server server({step::send("220 mx.example.test ESMTP\r\n"),
+                              step::expect("EHLO scanner.test"),
+                              step::send("250 mx.example.test\r\n"), step::expect("QUIT")});
+  smtp_result r = run_session(server.port(), fast_options(), nullptr);
+  EXPECT_EQ(r.status, smtp_status::ok) << r.error;
+  EXPECT_TRUE(server.completed());
+  EXPECT_EQ(server.lines(), (std::vector<std::string>{"EHLO scanner.test", "QUIT"}));
+  EXPECT_FALSE(r.relay_enabled);
+  EXPECT_FALSE(r.relay_mail.received);
+  std::string out;
+  json_writer w(out);
+  r.write_json(w, {});
+  EXPECT_EQ(out.find("relay"), std::string::npos) << out;
+}
+
+TEST(SmtpResultTest, RelayJson) {
+  smtp_result r;
+  r.port = 25;
+  r.status = smtp_status::ok;
+  r.relay_enabled = true;
+  r.relay = relay_status::open;
+  r.relay_mail = relay_reply{true, 250, "2.1.0 Ok"};
+  r.relay_rcpt = relay_reply{true, 250, "2.1.5 \"Ok\""};
+  r.ms_relay = 0.5;
+  r.ms_total = 1.5;
+  std::string out;
+  json_writer w(out);
+  r.write_json(w, {});
+  EXPECT_EQ(out, R"({"port":25,"status":"ok","relay":{"status":"open",)"
+                 R"("mail":{"code":250,"text":"2.1.0 Ok"},)"
+                 R"("rcpt":{"code":250,"text":"2.1.5 \"Ok\""}},)"
+                 R"("ms":{"relay":0.50,"total":1.50}})");
+
+  // Enabled but undecided: the status alone. clear() forgets the test.
+  r.relay = relay_status::untested;
+  r.relay_mail = relay_reply{};
+  r.relay_rcpt = relay_reply{};
+  out.clear();
+  json_writer w2(out);
+  r.write_json(w2, {});
+  EXPECT_NE(out.find(R"("relay":{"status":"untested"},)"), std::string::npos) << out;
+  r.clear();
+  EXPECT_FALSE(r.relay_enabled);
+  EXPECT_LT(r.ms_relay, 0);
+}
+
+TEST(SmtpResultTest, RelayStatusNames) {
+  EXPECT_EQ(to_string(relay_status::untested), "untested");
+  EXPECT_EQ(to_string(relay_status::open), "open");
+  EXPECT_EQ(to_string(relay_status::closed), "closed");
+  EXPECT_EQ(to_string(relay_status::tempfail), "tempfail");
+}
+
 TEST(SmtpResultTest, JsonShape) {
   smtp_result r;
   r.port = 25;

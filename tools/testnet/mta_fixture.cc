@@ -48,6 +48,34 @@ bool all_greet(const std::vector<std::string>& hosts, uint16_t port, std::string
   return true;
 }
 
+// The main.cf lines that decide what RCPT TO a foreign domain gets. The
+// scanner connects from 127.0.0.1 (the source the kernel picks for every
+// 127/8 destination), so mynetworks makes the difference between a closed
+// and an open relay.
+std::string postfix_relay_lines(relay_policy relay) {
+  switch (relay) {
+    case relay_policy::refuse_all:
+      return "mynetworks = 127.0.0.0/8\n"
+             "smtpd_relay_restrictions = reject\n"
+             "smtpd_recipient_restrictions = reject\n";
+    case relay_policy::closed:
+      return "mynetworks =\n"
+             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+             "smtpd_recipient_restrictions =\n";
+    case relay_policy::open:
+      // Postfix will not run "smtpd_relay_restrictions = permit" (smtpd
+      // exits until some reject_unauth_destination or reject is listed), so
+      // this is the classic too-wide mynetworks. Without the unlisted-
+      // recipient check, smtpd also accepts recipients whose transport is
+      // the error transport (a message would only bounce).
+      return "mynetworks = 127.0.0.0/8\n"
+             "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+             "smtpd_recipient_restrictions =\n"
+             "smtpd_reject_unlisted_recipient = no\n";
+  }
+  throw std::invalid_argument("unknown relay_policy");
+}
+
 }  // namespace
 
 bool tcp_port_free(const std::string& host, uint16_t port) {
@@ -129,6 +157,9 @@ std::unique_ptr<mta_server> mta_server::start(mta_kind kind, const mta_options& 
   if (kind == mta_kind::exim && m->implicit_tls_port_ != 0) {
     throw std::invalid_argument("mta_server: implicit TLS is only set up for Postfix");
   }
+  if (kind == mta_kind::exim && options.relay != relay_policy::refuse_all) {
+    throw std::invalid_argument("mta_server: relay policies are only set up for Postfix");
+  }
   m->dir_ = make_temp_dir(kind == mta_kind::postfix ? "ptrscan-postfix" : "ptrscan-exim");
   // Postfix's daemons drop to the postfix user and must reach the queue.
   ::chmod(m->dir_.c_str(), 0755);
@@ -187,14 +218,12 @@ void mta_server::write_postfix(const mta_options& options) {
       "default_transport = " + never + "\n"
       "local_transport = " + never + "\n"
       "relay_transport = " + never + "\n"
-      "virtual_transport = " + never + "\n"
-      "smtpd_relay_restrictions = reject\n"
-      "smtpd_recipient_restrictions = reject\n"
+      "virtual_transport = " + never + "\n" +
+      postfix_relay_lines(options.relay) +
       // Listeners are the explicit host:port entries of master.cf. Naming our
       // 127.A.B.C here would fail: Postfix wants addresses of an interface.
       "inet_interfaces = loopback-only\n"
       "inet_protocols = ipv4\n"
-      "mynetworks = 127.0.0.0/8\n"
       "smtpd_banner = $myhostname ESMTP Postfix-test\n"
       "queue_directory = " + dir_ + "/queue\n"
       "data_directory = " + dir_ + "/data\n"
@@ -287,6 +316,20 @@ void mta_server::write_postfix(const mta_options& options) {
   // signal its children (kill(-pid)) and exit at once instead of failing
   // with ESRCH and lingering a second.
   argv_ = {"setsid", std::string(postfix_daemon_dir) + "/master", "-c", dir_, "-d"};
+}
+
+size_t mta_server::queue_files() const {
+  if (kind_ != mta_kind::postfix) {
+    throw std::logic_error("mta_server::queue_files: Postfix only");
+  }
+  size_t files = 0;
+  for (const char* q : {"incoming", "active", "deferred", "hold", "maildrop", "corrupt"}) {
+    // deferred is hashed into subdirectories.
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_ + "/queue/" + q)) {
+      files += e.is_regular_file() ? 1 : 0;
+    }
+  }
+  return files;
 }
 
 void mta_server::write_exim(const mta_options& options) {

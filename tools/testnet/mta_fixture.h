@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,18 @@ namespace ptrscan::testnet {
 /// Which real MTA to run.
 enum class mta_kind { postfix, exim };
 
+/// How a Postfix fixture answers RCPT TO for a domain it does not serve.
+enum class relay_policy {
+  /// Every recipient refused (smtpd_relay_restrictions = reject).
+  refuse_all,
+  /// A usual closed setup: permit_mynetworks, reject_unauth_destination,
+  /// with no loopback client in mynetworks: "554 5.7.1 Relay access denied".
+  closed,
+  /// The same restrictions with every loopback client in mynetworks: an open
+  /// relay to whoever scans it from loopback (the classic too-wide mynetworks).
+  open,
+};
+
 /// What a test MTA serves.
 struct mta_options {
   /// Postfix myhostname / Exim primary_hostname: the host in the banner and
@@ -28,6 +41,9 @@ struct mta_options {
   /// Postfix only: also listen with implicit TLS (smtpd_tls_wrappermode) on
   /// this port of every host (465 is the one ptrscan treats as implicit TLS).
   uint16_t implicit_tls_port = 0;
+  /// Postfix only: what RCPT TO a foreign domain gets. Whatever it is, the
+  /// MTA still never delivers.
+  relay_policy relay = relay_policy::refuse_all;
   /// STARTTLS certificate. Empty names: {hostname}.
   cert_options cert;
   std::chrono::milliseconds ready_timeout{30'000};
@@ -36,8 +52,9 @@ struct mta_options {
 /// A real MTA (Postfix or Exim) in a fresh temp dir, in the foreground so we
 /// own its PID, listening only on loopback with STARTTLS and a self-signed
 /// certificate. It never delivers or relays: every transport/router is an
-/// error, relaying is refused, and it looks up nothing in DNS. Stopped (by
-/// PID) and its dir removed on destruction (kept with PTRSCAN_KEEP_TESTBED=1).
+/// error, relaying is refused (relay_policy::open accepts the recipient, but a
+/// message would still only bounce), and it looks up nothing in DNS. Stopped
+/// (by PID) and its dir removed on destruction (kept with PTRSCAN_KEEP_TESTBED=1).
 class mta_server {
  public:
   /// Writes the configuration, starts the MTA and waits until every listener
@@ -59,9 +76,14 @@ class mta_server {
   const cert_files& cert() const { return cert_; }
   const std::string& dir() const { return dir_; }
   std::chrono::milliseconds ready_time() const { return ready_time_; }
+  /// Postfix only: the files in its queue (incoming, active, deferred, hold,
+  /// maildrop, corrupt). 0 when no message is queued or being received.
+  size_t queue_files() const;
 
   bool running() { return process_.running(); }
   std::string log_tail() const { return process_.log_tail(); }
+  /// All of that log: Postfix's maillog_file (Exim logs to files of its own).
+  std::string log() const { return process_.log_tail(SIZE_MAX); }
 
  private:
   mta_server() = default;
