@@ -46,6 +46,25 @@ std::string clock_text(double seconds) {
   return absl::StrFormat("%d:%02d", s / 60, s % 60);
 }
 
+/// This process's peak resident set, KiB: VmHWM from /proc/self/status.
+/// ru_maxrss is carried across execve, so a ptrscan forked from a large
+/// process (a test runner, a scheduler) would report its parent's peak.
+uint64_t peak_rss_kib(const rusage& ru) {
+  if (FILE* f = std::fopen("/proc/self/status", "re")) {
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f) != nullptr) {
+      found = std::sscanf(line, "VmHWM: %llu kB", &kib) == 1;
+    }
+    std::fclose(f);
+    if (found) {
+      return kib;
+    }
+  }
+  return static_cast<uint64_t>(ru.ru_maxrss);
+}
+
 void print_progress(const scan_progress& p, double elapsed, double rate) {
   std::string line = absl::StrFormat("ptrscan: %s %llu done, %.0f hosts/s, %llu in flight",
                                      clock_text(elapsed), p.done, rate, p.in_flight());
@@ -158,7 +177,8 @@ void print_summary(const scan_progress& p, double elapsed,
   getrusage(RUSAGE_SELF, &ru);
   const double cpu = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                      double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  absl::StrAppendFormat(&line, "; cpu %.2f s, peak RSS %.1f MiB", cpu, double(ru.ru_maxrss) / 1024);
+  absl::StrAppendFormat(&line, "; cpu %.2f s, peak RSS %.1f MiB", cpu,
+                        double(peak_rss_kib(ru)) / 1024);
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 

@@ -263,30 +263,36 @@ bool scan_engine::emit(const ip_address& ip) {
     skipped_resumed_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
-  targets_read_.fetch_add(1, std::memory_order_relaxed);
-  if (!take_rate_token()) {
+  // Counted as read once it is handed over: a target still in hand when a
+  // stop arrives is neither queued nor skipped, and would break the
+  // accounting (read = records + skipped + rejected + dropped + unstarted).
+  // --state rescans it either way, since its ordinal is never written.
+  const work_item item{ip, ordinal};
+  if (!take_rate_token() || !push_blocking([&] { return try_push(item); })) {
     return false;
   }
-  const work_item item{ip, ordinal};
-  return push_blocking([&] { return try_push(item); });
+  targets_read_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 bool scan_engine::emit_domain(std::string_view domain) {
   const uint64_t ordinal = next_ordinal_++;
-  domains_read_.fetch_add(1, std::memory_order_relaxed);
   if (config_.resume && config_.resume->done(ordinal)) {
+    domains_read_.fetch_add(1, std::memory_order_relaxed);
     skipped_resumed_.fetch_add(1, std::memory_order_relaxed);
     return true;
-  }
-  // A domain costs one token of --rate; its addresses follow it.
-  if (!take_rate_token()) {
-    return false;
   }
   domain_item item;
   item.ordinal = ordinal;
   item.len = static_cast<uint8_t>(std::min(domain.size(), sizeof(item.name)));
   std::copy_n(domain.data(), item.len, item.name);
-  return push_blocking([&] { return try_push_domain(item); });
+  // A domain costs one token of --rate; its addresses follow it. Counted
+  // once handed over, as in emit().
+  if (!take_rate_token() || !push_blocking([&] { return try_push_domain(item); })) {
+    return false;
+  }
+  domains_read_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 bool scan_engine::take_rate_token() {

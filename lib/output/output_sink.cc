@@ -272,14 +272,27 @@ void output_sink::run() {
   // Appends whatever ZSTD produced into the frame buffer.
   auto drain_zbuf = [&](const ZSTD_outBuffer& out) { m.frame.append(m.zbuf.data(), out.pos); };
 
+  // A write that fails part-way (ENOSPC after some bytes) would leave a cut
+  // zstd frame or a cut line at the end of the file: cut the file back to
+  // where the failed write began, so it still ends at a complete frame or
+  // record. Only a file we opened is cut (file_size is then its true
+  // offset); stdout, a pipe or a file the shell opened, keeps what it got.
+  auto write_failed_at = [&](uint64_t start, int err) {
+    if (m.owns_fd && m.file_size != start &&
+        ::ftruncate(m.fd, static_cast<off_t>(start)) == 0) {
+      m.file_size = start;
+    }
+    m.fail_errno(err);
+  };
   auto write_bytes = [&](const char* data, size_t len) {
+    const uint64_t start = m.file_size;
     iovec one{const_cast<char*>(data), len};
     const int err = write_all_v(m.fd, &one, 1, [&](size_t n) {
       bytes_out_.fetch_add(n, std::memory_order_relaxed);
       m.file_size += n;
     });
     if (err != 0) {
-      m.fail_errno(err);
+      write_failed_at(start, err);
     }
   };
 
@@ -337,12 +350,14 @@ void output_sink::run() {
     for (auto& c : batch) {
       m.iov.push_back(iovec{c.data(), c.size()});
     }
+    // A batch is whole chunks, and a chunk whole records.
+    const uint64_t start = m.file_size;
     const int err = write_all_v(m.fd, m.iov.data(), m.iov.size(), [&](size_t n) {
       bytes_out_.fetch_add(n, std::memory_order_relaxed);
       m.file_size += n;
     });
     if (err != 0) {
-      m.fail_errno(err);
+      write_failed_at(start, err);
     }
   };
 

@@ -197,6 +197,10 @@ void smtp_prober::on_completion(uint64_t data, int res) {
     on_connected(slot);
     return;
   }
+  if (res < 0 && s.ph == phase::tls_handshake) {
+    handshake_io_failed(slot, res);
+    return;
+  }
   if (s.sending) {
     if (res < 0) {
       finish(slot, smtp_status_from_errno(res),
@@ -506,6 +510,27 @@ void smtp_prober::drive_handshake(uint32_t slot) {
     return;
   }
   submit_recv(slot);
+}
+
+void smtp_prober::handshake_io_failed(uint32_t slot, int res) {
+  session& s = at(slot);
+  smtp_result& out = *s.out;
+  const smtp_status st = smtp_status_from_errno(res);
+  // The same contract as a handshake the TLS library gave up on (and as a
+  // FIN at this point, which goes through feed_eof): the failed upgrade is
+  // told in tls.error. Regression: a reset or a stall used to become the
+  // session's status with an empty "tls":{}.
+  out.tls = s.tls->info();
+  out.tls_error = res == -ECANCELED       ? std::string("timeout during TLS handshake")
+                  : st == smtp_status::reset ? std::string("connection reset during TLS handshake")
+                                             : std::string("TLS handshake: ") + std::strerror(-res);
+  if (s.implicit_tls) {
+    // Port 465 has nothing but TLS: the session failed as the socket did.
+    finish(slot, st, out.tls_error);
+  } else {
+    // STARTTLS: greeting and EHLO stand; only the upgrade failed.
+    finish(slot, out.status);
+  }
 }
 
 void smtp_prober::after_hello(uint32_t slot) {

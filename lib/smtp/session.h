@@ -122,6 +122,9 @@ class smtp_prober {
   void on_reply(uint32_t slot, const smtp_reply& reply);
   void start_tls(uint32_t slot);
   void drive_handshake(uint32_t slot);
+  /// A send or receive of the TLS handshake failed (`res` < 0: reset,
+  /// timeout): records the failed upgrade and ends the session.
+  void handshake_io_failed(uint32_t slot, int res);
   void after_send(uint32_t slot);
   void after_hello(uint32_t slot);
   void on_relay_reply(uint32_t slot, const smtp_reply& reply);
