@@ -159,7 +159,7 @@ class Accounting : public ::testing::Test {
   static constexpr const char* range = "198.18.0.0/17";
 
   static void SetUpTestSuite() {
-    simnet_path_ = testing_faults::simnet_binary(PTRSCAN_BINARY);
+    simnet_path_ = testing_faults::simnet_binary();
     skip_reason_ = testing_faults::simnet_netns::unavailable_reason(simnet_path_);
     if (!skip_reason_.empty()) {
       return;

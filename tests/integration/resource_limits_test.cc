@@ -90,7 +90,7 @@ class ResourceLimits : public ::testing::Test {
   static constexpr const char* range = "198.18.0.0/15";
 
   void SetUp() override {
-    simnet_path_ = testing_faults::simnet_binary(PTRSCAN_BINARY);
+    simnet_path_ = testing_faults::simnet_binary();
     const std::string skip = testing_faults::simnet_netns::unavailable_reason(simnet_path_);
     if (!skip.empty()) {
       GTEST_SKIP() << skip;

@@ -28,13 +28,9 @@
 
 namespace ptrscan::testing_faults {
 
-/// Where ptrscan-simnet is: beside the ptrscan binary's build tree
-/// (BUILD/scanner/ptrscan -> BUILD/tools/ptrscan-simnet).
-inline std::string simnet_binary(const std::string& ptrscan_binary) {
-  std::string dir = ptrscan_binary.substr(0, ptrscan_binary.rfind('/'));
-  dir = dir.substr(0, dir.rfind('/'));
-  return dir + "/tools/ptrscan-simnet";
-}
+/// Where ptrscan-simnet is: built with the integration tests
+/// (tests/CMakeLists.txt defines the path).
+inline std::string simnet_binary() { return PTRSCAN_SIMNET_BINARY; }
 
 struct simnet_options {
   std::string range = "198.18.0.0/17";
