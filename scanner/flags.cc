@@ -151,8 +151,9 @@ DNS
   --dns-timeout MS      first try's timeout per query (default 2000); each
                         further round of tries doubles it (c-ares)
   --retries N           further tries per query after the first (default 2)
-  --dns-transport T     ring (default: UDP on the shard's io_uring, TCP retry
-                        of truncated answers by c-ares) or c-ares (c-ares
+  --dns-transport T     ring (default: UDP on the shard's io_uring, and a
+                        TCP retry of each truncated answer on its own
+                        connection, also on the ring) or c-ares (c-ares
                         does everything; slower, for comparison)
   --dns-sockets N       UDP source sockets per resolver per shard (default 2;
                         a multi-threaded resolver hashes them over threads)

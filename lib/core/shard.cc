@@ -132,6 +132,8 @@ absl::Status shard::run() {
           break;
         case op_kind::dns_recv:
         case op_kind::dns_send:
+        case op_kind::dns_tcp:
+        case op_kind::dns_tcp_timeout:
           if (udp_) {
             udp_->on_completion(data, res, flags);
           }
@@ -165,9 +167,9 @@ absl::Status shard::run() {
 }
 
 absl::Status shard::init_dns() {
-  resolver_options cares = config_.resolver;
-  cares.use_tcp = config_.ring_dns;
-  if (absl::Status s = cares_.init(cares); !s.ok()) {
+  // With the ring transport c-ares only reads the server list (from
+  // /etc/resolv.conf when no --resolver was given); it sends nothing.
+  if (absl::Status s = cares_.init(config_.resolver); !s.ok()) {
     return s;
   }
   if (!config_.ring_dns) {
@@ -182,7 +184,7 @@ absl::Status shard::init_dns() {
   o.tries = config_.resolver.tries;
   o.socket_buffer_bytes = config_.resolver.socket_buffer_bytes;
   o.rate = config_.dns_rate * static_cast<double>(o.servers.size());
-  udp_ = std::make_unique<udp_resolver>(ring_, static_cast<resolver_client&>(*this), cares_);
+  udp_ = std::make_unique<udp_resolver>(ring_, static_cast<resolver_client&>(*this));
   return udp_->init(o);
 }
 

@@ -215,8 +215,8 @@ class shard final : private resolver_client, private smtp_client {
   const stop_flag& stop_;
 
   ring ring_;
-  /// c-ares: the whole DNS transport, or with the ring transport only the
-  /// TCP retry of truncated answers.
+  /// c-ares: the whole DNS transport with --dns-transport c-ares; with the
+  /// ring transport it only supplies the server list.
   resolver cares_;
   std::unique_ptr<udp_resolver> udp_;
   std::unique_ptr<tls_context> tls_;

@@ -14,6 +14,8 @@ enum class op_kind : uint8_t {
   smtp_timeout = 5,  // the timeout linked to an smtp_io operation; ignored
   dns_recv = 6,      // multishot receive on a ring DNS socket; index = socket
   dns_send = 7,      // failed send of a DNS query (successes post nothing); index = query
+  dns_tcp = 8,          // connect/send/recv of a truncated query's TCP retry; index = connection
+  dns_tcp_timeout = 9,  // the timeout linked to a dns_tcp operation; ignored
 };
 
 /// user_data is packed here and unpacked here only (liburing's proxy.c idea):

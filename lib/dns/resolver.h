@@ -24,8 +24,8 @@ struct resolver_options {
   /// SO_RCVBUF/SO_SNDBUF of the channel's sockets (capped by the kernel's
   /// net.core.rmem_max / wmem_max).
   int socket_buffer_bytes = 4 << 20;
-  /// Every query over TCP (ARES_FLAG_USEVC): the channel that retries
-  /// answers the ring transport received truncated.
+  /// Every query over TCP (ARES_FLAG_USEVC). The ring transport retries
+  /// truncated answers itself (tcp_retry), not through this channel.
   bool use_tcp = false;
 };
 

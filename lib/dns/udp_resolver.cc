@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -74,8 +76,8 @@ bool parse_server(std::string_view text, sockaddr_storage& out, socklen_t& len) 
 
 }  // namespace
 
-udp_resolver::udp_resolver(ring& r, resolver_client& client, resolver& tcp)
-    : ring_(r), client_(client), tcp_(tcp) {}
+udp_resolver::udp_resolver(ring& r, resolver_client& client)
+    : ring_(r), client_(client), tcp_(r, client) {}
 
 udp_resolver::~udp_resolver() {
   // The ring goes away with the shard; its pending receives die with it.
@@ -107,12 +109,17 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
     batch_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
 
+  tcp_retry_options tcp;
+  tcp.timeout_ms = options_.timeout_ms;
+  tcp.tries = options_.tries;
+  tcp.max_connections = options_.max_tcp_connections;
   for (const std::string& server : options_.servers) {
     sockaddr_storage addr{};
     socklen_t addr_len = 0;
     if (!parse_server(server, addr, addr_len)) {
       return absl::InvalidArgumentError(absl::StrCat("bad DNS server address '", server, "'"));
     }
+    tcp.servers.push_back(dns_server_address{addr, addr_len});
     for (int k = 0; k < options_.sockets_per_server; ++k) {
       const int fd = ::socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) {
@@ -142,6 +149,7 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
       }
     }
   }
+  tcp_.init(tcp);
   for (uint32_t i = 0; i < sockets_.size(); ++i) {
     arm_recv(i);
   }
@@ -256,6 +264,10 @@ void udp_resolver::arm_recv(uint32_t socket) {
 
 void udp_resolver::on_completion(uint64_t data, int res, uint32_t flags) {
   const user_data ud = user_data::unpack(data);
+  if (ud.op == op_kind::dns_tcp || ud.op == op_kind::dns_tcp_timeout) {
+    tcp_.on_completion(data, res);
+    return;
+  }
   if (ud.op == op_kind::dns_send) {
     // The send failed (ECONNREFUSED after an ICMP unreachable, ENOBUFS):
     // the query's timer retries it, as if the datagram had been lost.
@@ -320,23 +332,19 @@ void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet)
   }
   s.by_id[h.id] = 0;
   if (h.truncated) {
-    // RFC 7766: ask again over TCP. c-ares does that part; it reports the
-    // result to our client under the same cookie.
+    // RFC 7766: ask the same question again over TCP, first of the server
+    // that truncated it (sockets are grouped by server). tcp_ reports to our
+    // client under the same cookie; the slot is free before it can.
     ++truncated_;
-    const std::span<const uint8_t> question(q.packet.data() + dns_header_bytes,
-                                            q.len - dns_header_bytes);
-    const std::string name = decode_name(question);
-    // The type follows the wire name we built.
-    size_t pos = 0;
-    while (question[pos] != 0) {
-      pos += 1 + question[pos];
-    }
-    const auto type = static_cast<uint16_t>(question[pos + 1] << 8 | question[pos + 2]);
     const uint64_t cookie = q.cookie;
+    const uint32_t server = socket / static_cast<uint32_t>(options_.sockets_per_server);
+    std::array<uint8_t, max_query_bytes> query;
+    const uint16_t len = q.len;
+    std::copy_n(q.packet.begin(), len, query.begin());
     --on_wire_;
     free_slot(slot);
     --in_flight_;
-    tcp_.query(name, type, cookie);
+    tcp_.start(cookie, std::span<const uint8_t>(query.data(), len), server);
     fill_from_backlog();
     return;
   }

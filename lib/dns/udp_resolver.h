@@ -14,6 +14,7 @@
 #include "core/deadline_fifo.h"
 #include "core/ring.h"
 #include "dns/resolver.h"
+#include "dns/tcp_retry.h"
 #include "dns/wire.h"
 
 namespace ptrscan {
@@ -39,23 +40,24 @@ struct udp_resolver_options {
   /// Queries per second this resolver may send (retries included); 0 = no
   /// limit. A token bucket with 10 ms of burst.
   double rate = 0;
+  /// TCP connections open at once in this shard for the retries of
+  /// truncated answers (one per query); more wait their turn.
+  uint32_t max_tcp_connections = 64;
 };
 
 /// The shard's DNS transport: queries go out on a few connected UDP sockets
 /// through the shard's io_uring (sends need no completion unless they fail),
 /// a multishot poll per socket says when answers are there and recvmmsg
 /// reads them in batches, and timeouts are FIFOs per try. Nothing is allocated
-/// per query once the pools have grown. c-ares remains what it does well
-/// here: the TCP retry of a truncated answer (and the whole transport when
-/// the kernel lacks what this one needs).
+/// per query once the pools have grown. A truncated answer is asked again
+/// over TCP on the same ring (tcp_retry), one connection per query.
 ///
 /// Answers are matched by socket, ID and question (RFC 5452 §4.2), with IDs
 /// drawn at random per try; the connected sockets let the kernel drop
 /// datagrams from any other address or port.
 class udp_resolver {
  public:
-  /// `tcp` receives truncated queries; it reports to the same client.
-  udp_resolver(ring& r, resolver_client& client, resolver& tcp);
+  udp_resolver(ring& r, resolver_client& client);
   udp_resolver(const udp_resolver&) = delete;
   udp_resolver& operator=(const udp_resolver&) = delete;
   ~udp_resolver();
@@ -68,19 +70,22 @@ class udp_resolver {
   /// resolver_client::on_dns_result, possibly before query() returns.
   void query(std::string_view name, uint16_t type, uint64_t cookie);
 
-  /// A completion of op_kind::dns_recv or op_kind::dns_send.
+  /// A completion of op_kind::dns_recv, dns_send, dns_tcp or dns_tcp_timeout.
   void on_completion(uint64_t user_data, int res, uint32_t flags);
 
   int64_t next_timeout_ns(int64_t cap_ns) const;
   void process_timeouts();
 
-  uint64_t in_flight() const { return in_flight_; }
-  uint64_t queries_sent() const { return queries_sent_; }
+  /// Accepted and not yet reported, over UDP or in a TCP retry.
+  uint64_t in_flight() const { return in_flight_ + tcp_.in_flight(); }
+  /// Queries put on the wire, retries and TCP retries included.
+  uint64_t queries_sent() const { return queries_sent_ + tcp_.queries_sent(); }
   uint64_t retransmits() const { return retransmits_; }
   /// Datagrams that matched no query in flight (late answers to a timed-out
   /// try, wrong ID, wrong question): counted and dropped.
   uint64_t unmatched() const { return unmatched_; }
   uint64_t truncated() const { return truncated_; }
+  const tcp_retry& tcp() const { return tcp_; }
 
  private:
   struct query_slot {
@@ -116,7 +121,7 @@ class udp_resolver {
 
   ring& ring_;
   resolver_client& client_;
-  resolver& tcp_;
+  tcp_retry tcp_;
   udp_resolver_options options_;
   std::vector<udp_socket> sockets_;
   uint32_t next_socket_ = 0;
@@ -127,7 +132,7 @@ class udp_resolver {
   uint32_t free_head_ = UINT32_MAX;
   std::deque<uint32_t> backlog_;   // built, waiting for room on the wire
   std::vector<deadline_fifo> timers_;  // one per try: each try's timeout is fixed
-  uint64_t in_flight_ = 0;         // accepted and not yet reported
+  uint64_t in_flight_ = 0;         // accepted and not yet reported or handed to tcp_
   uint32_t on_wire_ = 0;
 
   // recvmmsg batch: buffers, their iovecs and message headers.

@@ -1,5 +1,5 @@
 // The ring's own UDP transport against the scripted DNS server on loopback:
-// statuses, retries, TCP retry of truncated answers through c-ares, answers
+// statuses, retries, TCP retry of truncated answers (tcp_retry), answers
 // that must be ignored (wrong ID, wrong question), and the in-flight cap.
 #include "dns/udp_resolver.h"
 
@@ -8,7 +8,6 @@
 #include <chrono>
 #include <string>
 
-#include "core/user_data.h"
 #include "scripted_dns_server.h"
 
 namespace ptrscan {
@@ -22,16 +21,11 @@ class UdpResolverTest : public ::testing::Test {
   scripted_dns_server server;
   ring r;
   collector col;
-  resolver tcp{r, col};
-  udp_resolver udp{r, col, tcp};
+  udp_resolver udp{r, col};
 
   void SetUp() override {
     ASSERT_NE(server.port(), 0);
     ASSERT_TRUE(r.init(64).ok());
-    resolver_options t;
-    t.servers = {address()};
-    t.use_tcp = true;
-    ASSERT_TRUE(tcp.init(t).ok());
   }
   std::string address() const { return "127.0.0.1:" + std::to_string(server.port()); }
   absl::Status start(int timeout_ms, int tries, uint32_t max_inflight = 512, int sockets = 2,
@@ -53,17 +47,11 @@ class UdpResolverTest : public ::testing::Test {
   void run_until(size_t want) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (col.results.size() < want && std::chrono::steady_clock::now() < deadline) {
-      int64_t wait = udp.next_timeout_ns(tcp.next_timeout_ns(100'000'000));
+      int64_t wait = udp.next_timeout_ns(100'000'000);
       ASSERT_EQ(r.submit_and_wait(wait), 0);
       r.drain([&](uint64_t data, int rc, uint32_t flags) {
-        user_data ud = user_data::unpack(data);
-        if (ud.op == op_kind::dns_poll) {
-          tcp.on_poll_completion(ud.index, ud.generation, rc);
-        } else if (ud.op == op_kind::dns_recv || ud.op == op_kind::dns_send) {
-          udp.on_completion(data, rc, flags);
-        }
+        udp.on_completion(data, rc, flags);
       });
-      tcp.process_timeouts();
       udp.process_timeouts();
     }
   }
@@ -117,7 +105,9 @@ TEST_F(UdpResolverTest, TruncatedAnswerIsAskedAgainOverTcp) {
   EXPECT_EQ(col.results[1].addrs, std::vector<std::string>{"192.0.2.1"});
   EXPECT_EQ(server.tcp_queries(), 1);
   EXPECT_EQ(udp.truncated(), 1u);
+  EXPECT_EQ(udp.queries_sent(), 2u);  // one over UDP, one over TCP
   EXPECT_EQ(udp.in_flight(), 0u);
+  EXPECT_EQ(udp.tcp().open(), 0u);
 }
 
 TEST_F(UdpResolverTest, AnswersWithAnotherIdOrQuestionAreIgnored) {
@@ -172,8 +162,7 @@ TEST(UdpResolverOptionsTest, BadServerAddressIsRefused) {
   ring r;
   ASSERT_TRUE(r.init(8).ok());
   collector col;
-  resolver tcp(r, col);
-  udp_resolver udp(r, col, tcp);
+  udp_resolver udp(r, col);
   udp_resolver_options o;
   o.servers = {"not-an-ip:53"};
   EXPECT_EQ(udp.init(o).code(), absl::StatusCode::kInvalidArgument);

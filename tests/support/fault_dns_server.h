@@ -8,12 +8,14 @@
 // can be mixed in one run, which is what the fault-injection tests need:
 // the faulty name gets its status and nobody else's answer changes.
 //
-// UDP and TCP share one port (c-ares retries truncated answers over TCP).
+// UDP and TCP share one port (truncated answers are asked again over TCP,
+// where the truncated_tcp_* faults break the rules of RFC 7766 instead).
 // Only loopback: the sockets are bound to 127.0.0.1 and answer whoever
 // asked, which can only be a local process.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <random>
@@ -44,6 +47,11 @@ enum class dns_fault : uint8_t {
   wrong_port,  // answers only from another UDP port (a connected client never sees it)
   truncated,   // TC over UDP, the full answer over TCP
   truncated_tcp_closed,  // TC over UDP; the TCP connection is closed without an answer
+  truncated_tcp_reset,   // TC over UDP; the TCP connection is reset (RST) without an answer
+  truncated_tcp_silent,  // TC over UDP; the TCP query is read and never answered
+  truncated_tcp_cut,     // TC over UDP; over TCP the full length, half the message, close
+  truncated_tcp_wrong_id,  // TC over UDP; the TCP answer carries another ID
+  truncated_tcp_split,     // TC over UDP; the TCP answer in pieces, its length split too
   malformed_answer,      // header and question intact, the answer's RDLENGTH runs past the end
   short_garbage,         // 7 bytes: shorter than a DNS header
   owner_pointer_loop,    // the answer's owner name is a compression pointer to itself
@@ -71,6 +79,16 @@ inline const char* to_string(dns_fault f) {
       return "truncated";
     case dns_fault::truncated_tcp_closed:
       return "truncated_tcp_closed";
+    case dns_fault::truncated_tcp_reset:
+      return "truncated_tcp_reset";
+    case dns_fault::truncated_tcp_silent:
+      return "truncated_tcp_silent";
+    case dns_fault::truncated_tcp_cut:
+      return "truncated_tcp_cut";
+    case dns_fault::truncated_tcp_wrong_id:
+      return "truncated_tcp_wrong_id";
+    case dns_fault::truncated_tcp_split:
+      return "truncated_tcp_split";
     case dns_fault::malformed_answer:
       return "malformed_answer";
     case dns_fault::short_garbage:
@@ -184,6 +202,12 @@ class fault_dns_server {
     return n;
   }
   int tcp_queries() const { return tcp_count_.load(); }
+  /// TCP queries received for `name` (any type).
+  int tcp_queries(const std::string& name) const {
+    std::lock_guard lock(mu_);
+    auto it = tcp_counts_.find(name);
+    return it == tcp_counts_.end() ? 0 : it->second;
+  }
   /// TCP connections still open on the server side.
   int tcp_open() const { return tcp_open_.load(); }
   uint64_t flooded() const { return flooded_.load(); }
@@ -384,7 +408,12 @@ class fault_dns_server {
         send_now(other_udp_, answer(q, pq, r));
         return;
       case dns_fault::truncated:
-      case dns_fault::truncated_tcp_closed: {
+      case dns_fault::truncated_tcp_closed:
+      case dns_fault::truncated_tcp_reset:
+      case dns_fault::truncated_tcp_silent:
+      case dns_fault::truncated_tcp_cut:
+      case dns_fault::truncated_tcp_wrong_id:
+      case dns_fault::truncated_tcp_split: {
         std::vector<uint8_t> b = header(q, pq, 0);
         b[2] |= 0x02;  // TC
         send_now(udp_, b);
@@ -507,22 +536,57 @@ class fault_dns_server {
       bool known = false;
       {
         std::lock_guard lock(mu_);
+        ++tcp_counts_[pq.name];
         auto it = rules_.find(pq.name);
         if (it != rules_.end()) {
           rule = it->second;
           known = true;
         }
       }
-      if (known && rule.fault == dns_fault::truncated_tcp_closed) {
+      const dns_fault fault = known ? rule.fault : dns_fault::none;
+      if (fault == dns_fault::truncated_tcp_closed) {
         break;
       }
+      if (fault == dns_fault::truncated_tcp_reset) {
+        // A zero linger time makes close() send RST instead of FIN.
+        linger l{1, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+        break;
+      }
+      if (fault == dns_fault::truncated_tcp_silent) {
+        continue;  // until the client gives up and closes
+      }
       std::vector<uint8_t> r = answer(buf, pq, known ? &rule : nullptr);
-      if (known && rule.fault == dns_fault::servfail) {
+      if (fault == dns_fault::servfail) {
         r = header(buf, pq, 2);
       }
-      const uint8_t hdr[2] = {static_cast<uint8_t>(r.size() >> 8), static_cast<uint8_t>(r.size())};
-      ::send(c, hdr, 2, MSG_NOSIGNAL);
-      ::send(c, r.data(), r.size(), MSG_NOSIGNAL);
+      if (fault == dns_fault::truncated_tcp_wrong_id) {
+        r[0] ^= 0x5a;
+        r[1] ^= 0xa5;
+      }
+      std::vector<uint8_t> framed = {static_cast<uint8_t>(r.size() >> 8),
+                                     static_cast<uint8_t>(r.size())};
+      framed.insert(framed.end(), r.begin(), r.end());
+      if (fault == dns_fault::truncated_tcp_cut) {
+        ::send(c, framed.data(), 2 + r.size() / 2, MSG_NOSIGNAL);
+        break;
+      }
+      if (fault == dns_fault::truncated_tcp_split) {
+        // Each piece on its own segment, so the client's reads come up
+        // short: one octet of the length, the other with 5 of the message,
+        // then the rest.
+        int one = 1;
+        ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        const size_t cuts[] = {0, 1, 2 + std::min<size_t>(5, r.size()), framed.size()};
+        for (size_t k = 0; k + 1 < std::size(cuts); ++k) {
+          if (k > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+          ::send(c, framed.data() + cuts[k], cuts[k + 1] - cuts[k], MSG_NOSIGNAL);
+        }
+        continue;
+      }
+      ::send(c, framed.data(), framed.size(), MSG_NOSIGNAL);
     }
     ::close(c);
     --tcp_open_;
@@ -588,6 +652,7 @@ class fault_dns_server {
   mutable std::mutex mu_;
   std::map<std::string, dns_rule> rules_;
   std::map<std::string, int> udp_counts_;
+  std::map<std::string, int> tcp_counts_;
   std::set<std::pair<std::string, uint16_t>> seen_;
   std::vector<pending_send> pending_;
   std::vector<std::thread> tcp_threads_;
