@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "fixture_testbed_suite.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/domain_zones.h"
 #include "testnet/ndjson.h"
@@ -37,30 +38,8 @@ using json = nlohmann::json;
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-class DomainTargets : public ::testing::Test {
+class DomainTargets : public testbed_suite<domain_testbed> {
  protected:
-  static void SetUpTestSuite() {
-    try {
-      bed_ = dns_testbed::start(domain_testbed()).release();
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    delete bed_;
-    bed_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(bed_, nullptr) << "testbed failed to start: " << setup_error_;
-    char templ[] = "/tmp/ptrscan-domain-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   static run_result scan(const std::vector<std::string>& args) {
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
     argv.insert(argv.end(), args.begin(), args.end());
@@ -115,15 +94,6 @@ class DomainTargets : public ::testing::Test {
     return buf.str();
   }
 
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
-
-  static inline dns_testbed* bed_ = nullptr;
-  static inline std::string setup_error_;
-  std::string dir_;
 };
 
 // Issue 5's done-means: `ptrscan example.test` yields one record per MX

@@ -1,8 +1,9 @@
 #pragma once
 
-// A test suite over the fixture zones (tools/testnet/fixture_zones.h): Knot +
-// Unbound started once per suite, a fresh temporary directory per test, and
-// a helper to write input files into it.
+// A test suite over a testbed's zones: Knot + Unbound started once per suite
+// from `Zones()` (the fixture zones of tools/testnet/fixture_zones.h unless
+// told otherwise), a fresh temporary directory per test, and a helper to
+// write input files into it.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,11 +17,12 @@
 
 namespace ptrscan::testnet {
 
-class fixture_testbed_suite : public ::testing::Test {
+template <testbed_options (*Zones)()>
+class testbed_suite : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     try {
-      bed_ = dns_testbed::start(fixture_testbed()).release();
+      bed_ = dns_testbed::start(Zones()).release();
     } catch (const std::exception& e) {
       setup_error_ = e.what();
     }
@@ -51,5 +53,7 @@ class fixture_testbed_suite : public ::testing::Test {
   static inline std::string setup_error_;
   std::string dir_;
 };
+
+using fixture_testbed_suite = testbed_suite<fixture_testbed>;
 
 }  // namespace ptrscan::testnet
