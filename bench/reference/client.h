@@ -29,9 +29,9 @@ inline int64_t now_ns() {
 
 constexpr uint32_t nil = 0xFFFFFFFF;  // no index
 constexpr uint64_t udp_tag = uint64_t{1} << 63;
-constexpr int udp_batch = 64;     // datagrams per sendmmsg / recvmmsg
-constexpr size_t udp_rx = 2048;   // > the 1232 octets our OPT advertises
-constexpr size_t tcp_rx = 4096;   // one read of SMTP replies (shared scratch)
+constexpr int udp_batch = 64;                     // datagrams per sendmmsg / recvmmsg
+constexpr size_t udp_rx = 2048;                   // > the 1232 octets our OPT advertises
+constexpr size_t tcp_rx = 4096;                   // one read of SMTP replies (shared scratch)
 constexpr uint32_t ids_per_socket_target = 4096;  // <= 1/16 of the ID space in use
 constexpr uint32_t max_ptr_names = 10;
 
@@ -52,8 +52,8 @@ enum outcome : uint8_t {
   o_count
 };
 inline constexpr const char* outcome_names[o_count] = {
-    "quit",   "refused",  "connect_timeout", "read_timeout", "closed",
-    "reset",  "rejected", "bad_reply",       "tls_failed",   "local_error"};
+    "quit",  "refused",  "connect_timeout", "read_timeout", "closed",
+    "reset", "rejected", "bad_reply",       "tls_failed",   "local_error"};
 
 struct host {
   uint32_t ip = 0;
@@ -91,7 +91,7 @@ struct query {
 struct counters {
   uint64_t done = 0, ptr_ok = 0, fcrdns_pass = 0, smtp_ok = 0, tls_ok = 0;
   uint64_t dns_queries = 0, dns_timeouts = 0, dns_sent = 0, dns_retries = 0, dns_answers = 0;
-  uint64_t dns_stray = 0, dns_bad = 0, dns_send_errors = 0;
+  uint64_t dns_stray = 0, dns_bad = 0, dns_mismatched = 0, dns_send_errors = 0;
   uint64_t dns_status[7] = {};
   uint64_t outcomes[o_count] = {};
 };
@@ -99,6 +99,9 @@ struct counters {
 class client {
  public:
   explicit client(const options& o) : o_(o) {}
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
 
   int run();
 
@@ -140,13 +143,14 @@ class client {
   SSL_CTX* tls_ = nullptr;
   std::string ehlo_;
 
+  uint32_t max_inflight_ = 0;  // --max-inflight, or fewer when descriptors are short
   std::vector<host> hosts_;
   uint32_t free_hosts_ = nil;
   uint64_t next_ip_ = 0;  // offset into the range
 
   // DNS
   std::vector<int> udp_;
-  std::vector<std::vector<uint32_t>> ids_;  // per socket: ID -> query index
+  std::vector<std::vector<uint32_t>> ids_;                         // per socket: ID -> query index
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> sendq_;  // per socket: (query, tag)
   std::vector<bool> udp_want_out_;
   std::vector<std::unique_ptr<query[]>> query_chunks_;

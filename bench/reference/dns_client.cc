@@ -2,19 +2,11 @@
 // UDP sockets, random IDs matched with the question, batched sends and reads,
 // a fixed timeout per try.
 
-#include <arpa/inet.h>
-#include <netinet/tcp.h>
-#include <signal.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "reference/client.h"
@@ -143,7 +135,7 @@ void client::on_datagram(uint32_t s, const uint8_t* p, size_t n) {
   }
   query& x = q(qi);
   if (!matches_question(p, n, x.pkt, x.len)) {
-    ++c_.dns_bad;  // wrong question: keep waiting for the real answer
+    ++c_.dns_mismatched;  // its ID now serves another question: keep waiting
     return;
   }
   ++c_.dns_answers;

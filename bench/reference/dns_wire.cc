@@ -25,7 +25,8 @@ void reverse_name(uint32_t ip, wire_name& out) {
       *w++ = digits[--n];
     }
   }
-  static constexpr uint8_t suffix[] = {7, 'i', 'n', '-', 'a', 'd', 'd', 'r', 4, 'a', 'r', 'p', 'a', 0};
+  static constexpr uint8_t suffix[] = {7,   'i', 'n', '-', 'a', 'd', 'd',
+                                       'r', 4,   'a', 'r', 'p', 'a', 0};
   std::memcpy(w, suffix, sizeof suffix);
   w += sizeof suffix;
   out.len = static_cast<uint8_t>(w - out.data);
@@ -43,8 +44,9 @@ size_t build_query(const wire_name& name, uint16_t qtype, uint8_t* out) {
   out[n++] = 0;
   out[n++] = 1;  // IN
   // OPT: root owner, type 41, class = payload size, TTL 0, no rdata.
-  const uint8_t opt[11] = {0, 0, 41, static_cast<uint8_t>(edns_size >> 8),
-                           static_cast<uint8_t>(edns_size), 0, 0, 0, 0, 0, 0};
+  const uint8_t opt[11] = {
+      0, 0, 41, static_cast<uint8_t>(edns_size >> 8), static_cast<uint8_t>(edns_size), 0, 0, 0,
+      0, 0, 0};
   std::memcpy(out + n, opt, sizeof opt);
   return n + sizeof opt;
 }
@@ -101,21 +103,6 @@ size_t read_name(const uint8_t* p, size_t len, size_t off, wire_name& out) {
 
 bool same_name(const wire_name& a, const wire_name& b) {
   return a.len == b.len && std::memcmp(a.data, b.data, a.len) == 0;
-}
-
-size_t name_text(const wire_name& n, char* out) {
-  size_t w = 0;
-  size_t i = 0;
-  while (i < n.len && n.data[i] != 0) {
-    const uint8_t l = n.data[i];
-    if (w != 0) {
-      out[w++] = '.';
-    }
-    std::memcpy(out + w, n.data + i + 1, l);
-    w += l;
-    i += 1 + l;
-  }
-  return w;
 }
 
 }  // namespace ptrscan::ref

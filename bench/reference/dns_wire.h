@@ -47,8 +47,7 @@ inline uint16_t get_id(const uint8_t* packet) {
 
 /// True when `resp` is a response (QR) carrying exactly the question of
 /// `query` (one question, same name ignoring case, same type and class).
-bool matches_question(const uint8_t* resp, size_t resp_len, const uint8_t* query,
-                      size_t query_len);
+bool matches_question(const uint8_t* resp, size_t resp_len, const uint8_t* query, size_t query_len);
 
 /// What an answer to a PTR/A/AAAA query says, as far as the client cares.
 enum class answer_status : uint8_t { ok, nodata, nxdomain, servfail, refused, truncated, error };
@@ -67,10 +66,6 @@ answer_status walk_answer(const uint8_t* resp, size_t len, const wire_name& qnam
 size_t read_name(const uint8_t* p, size_t len, size_t off, wire_name& out);
 
 bool same_name(const wire_name& a, const wire_name& b);
-
-/// Appends the presentation form of `n` (no trailing dot) to `out` (at
-/// least max_name bytes); returns its length. For diagnostics only.
-size_t name_text(const wire_name& n, char* out);
 
 // ---------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@
 // contract), a breakdown of failures on stderr.
 
 #include <arpa/inet.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
@@ -19,9 +18,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 #include "reference/client.h"
 
@@ -34,17 +31,26 @@ bool client::setup() {
   ::signal(SIGPIPE, SIG_IGN);  // BoringSSL writes with write(2)
   const uint32_t sockets =
       std::max<uint32_t>(4, (o_.dns_inflight + ids_per_socket_target - 1) / ids_per_socket_target);
-  // Descriptors: one per SMTP session in flight, the UDP sockets, a margin.
-  rlimit r{};
-  ::getrlimit(RLIMIT_NOFILE, &r);
-  const rlim_t wanted = o_.max_inflight + sockets + 64;
-  if (r.rlim_cur < wanted) {
-    rlimit more{std::max(r.rlim_cur, wanted), std::max(r.rlim_max, wanted)};
-    if (::setrlimit(RLIMIT_NOFILE, &more) != 0) {
-      r.rlim_cur = std::min(r.rlim_max, wanted);
-      ::setrlimit(RLIMIT_NOFILE, &r);
-      std::fprintf(stderr, "ptrscan-epoll-ref: only %llu descriptors; sessions beyond fail\n",
-                   static_cast<unsigned long long>(r.rlim_cur));
+  // Descriptors: one per host in flight (its SMTP session), the UDP
+  // sockets, a margin. Without enough, fewer hosts go in flight at once:
+  // failing sessions for want of descriptors would change the counts.
+  max_inflight_ = o_.max_inflight;
+  if (o_.smtp) {
+    rlimit r{};
+    ::getrlimit(RLIMIT_NOFILE, &r);
+    const rlim_t reserve = sockets + 64;
+    const rlim_t wanted = max_inflight_ + reserve;
+    if (r.rlim_cur < wanted) {
+      rlimit more{wanted, std::max(r.rlim_max, wanted)};
+      if (::setrlimit(RLIMIT_NOFILE, &more) != 0) {
+        r.rlim_cur = r.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &r);
+        ::getrlimit(RLIMIT_NOFILE, &r);
+        max_inflight_ = static_cast<uint32_t>(r.rlim_cur > reserve + 1 ? r.rlim_cur - reserve : 1);
+        std::fprintf(stderr,
+                     "ptrscan-epoll-ref: %llu descriptors at most: --max-inflight %u used as %u\n",
+                     static_cast<unsigned long long>(r.rlim_cur), o_.max_inflight, max_inflight_);
+      }
     }
   }
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -99,12 +105,30 @@ bool client::setup() {
     SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
     SSL_CTX_set_session_cache_mode(tls_, SSL_SESS_CACHE_OFF);
   }
-  hosts_.resize(o_.max_inflight);
-  for (uint32_t i = o_.max_inflight; i-- > 0;) {
+  hosts_.resize(max_inflight_);
+  for (uint32_t i = max_inflight_; i-- > 0;) {
     hosts_[i].next_free = free_hosts_;
     free_hosts_ = i;
   }
   return true;
+}
+
+client::~client() {
+  for (host& h : hosts_) {
+    if (h.ssl != nullptr) {
+      SSL_free(h.ssl);
+    }
+    if (h.fd >= 0) {
+      ::close(h.fd);
+    }
+  }
+  for (const int fd : udp_) {
+    ::close(fd);
+  }
+  if (epoll_ >= 0) {
+    ::close(epoll_);
+  }
+  SSL_CTX_free(tls_);
 }
 
 // --------------------------------------------------------------------------
@@ -173,8 +197,7 @@ void client::expire(int64_t now) {
       const timer_entry t = fifo->pop();
       host& h = hosts_[t.index];
       if (h.fd >= 0 && h.timer_tag == t.tag) {
-        end_session(t.index, fifo == &connect_timers_ ? o_connect_timeout : o_read_timeout,
-                    false);
+        end_session(t.index, fifo == &connect_timers_ ? o_connect_timeout : o_read_timeout, false);
       }
     }
   }
@@ -200,7 +223,8 @@ int client::run() {
   while (c_.done < o_.range_size) {
     admit();
     flush_sends();
-    const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), wait_ms(now_));
+    const int n =
+        ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), wait_ms(now_));
     now_ = now_ns();
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = events[i].data.u64;
@@ -228,15 +252,16 @@ int client::run() {
       static_cast<unsigned long long>(c_.dns_timeouts), wall);
   std::fflush(stdout);
 
-  std::fprintf(stderr,
-               "ptrscan-epoll-ref: {\"dns\":{\"sent\":%llu,\"retries\":%llu,\"answers\":%llu,"
-               "\"stray\":%llu,\"bad\":%llu,\"send_errors\":%llu,\"query_pool\":%u",
-               static_cast<unsigned long long>(c_.dns_sent),
-               static_cast<unsigned long long>(c_.dns_retries),
-               static_cast<unsigned long long>(c_.dns_answers),
-               static_cast<unsigned long long>(c_.dns_stray),
-               static_cast<unsigned long long>(c_.dns_bad),
-               static_cast<unsigned long long>(c_.dns_send_errors), query_count_);
+  std::fprintf(
+      stderr,
+      "ptrscan-epoll-ref: {\"dns\":{\"sent\":%llu,\"retries\":%llu,\"answers\":%llu,"
+      "\"stray\":%llu,\"malformed\":%llu,\"mismatched\":%llu,\"send_errors\":%llu,"
+      "\"query_pool\":%u",
+      static_cast<unsigned long long>(c_.dns_sent), static_cast<unsigned long long>(c_.dns_retries),
+      static_cast<unsigned long long>(c_.dns_answers),
+      static_cast<unsigned long long>(c_.dns_stray), static_cast<unsigned long long>(c_.dns_bad),
+      static_cast<unsigned long long>(c_.dns_mismatched),
+      static_cast<unsigned long long>(c_.dns_send_errors), query_count_);
   static constexpr const char* statuses[] = {"ok",      "nodata",    "nxdomain", "servfail",
                                              "refused", "truncated", "error"};
   for (int i = 0; i < 7; ++i) {
@@ -262,4 +287,3 @@ int main(int argc, char** argv) {
   ptrscan::ref::client c(o);
   return c.run();
 }
-

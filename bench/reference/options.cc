@@ -27,8 +27,7 @@ struct usage_error {
 std::optional<uint64_t> number(std::string_view text, uint64_t min, uint64_t max) {
   uint64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v < min ||
-      v > max) {
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) {
     return std::nullopt;
   }
   return v;
@@ -46,8 +45,8 @@ std::optional<uint32_t> ipv4(std::string_view text) {
 uint64_t num(std::string_view flag, std::string_view text, uint64_t min, uint64_t max) {
   const auto v = number(text, min, max);
   if (!v) {
-    throw usage_error{std::string(flag) + " wants an integer from " + std::to_string(min) +
-                      " to " + std::to_string(max) + ", not '" + std::string(text) + "'"};
+    throw usage_error{std::string(flag) + " wants an integer from " + std::to_string(min) + " to " +
+                      std::to_string(max) + ", not '" + std::string(text) + "'"};
   }
   return *v;
 }
@@ -78,8 +77,8 @@ void parse_probes(std::string_view list, options& o) {
 void parse_range(std::string_view text, options& o) {
   const size_t slash = text.find('/');
   const auto ip = ipv4(text.substr(0, slash));
-  const auto prefix =
-      slash == std::string_view::npos ? std::optional<uint64_t>(32) : number(text.substr(slash + 1), 0, 32);
+  const auto prefix = slash == std::string_view::npos ? std::optional<uint64_t>(32)
+                                                      : number(text.substr(slash + 1), 0, 32);
   if (!ip || !prefix) {
     throw usage_error{"--range wants an IPv4 CIDR, not '" + std::string(text) + "'"};
   }
@@ -92,7 +91,7 @@ void parse_resolver(std::string_view text, options& o) {
   const size_t colon = text.rfind(':');
   const auto ip = ipv4(text.substr(0, colon));
   const auto port = colon == std::string_view::npos ? std::optional<uint64_t>(53)
-                                                     : number(text.substr(colon + 1), 1, 65535);
+                                                    : number(text.substr(colon + 1), 1, 65535);
   if (!ip || !port) {
     throw usage_error{"--resolver wants IPV4:PORT, not '" + std::string(text) + "'"};
   }
