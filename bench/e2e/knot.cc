@@ -40,9 +40,10 @@ zone:
   return c;
 }
 
-testnet::daemon_process start_knot(const std::string& dir, const std::vector<zone_file>& zones,
+testnet::daemon_process start_knot(const std::string& dir, const std::string& host,
+                                   const std::vector<zone_file>& zones,
                                    std::chrono::milliseconds timeout) {
-  const testnet::endpoint server{dns_host, dns_port};
+  const testnet::endpoint server{host, dns_port};
   testnet::write_file(dir + "/knot.conf", knot_config(dir, server.at_form(), zones));
   testnet::daemon_process knot =
       testnet::daemon_process::start({"knotd", "-c", dir + "/knot.conf"}, dir + "/knotd.log");

@@ -23,10 +23,11 @@ std::string knot_config(const std::string& dir, const std::string& listen,
                         const std::vector<zone_file>& zones);
 
 /// Writes the config into `dir` and starts knotd from the calling thread (so
-/// in that thread's network namespace) on 127.0.0.1:53; returns once every
+/// in that thread's network namespace) on `host`:53; returns once every
 /// zone's SOA is answered authoritatively. Throws std::runtime_error with the
 /// log tail when knotd is missing, exits or is not ready within `timeout`.
-testnet::daemon_process start_knot(const std::string& dir, const std::vector<zone_file>& zones,
+testnet::daemon_process start_knot(const std::string& dir, const std::string& host,
+                                   const std::vector<zone_file>& zones,
                                    std::chrono::milliseconds timeout);
 
 }  // namespace ptrscan::bench

@@ -32,10 +32,13 @@ std::string missing_requirement(const bench_options& o) {
     if (s.knot) {
       needed.emplace_back("knotd");
     }
+    if (s.unbound) {
+      needed.emplace_back("unbound");
+    }
     if (s.nft) {
       needed.emplace_back("nft");
     }
-    if (o.reference && s.name == "dns-knot") {
+    if (o.reference && s.reference == reference_kind::dnsperf) {
       needed.emplace_back("dnsperf");
     }
   }
@@ -52,6 +55,37 @@ void emit(const std::string& line) {
   std::fflush(stdout);
 }
 
+// dnsperf's thread counts: one and two (the machine's cores), whatever
+// --shards says; each is paired with ptrscan at as many shards.
+constexpr uint32_t dnsperf_threads[] = {1, 2};
+
+// The scenario's reference lines, each emitted as it finishes; true when
+// every reference that ran worked (a missing epoll reference is no failure).
+bool run_references(const scenario_setup& setup, std::vector<reference_report>& refs) {
+  bool ok = true;
+  auto add = [&](reference_report r) {
+    emit(to_json_line(r));
+    ok = ok && r.ok();
+    refs.push_back(std::move(r));
+  };
+  switch (setup.s.reference) {
+    case reference_kind::dnsperf:
+      for (const uint32_t threads : dnsperf_threads) {
+        if (!interrupt_requested()) {
+          add(run_dnsperf_sweep(setup, threads));
+        }
+      }
+      break;
+    case reference_kind::epoll_ref:
+      add(run_epoll_ref(setup, setup.options.epoll_ref));
+      break;
+    case reference_kind::none:
+      add(no_reference(setup, "no reference client for this scenario"));
+      break;
+  }
+  return ok;
+}
+
 // Runs every selected scenario; true when every run passed.
 bool run_all(const bench_options& o, const std::string& work) {
   bool all_passed = true;
@@ -60,16 +94,21 @@ bool run_all(const bench_options& o, const std::string& work) {
     std::cerr << "ptrscan-bench: " << name << " on " << o.hosts << "\n";
     try {
       const scenario_setup setup = prepare_scenario(s, o, work + "/" + name);
+      std::vector<run_report> runs;
       for (uint32_t shards : o.shards) {
         for (int rep = 1; rep <= o.repeat && !interrupt_requested(); ++rep) {
-          const run_report r = run_once(setup, shards, rep);
+          run_report r = run_once(setup, shards, rep);
           emit(to_json_line(r));
           all_passed = all_passed && r.passed();
+          runs.push_back(std::move(r));
         }
-        if (o.reference && !interrupt_requested()) {
-          const reference_report ref = run_reference(setup, shards);
-          emit(to_json_line(ref));
-          all_passed = all_passed && ref.error.empty();
+      }
+      if (o.reference && !interrupt_requested()) {
+        std::vector<reference_report> refs;
+        all_passed = run_references(setup, refs) && all_passed;
+        // The scenario's last line: ptrscan against what ran beside it.
+        if (const auto rows = compare(runs, refs); !rows.empty()) {
+          emit(to_json_line(std::string(s.name), rows));
         }
       }
     } catch (const std::exception& e) {
@@ -101,6 +140,16 @@ int main_impl(int argc, char** argv) {
     o.simnet = PTRSCAN_SIMNET_BINARY;
   }
 #endif
+  // The epoll reference: the build's when it has one (and it is built),
+  // else one on PATH, else none (its lines say so; never a failure).
+#ifdef PTRSCAN_EPOLL_REF_BINARY
+  if (o.epoll_ref.empty() && std::filesystem::exists(PTRSCAN_EPOLL_REF_BINARY)) {
+    o.epoll_ref = PTRSCAN_EPOLL_REF_BINARY;
+  }
+#endif
+  if (o.epoll_ref.empty()) {
+    o.epoll_ref = testnet::find_executable("ptrscan-epoll-ref");
+  }
   if (const std::string why = missing_requirement(o); !why.empty()) {
     std::cerr << "ptrscan-bench: cannot run here: " << why << "\n";
     return exit_skip;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/ip_address.h"
+#include "e2e/unbound.h"
 #include "testnet/dns_probe.h"
 
 namespace ptrscan::bench {
@@ -54,10 +55,18 @@ std::unique_ptr<bench_network> bench_network::start(const scenario& s, const sim
   n->ns_->add_local_route("198.18.0.0/15");
   n->inside_.emplace(*n->ns_);
   if (s.knot) {
-    n->knot_ = start_knot(dir, zones, ready_timeout);
+    n->knot_ = start_knot(dir, authority_host(s), zones, ready_timeout);
   }
   if (s.simnet_serve) {
     n->start_simnet(s, simnet, dir, first_address(hosts), lifetime);
+  }
+  if (s.unbound) {
+    unbound_settings u;
+    u.listen = {resolver_host, dns_port};
+    u.authority = {authority_host(s), dns_port};
+    u.zones = simulated_zones();
+    u.ip_ratelimit = s.unbound_ip_ratelimit;
+    n->unbound_ = start_unbound(dir, u, ready_timeout);
   }
   if (s.nft) {
     testnet::run_options o;
@@ -77,21 +86,25 @@ void bench_network::start_simnet(const scenario& s, const simnet_cli& simnet,
   std::vector<std::string> flags = {"--smtp-port", std::to_string(smtp_port), "--max-seconds",
                                     std::to_string(lifetime.count())};
   if (s.simnet_dns) {
-    flags.insert(flags.end(), {"--dns", std::string(dns_host) + ":" + std::to_string(dns_port)});
+    flags.insert(flags.end(),
+                 {"--dns", std::string(authority_host(s)) + ":" + std::to_string(dns_port)});
   } else {
     flags.emplace_back("--no-dns");
+  }
+  if (!s.simnet_smtp) {
+    flags.emplace_back("--no-smtp");
   }
   flags.insert(flags.end(), s.serve_flags.begin(), s.serve_flags.end());
   simnet_ = testnet::daemon_process::start(simnet.serve_command(flags), dir + "/simnet.log");
   // Ready when DNS answers (any reply: most names have no PTR) and the SMTP
   // listener accepts; checked before nftables filters anything.
-  const testnet::endpoint dns{dns_host, dns_port};
+  const testnet::endpoint dns{authority_host(s), dns_port};
   const std::string qname = ip_address::parse(first_host).value().reverse_name();
   auto ready = [&] {
     const bool dns_ready = !s.simnet_dns || testnet::query_udp(dns, qname, testnet::rr_type::ptr,
                                                                std::chrono::milliseconds(500))
                                                 .has_value();
-    return dns_ready && tcp_accepts(first_host, smtp_port);
+    return dns_ready && (!s.simnet_smtp || tcp_accepts(first_host, smtp_port));
   };
   if (!simnet_.wait_ready(ready, ready_timeout)) {
     throw std::runtime_error("ptrscan-simnet serve not ready (" + simnet_.exit_description() +

@@ -39,11 +39,12 @@ class bench_network {
                     const std::string& first_host, std::chrono::seconds lifetime);
 
   // Declared in set-up order, so destroyed in the reverse: servers stop
-  // before the thread leaves the namespace, which goes last.
+  // (Unbound first) before the thread leaves the namespace, which goes last.
   std::unique_ptr<testnet::net_namespace> ns_;
   std::optional<testnet::netns_scope> inside_;
   testnet::daemon_process knot_;
   testnet::daemon_process simnet_;
+  testnet::daemon_process unbound_;
 };
 
 }  // namespace ptrscan::bench

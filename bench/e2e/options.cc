@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <string_view>
+#include <utility>
 
 #include "e2e/scenario.h"
 
@@ -20,21 +22,47 @@ bool parse_number(std::string_view text, T& out, T min, T max) {
   return true;
 }
 
+// "1,2,4" -> {1, 2, 4}, each in [min, max]; false (and `out` unchanged)
+// on anything else.
+bool parse_list(std::string_view text, std::vector<uint32_t>& out, uint32_t min, uint32_t max) {
+  std::vector<uint32_t> v;
+  for (;;) {
+    const size_t comma = text.find(',');
+    uint32_t n = 0;
+    if (!parse_number(text.substr(0, comma), n, min, max)) {
+      return false;
+    }
+    v.push_back(n);
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(comma + 1);
+  }
+  out = std::move(v);
+  return true;
+}
+
 }  // namespace
 
 const char* usage() {
   return "usage: ptrscan-bench SCENARIO [--shards 1,2] [--repeat N] [--hosts CIDR]\n"
-         "                     [--reference] [--keep] [--max-inflight N] [--deadline S]\n"
-         "                     [--ptrscan PATH] [--simnet PATH] [-- PTRSCAN-FLAGS]\n"
+         "                     [--reference] [--sweep Q,Q,..] [--keep] [--max-inflight N]\n"
+         "                     [--deadline S] [--ptrscan PATH] [--simnet PATH]\n"
+         "                     [--epoll-ref PATH] [-- PTRSCAN-FLAGS]\n"
          "       ptrscan-bench --smoke [SCENARIO]\n"
-         "SCENARIO: dns-knot, fcrdns-knot, smtp-farm, internet-mix or all.\n"
+         "SCENARIO: dns-knot, fcrdns-knot, dns-unbound-ratelimit, dns-unbound-cold,\n"
+         "smtp-farm, internet-mix or all.\n"
          "Each run gets a fresh network namespace (only lo, 198.18.0.0/15 routed to it)\n"
-         "with its own servers, and prints one JSON line. --reference adds a line from\n"
-         "a reference client (dnsperf for dns-knot). Flags after -- go to every ptrscan\n"
-         "run, after the scenario's own. --smoke: every scenario (or the\n"
-         "named one) on 198.18.0.0/22, deadline 60 s. Exit 0 when every run finished and\n"
-         "every record checked out, 1 otherwise, 2 on usage errors, 77 when this machine\n"
-         "cannot run it (not root, no knotd, nft or simulator).\n";
+         "with its own servers, and prints one JSON line. ptrscan runs with its defaults\n"
+         "(internet-mix: --max-inflight 100000). --reference adds, in the same run,\n"
+         "reference lines: dnsperf (a sweep of -q, default 50,100,200,500,1000,2000, at\n"
+         "-T 1 and -T 2) for the DNS scenarios, ptrscan-epoll-ref for smtp-farm and\n"
+         "internet-mix (\"none\" when not built), then a line of ptrscan/reference\n"
+         "ratios. Flags after -- go to every ptrscan run, after the scenario's own.\n"
+         "--smoke: every scenario (or the named one) on 198.18.0.0/22, deadline 60 s.\n"
+         "Exit 0 when every run finished and every record checked out, 1 otherwise, 2 on\n"
+         "usage errors, 77 when this machine cannot run it (not root, no knotd, unbound,\n"
+         "nft or simulator).\n";
 }
 
 uint64_t benchmark_block_size(const std::string& cidr) {
@@ -76,19 +104,13 @@ absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args
       o.keep = true;
     } else if (a == "--shards") {
       const std::string* v = next();
-      std::string_view rest = v ? *v : "";
-      o.shards.clear();
-      for (;;) {
-        const size_t comma = rest.find(',');
-        uint32_t n = 0;
-        if (!parse_number(rest.substr(0, comma), n, 1u, 64u)) {
-          return bad("expected a comma list of shard counts (1-64)");
-        }
-        o.shards.push_back(n);
-        if (comma == std::string_view::npos) {
-          break;
-        }
-        rest.remove_prefix(comma + 1);
+      if (!v || !parse_list(*v, o.shards, 1u, 64u)) {
+        return bad("expected a comma list of shard counts (1-64)");
+      }
+    } else if (a == "--sweep") {
+      const std::string* v = next();
+      if (!v || !parse_list(*v, o.sweep, 1u, 100'000u)) {
+        return bad("expected a comma list of dnsperf -q values (1-100000)");
       }
     } else if (a == "--repeat") {
       const std::string* v = next();
@@ -115,12 +137,12 @@ absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args
       }
       o.hosts = *v;
       hosts_given = true;
-    } else if (a == "--ptrscan" || a == "--simnet") {
+    } else if (a == "--ptrscan" || a == "--simnet" || a == "--epoll-ref") {
       const std::string* v = next();
       if (!v) {
         return bad("expected a path");
       }
-      (a == "--ptrscan" ? o.ptrscan : o.simnet) = *v;
+      (a == "--ptrscan" ? o.ptrscan : a == "--simnet" ? o.simnet : o.epoll_ref) = *v;
     } else if (!a.empty() && a[0] != '-' && scenario.empty()) {
       scenario = a;
     } else {

@@ -18,6 +18,8 @@ struct bench_options {
   /// inside 198.18.0.0/15, the range routed to lo in the namespace.
   std::string hosts = "198.18.0.0/15";
   bool reference = false;
+  /// dnsperf's -q values, each one run of the reference sweep.
+  std::vector<uint32_t> sweep{50, 100, 200, 500, 1000, 2000};
   bool keep = false;
   /// 0: the scenario's own --max-inflight.
   uint32_t max_inflight = 0;
@@ -28,6 +30,8 @@ struct bench_options {
   std::vector<std::string> ptrscan_args;
   std::string ptrscan;  // binary paths; defaults are the build's own
   std::string simnet;
+  /// ptrscan-epoll-ref; "" = the build's, else PATH's, else no reference.
+  std::string epoll_ref;
 };
 
 /// The --help text.

@@ -1,17 +1,30 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ptrscan::bench {
 
 /// What the harness reads from ptrscan's stderr.
 struct ptrscan_log {
-  /// From the summary line ("...; 190000 DNS queries; ...").
+  /// From the summary line ("...; 190000 DNS queries; ..."): queries put on
+  /// the wire, retries included.
   std::optional<uint64_t> dns_queries;
+  /// "N retransmits" (or "retransmits N") anywhere in the log, when ptrscan
+  /// prints it.
+  std::optional<uint64_t> retransmits;
+  /// The summary's per-status counts ("; ptr ok 5 nxdomain 7 timeout 1";
+  /// "; fcrdns pass 3 ..."), empty when absent.
+  std::map<std::string, uint64_t> ptr;
+  std::map<std::string, uint64_t> fcrdns;
   /// "at most 19900 SMTP sessions at once, to fit the open-files limit".
   std::optional<uint64_t> smtp_session_limit;
+
+  /// A status count of `ptr`, 0 when absent.
+  uint64_t ptr_count(const std::string& status) const;
 };
 
 /// Parses the lines above out of ptrscan's stderr; absent what is not found.

@@ -1,11 +1,15 @@
 #include "e2e/run.h"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
 #include "core/ip_address.h"
+#include "e2e/interrupt.h"
 #include "e2e/network.h"
 #include "testnet/files.h"
 
@@ -18,29 +22,34 @@ std::string run_dir(const scenario_setup& setup, const std::string& name) {
   return d;
 }
 
+// ptrscan's own --max-inflight default (scanner/flags.cc), which the
+// epoll reference is given when the scenario leaves ptrscan at its default.
+constexpr uint32_t ptrscan_default_max_inflight = 2000;
+
 // The scenario's --max-inflight unless the command line overrides it; 0:
 // ptrscan's default.
 uint32_t requested_inflight(const scenario_setup& setup) {
   return setup.options.max_inflight != 0 ? setup.options.max_inflight : setup.s.max_inflight;
 }
 
-// Always with --resolver: ptrscan's default is /etc/resolv.conf, which
-// points outside the namespace.
+std::string resolver_address() {
+  return std::string(resolver_host) + ":" + std::to_string(dns_port);
+}
+
+// ptrscan with its defaults: --resolver always (its default is
+// /etc/resolv.conf, which points outside the namespace), --allow-reserved
+// (the benchmark range is reserved), --no-progress, the scenario's probes,
+// the shard count and --max-inflight only where the scenario or the command
+// line sets it. Nothing else unless given after `--`.
 std::vector<std::string> ptrscan_command(const scenario_setup& setup, uint32_t shards,
                                          const std::string& output) {
   const scenario& s = setup.s;
-  const std::string resolver = std::string(dns_host) + ":" + std::to_string(dns_port);
-  std::vector<std::string> argv = {setup.options.ptrscan, "--resolver", resolver,
+  std::vector<std::string> argv = {setup.options.ptrscan, "--resolver", resolver_address(),
                                    "--allow-reserved", "--no-progress"};
   argv.insert(argv.end(), {"--probes", s.probes, "--shards", std::to_string(shards)});
   if (const uint32_t inflight = requested_inflight(setup); inflight != 0) {
     argv.insert(argv.end(), {"--max-inflight", std::to_string(inflight)});
   }
-  if (s.dns_inflight_total != 0) {
-    argv.insert(argv.end(), {"--dns-inflight", std::to_string(std::max<uint32_t>(
-                                                   1, s.dns_inflight_total / shards))});
-  }
-  argv.insert(argv.end(), s.ptrscan_flags.begin(), s.ptrscan_flags.end());
   argv.insert(argv.end(), setup.options.ptrscan_args.begin(), setup.options.ptrscan_args.end());
   argv.insert(argv.end(), {"-o", output, setup.options.hosts});
   return argv;
@@ -99,6 +108,8 @@ scenario_setup prepare_scenario(const scenario& s, const bench_options& options,
 run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat) {
   run_report r;
   r.scenario = std::string(setup.s.name);
+  r.probes = setup.s.probes;
+  r.ip_ratelimit = setup.s.unbound_ip_ratelimit;
   r.shards = shards;
   r.repeat = repeat;
   r.hosts = benchmark_block_size(setup.options.hosts);
@@ -114,6 +125,9 @@ run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat) {
                            setup.options.deadline);
     }  // servers stopped and namespace deleted before the check
     r.log = parse_ptrscan_log(read_text(dir + "/ptrscan.log"));
+    if (setup.s.unbound) {
+      r.unbound = parse_unbound_stats(read_text(dir + "/unbound.log"));
+    }
     if (r.run->interrupted) {
       return r;  // a partial output would only count as missing records
     }
@@ -124,38 +138,129 @@ run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat) {
   return r;
 }
 
-reference_report run_reference(const scenario_setup& setup, uint32_t threads) {
+reference_report no_reference(const scenario_setup& setup, const std::string& reason) {
   reference_report r;
   r.scenario = std::string(setup.s.name);
-  if (setup.s.name != "dns-knot") {
-    r.tool = "none";
-    return r;
-  }
+  r.tool = "none";
+  r.reason = reason;
+  return r;
+}
+
+reference_report run_dnsperf_sweep(const scenario_setup& setup, uint32_t threads) {
+  reference_report r;
+  r.scenario = std::string(setup.s.name);
   r.tool = "dnsperf";
   r.threads = threads;
-  // At least two sockets, so Knot's two UDP workers (SO_REUSEPORT, spread
-  // by the 4-tuple hash) both get queries; as many queries outstanding as
-  // ptrscan's default --max-inflight.
+  // At least two sockets, so a server's two UDP workers (SO_REUSEPORT,
+  // spread by the 4-tuple hash) both get queries.
   r.clients = std::max<uint32_t>(2, threads);
-  r.outstanding = 2000;
-  const std::string dir = run_dir(setup, "dnsperf-threads" + std::to_string(threads));
+  // Each point stops sending after this long (-l): a slow point (a cold
+  // resolver at -q 50 answers ~500 queries/s) measures its rate without
+  // going through the whole block.
+  const auto limit = std::min<std::chrono::seconds>(setup.options.deadline,
+                                                    std::chrono::seconds(20));
+  std::string queries;
   try {
-    const std::string queries = ptr_query_file(setup);
+    queries = ptr_query_file(setup);
+  } catch (const std::exception& e) {
+    r.error = e.what();
+    return r;
+  }
+  for (const uint32_t q : setup.options.sweep) {
+    if (interrupt_requested()) {
+      break;
+    }
+    dnsperf_point p;
+    p.outstanding = q;
+    const std::string dir = run_dir(setup, "dnsperf-T" + std::to_string(threads) + "-q" +
+                                               std::to_string(q));
+    try {
+      {
+        const auto network = bench_network::start(setup.s, setup.simnet, setup.zones, dir,
+                                                  setup.options.hosts, server_lifetime(setup));
+        // -t 2: a lost query counts as lost after ptrscan's default
+        // --dns-timeout.
+        p.run = run_measured(
+            {"dnsperf", "-s", resolver_host, "-p", std::to_string(dns_port), "-d", queries, "-n",
+             "1", "-T", std::to_string(threads), "-c", std::to_string(r.clients), "-q",
+             std::to_string(q), "-t", "2", "-l", std::to_string(limit.count())},
+            dir + "/dnsperf.log", limit + std::chrono::seconds(15));
+      }
+      const std::string log = read_text(dir + "/dnsperf.log");
+      p.sent = static_cast<uint64_t>(dnsperf_value(log, "Queries sent:"));
+      p.completed = static_cast<uint64_t>(dnsperf_value(log, "Queries completed:"));
+      p.lost = static_cast<uint64_t>(dnsperf_value(log, "Queries lost:"));
+      p.qps = dnsperf_value(log, "Queries per second:");
+      if (!p.run->ok()) {
+        p.error = "dnsperf: " + p.run->describe();
+      }
+    } catch (const std::exception& e) {
+      p.error = e.what();
+    }
+    r.sweep.push_back(std::move(p));
+  }
+  if (r.best() == nullptr && r.error.empty()) {
+    r.error = "no dnsperf run of the sweep finished";
+  }
+  return r;
+}
+
+reference_report run_epoll_ref(const scenario_setup& setup, const std::string& binary) {
+  if (binary.empty()) {
+    return no_reference(setup,
+                        "ptrscan-epoll-ref not built (bench/reference/) and not on PATH");
+  }
+  reference_report r;
+  r.scenario = std::string(setup.s.name);
+  r.tool = "ptrscan-epoll-ref";
+  r.hosts = benchmark_block_size(setup.options.hosts);
+  const uint32_t inflight = requested_inflight(setup);
+  r.max_inflight = inflight != 0 ? inflight : ptrscan_default_max_inflight;
+  const std::string dir = run_dir(setup, "epoll-ref");
+  // The same servers, the same block and probes, and ptrscan's defaults for
+  // what the contract lets it be told (connect 5 s, first DNS try 2 s).
+  const std::vector<std::string> argv = {
+      binary, "--resolver", resolver_address(), "--range", setup.options.hosts, "--probes",
+      setup.s.probes, "--max-inflight", std::to_string(r.max_inflight), "--port",
+      std::to_string(smtp_port), "--connect-timeout", "5000", "--dns-timeout", "2000"};
+  try {
     {
       const auto network = bench_network::start(setup.s, setup.simnet, setup.zones, dir,
                                                 setup.options.hosts, server_lifetime(setup));
-      // -t 2: lost queries count as lost after ptrscan's --dns-timeout.
-      r.run = run_measured({"dnsperf", "-s", dns_host, "-p", std::to_string(dns_port), "-d",
-                            queries, "-n", "1", "-T", std::to_string(threads), "-c",
-                            std::to_string(r.clients), "-q", std::to_string(r.outstanding), "-t",
-                            "2", "-l", std::to_string(setup.options.deadline.count())},
-                           dir + "/dnsperf.log", setup.options.deadline + std::chrono::seconds(10));
+      r.run = run_measured(argv, dir + "/epoll-ref.log", setup.options.deadline);
     }
-    const std::string log = read_text(dir + "/dnsperf.log");
-    r.sent = static_cast<uint64_t>(dnsperf_value(log, "Queries sent:"));
-    r.completed = static_cast<uint64_t>(dnsperf_value(log, "Queries completed:"));
-    r.lost = static_cast<uint64_t>(dnsperf_value(log, "Queries lost:"));
-    r.qps = dnsperf_value(log, "Queries per second:");
+    // Its one JSON line on stdout (the log has stderr too): the last line
+    // that parses as an object with "hosts".
+    const std::string log = read_text(dir + "/epoll-ref.log");
+    nlohmann::json j;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+      nlohmann::json candidate = nlohmann::json::parse(line, nullptr, false);
+      if (candidate.is_object() && candidate.contains("hosts")) {
+        j = std::move(candidate);
+      }
+    }
+    if (!j.is_object()) {
+      r.error = "ptrscan-epoll-ref printed no JSON line (" + r.run->describe() + ")";
+      return r;
+    }
+    auto get = [&j](const char* key) {
+      const auto it = j.find(key);
+      return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : uint64_t{0};
+    };
+    r.done = get("done");
+    r.ptr_ok = get("ptr_ok");
+    r.fcrdns_pass = get("fcrdns_pass");
+    r.smtp_ok = get("smtp_ok");
+    r.tls_ok = get("tls_ok");
+    r.dns_queries = get("dns_queries");
+    if (const auto it = j.find("wall_s"); it != j.end() && it->is_number()) {
+      r.self_wall_s = it->get<double>();
+    }
+    if (get("hosts") != r.hosts) {
+      r.error = "ptrscan-epoll-ref scanned " + std::to_string(get("hosts")) + " hosts, not " +
+                std::to_string(r.hosts);
+    }
   } catch (const std::exception& e) {
     r.error = e.what();
   }

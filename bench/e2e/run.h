@@ -30,8 +30,18 @@ scenario_setup prepare_scenario(const scenario& s, const bench_options& options,
 /// of its output. Never throws: failures are in the report.
 run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat);
 
-/// The reference client against the same servers in a fresh namespace:
-/// dnsperf with the same PTR names for dns-knot, "none" for the others.
-reference_report run_reference(const scenario_setup& setup, uint32_t threads);
+/// dnsperf against ptrscan's resolver, with the scanned block's PTR names:
+/// one run per -q of the options' sweep, each in a fresh namespace with
+/// fresh servers (a cold Unbound stays cold, a rate limit starts afresh), at
+/// `threads` threads and max(2, threads) clients. Never throws.
+reference_report run_dnsperf_sweep(const scenario_setup& setup, uint32_t threads);
+
+/// ptrscan-epoll-ref (`binary`) in a fresh namespace set up as ptrscan's,
+/// with ptrscan's --max-inflight; tool "none" with the reason when `binary`
+/// is "". Never throws.
+reference_report run_epoll_ref(const scenario_setup& setup, const std::string& binary);
+
+/// A "none" line for a scenario without a reference client.
+reference_report no_reference(const scenario_setup& setup, const std::string& reason);
 
 }  // namespace ptrscan::bench

@@ -7,30 +7,44 @@
 
 namespace ptrscan::bench {
 
+/// The client a scenario's --reference line comes from.
+enum class reference_kind {
+  none,
+  /// dnsperf with the scanned block's PTR names, a sweep of -q at -T 1 and
+  /// -T 2, against ptrscan's resolver.
+  dnsperf,
+  /// ptrscan-epoll-ref (bench/reference/): a minimal epoll client doing the
+  /// scenario's probes with the same --max-inflight.
+  epoll_ref,
+};
+
 /// One named end-to-end measurement: which servers run in the namespace,
 /// how ptrscan is invoked against them and how its output is checked.
 struct scenario {
   std::string_view name;
-  /// knotd serves the simulator's zones on 127.0.0.1:53.
+  /// knotd serves the simulator's zones (on the authority address).
   bool knot = false;
   /// `ptrscan-simnet serve` runs, with these flags after the mix flags.
   bool simnet_serve = false;
   std::vector<std::string> serve_flags;
-  /// The simulator also answers DNS on 127.0.0.1:53 (else --no-dns).
+  /// The simulator also answers DNS on the authority address (else --no-dns).
   bool simnet_dns = true;
+  /// The simulator also serves SMTP on every address (else --no-smtp).
+  bool simnet_smtp = true;
   /// The simulator's nftables rules (filtered hosts) are loaded.
   bool nft = false;
+  /// A freshly started Unbound (cold cache) resolves through the authority
+  /// (Knot or the simulator) and is ptrscan's resolver.
+  bool unbound = false;
+  /// Unbound's ip-ratelimit: queries per second per client address; 0: off.
+  uint32_t unbound_ip_ratelimit = 0;
   /// Mix flags given to every simulator subcommand (zones, serve, nft,
   /// check), so they all agree on what each address is.
   std::vector<std::string> mix;
   /// ptrscan's --probes, also the check's.
   std::string probes;
   uint32_t max_inflight = 0;  // 0: ptrscan's default
-  /// DNS queries on the wire across all shards (passed as --dns-inflight
-  /// total/shards); 0: the scenario's flags or ptrscan's default decide.
-  uint32_t dns_inflight_total = 0;
-  /// Further ptrscan flags.
-  std::vector<std::string> ptrscan_flags;
+  reference_kind reference = reference_kind::none;
 };
 
 /// Every scenario, in the order `all` runs them.
@@ -39,9 +53,18 @@ const std::vector<scenario>& scenarios();
 /// The scenario called `name`, or nullptr.
 const scenario* find_scenario(std::string_view name);
 
-/// Where the DNS server listens inside the namespace, and the SMTP port.
-inline constexpr const char* dns_host = "127.0.0.1";
+/// ptrscan's (and the DNS reference's) resolver inside the namespace: the
+/// authoritative server itself, or Unbound when the scenario has one.
+inline constexpr const char* resolver_host = "127.0.0.1";
 inline constexpr uint16_t dns_port = 53;
+/// Where Knot or the simulator's DNS listens when Unbound is in front of
+/// them; without Unbound they listen on resolver_host.
+inline constexpr const char* behind_unbound_host = "127.0.0.2";
 inline constexpr uint16_t smtp_port = 25;
+
+/// The authoritative server's address in `s`.
+inline const char* authority_host(const scenario& s) {
+  return s.unbound ? behind_unbound_host : resolver_host;
+}
 
 }  // namespace ptrscan::bench
