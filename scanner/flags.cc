@@ -148,8 +148,9 @@ DNS
   --resolver HOST[:PORT]
                         recursive resolver (IP literal; IPv6 as [::1]:53);
                         repeatable. Default: nameservers of /etc/resolv.conf
-  --dns-timeout MS      first try's timeout per query (default 2000); each
-                        further round of tries doubles it (c-ares)
+  --dns-timeout MS      ceiling of one try's timeout (default 2000); below
+                        it each resolver's retransmit timer follows its
+                        measured round trips (RFC 6298), doubled per try
   --retries N           further tries per query after the first (default 2)
   --dns-transport T     ring (default: UDP on the shard's io_uring, and a
                         TCP retry of each truncated answer on its own
@@ -157,9 +158,10 @@ DNS
                         does everything; slower, for comparison)
   --dns-sockets N       UDP source sockets per resolver per shard (default 2;
                         a multi-threaded resolver hashes them over threads)
-  --dns-inflight N      DNS queries on the wire per shard (default 256);
-                        more wait their turn. Past what the resolver's socket
-                        buffers hold, answers are lost and come back as retries
+  --dns-inflight N      ceiling of DNS queries on the wire per shard
+                        (default 16384); below it each resolver gets a
+                        window that grows while answers come back and
+                        shrinks on loss, and a pacing rate after loss
   --dns-rate N          DNS queries per second to each resolver, retries
                         included (default 0 = no limit; ring transport)
 speed

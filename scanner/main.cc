@@ -171,7 +171,13 @@ void print_summary(const scan_progress& p, double elapsed,
     absl::StrAppend(&line, "; ", p.dropped, " dropped in flight, ",
                     p.queued - p.done - p.dropped, " queued but not started");
   }
-  absl::StrAppend(&line, "; ", p.dns_queries, " DNS queries; seed ", seed);
+  absl::StrAppend(&line, "; ", p.dns_queries, " DNS queries (", p.dns_retransmits,
+                  " retransmitted, ", p.dns_timeouts, " timed out");
+  if (p.dns_server_downs != 0) {
+    absl::StrAppend(&line, ", resolvers backed off ", p.dns_server_downs, " times, ", p.dns_moved,
+                    " retries moved");
+  }
+  absl::StrAppend(&line, "); seed ", seed);
   // What the run cost, for comparing runs without an external timer.
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);

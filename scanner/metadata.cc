@@ -81,6 +81,14 @@ std::string metadata_json(const run_metadata& m) {
   }
   w.key("hosts_per_s").value_fixed(m.elapsed_s > 0 ? double(p.done) / m.elapsed_s : 0.0, 1);
   w.key("dns_queries").value(p.dns_queries);
+  w.key("dns").begin_object();
+  w.key("queries").value(p.dns_queries);
+  w.key("retransmits").value(p.dns_retransmits);
+  w.key("lost").value(p.dns_lost);
+  w.key("timeouts").value(p.dns_timeouts);
+  w.key("resolver_backoffs").value(p.dns_server_downs);
+  w.key("retries_moved").value(p.dns_moved);
+  w.end_object();
   if (m.ptr) {
     write_counts<dns_status>(w, "ptr", p.ptr);
   }

@@ -438,6 +438,11 @@ scan_progress scan_engine::progress() const {
     p.done += c->hosts_done.load(std::memory_order_relaxed);
     p.dropped += c->hosts_dropped.load(std::memory_order_relaxed);
     p.dns_queries += c->dns_queries.load(std::memory_order_relaxed);
+    p.dns_retransmits += c->dns_retransmits.load(std::memory_order_relaxed);
+    p.dns_timeouts += c->dns_timeouts.load(std::memory_order_relaxed);
+    p.dns_lost += c->dns_lost.load(std::memory_order_relaxed);
+    p.dns_server_downs += c->dns_server_downs.load(std::memory_order_relaxed);
+    p.dns_moved += c->dns_moved.load(std::memory_order_relaxed);
     for (int i = 0; i < dns_status_count; ++i) {
       p.ptr[i] += c->ptr[i].load(std::memory_order_relaxed);
     }

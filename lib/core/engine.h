@@ -58,6 +58,11 @@ struct scan_progress {
   uint64_t done = 0;
   uint64_t dropped = 0;
   uint64_t dns_queries = 0;
+  uint64_t dns_retransmits = 0;   // tries resent after a timeout
+  uint64_t dns_timeouts = 0;      // queries that ran out of tries
+  uint64_t dns_lost = 0;          // tries that timed out
+  uint64_t dns_server_downs = 0;  // resolvers backed off as not answering
+  uint64_t dns_moved = 0;         // retries moved off a backed-off resolver
   uint64_t ptr[dns_status_count] = {};
   uint64_t fcrdns[fcrdns_status_count] = {};
   uint64_t rdns[rdns_class_count] = {};

@@ -157,6 +157,13 @@ absl::Status shard::run() {
       udp_->process_timeouts();
     }
     counters_.dns_queries.store(dns_queries_sent(), std::memory_order_relaxed);
+    if (udp_) {
+      counters_.dns_retransmits.store(udp_->retransmits(), std::memory_order_relaxed);
+      counters_.dns_timeouts.store(udp_->timeouts(), std::memory_order_relaxed);
+      counters_.dns_lost.store(udp_->lost(), std::memory_order_relaxed);
+      counters_.dns_server_downs.store(udp_->server_downs(), std::memory_order_relaxed);
+      counters_.dns_moved.store(udp_->moved(), std::memory_order_relaxed);
+    }
     if (smtp_) {
       counters_.smtp_active.store(smtp_->active(), std::memory_order_relaxed);
     }
@@ -183,7 +190,7 @@ absl::Status shard::init_dns() {
   o.timeout_ms = config_.resolver.timeout_ms;
   o.tries = config_.resolver.tries;
   o.socket_buffer_bytes = config_.resolver.socket_buffer_bytes;
-  o.rate = config_.dns_rate * static_cast<double>(o.servers.size());
+  o.rate = config_.dns_rate;
   udp_ = std::make_unique<udp_resolver>(ring_, static_cast<resolver_client&>(*this));
   return udp_->init(o);
 }

@@ -56,7 +56,9 @@ struct shard_config {
   bool ring_dns = true;
   /// Ring transport knobs (servers, timeout and tries come from `resolver`).
   int dns_sockets = 2;
-  uint32_t dns_inflight = 256;
+  /// Ceiling of DNS queries on the wire in this shard; each resolver's
+  /// window adapts below it (dns_pacer). Memory-safe: ~0.5 KiB a query.
+  uint32_t dns_inflight = 16384;
   /// --dns-rate split over the shards: queries per second per resolver.
   double dns_rate = 0;
   smtp_options smtp;
@@ -85,6 +87,13 @@ struct shard_counters {
   std::atomic<uint64_t> hosts_done{0};
   std::atomic<uint64_t> hosts_dropped{0};  // in flight when the scan was aborted
   std::atomic<uint64_t> dns_queries{0};
+  // Ring transport: tries resent, queries that ran out of tries, tries that
+  // timed out, servers backed off as not answering, retries moved off them.
+  std::atomic<uint64_t> dns_retransmits{0};
+  std::atomic<uint64_t> dns_timeouts{0};
+  std::atomic<uint64_t> dns_lost{0};
+  std::atomic<uint64_t> dns_server_downs{0};
+  std::atomic<uint64_t> dns_moved{0};
   std::atomic<uint64_t> ptr[dns_status_count] = {};
   std::atomic<uint64_t> fcrdns[fcrdns_status_count] = {};
   std::atomic<uint64_t> rdns[rdns_class_count] = {};

@@ -96,7 +96,6 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
   options_.tries = std::max(1, options_.tries);
   options_.sockets_per_server = std::clamp(options_.sockets_per_server, 1, 64);
   options_.max_inflight = std::max<uint32_t>(1, options_.max_inflight);
-  timers_.resize(static_cast<size_t>(options_.tries));
   rng_state_ = std::random_device{}() | 1;
 
   batch_buffers_.resize(size_t{batch_datagrams} * datagram_bytes);
@@ -109,6 +108,14 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
     batch_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
 
+  pacer_options pacing;
+  pacing.max_window = options_.max_inflight;
+  pacing.initial_window = options_.initial_window;
+  pacing.max_rto_ns = int64_t{options_.timeout_ms} * 1'000'000;
+  pacing.min_rto_ns = options_.min_rto_ns;
+  pacing.rate_ceiling = options_.rate;
+  const int64_t now = monotonic_ns();
+
   tcp_retry_options tcp;
   tcp.timeout_ms = options_.timeout_ms;
   tcp.tries = options_.tries;
@@ -120,6 +127,11 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
       return absl::InvalidArgumentError(absl::StrCat("bad DNS server address '", server, "'"));
     }
     tcp.servers.push_back(dns_server_address{addr, addr_len});
+    server_state st;
+    st.address = server;
+    st.pacer.reset(pacing, now);
+    st.first_socket = static_cast<uint32_t>(sockets_.size());
+    servers_.push_back(std::move(st));
     for (int k = 0; k < options_.sockets_per_server; ++k) {
       const int fd = ::socket(addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) {
@@ -202,47 +214,100 @@ void udp_resolver::query(std::string_view name, uint16_t type, uint64_t cookie) 
   // The ID is written at send time; it changes per try.
   q.len = static_cast<uint16_t>(build_query(
       0, std::span<const uint8_t>(wire.data(), wire_len), type, options_.edns_udp_size, q.packet));
-  if (on_wire_ >= options_.max_inflight || !backlog_.empty() || !take_token()) {
-    backlog_.push_back(slot);
-    return;
+  if (backlog_.empty() && on_wire_ < options_.max_inflight) {
+    const int64_t now = monotonic_ns();
+    if (const int server = pick_server(q, now); server >= 0) {
+      send(slot, static_cast<uint32_t>(server), now);
+      return;
+    }
   }
-  send(slot);
+  backlog_.push_back({slot, q.generation});
 }
 
-bool udp_resolver::take_token() {
-  if (options_.rate <= 0) {
-    return true;
+int udp_resolver::pick_server(const query_slot& q, int64_t now_ns) {
+  // The last try's server, which a retry avoids when another can take it.
+  const int last = q.tries == 0
+                       ? -1
+                       : static_cast<int>(server_of(q.sent[(q.tries - 1) % tracked_tries].socket));
+  int best = -1;
+  uint32_t best_room = 0;
+  bool any_up = false;
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    dns_pacer& p = servers_[i].pacer;
+    if (p.down()) {
+      continue;
+    }
+    any_up = true;
+    if (!p.can_send(now_ns)) {
+      continue;
+    }
+    // Room, less a little for the last try's server: a retry goes
+    // elsewhere when it can.
+    const uint32_t room = static_cast<int>(i) == last && servers_.size() > 1 ? 1 : p.room() + 1;
+    if (room > best_room) {
+      best_room = room;
+      best = static_cast<int>(i);
+    }
   }
-  const int64_t now = monotonic_ns();
-  const double burst = std::max(1.0, options_.rate / 100);
-  tokens_ = std::min(burst, tokens_ + options_.rate * double(now - refilled_ns_) * 1e-9);
-  refilled_ns_ = now;
-  if (tokens_ < 1) {
-    return false;
+  if (best >= 0) {
+    if (last >= 0 && best != last && servers_[static_cast<size_t>(last)].pacer.down()) {
+      ++servers_[static_cast<size_t>(last)].moved;
+    }
+    return best;
   }
-  tokens_ -= 1;
-  return true;
+  if (any_up) {
+    // Up servers are busy: a down one may still take its probe.
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      if (servers_[i].pacer.down() && servers_[i].pacer.can_send(now_ns)) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+  // Every server is down: no answers come back to pace by and nothing is
+  // left to protect, so queries go out as the ceilings allow (within
+  // --dns-inflight and --dns-rate) and end in their timeouts, as without
+  // pacing. Round robin by the query's tries.
+  for (size_t k = 0; k < servers_.size(); ++k) {
+    const size_t i = (static_cast<size_t>(last + 1) + k) % servers_.size();
+    if (servers_[i].pacer.can_send_ignoring_window(now_ns)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
 }
 
-void udp_resolver::send(uint32_t slot) {
+void udp_resolver::send(uint32_t slot, uint32_t server, int64_t now_ns) {
   query_slot& q = slots_[slot];
-  // Tries rotate over the sockets, and so over the servers.
-  q.socket = static_cast<uint8_t>(next_socket_);
-  next_socket_ = (next_socket_ + 1) % static_cast<uint32_t>(sockets_.size());
-  udp_socket& s = sockets_[q.socket];
-  q.id = pick_id(s);
-  s.by_id[q.id] = slot + 1;
-  q.packet[0] = static_cast<uint8_t>(q.id >> 8);
-  q.packet[1] = static_cast<uint8_t>(q.id);
+  server_state& srv = servers_[server];
+  const auto socket = srv.first_socket + srv.next_socket;
+  srv.next_socket = (srv.next_socket + 1) % static_cast<uint32_t>(options_.sockets_per_server);
+  udp_socket& s = sockets_[socket];
+  const int try_index = q.tries;
+  try_record& t = q.sent[static_cast<size_t>(try_index % tracked_tries)];
+  if (try_index >= tracked_tries) {
+    // The oldest tracked try's ID is let go: its answer now counts as
+    // unmatched.
+    std::vector<uint32_t>& old_ids = sockets_[t.socket].by_id;
+    if (old_ids[t.id] == slot + 1) {
+      old_ids[t.id] = 0;
+    }
+  }
+  t.id = pick_id(s);
+  t.socket = static_cast<uint8_t>(socket);
+  t.sent_ns = now_ns;
+  t.seq = srv.pacer.on_send(now_ns);
+  ++srv.queries;
+  s.by_id[t.id] = slot + 1;
+  q.packet[0] = static_cast<uint8_t>(t.id >> 8);
+  q.packet[1] = static_cast<uint8_t>(t.id);
   if (!q.on_wire) {
     q.on_wire = true;
     ++on_wire_;
   }
-  const int try_index = q.tries++;
+  ++q.tries;
   ++queries_sent_;
-  timers_[static_cast<size_t>(try_index)].push(
-      {monotonic_ns() + (int64_t{options_.timeout_ms} << try_index) * 1'000'000, slot,
-       q.generation});
+  q.deadline_ns = timers_.arm(now_ns, srv.pacer.timeout_ns(try_index), slot, q.generation);
   io_uring_sqe* sqe = ring_.get_sqe();
   io_uring_prep_send(sqe, s.fd, q.packet.data(), q.len, 0);
   // Only a failed send posts a completion; a lost query is the timer's job.
@@ -294,7 +359,7 @@ void udp_resolver::drain(uint32_t socket) {
       if (n < 0 && errno == ECONNREFUSED) {
         continue;
       }
-      return;
+      break;
     }
     for (int i = 0; i < n; ++i) {
       const mmsghdr& m = batch_msgs_[static_cast<size_t>(i)];
@@ -307,9 +372,11 @@ void udp_resolver::drain(uint32_t socket) {
                               m.msg_len));
     }
     if (static_cast<unsigned>(n) < batch_datagrams) {
-      return;
+      break;
     }
   }
+  // Once per batch, not per answer: the windows the answers opened.
+  fill_from_backlog();
 }
 
 void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet) {
@@ -318,8 +385,7 @@ void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet)
     ++unmatched_;
     return;
   }
-  udp_socket& s = sockets_[socket];
-  const uint32_t entry = s.by_id[h.id];
+  const uint32_t entry = sockets_[socket].by_id[h.id];
   if (entry == 0) {
     ++unmatched_;
     return;
@@ -330,29 +396,69 @@ void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet)
     ++unmatched_;  // a guessed ID is not enough; keep waiting for the real one
     return;
   }
-  s.by_id[h.id] = 0;
+  // Which try this answers: the latest, or an earlier one that timed out.
+  int answered = -1;
+  const int oldest = std::max(0, q.tries - tracked_tries);
+  for (int k = q.tries - 1; k >= oldest; --k) {
+    const try_record& t = q.sent[static_cast<size_t>(k % tracked_tries)];
+    if (t.socket == socket && t.id == h.id) {
+      answered = k;
+      break;
+    }
+  }
+  if (answered < 0) {
+    ++unmatched_;
+    return;
+  }
+  const int64_t now = monotonic_ns();
+  const try_record& t = q.sent[static_cast<size_t>(answered % tracked_tries)];
+  const bool latest = answered == q.tries - 1 && q.on_wire;
+  if (latest) {
+    servers_[server_of(socket)].pacer.on_answer(now, t.seq, t.sent_ns, answered == 0);
+  } else {
+    servers_[server_of(socket)].pacer.on_late_answer(now, t.seq, t.sent_ns, answered == 0);
+    if (q.on_wire) {
+      // The latest try is still out: it will never be answered for us.
+      const try_record& last = q.sent[static_cast<size_t>((q.tries - 1) % tracked_tries)];
+      servers_[server_of(last.socket)].pacer.on_abandon();
+    }
+  }
   if (h.truncated) {
     // RFC 7766: ask the same question again over TCP, first of the server
-    // that truncated it (sockets are grouped by server). tcp_ reports to our
-    // client under the same cookie; the slot is free before it can.
+    // that truncated it. tcp_ reports to our client under the same cookie;
+    // the slot is free before it can.
     ++truncated_;
     const uint64_t cookie = q.cookie;
-    const uint32_t server = socket / static_cast<uint32_t>(options_.sockets_per_server);
     std::array<uint8_t, max_query_bytes> query;
     const uint16_t len = q.len;
     std::copy_n(q.packet.begin(), len, query.begin());
-    --on_wire_;
+    release_ids(slot);
+    if (q.on_wire) {
+      --on_wire_;
+    }
     free_slot(slot);
     --in_flight_;
-    tcp_.start(cookie, std::span<const uint8_t>(query.data(), len), server);
-    fill_from_backlog();
+    tcp_.start(cookie, std::span<const uint8_t>(query.data(), len), server_of(socket));
     return;
   }
   finish(slot, ARES_SUCCESS, packet);
 }
 
+void udp_resolver::release_ids(uint32_t slot) {
+  const query_slot& q = slots_[slot];
+  const int oldest = std::max(0, q.tries - tracked_tries);
+  for (int k = oldest; k < q.tries; ++k) {
+    const try_record& t = q.sent[static_cast<size_t>(k % tracked_tries)];
+    uint32_t& e = sockets_[t.socket].by_id[t.id];
+    if (e == slot + 1) {
+      e = 0;
+    }
+  }
+}
+
 void udp_resolver::finish(uint32_t slot, int ares_status, std::span<const uint8_t> packet) {
   const uint64_t cookie = slots_[slot].cookie;
+  release_ids(slot);
   if (slots_[slot].on_wire) {
     --on_wire_;
   }
@@ -361,63 +467,112 @@ void udp_resolver::finish(uint32_t slot, int ares_status, std::span<const uint8_
   // The client may issue new queries from inside the callback: our state is
   // consistent before it runs.
   client_.on_dns_result(cookie, ares_status, packet);
-  fill_from_backlog();
 }
 
 void udp_resolver::fill_from_backlog() {
-  while (on_wire_ < options_.max_inflight && !backlog_.empty() && take_token()) {
-    const uint32_t slot = backlog_.front();
+  if (backlog_.empty()) {
+    return;
+  }
+  const int64_t now = monotonic_ns();
+  while (!backlog_.empty() && on_wire_ < options_.max_inflight) {
+    const waiting w = backlog_.front();
+    query_slot& q = slots_[w.slot];
+    if (q.generation != w.generation) {
+      backlog_.pop_front();  // ended while it waited (a late answer)
+      continue;
+    }
+    const int server = pick_server(q, now);
+    if (server < 0) {
+      return;  // head of line waits for room or a token
+    }
     backlog_.pop_front();
-    send(slot);
+    send(w.slot, static_cast<uint32_t>(server), now);
   }
 }
 
 int64_t udp_resolver::next_timeout_ns(int64_t cap_ns) const {
-  int64_t next = INT64_MAX;
-  for (const deadline_fifo& t : timers_) {
-    next = std::min(next, t.next_deadline());
-  }
-  if (!backlog_.empty() && options_.rate > 0 && on_wire_ < options_.max_inflight) {
-    // Waiting for a --dns-rate token: wake when the next one is due.
-    const auto until_token = static_cast<int64_t>((1 - tokens_) / options_.rate * 1e9);
-    next = std::min(next, refilled_ns_ + std::max<int64_t>(until_token, 0));
+  int64_t next = timers_.next_deadline();
+  if (!backlog_.empty() && on_wire_ < options_.max_inflight) {
+    // Waiting for a pacing token: wake when the first is due.
+    for (const server_state& s : servers_) {
+      next = std::min(next, s.pacer.next_token_ns());
+    }
   }
   if (next == INT64_MAX) {
     return cap_ns;
   }
-  return std::clamp<int64_t>(next - monotonic_ns(), 100'000, cap_ns);
+  return std::clamp<int64_t>(next - monotonic_ns(), 50'000, cap_ns);
 }
 
 void udp_resolver::process_timeouts() {
   const int64_t now = monotonic_ns();
-  for (size_t t = 0; t < timers_.size(); ++t) {
-    deadline_fifo& fifo = timers_[t];
-    while (!fifo.empty() && fifo.front().deadline_ns <= now) {
-      const deadline_fifo::entry e = fifo.front();
-      fifo.pop();
-      query_slot& q = slots_[e.index];
-      // Stale: answered (generation moved on) or already resent (a later
-      // try's timer owns it now).
-      if (q.generation != e.generation || !q.on_wire || q.tries != t + 1) {
-        continue;
-      }
-      sockets_[q.socket].by_id[q.id] = 0;
-      if (q.tries < options_.tries) {
-        ++retransmits_;
-        if (take_token()) {
-          send(e.index);
-        } else {
-          // Off the wire until a --dns-rate token comes; first in line.
-          q.on_wire = false;
-          --on_wire_;
-          backlog_.push_front(e.index);
-        }
-      } else {
-        finish(e.index, ARES_ETIMEOUT, {});
-      }
+  timers_.expire(now, [&](const timer_classes::entry& e) {
+    query_slot& q = slots_[e.index];
+    // Stale: answered (generation moved on), or a later try's timer owns it.
+    if (q.generation != e.generation || !q.on_wire || q.deadline_ns != e.deadline_ns) {
+      return;
     }
+    const try_record& t = q.sent[static_cast<size_t>((q.tries - 1) % tracked_tries)];
+    servers_[server_of(t.socket)].pacer.on_timeout(now, t.seq);
+    // Off the wire; its ID stays reserved for a late answer.
+    q.on_wire = false;
+    --on_wire_;
+    if (q.tries < options_.tries) {
+      ++retransmits_;
+      backlog_.push_front({e.index, q.generation});  // first in line
+    } else {
+      ++timeouts_;
+      finish(e.index, ARES_ETIMEOUT, {});
+    }
+  });
+  fill_from_backlog();  // room and tokens may have come since the last answer
+}
+
+uint64_t udp_resolver::lost() const {
+  uint64_t n = 0;
+  for (const server_state& s : servers_) {
+    n += s.pacer.losses();
   }
-  fill_from_backlog();  // tokens may have come in since the last answer
+  return n;
+}
+
+uint64_t udp_resolver::server_downs() const {
+  uint64_t n = 0;
+  for (const server_state& s : servers_) {
+    n += s.pacer.downs();
+  }
+  return n;
+}
+
+uint64_t udp_resolver::moved() const {
+  uint64_t n = 0;
+  for (const server_state& s : servers_) {
+    n += s.moved;
+  }
+  return n;
+}
+
+std::vector<dns_server_stats> udp_resolver::server_stats() const {
+  std::vector<dns_server_stats> out;
+  out.reserve(servers_.size());
+  for (const server_state& s : servers_) {
+    dns_server_stats st;
+    st.address = s.address;
+    st.queries = s.queries;
+    st.answers = s.pacer.answers();
+    st.losses = s.pacer.losses();
+    st.loss_events = s.pacer.loss_events();
+    st.spurious = s.pacer.spurious();
+    st.downs = s.pacer.downs();
+    st.moved = s.moved;
+    st.window = s.pacer.window();
+    st.pacing_rate = s.pacer.pacing_rate();
+    st.srtt_ns = s.pacer.srtt_ns();
+    st.rto_ns = s.pacer.rto_ns();
+    st.down = s.pacer.down();
+    out.push_back(std::move(st));
+  }
+  return out;
 }
 
 }  // namespace ptrscan

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -11,8 +12,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "core/deadline_fifo.h"
+#include "core/timer_classes.h"
 #include "core/ring.h"
+#include "dns/pacer.h"
 #include "dns/resolver.h"
 #include "dns/tcp_retry.h"
 #include "dns/wire.h"
@@ -27,34 +29,62 @@ struct udp_resolver_options {
   /// SO_REUSEPORT sockets over its threads by hashing the source address and
   /// port, so one socket keeps the whole scan on one of its threads.
   int sockets_per_server = 2;
-  /// Queries on the wire at once in this shard; more wait in a backlog.
-  /// Past what the server's socket buffers hold, answers are dropped and
-  /// come back only as retries.
-  uint32_t max_inflight = 512;
-  int timeout_ms = 2000;  // first try; doubled on each further try (c-ares's rule)
+  /// Ceiling of the queries on the wire at once in this shard, over all
+  /// servers; each server's own window adapts below it (dns_pacer).
+  uint32_t max_inflight = 16384;
+  /// Ceiling of one try's timeout (the retransmit timer adapts below it).
+  int timeout_ms = 2000;
   int tries = 3;
   int socket_buffer_bytes = 4 << 20;
   /// Advertised in an EDNS0 OPT record; 1232 is the DNS Flag Day 2020 size
   /// that avoids IP fragmentation. 0: no OPT record.
   uint16_t edns_udp_size = 1232;
-  /// Queries per second this resolver may send (retries included); 0 = no
-  /// limit. A token bucket with 10 ms of burst.
+  /// Queries per second to each server (retries included); 0 = no limit.
   double rate = 0;
   /// TCP connections open at once in this shard for the retries of
   /// truncated answers (one per query); more wait their turn.
   uint32_t max_tcp_connections = 64;
+  /// Pacer settings other than the ceilings above (tests set these).
+  uint32_t initial_window = 32;
+  int64_t min_rto_ns = 20'000'000;
+};
+
+/// What one server's pacer has learnt and done, for the summary and
+/// --metadata.
+struct dns_server_stats {
+  std::string address;
+  uint64_t queries = 0;      // tries sent to it
+  uint64_t answers = 0;
+  uint64_t losses = 0;       // tries that timed out
+  uint64_t loss_events = 0;  // window cuts
+  uint64_t spurious = 0;     // timeouts whose answer came after all
+  uint64_t downs = 0;        // times it was backed off as not answering
+  uint64_t moved = 0;        // retries sent elsewhere because it was down
+  uint32_t window = 0;
+  double pacing_rate = 0;
+  int64_t srtt_ns = 0;
+  int64_t rto_ns = 0;
+  bool down = false;
 };
 
 /// The shard's DNS transport: queries go out on a few connected UDP sockets
-/// through the shard's io_uring (sends need no completion unless they fail),
-/// a multishot poll per socket says when answers are there and recvmmsg
-/// reads them in batches, and timeouts are FIFOs per try. Nothing is allocated
-/// per query once the pools have grown. A truncated answer is asked again
-/// over TCP on the same ring (tcp_retry), one connection per query.
+/// per server through the shard's io_uring (sends need no completion unless
+/// they fail), a multishot poll per socket says when answers are there and
+/// recvmmsg reads them in batches. Nothing is allocated per query once the
+/// pools have grown. A truncated answer is asked again over TCP on the same
+/// ring (tcp_retry), one connection per query.
+///
+/// Pacing adapts: each server has a dns_pacer (congestion window, pacing
+/// rate after loss, RFC 6298 retransmit timer). A query goes to the server
+/// with the most room; a retry prefers another server; a server that stops
+/// answering is backed off and its work moves to the others. Retransmit
+/// timers live in timer_classes (FIFOs per duration step).
 ///
 /// Answers are matched by socket, ID and question (RFC 5452 §4.2), with IDs
 /// drawn at random per try; the connected sockets let the kernel drop
-/// datagrams from any other address or port.
+/// datagrams from any other address or port. An answer to an earlier try of
+/// a query (its ID stays reserved until the query ends) is taken: it ends
+/// the query, and tells the pacer the timeout was spurious.
 class udp_resolver {
  public:
   udp_resolver(ring& r, resolver_client& client);
@@ -62,8 +92,7 @@ class udp_resolver {
   udp_resolver& operator=(const udp_resolver&) = delete;
   ~udp_resolver();
 
-  /// Opens the sockets, registers the buffer ring (buffer group 0 of the
-  /// ring) and arms the receives.
+  /// Opens the sockets and arms the receives.
   absl::Status init(const udp_resolver_options& options);
 
   /// Same contract as resolver::query: the result arrives through
@@ -81,22 +110,42 @@ class udp_resolver {
   /// Queries put on the wire, retries and TCP retries included.
   uint64_t queries_sent() const { return queries_sent_ + tcp_.queries_sent(); }
   uint64_t retransmits() const { return retransmits_; }
-  /// Datagrams that matched no query in flight (late answers to a timed-out
-  /// try, wrong ID, wrong question): counted and dropped.
+  /// Queries that ended without an answer after every try.
+  uint64_t timeouts() const { return timeouts_; }
+  /// Datagrams that matched no query in flight (wrong ID, wrong question,
+  /// an answer after its query ended): counted and dropped.
   uint64_t unmatched() const { return unmatched_; }
+  /// Over every server: tries that timed out, times a server was backed
+  /// off, retries moved off a down server.
+  uint64_t lost() const;
+  uint64_t server_downs() const;
+  uint64_t moved() const;
   uint64_t truncated() const { return truncated_; }
+  /// Queries on the wire now, and waiting for room.
+  uint32_t on_wire() const { return on_wire_; }
+  size_t backlog() const { return backlog_.size(); }
   const tcp_retry& tcp() const { return tcp_; }
+  std::vector<dns_server_stats> server_stats() const;
+  const dns_pacer& pacer(size_t server) const { return servers_[server].pacer; }
 
  private:
+  /// Tries whose IDs stay reserved for a late answer (older ones are let go).
+  static constexpr int tracked_tries = 4;
+  struct try_record {
+    int64_t sent_ns = 0;
+    uint64_t seq = 0;  // the pacer's send sequence number
+    uint16_t id = 0;
+    uint8_t socket = 0;
+  };
   struct query_slot {
     uint64_t cookie = 0;
     uint32_t generation = 0;
     uint32_t next_free = 0;
-    uint16_t id = 0;
     uint16_t len = 0;
-    uint8_t socket = 0;
     uint8_t tries = 0;  // sends so far
-    bool on_wire = false;
+    bool on_wire = false;  // the latest try waits for its answer or timer
+    int64_t deadline_ns = 0;  // the latest try's timer
+    std::array<try_record, tracked_tries> sent{};
     std::array<uint8_t, max_query_bytes> packet{};
   };
   struct udp_socket {
@@ -105,34 +154,52 @@ class udp_resolver {
     /// query slot + 1 by DNS ID; 0 = free.
     std::vector<uint32_t> by_id;
   };
+  struct server_state {
+    std::string address;
+    dns_pacer pacer;
+    uint32_t first_socket = 0;
+    uint32_t next_socket = 0;  // round robin over its sockets
+    uint64_t queries = 0;
+    uint64_t moved = 0;
+  };
+  struct waiting {
+    uint32_t slot;
+    uint32_t generation;
+  };
 
   uint32_t alloc_slot();
   void free_slot(uint32_t slot);
-  void send(uint32_t slot);
+  /// The server the next try of `q` should go to, or -1 when none may send
+  /// now. Counts a move away from a down server.
+  int pick_server(const query_slot& q, int64_t now_ns);
+  void send(uint32_t slot, uint32_t server, int64_t now_ns);
   void arm_recv(uint32_t socket);
   /// Reads every datagram waiting on `socket`.
   void drain(uint32_t socket);
   void on_datagram(uint32_t socket, std::span<const uint8_t> packet);
+  /// Releases the IDs of every tracked try of `slot`.
+  void release_ids(uint32_t slot);
   void finish(uint32_t slot, int ares_status, std::span<const uint8_t> packet);
   void fill_from_backlog();
   uint16_t pick_id(const udp_socket& s);
-  /// Takes a --dns-rate token if one is there (always true without a rate).
-  bool take_token();
+  uint32_t server_of(uint32_t socket) const {
+    return socket / static_cast<uint32_t>(options_.sockets_per_server);
+  }
 
   ring& ring_;
   resolver_client& client_;
   tcp_retry tcp_;
   udp_resolver_options options_;
   std::vector<udp_socket> sockets_;
-  uint32_t next_socket_ = 0;
+  std::vector<server_state> servers_;
 
   // Query slots live in a deque: addresses stay put while it grows, and a
   // send in flight points into its slot's packet.
   std::deque<query_slot> slots_;
   uint32_t free_head_ = UINT32_MAX;
-  std::deque<uint32_t> backlog_;   // built, waiting for room on the wire
-  std::vector<deadline_fifo> timers_;  // one per try: each try's timeout is fixed
-  uint64_t in_flight_ = 0;         // accepted and not yet reported or handed to tcp_
+  std::deque<waiting> backlog_;  // built, waiting for room on the wire
+  timer_classes timers_;
+  uint64_t in_flight_ = 0;  // accepted and not yet reported or handed to tcp_
   uint32_t on_wire_ = 0;
 
   // recvmmsg batch: buffers, their iovecs and message headers.
@@ -140,11 +207,10 @@ class udp_resolver {
   std::vector<iovec> batch_iov_;
   std::vector<mmsghdr> batch_msgs_;
 
-  double tokens_ = 0;
-  int64_t refilled_ns_ = 0;
   uint32_t rng_state_ = 0;
   uint64_t queries_sent_ = 0;
   uint64_t retransmits_ = 0;
+  uint64_t timeouts_ = 0;
   uint64_t unmatched_ = 0;
   uint64_t truncated_ = 0;
 };

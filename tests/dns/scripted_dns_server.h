@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "dns/answer.h"
@@ -31,7 +32,10 @@ namespace ptrscan::testing_dns {
 /// "drop1" drops the first query for each name and answers the rest like
 /// "ok"; "spoof" first sends an answer with another ID and one with another
 /// question (both NXDOMAIN, both to be ignored), then the real one like "ok";
-/// "okcase" answers like "ok" with the question echoed in upper case.
+/// "okcase" answers like "ok" with the question echoed in upper case;
+/// "hold1" holds the answer to the first query for each name (like "ok")
+/// and sends it, with the first query's ID, only when a retry of that name
+/// comes, which itself is never answered: a late answer to an earlier try.
 class scripted_dns_server {
  public:
   scripted_dns_server() {
@@ -74,6 +78,8 @@ class scripted_dns_server {
     return it == udp_counts_.end() ? 0 : it->second;
   }
   int tcp_queries() const { return tcp_count_.load(); }
+  /// A silent server counts queries and answers none (a dead resolver).
+  void set_silent(bool silent) { silent_ = silent; }
 
  private:
   static std::string first_label(const uint8_t* q, size_t n) {
@@ -106,7 +112,7 @@ class scripted_dns_server {
     } else if (label == "tc" && !over_tcp) {
       h[2] |= 0x02;
     } else if (label == "ok" || label == "tc" || label == "drop1" || label == "spoof" ||
-               label == "okcase") {
+               label == "okcase" || label == "hold1") {
       if (label == "okcase") {
         for (size_t i = 12; i < qend - 4 && i < r.size(); ++i) {
           r[i] = static_cast<uint8_t>(std::toupper(r[i]));
@@ -152,7 +158,19 @@ class scripted_dns_server {
             wrong_question[3] |= 3;
             reply(wrong_question);
           }
-          if (label != "drop" && !(label == "drop1" && first_for_name)) {
+          if (silent_) {
+            // counted above, never answered
+          } else if (label == "hold1") {
+            // The held answer goes where the first query came from, as a
+            // resolver's would.
+            if (first_for_name) {
+              held_[qname] = {respond(buf, static_cast<size_t>(n), false), from};
+            } else if (auto it = held_.find(qname); it != held_.end()) {
+              sendto(udp_, it->second.first.data(), it->second.first.size(), 0,
+                     reinterpret_cast<const sockaddr*>(&it->second.second), sizeof(sockaddr_in));
+              held_.erase(it);
+            }
+          } else if (label != "drop" && !(label == "drop1" && first_for_name)) {
             reply(respond(buf, static_cast<size_t>(n), false));
           }
         }
@@ -185,7 +203,10 @@ class scripted_dns_server {
   int tcp_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> silent_{false};
   std::thread thread_;
+  // "hold1": answer and where to send it; server thread only.
+  std::map<std::string, std::pair<std::vector<uint8_t>, sockaddr_in>> held_;
   // Written by the server thread, read by the test thread (a race TSan found).
   mutable std::mutex counts_mu_;
   std::map<std::string, int> udp_counts_;

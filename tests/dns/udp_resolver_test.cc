@@ -150,6 +150,77 @@ TEST_F(UdpResolverTest, DnsRateSpacesQueriesOut) {
   EXPECT_EQ(server.udp_queries("ok"), 40);
 }
 
+TEST_F(UdpResolverTest, AnAnswerToAnEarlierTryEndsTheQuery) {
+  // The server answers the first try only when the retry comes (with the
+  // first try's ID): the answer is taken, the timeout counted as spurious.
+  ASSERT_TRUE(start(50, 3).ok());
+  ask(1, "hold1.example");
+  run_until(1);
+  EXPECT_EQ(col.results[1].status, dns_status::ok);
+  EXPECT_EQ(server.udp_queries("hold1"), 2);
+  EXPECT_EQ(udp.retransmits(), 1u);
+  EXPECT_EQ(udp.unmatched(), 0u);
+  EXPECT_EQ(udp.pacer(0).spurious(), 1u);
+  EXPECT_EQ(udp.pacer(0).in_flight(), 0u);
+  EXPECT_EQ(udp.in_flight(), 0u);
+  EXPECT_EQ(udp.on_wire(), 0u);
+}
+
+TEST_F(UdpResolverTest, FirstTriesRunInTheWindowAndTheRestWait) {
+  // 32 queries fit the initial window; the others wait in the backlog
+  // until answers open it, and none is lost or sent twice.
+  ASSERT_TRUE(start(1000, 1, /*max_inflight=*/10'000).ok());
+  for (uint64_t i = 0; i < 500; ++i) {
+    ask(i, "ok.w" + std::to_string(i) + ".example");
+  }
+  EXPECT_EQ(udp.on_wire(), 32u);
+  EXPECT_EQ(udp.backlog(), 500u - 32u);
+  run_until(500);
+  EXPECT_EQ(col.results.size(), 500u);
+  EXPECT_EQ(server.udp_queries("ok"), 500);
+  EXPECT_GT(udp.pacer(0).window(), 32u);  // it grew while it was used
+  EXPECT_EQ(udp.pacer(0).losses(), 0u);
+}
+
+TEST(UdpResolverServersTest, ARetryGoesToAnotherServer) {
+  // Two servers, one silent: with one retry, every query the silent one
+  // took is answered by the other, and the work is spread by room.
+  scripted_dns_server dead;
+  scripted_dns_server live;
+  dead.set_silent(true);
+  ring r;
+  ASSERT_TRUE(r.init(64).ok());
+  collector col;
+  udp_resolver udp(r, col);
+  udp_resolver_options o;
+  o.servers = {"127.0.0.1:" + std::to_string(dead.port()),
+               "127.0.0.1:" + std::to_string(live.port())};
+  o.timeout_ms = 100;
+  o.tries = 2;
+  ASSERT_TRUE(udp.init(o).ok());
+  constexpr uint64_t n = 40;
+  for (uint64_t i = 0; i < n; ++i) {
+    col.names[i] = "ok.s" + std::to_string(i) + ".example";
+    udp.query(col.names[i], dns_type_a, i);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (col.results.size() < n && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(udp.next_timeout_ns(100'000'000)), 0);
+    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
+    udp.process_timeouts();
+  }
+  ASSERT_EQ(col.results.size(), n);
+  for (uint64_t i = 0; i < n; ++i) {
+    EXPECT_EQ(col.results[i].status, dns_status::ok) << i;
+  }
+  const int to_dead = dead.udp_queries("ok");
+  EXPECT_GT(to_dead, 0);  // both windows were used
+  EXPECT_EQ(live.udp_queries("ok"), static_cast<int>(n));
+  EXPECT_EQ(udp.retransmits(), static_cast<uint64_t>(to_dead));
+  EXPECT_EQ(udp.pacer(0).losses(), static_cast<uint64_t>(to_dead));
+  EXPECT_EQ(udp.pacer(1).losses(), 0u);
+}
+
 TEST_F(UdpResolverTest, AnUnencodableNameFailsAtOnce) {
   ASSERT_TRUE(start(1000, 1).ok());
   ask(1, std::string(64, 'a') + ".example");  // a label over 63 octets

@@ -1,0 +1,206 @@
+#pragma once
+
+#include <array>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+
+namespace ptrscan {
+
+/// Settings of one resolver's pacer. Every limit the user gives is a ceiling;
+/// the pacer finds the operating point below it.
+struct pacer_options {
+  /// Largest window (queries on the wire at once): --dns-inflight.
+  uint32_t max_window = 16384;
+  /// Slow start begins here, and again when a server comes back.
+  uint32_t initial_window = 32;
+  /// The window never shrinks below this.
+  uint32_t min_window = 2;
+  /// Retransmit timeout bounds. The floor keeps a scheduler hiccup on a
+  /// loaded machine from reading as loss; the ceiling is --dns-timeout.
+  int64_t min_rto_ns = 20'000'000;
+  int64_t max_rto_ns = 2'000'000'000;
+  /// The timeout before the first measurement (RFC 6298 §2.1: 1 s).
+  int64_t initial_rto_ns = 1'000'000'000;
+  /// --dns-rate for this server in queries per second; 0: none.
+  double rate_ceiling = 0;
+};
+
+/// Congestion control and retransmit timer for the queries one shard sends to
+/// one resolver, as TCP paces a connection (and tested the same way: every
+/// method takes the time, so tests and bench/dns_pacing_sim drive it with a
+/// clock of their own).
+///
+/// Window (AIMD, RFC 5681): slow start doubles it per round trip from
+/// `initial_window`; a loss event (a try that timed out, at most one event
+/// per window of sends: losses of queries sent before the last cut do not
+/// cut again) halves it, then it grows by one per window of answers.
+/// It grows only while it is used (RFC 7661): a scan that asks less than it
+/// allows does not build up a window it never tested.
+///
+/// Rate: a window alone cannot hold a rate below one window per round trip,
+/// and a resolver that polices queries per second (Unbound's ip-ratelimit)
+/// answers in microseconds but drops what exceeds its rate. So each loss
+/// event (at least 2 losses making 2% of the outcomes of the last two
+/// intervals: random loss on a long path is not congestion) also sets a
+/// pacing rate from R_loss, the delivery rate over the last ten intervals of
+/// 100 ms (or two round trips; a policer counting per second shows its rate
+/// only over a second): it follows CUBIC's curve in time (RFC 9438),
+/// from 0.9 R_loss to a plateau at 0.97 R_loss, then faster probing the
+/// longer no loss comes. On a resolver that drops by queue
+/// overflow (Knot's socket buffers) the same rule keeps the queue from
+/// refilling at once. A loss-free path is never paced.
+///
+/// Why loss-based and not delay-based (Vegas, BBR's min-RTT probing): a
+/// recursive resolver's RTT is bimodal, microseconds from its cache and
+/// round trips to authorities on a miss, so a growing RTT says "cache
+/// misses", not "queue"; bench/dns_pacing_sim.cc compares both.
+///
+/// Timer (RFC 6298): SRTT and RTTVAR from answers to first tries only
+/// (Karn's rule: a resolver that answers a retry right after finishing the
+/// recursion the first try started would make the sample look short), RTO =
+/// SRTT + 4 RTTVAR within [min_rto, max_rto], doubled per further try of a
+/// query and once per loss event until the next sample.
+///
+/// Health: a server with `down_after` timeouts in a row and no answer for
+/// max(1 s, RTO) is down: the resolver moves its work to the others and
+/// sends it one probe at a time; its first answer brings it back, in slow
+/// start.
+class dns_pacer {
+ public:
+  static constexpr uint32_t down_after = 8;
+
+  dns_pacer() = default;
+  explicit dns_pacer(const pacer_options& o, int64_t now_ns = 0) { reset(o, now_ns); }
+  void reset(const pacer_options& o, int64_t now_ns);
+
+  /// Room in the window and, when paced, a token: may one more try go out?
+  /// Refills the token bucket to `now_ns`.
+  bool can_send(int64_t now_ns);
+  /// The same without the window: only the rate (for a server that is down
+  /// when every server is, where only the ceilings hold).
+  bool can_send_ignoring_window(int64_t now_ns);
+  /// A try went on the wire. Returns its send sequence number, which the
+  /// caller hands back with the answer or the loss of that try.
+  uint64_t on_send(int64_t now_ns);
+  /// The answer to a try (sent at `sent_ns` as `seq`) came. `rtt_sample`:
+  /// the try was a query's first (Karn's rule).
+  void on_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rtt_sample);
+  /// A try timed out: it leaves the window and counts as a loss.
+  void on_timeout(int64_t now_ns, uint64_t seq);
+  /// The answer to a try that had timed out came after all: the loss was
+  /// spurious. Undoes the cut it caused (Eifel, RFC 3522) when it caused one.
+  /// `rtt_sample` as for on_answer: the sample is unambiguous (the answer
+  /// carries that try's ID) and teaches the timer the tail it missed.
+  void on_late_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rtt_sample);
+  /// A try left the window with neither answer nor loss (the query ended
+  /// through another try, or was handed to TCP).
+  void on_abandon();
+
+  /// Timeout of try `try_index` (0 = first): RTO doubled per further try,
+  /// never above max_rto.
+  int64_t timeout_ns(int try_index) const;
+  /// When the next token is due, if sending waits only for one; else
+  /// INT64_MAX.
+  int64_t next_token_ns() const;
+
+  bool down() const { return down_; }
+  /// Queries of this server's window now on the wire.
+  uint32_t in_flight() const { return in_flight_; }
+  /// Current window, and its free room (0 when full).
+  uint32_t window() const;
+  uint32_t room() const;
+  bool slow_start() const { return window_ < ssthresh_; }
+  /// 0: not paced.
+  double pacing_rate() const { return rate_; }
+  int64_t srtt_ns() const { return srtt_ns_; }
+  int64_t rto_ns() const { return rto_ns_; }
+  /// Delivery rate (answers/s) over the last ten closed intervals.
+  double delivery_rate() const;
+
+  // Counters over the pacer's life.
+  uint64_t answers() const { return answers_; }
+  uint64_t losses() const { return losses_; }
+  uint64_t loss_events() const { return loss_events_; }
+  uint64_t spurious() const { return spurious_; }
+  uint64_t downs() const { return downs_; }
+
+ private:
+  void cut(int64_t now_ns, uint64_t seq);
+  void sample_rtt(int64_t rtt_ns);
+  void track_round(int64_t rtt_ns);
+  void end_round();
+  bool queueing() const;
+  int64_t queue_delay_threshold_ns() const;
+  /// Closes the delivery-rate interval when it is over.
+  void roll(int64_t now_ns);
+  void refill(int64_t now_ns);
+  double effective_rate(int64_t now_ns) const;
+
+  pacer_options o_;
+  double window_ = 0;
+  double ssthresh_ = 0;
+  uint32_t in_flight_ = 0;
+  uint64_t next_seq_ = 0;
+  uint64_t recovery_seq_ = 0;  // losses of sends before this do not cut again
+  uint64_t filled_seq_ = UINT64_MAX;  // the last send that filled the window
+  int64_t last_cut_ns_ = 0;
+  int64_t ss_round_start_ns_ = 0;
+  // Rounds (a window of sends answered) and their smallest RTTs.
+  uint64_t round_end_seq_ = 0;
+  int64_t round_min_rtt_ns_ = INT64_MAX;
+  uint32_t round_samples_ = 0;
+  uint32_t queued_rounds_ = 0;  // rounds in a row that showed a queue
+  int64_t last_round_min_rtt_ns_ = INT64_MAX;
+  int64_t base_rtt_ns_ = INT64_MAX;
+  double ss_round_window_ = 0;
+  uint64_t answers_since_cut_ = 0;
+
+  // The last cut, for undoing it when its loss proves spurious.
+  uint64_t cut_seq_ = UINT64_MAX;
+  double undo_window_ = 0;
+  double undo_ssthresh_ = 0;
+  double undo_rate_base_ = 0;
+  int64_t undo_rate_since_ns_ = 0;
+  int64_t undo_rto_ns_ = 0;
+
+  // RFC 6298 state.
+  bool have_rtt_ = false;
+  int64_t srtt_ns_ = 0;
+  int64_t rttvar_ns_ = 0;
+  int64_t rto_ns_ = 0;
+
+  // Delivery rate: answers of the last closed intervals, and when each
+  // ended (0: not yet).
+  static constexpr size_t rate_intervals = 11;
+  int64_t interval_start_ns_ = 0;
+  int64_t first_interval_ns_ = 0;
+  std::array<uint64_t, rate_intervals> interval_answers_{};
+  std::array<int64_t, rate_intervals> interval_ends_ns_{};
+  size_t interval_next_ = 0;
+  // Outcomes of the current and previous intervals, for the loss share.
+  uint64_t cur_answers_ = 0;
+  uint64_t cur_losses_ = 0;
+  uint64_t prev_answers_ = 0;
+  uint64_t prev_losses_ = 0;
+
+  // Pacing: rate_ at rate_since_ns_, growing linearly; tokens for sends.
+  double rate_ = 0;
+  double rate_base_ = 0;
+  int64_t rate_since_ns_ = 0;
+  double tokens_ = 0;
+  int64_t refilled_ns_ = 0;
+
+  // Health.
+  int64_t last_answer_ns_ = 0;
+  uint32_t timeouts_in_row_ = 0;
+  bool down_ = false;
+
+  uint64_t answers_ = 0;
+  uint64_t losses_ = 0;
+  uint64_t loss_events_ = 0;
+  uint64_t spurious_ = 0;
+  uint64_t downs_ = 0;
+};
+
+}  // namespace ptrscan
