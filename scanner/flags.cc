@@ -148,10 +148,13 @@ DNS
   --resolver HOST[:PORT]
                         recursive resolver (IP literal; IPv6 as [::1]:53);
                         repeatable. Default: nameservers of /etc/resolv.conf
-  --dns-timeout MS      ceiling of one try's timeout (default 2000); below
-                        it each resolver's retransmit timer follows its
-                        measured round trips (RFC 6298), doubled per try
-  --retries N           further tries per query after the first (default 2)
+  --dns-timeout MS      how long the last try of a query waits (default
+                        2000); earlier tries are resent after each
+                        resolver's retransmit timer, which follows its
+                        measured round trips (RFC 6298), doubled per try,
+                        never above this
+  --retries N           further tries per query after the first (default 4
+                        with the ring transport, 2 with c-ares)
   --dns-transport T     ring (default: UDP on the shard's io_uring, and a
                         TCP retry of each truncated answer on its own
                         connection, also on the ring) or c-ares (c-ares
@@ -384,6 +387,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
     } else if (name == "--retries") {
       if (number(n, 0, 20)) {
         f.scan.shard.resolver.tries = static_cast<int>(n) + 1;
+        f.retries_given = true;
       }
     } else if (name == "--dns-transport") {
       if (value(text)) {
@@ -469,6 +473,13 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
   }
   if (f.scan.shard.probes.relay) {
     f.scan.shard.smtp.relay = true;
+  }
+  if (!f.retries_given) {
+    // The ring transport resends after each resolver's measured timer, so
+    // a try lost in a burst of congestion costs milliseconds and four
+    // retries are cheap; c-ares doubles a fixed 2 s per try, where four
+    // would hold a dead resolver's queries for a minute.
+    f.scan.shard.resolver.tries = f.scan.shard.ring_dns ? 5 : 3;
   }
   if (f.scan.shards > f.max_inflight) {
     f.scan.shards = f.max_inflight;

@@ -18,6 +18,7 @@ struct scanner_flags {
   uint32_t max_sessions = 0;
   double dns_rate = 0;                    // --dns-rate, per resolver, all shards              // SMTP sessions, total; 0: max_inflight x ports
   bool seed_given = false;                // --seed (else a random one, reported)
+  bool retries_given = false;             // --retries (else the transport's default)
   std::string blocklist_file;             // --blocklist
   std::string allowlist_file;             // --allowlist
   std::string metadata_file;              // --metadata

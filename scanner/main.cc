@@ -424,6 +424,7 @@ int run(int argc, char** argv) {
     m.shard_index = flags.scan.shard_index;
     m.shard_count = flags.scan.shard_count;
     m.resolvers = engine.resolvers();
+    m.resolver_stats = engine.resolver_stats();
     m.progress = p;
     m.skipped = engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
                                           : engine.skipped_by_block();

@@ -88,6 +88,22 @@ std::string metadata_json(const run_metadata& m) {
   w.key("timeouts").value(p.dns_timeouts);
   w.key("resolver_backoffs").value(p.dns_server_downs);
   w.key("retries_moved").value(p.dns_moved);
+  w.key("resolvers").begin_array();
+  for (const dns_server_stats& r : m.resolver_stats) {
+    w.begin_object();
+    w.key("address").value(r.address);
+    w.key("queries").value(r.queries).key("answers").value(r.answers);
+    w.key("lost").value(r.losses).key("loss_events").value(r.loss_events);
+    w.key("spurious_timeouts").value(r.spurious).key("backoffs").value(r.downs);
+    w.key("retries_moved").value(r.moved);
+    // At the end of the scan, summed over the shards.
+    w.key("window").value(uint64_t{r.window});
+    w.key("pacing_rate").value_fixed(r.pacing_rate, 0);
+    w.key("srtt_ms").value_fixed(double(r.srtt_ns) / 1e6, 3);
+    w.key("rto_ms").value_fixed(double(r.rto_ns) / 1e6, 3);
+    w.end_object();
+  }
+  w.end_array();
   w.end_object();
   if (m.ptr) {
     write_counts<dns_status>(w, "ptr", p.ptr);

@@ -21,6 +21,8 @@ struct run_metadata {
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
   std::vector<std::string> resolvers;
+  /// What the pacer learnt of each resolver (ring transport).
+  std::vector<dns_server_stats> resolver_stats;
   scan_progress progress;
   std::map<std::string, uint64_t> skipped;  // by reason
   bool ptr = false;

@@ -30,24 +30,6 @@ std::optional<uint64_t> number_before(std::string_view text, std::string_view ma
   return to_number(text.substr(begin, at - begin));
 }
 
-// The decimal number right after `marker` (and an optional ':' and
-// spaces), searched from the end of `text`.
-std::optional<uint64_t> number_after(std::string_view text, std::string_view marker) {
-  const size_t at = text.rfind(marker);
-  if (at == std::string_view::npos) {
-    return std::nullopt;
-  }
-  size_t begin = at + marker.size();
-  while (begin < text.size() && (text[begin] == ':' || text[begin] == ' ')) {
-    ++begin;
-  }
-  size_t end = begin;
-  while (end < text.size() && is_digit(text[end])) {
-    ++end;
-  }
-  return to_number(text.substr(begin, end - begin));
-}
-
 // The last summary line: "ptrscan: N hosts in S s (R hosts/s); ...".
 std::string_view summary_line(std::string_view text) {
   size_t from = text.size();
@@ -107,10 +89,9 @@ uint64_t ptrscan_log::ptr_count(const std::string& status) const {
 ptrscan_log parse_ptrscan_log(std::string_view text) {
   ptrscan_log log;
   log.dns_queries = number_before(text, " DNS queries");
-  log.retransmits = number_before(text, " retransmits");
-  if (!log.retransmits) {
-    log.retransmits = number_after(text, "retransmits");
-  }
+  // "N DNS queries (R retransmitted, T timed out...)".
+  log.retransmits = number_before(text, " retransmitted");
+  log.dns_timeouts = number_before(text, " timed out");
   const std::string_view summary = summary_line(text);
   log.ptr = status_counts(summary, "ptr");
   log.fcrdns = status_counts(summary, "fcrdns");

@@ -13,9 +13,10 @@ struct ptrscan_log {
   /// From the summary line ("...; 190000 DNS queries; ..."): queries put on
   /// the wire, retries included.
   std::optional<uint64_t> dns_queries;
-  /// "N retransmits" (or "retransmits N") anywhere in the log, when ptrscan
-  /// prints it.
+  /// "(R retransmitted, T timed out" after the query count: tries resent
+  /// after a timeout, and queries that ran out of tries.
   std::optional<uint64_t> retransmits;
+  std::optional<uint64_t> dns_timeouts;
   /// The summary's per-status counts ("; ptr ok 5 nxdomain 7 timeout 1";
   /// "; fcrdns pass 3 ..."), empty when absent.
   std::map<std::string, uint64_t> ptr;

@@ -102,6 +102,13 @@ std::string to_json_line(const run_report& r) {
   if (retransmits && !r.log.retransmits) {
     w.key("retransmits_from").value("queries-hosts");
   }
+  if (r.log.retransmits && r.log.dns_timeouts && r.log.dns_queries && *r.log.dns_queries > 0) {
+    // Every try that timed out: retried, or the last of its query.
+    const uint64_t lost = *r.log.retransmits + *r.log.dns_timeouts;
+    w.key("tries_lost").value(lost);
+    number(w, "tries_lost_share",
+           static_cast<double>(lost) / static_cast<double>(*r.log.dns_queries), 4);
+  }
   counts(w, "ptr", r.log.ptr);
   counts(w, "fcrdns", r.log.fcrdns);
   if (has_probe(r.probes, "ptr") && !r.log.ptr.empty() && r.hosts != 0) {

@@ -1,5 +1,7 @@
 #include "core/engine.h"
 
+#include <algorithm>
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -88,10 +90,15 @@ absl::Status scan_engine::start() {
     resolvers_ = probe.servers();
   }
   shards_running_.store(static_cast<int>(config_.shards));
+  shard_dns_stats_.resize(config_.shards);
   for (uint32_t i = 0; i < config_.shards; ++i) {
     threads_.emplace_back([this, i] {
       shard s(i, config_.shard, *inboxes_[i], sink_, *counters_[i], stop_);
       absl::Status st = s.run();
+      {
+        std::lock_guard<std::mutex> lock(stats_mu_);
+        shard_dns_stats_[i] = s.dns_stats();
+      }
       if (!st.ok()) {
         record_error(st);
         request_stop(2);
@@ -107,6 +114,35 @@ absl::Status scan_engine::start() {
     notify_done();
   });
   return absl::OkStatus();
+}
+
+std::vector<dns_server_stats> scan_engine::resolver_stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  std::vector<dns_server_stats> total;
+  for (const std::vector<dns_server_stats>& per_shard : shard_dns_stats_) {
+    for (const dns_server_stats& s : per_shard) {
+      auto it = std::find_if(total.begin(), total.end(),
+                             [&](const dns_server_stats& t) { return t.address == s.address; });
+      if (it == total.end()) {
+        total.push_back(s);
+        continue;
+      }
+      it->queries += s.queries;
+      it->answers += s.answers;
+      it->losses += s.losses;
+      it->loss_events += s.loss_events;
+      it->spurious += s.spurious;
+      it->downs += s.downs;
+      it->moved += s.moved;
+      it->window += s.window;
+      it->pacing_rate += s.pacing_rate;
+      // Timers: the largest shard's (they see the same server).
+      it->srtt_ns = std::max(it->srtt_ns, s.srtt_ns);
+      it->rto_ns = std::max(it->rto_ns, s.rto_ns);
+      it->down = it->down || s.down;
+    }
+  }
+  return total;
 }
 
 void scan_engine::notify_done() {

@@ -117,6 +117,9 @@ class scan_engine {
   std::map<std::string, uint64_t> skipped_by_block() const;
   /// The resolvers the first shard uses, "ip:port".
   std::vector<std::string> resolvers() const { return resolvers_; }
+  /// Per resolver, summed over the shards (windows and pacing rates too):
+  /// complete once join() returned.
+  std::vector<dns_server_stats> resolver_stats() const;
 
  private:
   void feed();
@@ -171,6 +174,8 @@ class scan_engine {
   std::map<std::string, uint64_t> skipped_by_block_;  // feeder-owned until join
   size_t next_shard_ = 0;
   std::vector<std::string> resolvers_;
+  mutable std::mutex stats_mu_;
+  std::vector<std::vector<dns_server_stats>> shard_dns_stats_;  // by shard
   mutable std::mutex error_mu_;
   absl::Status error_;
 };

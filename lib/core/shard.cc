@@ -195,6 +195,10 @@ absl::Status shard::init_dns() {
   return udp_->init(o);
 }
 
+std::vector<dns_server_stats> shard::dns_stats() const {
+  return udp_ ? udp_->server_stats() : std::vector<dns_server_stats>{};
+}
+
 uint64_t shard::dns_queries_sent() const {
   return cares_.queries_sent() + (udp_ ? udp_->queries_sent() : 0);
 }

@@ -165,6 +165,10 @@ class shard final : private resolver_client, private smtp_client {
   /// host is written, or on a stop request. Runs on the calling thread.
   absl::Status run();
 
+  /// What each resolver's pacer learnt and did in this shard (ring
+  /// transport; empty with c-ares). Read after run() returned.
+  std::vector<dns_server_stats> dns_stats() const;
+
  private:
   void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
   void on_smtp_done(uint64_t owner) override;

@@ -27,10 +27,9 @@ constexpr double cubic_k_s = 2.0;
 constexpr double cubic_c = (rate_plateau - rate_backoff) / (cubic_k_s * cubic_k_s * cubic_k_s);
 // Queueing delay that counts as a queue (queueing()): base RTT / 8 within
 // these bounds; and the answers a round needs before its RTT counts.
-constexpr int64_t min_queue_delay_ns = 1 * ms;
+constexpr int64_t min_queue_delay_ns = ms / 2;
 constexpr int64_t max_queue_delay_ns = 16 * ms;
 constexpr uint32_t min_round_samples = 8;
-constexpr uint32_t rounds_to_queue = 3;
 // Shortest round of slow start (see on_answer).
 constexpr int64_t slow_start_round_ns = 5 * ms;
 // RFC 6298's clock granularity term G.
@@ -190,13 +189,33 @@ void dns_pacer::track_round(int64_t rtt_ns) {
 void dns_pacer::end_round() {
   // A round's smallest RTT ignores cache misses, which a recursive
   // resolver's RTTs are full of; it needs a few samples to mean anything
-  // (RFC 9406's N_RTT_SAMPLE). A burst of sends queues behind itself for a
-  // round or two; a queue seen in rounds_to_queue rounds in a row is the
-  // server's.
+  // (RFC 9406's N_RTT_SAMPLE). The rounds' minimums are smoothed (gain
+  // 1/4): a burst of sends queues behind itself for a round, and on a
+  // loaded machine single rounds jitter by a fraction of a millisecond.
   if (round_samples_ >= min_round_samples) {
     last_round_min_rtt_ns_ = round_min_rtt_ns_;
-    const bool queued = last_round_min_rtt_ns_ > base_rtt_ns_ + queue_delay_threshold_ns();
-    queued_rounds_ = queued ? queued_rounds_ + 1 : 0;
+    queue_rtt_ns_ = queue_rtt_ns_ == INT64_MAX
+                        ? round_min_rtt_ns_
+                        : (3 * queue_rtt_ns_ + round_min_rtt_ns_) / 4;
+    // With hysteresis: a queue is there past base + eta and gone only
+    // below base + eta / 2.
+    const int64_t eta = queue_delay_threshold_ns();
+    if (!queue_ && queue_rtt_ns_ > base_rtt_ns_ + eta) {
+      queue_ = true;
+      // HyStart++ (RFC 9406): a queue ends slow start; growth goes on (when
+      // the queue is gone) one query per window of answers.
+      if (window_ < ssthresh_) {
+        ssthresh_ = window_;
+      }
+    } else if (queue_ && queue_rtt_ns_ < base_rtt_ns_ + eta / 2) {
+      queue_ = false;
+      // The queue was slow start's own burst (RFC 9406's conservative slow
+      // start sees the RTT fall back and resumes slow start): a window the
+      // last loss did not bound may double again.
+      if (loss_events_ == 0) {
+        ssthresh_ = o_.max_window;
+      }
+    }
   }
   round_min_rtt_ns_ = INT64_MAX;
   round_samples_ = 0;
@@ -208,12 +227,12 @@ int64_t dns_pacer::queue_delay_threshold_ns() const {
 }
 
 bool dns_pacer::queueing() const {
-  // Rounds in a row whose smallest RTT was above the smallest ever seen by
-  // more than eta: the server's queue holds that much (HyStart++, RFC 9406,
-  // compares consecutive rounds with eta >= 4 ms; on loopback rounds last
-  // 100 us and Knot's 300-query buffer holds 2 ms, so the comparison is with
-  // the base RTT and eta's floor is 1 ms).
-  return queued_rounds_ >= rounds_to_queue;
+  // The rounds' smallest RTT, smoothed, above the smallest ever seen by
+  // more than eta: the server's queue holds that much. (HyStart++, RFC
+  // 9406, compares consecutive rounds with eta >= 4 ms; on loopback rounds
+  // last 100 us and Knot's 300-query buffers hold 2 ms, so the comparison
+  // is with the base RTT and eta's floor is 0.5 ms.)
+  return queue_;
 }
 
 void dns_pacer::on_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rtt_sample) {

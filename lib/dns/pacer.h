@@ -28,44 +28,55 @@ struct pacer_options {
 
 /// Congestion control and retransmit timer for the queries one shard sends to
 /// one resolver, as TCP paces a connection (and tested the same way: every
-/// method takes the time, so tests and bench/dns_pacing_sim drive it with a
-/// clock of their own).
+/// method takes the time, so tests and bench/pacing_sim.cc drive it with a
+/// clock of their own). Three signals, each for the kind of server that
+/// gives it:
 ///
-/// Window (AIMD, RFC 5681): slow start doubles it per round trip from
-/// `initial_window`; a loss event (a try that timed out, at most one event
-/// per window of sends: losses of queries sent before the last cut do not
-/// cut again) halves it, then it grows by one per window of answers.
-/// It grows only while it is used (RFC 7661): a scan that asks less than it
-/// allows does not build up a window it never tested.
+/// Loss (AIMD, RFC 5681): slow start doubles the window per round trip (a
+/// round trip counting as at least 5 ms: on loopback a round trip is far
+/// shorter than the timer that sees a loss) from `initial_window`; a loss
+/// event halves it (at least 2 losses making 2% of the outcomes of the last
+/// two 100 ms intervals, so random loss on a long path is no congestion; one
+/// event per window of sends; and no more than what got through since a cut
+/// less than a timeout ago); then it grows by one per window of answers. It
+/// grows only while it is used (RFC 7661).
 ///
-/// Rate: a window alone cannot hold a rate below one window per round trip,
-/// and a resolver that polices queries per second (Unbound's ip-ratelimit)
-/// answers in microseconds but drops what exceeds its rate. So each loss
-/// event (at least 2 losses making 2% of the outcomes of the last two
-/// intervals: random loss on a long path is not congestion) also sets a
-/// pacing rate from R_loss, the delivery rate over the last ten intervals of
-/// 100 ms (or two round trips; a policer counting per second shows its rate
-/// only over a second): it follows CUBIC's curve in time (RFC 9438),
+/// Queue (HyStart++, RFC 9406, adapted): the smallest RTT of each round
+/// (a window of sends answered, with at least 8 answers: a round's minimum
+/// ignores cache misses, which a recursive resolver's RTTs are full of),
+/// smoothed, against the smallest RTT ever seen. Past base + eta (base / 8,
+/// within 0.5 ms..16 ms) the server's queue is building: slow start ends and
+/// the window stops growing; below base + eta / 2 the queue is gone and
+/// growth goes on (slow start again if no loss has bounded the window: the
+/// queue was slow start's own burst). An authoritative server with small
+/// socket buffers (Knot's hold ~2 ms) is held just short of dropping.
+///
+/// Rate: a window cannot hold a rate below one window per round trip, and a
+/// resolver that polices queries per second (Unbound's ip-ratelimit)
+/// answers in microseconds but drops past its rate with no queue to see.
+/// So a loss event with no queue sets a pacing rate from R_loss, the
+/// delivery rate over the last ten intervals (a policer counting per second
+/// shows its rate only over a second): CUBIC's curve in time (RFC 9438),
 /// from 0.9 R_loss to a plateau at 0.97 R_loss, then faster probing the
-/// longer no loss comes. On a resolver that drops by queue
-/// overflow (Knot's socket buffers) the same rule keeps the queue from
-/// refilling at once. A loss-free path is never paced.
+/// longer no loss comes. A loss in a queue is overflow: the smaller window
+/// is the cure, and no rate is set. A loss-free path is never paced.
 ///
-/// Why loss-based and not delay-based (Vegas, BBR's min-RTT probing): a
-/// recursive resolver's RTT is bimodal, microseconds from its cache and
-/// round trips to authorities on a miss, so a growing RTT says "cache
-/// misses", not "queue"; bench/dns_pacing_sim.cc compares both.
+/// Why not delay alone (Vegas): a recursive resolver's RTTs are bimodal,
+/// microseconds from its cache, round trips to authorities on a miss, and a
+/// policer shows no delay at all; bench/pacing_sim.cc compares the pacer
+/// with a fixed window and with Vegas on four server models.
 ///
 /// Timer (RFC 6298): SRTT and RTTVAR from answers to first tries only
 /// (Karn's rule: a resolver that answers a retry right after finishing the
 /// recursion the first try started would make the sample look short), RTO =
 /// SRTT + 4 RTTVAR within [min_rto, max_rto], doubled per further try of a
-/// query and once per loss event until the next sample.
+/// query. No back-off of the shared timer per loss event: each query's
+/// retries double theirs, and a silent server is handled by health.
 ///
 /// Health: a server with `down_after` timeouts in a row and no answer for
 /// max(1 s, RTO) is down: the resolver moves its work to the others and
-/// sends it one probe at a time; its first answer brings it back, in slow
-/// start.
+/// sends it one probe at a time; its first answer brings it back with at
+/// most the initial window.
 class dns_pacer {
  public:
   static constexpr uint32_t down_after = 8;
@@ -150,7 +161,8 @@ class dns_pacer {
   uint64_t round_end_seq_ = 0;
   int64_t round_min_rtt_ns_ = INT64_MAX;
   uint32_t round_samples_ = 0;
-  uint32_t queued_rounds_ = 0;  // rounds in a row that showed a queue
+  int64_t queue_rtt_ns_ = INT64_MAX;  // rounds' smallest RTTs, smoothed
+  bool queue_ = false;
   int64_t last_round_min_rtt_ns_ = INT64_MAX;
   int64_t base_rtt_ns_ = INT64_MAX;
   double ss_round_window_ = 0;

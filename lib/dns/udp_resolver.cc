@@ -307,7 +307,13 @@ void udp_resolver::send(uint32_t slot, uint32_t server, int64_t now_ns) {
   }
   ++q.tries;
   ++queries_sent_;
-  q.deadline_ns = timers_.arm(now_ns, srv.pacer.timeout_ns(try_index), slot, q.generation);
+  // Retries follow the measured timer; the last try waits the whole
+  // --dns-timeout, so "timeout" means the resolver had that long to answer,
+  // not that a few quick tries were lost in a burst.
+  const int64_t timeout = try_index + 1 >= options_.tries
+                              ? int64_t{options_.timeout_ms} * 1'000'000
+                              : srv.pacer.timeout_ns(try_index);
+  q.deadline_ns = timers_.arm(now_ns, timeout, slot, q.generation);
   io_uring_sqe* sqe = ring_.get_sqe();
   io_uring_prep_send(sqe, s.fd, q.packet.data(), q.len, 0);
   // Only a failed send posts a completion; a lost query is the timer's job.
