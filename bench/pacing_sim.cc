@@ -20,6 +20,8 @@
 //   recursive 60k/s, 100 us from cache, but 30% of the names miss the cache
 //             and take 100 ms more (a cold resolver in front of far
 //             authorities): the RTT says "cache miss", not "queue"
+//   lossy     50k/s behind 10 ms, losing 10% of the queries at random
+//             whatever the rate (a bad link): loss that is not congestion
 //
 // Each run lasts 10 simulated seconds with unlimited demand and prints, per
 // (server, controller): answers/s, share of the server's capacity, tries
@@ -59,15 +61,17 @@ struct server_model {
   double policer_per_s;  // queries passed per second (0: none)
   double miss_share;     // share of queries with extra latency
   int64_t miss_ns;
+  double random_loss;    // share of queries lost at random, at any rate
   /// What a client can get: the service rate, or the policer's if lower.
   double capacity() const { return policer_per_s > 0 ? std::min(service, policer_per_s) : service; }
 };
 
 const server_model servers[] = {
-    {"knot", 150'000, 100 * us, 300, 0, 0, 0},
-    {"policer", 200'000, 200 * us, 10'000, 5'000, 0, 0},
-    {"far", 40'000, 100 * ms, 100'000, 0, 0, 0},
-    {"recursive", 60'000, 100 * us, 5'000, 0, 0.3, 100 * ms},
+    {"knot", 150'000, 100 * us, 300, 0, 0, 0, 0},
+    {"policer", 200'000, 200 * us, 10'000, 5'000, 0, 0, 0},
+    {"far", 40'000, 100 * ms, 100'000, 0, 0, 0, 0},
+    {"recursive", 60'000, 100 * us, 5'000, 0, 0.3, 100 * ms, 0},
+    {"lossy", 50'000, 10 * ms, 100'000, 0, 0, 0, 0.1},
 };
 
 class server {
@@ -75,6 +79,9 @@ class server {
   explicit server(const server_model& m) : m_(m), rng_(7) {}
   /// When the answer to a query sent at `now` comes back, or -1 if dropped.
   int64_t send(int64_t now) {
+    if (m_.random_loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < m_.random_loss) {
+      return -1;
+    }
     const int64_t arrive = now + m_.rtt_ns / 2;
     if (m_.policer_per_s > 0) {
       const int64_t second = arrive / s;

@@ -1,5 +1,7 @@
 #include "core/ring.h"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 
@@ -56,7 +58,7 @@ void ring::reserve(unsigned n) {
   }
 }
 
-int ring::submit_and_wait(int64_t timeout_ns) {
+int ring::submit_and_wait(int64_t timeout_ns, unsigned min_completions) {
   io_uring_cqe* cqe = nullptr;
   if (timeout_ns <= 0) {
     int rc = io_uring_submit_and_get_events(&ring_);
@@ -65,7 +67,8 @@ int ring::submit_and_wait(int64_t timeout_ns) {
   __kernel_timespec ts{};
   ts.tv_sec = timeout_ns / 1'000'000'000;
   ts.tv_nsec = timeout_ns % 1'000'000'000;
-  int rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+  int rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, std::max(1u, min_completions), &ts,
+                                            nullptr);
   if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
     return rc;
   }

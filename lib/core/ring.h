@@ -32,10 +32,10 @@ class ring {
   /// submissions loses its timeout. Submits what is queued if needed.
   void reserve(unsigned n);
 
-  /// Submits queued SQEs and waits until at least one completion is ready or
-  /// `timeout_ns` passes (0: do not wait). Returns 0 or a negative errno other
-  /// than ETIME/EINTR (those are normal).
-  int submit_and_wait(int64_t timeout_ns);
+  /// Submits queued SQEs and waits until `min_completions` (at least one)
+  /// are ready or `timeout_ns` passes (0: do not wait). Returns 0 or a
+  /// negative errno other than ETIME/EINTR (those are normal).
+  int submit_and_wait(int64_t timeout_ns, unsigned min_completions = 1);
 
   /// Calls f(user_data, res, flags) for every ready completion, then advances
   /// the completion queue once. Returns how many were handled.

@@ -11,10 +11,20 @@ constexpr int64_t ms = 1'000'000;
 // rates a policer allows, short enough to follow a scan's phases.
 constexpr int64_t min_interval_ns = 100 * ms;
 // A cut needs at least this many losses in the current and previous
-// intervals, and this share of the outcomes: a path that loses the odd
-// datagram at random is not congested (BBRv2 uses 2% the same way).
+// intervals, making at least this share of the outcomes (BBRv2 uses 2% the
+// same way) and twice the path's usual loss (loss_floor_), and a run of
+// losses (min_loss_run): a path that loses datagrams at random loses them
+// at any rate, and cutting for them only spirals the rate down.
 constexpr uint64_t min_losses_for_cut = 2;
-constexpr uint64_t loss_share_inverse = 50;  // 1/50 = 2%
+constexpr double min_loss_share = 0.02;
+// The usual loss share: smoothed over intervals with this many outcomes,
+// gain 1/8 (about a second of 100 ms intervals).
+constexpr uint64_t loss_floor_min_outcomes = 20;
+// A loss episode without a loss for this long (or 4 RTO) is over.
+constexpr int64_t episode_quiet_ns = 1000 * ms;
+// A cut needs a run of this many lost tries sent one after the other
+// (random loss of 10% makes such a run once in a thousand losses).
+constexpr uint32_t min_loss_run = 3;
 // After a cut the pacing rate follows CUBIC's curve (RFC 9438) in time:
 // R(t) = R_loss * (plateau + c (t - K)^3), starting at 0.9 R_loss, flat
 // around 0.97 R_loss from 1 to 3 s after the cut, past R_loss at 3.5 s and
@@ -155,6 +165,10 @@ void dns_pacer::roll(int64_t now_ns) {
   interval_ends_ns_[interval_next_] = now_ns;
   interval_next_ = (interval_next_ + 1) % rate_intervals;
   interval_start_ns_ = now_ns;
+  if (const uint64_t outcomes = cur_answers_ + cur_losses_; outcomes >= loss_floor_min_outcomes) {
+    const double share = double(cur_losses_) / double(outcomes);
+    loss_floor_ += (share - loss_floor_) / 8;
+  }
   prev_answers_ = cur_answers_;
   prev_losses_ = cur_losses_;
   cur_answers_ = 0;
@@ -258,6 +272,9 @@ void dns_pacer::on_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rt
   roll(now_ns);
   ++cur_answers_;
   ++answers_since_cut_;
+  if (episode_ && now_ns - last_loss_ns_ > std::max(episode_quiet_ns, 4 * rto_ns_)) {
+    episode_ = false;  // over, with losses no late answer explained: real ones
+  }
   // Grow only a window that limited sending while this query was out
   // (RFC 7661: it was full at a send at most one window before this one),
   // and not into a queue: an authoritative server's buffer overflows a
@@ -285,13 +302,18 @@ void dns_pacer::on_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rt
   }
 }
 
-void dns_pacer::cut(int64_t now_ns, uint64_t seq) {
-  cut_seq_ = seq;
-  undo_window_ = window_;
-  undo_ssthresh_ = ssthresh_;
-  undo_rate_base_ = rate_base_;
-  undo_rate_since_ns_ = rate_since_ns_;
-  undo_rto_ns_ = rto_ns_;
+void dns_pacer::cut(int64_t now_ns) {
+  if (!episode_) {
+    // A loss episode starts: keep the state to go back to should every
+    // loss of it prove spurious (see on_late_answer).
+    episode_ = true;
+    episode_losses_ = 0;
+    undo_window_ = window_;
+    undo_ssthresh_ = ssthresh_;
+    undo_rate_base_ = rate_base_;
+    undo_rate_since_ns_ = rate_since_ns_;
+    undo_loss_events_ = loss_events_;
+  }
   ++loss_events_;
   // Halve, as Reno does; but when the last cut was less than a timeout ago
   // the server has shown what gets through since then: no more than that
@@ -332,8 +354,21 @@ void dns_pacer::on_timeout(int64_t now_ns, uint64_t seq) {
   ++timeouts_in_row_;
   const uint64_t lost = prev_losses_ + cur_losses_;
   const uint64_t outcomes = lost + prev_answers_ + cur_answers_;
-  if (seq >= recovery_seq_ && lost >= min_losses_for_cut && lost * loss_share_inverse >= outcomes) {
-    cut(now_ns, seq);
+  // Congestion drops come in runs: a full buffer or a spent quota drops
+  // every query for a while. Random loss strikes queries one at a time.
+  loss_run_ = seq == last_lost_seq_ + 1 ? loss_run_ + 1 : 1;
+  last_lost_seq_ = seq;
+  last_loss_ns_ = now_ns;
+  if (episode_) {
+    ++episode_losses_;
+  }
+  if (seq >= recovery_seq_ && loss_run_ >= min_loss_run && lost >= min_losses_for_cut &&
+      double(lost) >= std::max(min_loss_share, 2 * loss_floor_) * double(outcomes)) {
+    const bool opens = !episode_;
+    cut(now_ns);
+    if (opens) {
+      episode_losses_ = loss_run_;  // the run that caused it
+    }
   }
   if (!down_ && timeouts_in_row_ >= down_after &&
       now_ns - last_answer_ns_ > std::max<int64_t>(1000 * ms, rto_ns_)) {
@@ -350,14 +385,20 @@ void dns_pacer::on_late_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns,
   down_ = false;
   roll(now_ns);
   ++cur_answers_;
-  if (seq == cut_seq_) {
-    cut_seq_ = UINT64_MAX;
+  // Eifel (RFC 3522) over a whole episode, as Linux undoes a loss recovery
+  // once every retransmission proved needless: when every loss since the
+  // episode's first cut has had its late answer, none was congestion (a
+  // timer too short for a slow path, as at the start before any
+  // measurement), and the window, rate and cuts go back to before it.
+  (void)seq;
+  if (episode_ && episode_losses_ > 0 && --episode_losses_ == 0) {
+    episode_ = false;
     window_ = undo_window_;
     ssthresh_ = undo_ssthresh_;
     rate_base_ = undo_rate_base_;
     rate_since_ns_ = undo_rate_since_ns_;
-    rto_ns_ = undo_rto_ns_;
-    --loss_events_;
+    loss_events_ = undo_loss_events_;
+    ++undos_;
   }
   if (rtt_sample) {
     sample_rtt(now_ns - sent_ns);

@@ -20,7 +20,8 @@ struct pacer_options {
   /// loaded machine from reading as loss; the ceiling is --dns-timeout.
   int64_t min_rto_ns = 20'000'000;
   int64_t max_rto_ns = 2'000'000'000;
-  /// The timeout before the first measurement (RFC 6298 §2.1: 1 s).
+  /// The timeout before the first measurement (RFC 6298 §2.1: 1 s; the
+  /// transport uses the ceiling, --dns-timeout).
   int64_t initial_rto_ns = 1'000'000'000;
   /// --dns-rate for this server in queries per second; 0: none.
   double rate_ceiling = 0;
@@ -35,11 +36,14 @@ struct pacer_options {
 /// Loss (AIMD, RFC 5681): slow start doubles the window per round trip (a
 /// round trip counting as at least 5 ms: on loopback a round trip is far
 /// shorter than the timer that sees a loss) from `initial_window`; a loss
-/// event halves it (at least 2 losses making 2% of the outcomes of the last
-/// two 100 ms intervals, so random loss on a long path is no congestion; one
-/// event per window of sends; and no more than what got through since a cut
-/// less than a timeout ago); then it grows by one per window of answers. It
-/// grows only while it is used (RFC 7661).
+/// event halves it (a run of 3 tries sent one after the other all lost, and
+/// at least 2 losses making 2% of the outcomes of the last two 100 ms
+/// intervals and twice the path's usual loss share, smoothed over about a
+/// second: congestion drops come in runs, random loss one query at a time,
+/// at any rate, and cutting for it only spirals down; one event per window
+/// of sends; and no more than
+/// what got through since a cut less than a timeout ago); then it grows by
+/// one per window of answers. It grows only while it is used (RFC 7661).
 ///
 /// Queue (HyStart++, RFC 9406, adapted): the smallest RTT of each round
 /// (a window of sends answered, with at least 8 answers: a round's minimum
@@ -100,7 +104,8 @@ class dns_pacer {
   /// A try timed out: it leaves the window and counts as a loss.
   void on_timeout(int64_t now_ns, uint64_t seq);
   /// The answer to a try that had timed out came after all: the loss was
-  /// spurious. Undoes the cut it caused (Eifel, RFC 3522) when it caused one.
+  /// spurious. Once every loss of a loss episode has proved spurious, the
+  /// episode's cuts are undone (Eifel, RFC 3522).
   /// `rtt_sample` as for on_answer: the sample is unambiguous (the answer
   /// carries that try's ID) and teaches the timer the tail it missed.
   void on_late_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rtt_sample);
@@ -134,10 +139,14 @@ class dns_pacer {
   uint64_t losses() const { return losses_; }
   uint64_t loss_events() const { return loss_events_; }
   uint64_t spurious() const { return spurious_; }
+  /// Loss episodes undone because every loss of them proved spurious.
+  uint64_t undos() const { return undos_; }
   uint64_t downs() const { return downs_; }
+  /// The path's usual loss share, as learnt.
+  double loss_floor() const { return loss_floor_; }
 
  private:
-  void cut(int64_t now_ns, uint64_t seq);
+  void cut(int64_t now_ns);
   void sample_rtt(int64_t rtt_ns);
   void track_round(int64_t rtt_ns);
   void end_round();
@@ -168,13 +177,16 @@ class dns_pacer {
   double ss_round_window_ = 0;
   uint64_t answers_since_cut_ = 0;
 
-  // The last cut, for undoing it when its loss proves spurious.
-  uint64_t cut_seq_ = UINT64_MAX;
+  // The loss episode (from its first cut on) and the state before it, for
+  // undoing it when every loss of it proves spurious.
+  bool episode_ = false;
+  uint64_t episode_losses_ = 0;  // losses of the episode not yet answered late
+  int64_t last_loss_ns_ = 0;
   double undo_window_ = 0;
   double undo_ssthresh_ = 0;
   double undo_rate_base_ = 0;
   int64_t undo_rate_since_ns_ = 0;
-  int64_t undo_rto_ns_ = 0;
+  uint64_t undo_loss_events_ = 0;
 
   // RFC 6298 state.
   bool have_rtt_ = false;
@@ -195,6 +207,10 @@ class dns_pacer {
   uint64_t cur_losses_ = 0;
   uint64_t prev_answers_ = 0;
   uint64_t prev_losses_ = 0;
+  double loss_floor_ = 0;  // the usual loss share, smoothed over intervals
+  // The run of lost tries sent one after the other.
+  uint64_t last_lost_seq_ = UINT64_MAX - 1;
+  uint32_t loss_run_ = 0;
 
   // Pacing: rate_ at rate_since_ns_, growing linearly; tokens for sends.
   double rate_ = 0;
@@ -213,6 +229,7 @@ class dns_pacer {
   uint64_t loss_events_ = 0;
   uint64_t spurious_ = 0;
   uint64_t downs_ = 0;
+  uint64_t undos_ = 0;
 };
 
 }  // namespace ptrscan

@@ -112,6 +112,10 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
   pacing.max_window = options_.max_inflight;
   pacing.initial_window = options_.initial_window;
   pacing.max_rto_ns = int64_t{options_.timeout_ms} * 1'000'000;
+  // Before the first answer nothing is known of the path: a first try
+  // waits the whole --dns-timeout (RFC 6298's 1 s would resend every query
+  // of a resolver that takes longer, and mark it down before it answered).
+  pacing.initial_rto_ns = pacing.max_rto_ns;
   pacing.min_rto_ns = options_.min_rto_ns;
   pacing.rate_ceiling = options_.rate;
   const int64_t now = monotonic_ns();

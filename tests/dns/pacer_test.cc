@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <random>
 #include <utility>
 
 namespace ptrscan {
@@ -145,12 +146,30 @@ TEST(DnsPacerTest, ABurstOfLossesCutsTheWindowOnce) {
   EXPECT_EQ(p.losses(), 12u);
   EXPECT_EQ(p.window(), before / 2);
   EXPECT_FALSE(p.slow_start());
-  // A loss of a query sent after the cut is a new event.
-  std::deque<sent_try> next = fill(p, 60 * ms, 2);
-  ASSERT_EQ(next.size(), 2u);
-  p.on_timeout(120 * ms, next[0].seq);
-  p.on_timeout(120 * ms, next[1].seq);
+  // Losses of queries sent after the cut are a new event.
+  std::deque<sent_try> next = fill(p, 60 * ms, 3);
+  ASSERT_EQ(next.size(), 3u);
+  for (const sent_try& t : next) {
+    p.on_timeout(120 * ms, t.seq);
+  }
   EXPECT_EQ(p.loss_events(), 2u);
+}
+
+TEST(DnsPacerTest, ScatteredLossesAreNotARun) {
+  // Every other query of a window lost: a share far past 2%, but no run of
+  // consecutive sends lost, as random loss looks. No cut.
+  dns_pacer p(options(), 0);
+  std::deque<sent_try> round = fill(p, 0);
+  for (size_t i = 0; i < round.size(); ++i) {
+    if (i % 2 == 0) {
+      p.on_answer(1 * ms, round[i].seq, 0, true);
+    }
+  }
+  for (size_t i = 1; i < round.size(); i += 2) {
+    p.on_timeout(40 * ms, round[i].seq);
+  }
+  EXPECT_EQ(p.losses(), round.size() / 2);
+  EXPECT_EQ(p.loss_events(), 0u);
 }
 
 TEST(DnsPacerTest, RareRandomLossIsNotCongestion) {
@@ -170,20 +189,52 @@ TEST(DnsPacerTest, RareRandomLossIsNotCongestion) {
   EXPECT_EQ(p.losses(), 2u);
 }
 
-TEST(DnsPacerTest, ALateAnswerUndoesTheCutItsTimeoutCaused) {
+TEST(DnsPacerTest, AnEpisodeIsUndoneOnlyWhenEveryLossProvesSpurious) {
   dns_pacer p(options(), 0);
   std::deque<sent_try> round = fill(p, 0);
   const uint32_t before = p.window();
-  p.on_timeout(30 * ms, round[0].seq);
-  p.on_timeout(30 * ms, round[1].seq);  // the cut happens on this one
+  for (size_t i = 0; i < 4; ++i) {
+    p.on_timeout(30 * ms, round[i].seq);  // a run: the cut at the third
+  }
   ASSERT_EQ(p.loss_events(), 1u);
   ASSERT_LT(p.window(), before);
-  p.on_late_answer(31 * ms, round[0].seq, 0, true);
-  EXPECT_EQ(p.loss_events(), 1u);  // not the loss that cut
-  p.on_late_answer(31 * ms, round[1].seq, 0, true);
+  // Three of the four losses answered late: one may still be real.
+  for (size_t i = 0; i < 3; ++i) {
+    p.on_late_answer(31 * ms, round[i].seq, 0, true);
+  }
+  EXPECT_EQ(p.loss_events(), 1u);
+  EXPECT_LT(p.window(), before);
+  // The fourth too: the whole episode was a timer too short for the path.
+  p.on_late_answer(32 * ms, round[3].seq, 0, true);
   EXPECT_EQ(p.loss_events(), 0u);
   EXPECT_EQ(p.window(), before);
-  EXPECT_EQ(p.spurious(), 2u);
+  EXPECT_EQ(p.undos(), 1u);
+  EXPECT_EQ(p.spurious(), 4u);
+}
+
+TEST(DnsPacerTest, AnEpisodeWithARealLossIsNotUndone) {
+  dns_pacer p(options(), 0);
+  std::deque<sent_try> round = fill(p, 0);
+  for (size_t i = 0; i < 4; ++i) {
+    p.on_timeout(30 * ms, round[i].seq);
+  }
+  const uint32_t cut = p.window();
+  for (size_t i = 0; i < 3; ++i) {
+    p.on_late_answer(31 * ms, round[i].seq, 0, true);
+  }
+  // Then more than a quiet second of answers (1 ms round trips): the
+  // episode is over, its fourth loss real.
+  for (size_t i = 4; i < round.size(); ++i) {
+    p.on_answer(31 * ms, round[i].seq, 31 * ms - 1 * ms, true);
+  }
+  for (const sent_try& t : fill(p, 1100 * ms)) {
+    p.on_answer(1101 * ms, t.seq, t.at, true);
+  }
+  // A late answer from another episode's past undoes nothing.
+  p.on_late_answer(1200 * ms, round[3].seq, 0, true);
+  EXPECT_EQ(p.loss_events(), 1u);
+  EXPECT_EQ(p.undos(), 0u);
+  EXPECT_LE(p.window(), 2 * cut);  // grown since, not restored to 32
 }
 
 TEST(DnsPacerTest, RetransmitTimerFollowsRfc6298) {
@@ -296,6 +347,46 @@ TEST(DnsPacerTest, SlowStartsOvershootOfAPolicerIsBounded) {
   EXPECT_LE(losses, 10'000u);
 }
 
+TEST(DnsPacerTest, RandomLossIsLearntAndNotTakenForCongestion) {
+  // 10% of the tries lost at random, whatever the rate, 10 ms round trips:
+  // after the first second the usual loss share is known, cuts stop, and
+  // the window grows back (without the floor it spiralled down to 2).
+  dns_pacer p(options(), 0);
+  std::mt19937 rng(1);
+  struct pending {
+    uint64_t seq;
+    int64_t sent;
+    int64_t due;
+    bool lost;
+  };
+  std::deque<pending> wire;
+  const int64_t rtt = 10 * ms;
+  uint64_t events_after_warmup = 0;
+  for (int64_t now = 0; now < 10'000 * ms; now += 100 * us) {
+    while (p.can_send(now)) {
+      const uint64_t seq = p.on_send(now);
+      const bool lost = rng() % 10 == 0;
+      wire.push_back({seq, now, now + (lost ? p.timeout_ns(0) : rtt), lost});
+    }
+    for (auto it = wire.begin(); it != wire.end();) {
+      if (it->due > now) {
+        ++it;
+        continue;
+      }
+      if (it->lost) {
+        const uint64_t before = p.loss_events();
+        p.on_timeout(now, it->seq);
+        events_after_warmup += now >= 3000 * ms ? p.loss_events() - before : 0;
+      } else {
+        p.on_answer(now, it->seq, it->sent, true);
+      }
+      it = wire.erase(it);
+    }
+  }
+  EXPECT_EQ(events_after_warmup, 0u);
+  EXPECT_GE(p.window(), 200u);
+}
+
 TEST(DnsPacerTest, TheRateCeilingHolds) {
   pacer_options o = options();
   o.rate_ceiling = 200;
@@ -303,7 +394,8 @@ TEST(DnsPacerTest, TheRateCeilingHolds) {
   uint64_t sent = 0;
   // Answered at once: only the ceiling limits sending. 10 s at 200/s.
   for (int64_t now = 0; now < 10'000 * ms; now += 100 * us) {
-    while (p.can_send(now)) {
+    // Bounded: without a ceiling this would send without end.
+    for (int i = 0; i < 1000 && p.can_send(now); ++i) {
       const uint64_t seq = p.on_send(now);
       p.on_answer(now, seq, now, true);
       ++sent;

@@ -166,6 +166,31 @@ TEST_F(UdpResolverTest, AnAnswerToAnEarlierTryEndsTheQuery) {
   EXPECT_EQ(udp.on_wire(), 0u);
 }
 
+TEST_F(UdpResolverTest, RetriesFollowTheTimerAndTheLastTryWaitsTheCeiling) {
+  // Answered queries teach a round trip far below the 20 ms floor; then a
+  // silent name is resent after the measured timer (20, 40 ms), and its
+  // last try waits the whole --dns-timeout (1 s): the timer armed for it is
+  // the only one left.
+  ASSERT_TRUE(start(1000, 3).ok());
+  for (uint64_t i = 0; i < 20; ++i) {
+    ask(i, "ok.t" + std::to_string(i) + ".example");
+  }
+  run_until(20);
+  ask(100, "drop.example");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server.udp_queries("drop") < 3 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(udp.next_timeout_ns(100'000'000)), 0);
+    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
+    udp.process_timeouts();
+  }
+  ASSERT_EQ(server.udp_queries("drop"), 3);
+  EXPECT_EQ(udp.pacer(0).rto_ns(), 20'000'000);
+  EXPECT_GT(udp.next_timeout_ns(10'000'000'000), 500'000'000);
+  EXPECT_EQ(col.results.count(100), 0u);  // still waiting
+  run_until(21);
+  EXPECT_EQ(col.results[100].status, dns_status::timeout);
+}
+
 TEST_F(UdpResolverTest, FirstTriesRunInTheWindowAndTheRestWait) {
   // 32 queries fit the initial window; the others wait in the backlog
   // until answers open it, and none is lost or sent twice.
@@ -219,6 +244,52 @@ TEST(UdpResolverServersTest, ARetryGoesToAnotherServer) {
   EXPECT_EQ(udp.retransmits(), static_cast<uint64_t>(to_dead));
   EXPECT_EQ(udp.pacer(0).losses(), static_cast<uint64_t>(to_dead));
   EXPECT_EQ(udp.pacer(1).losses(), 0u);
+}
+
+TEST(UdpResolverServersTest, ASilentServerIsBackedOffAndItsWorkMoves) {
+  // A stream of queries for 1.5 s to a silent and a live server: the
+  // silent one's window is cut (a server quiet for a second with timeouts
+  // in a row is also marked down: pacer_test), so nearly all first tries go
+  // to the live one, every retry too, and every query is answered.
+  scripted_dns_server dead;
+  scripted_dns_server live;
+  dead.set_silent(true);
+  ring r;
+  ASSERT_TRUE(r.init(64).ok());
+  collector col;
+  udp_resolver udp(r, col);
+  udp_resolver_options o;
+  o.servers = {"127.0.0.1:" + std::to_string(dead.port()),
+               "127.0.0.1:" + std::to_string(live.port())};
+  o.timeout_ms = 100;
+  o.tries = 3;
+  ASSERT_TRUE(udp.init(o).ok());
+  uint64_t asked = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto stop_asking = start + std::chrono::milliseconds(1500);
+  const auto deadline = start + std::chrono::seconds(20);
+  while ((std::chrono::steady_clock::now() < stop_asking || col.results.size() < asked) &&
+         std::chrono::steady_clock::now() < deadline) {
+    if (std::chrono::steady_clock::now() < stop_asking && udp.in_flight() < 20) {
+      col.names[asked] = "ok.m" + std::to_string(asked) + ".example";
+      udp.query(col.names[asked], dns_type_a, asked);
+      ++asked;
+    }
+    ASSERT_EQ(r.submit_and_wait(std::min<int64_t>(udp.next_timeout_ns(100'000'000), 1'000'000)),
+              0);
+    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
+    udp.process_timeouts();
+  }
+  ASSERT_EQ(col.results.size(), asked);
+  for (const auto& [cookie, result] : col.results) {
+    EXPECT_EQ(result.status, dns_status::ok) << cookie;
+  }
+  // Backed off: its window cut (queries go where there is most room), the
+  // silent server saw a small share of the queries.
+  EXPECT_LT(udp.pacer(0).window(), 32u);
+  EXPECT_GE(udp.pacer(0).loss_events(), 1u);
+  EXPECT_LT(static_cast<uint64_t>(dead.udp_queries("ok")), asked / 4);
+  EXPECT_EQ(static_cast<uint64_t>(live.udp_queries("ok")), asked);
 }
 
 TEST_F(UdpResolverTest, AnUnencodableNameFailsAtOnce) {
