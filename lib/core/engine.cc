@@ -137,6 +137,7 @@ std::vector<dns_server_stats> scan_engine::resolver_stats() const {
       it->moved += s.moved;
       it->window += s.window;
       it->pacing_rate += s.pacing_rate;
+      it->rate_ceiling += s.rate_ceiling;
       // Timers: the largest shard's (they see the same server).
       it->srtt_ns = std::max(it->srtt_ns, s.srtt_ns);
       it->rto_ns = std::max(it->rto_ns, s.rto_ns);
