@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/missing_fixture.h"
 #include "report/report_main.h"
 #include "testnet/netns.h"
 #include "testnet/subprocess.h"
@@ -187,7 +188,7 @@ class ReportChromium : public ::testing::Test {
   void SetUp() override {
     chromium_ = find_executable("chromium");
     if (chromium_.empty()) {
-      GTEST_SKIP() << "chromium is not installed (apt-get install chromium)";
+      PTRSCAN_MISSING_FIXTURE("chromium is not installed (apt-get install chromium)");
     }
     ASSERT_FALSE(dir_.path.empty());
     results_ = dir_.path + "/results.ndjson";
