@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -304,6 +305,10 @@ int run(int argc, char** argv) {
     }
     flags.scan.shard.track_ordinals = true;
     sink_options.checkpoint_interval_ms = flags.state_interval_ms;
+    // Only tests set this: a crash at a chosen checkpoint (output_sink.h).
+    if (const char* v = std::getenv("PTRSCAN_TEST_KILL_AFTER_CHECKPOINTS"); v != nullptr) {
+      sink_options.kill_after_checkpoints = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    }
     // The writer thread owns progress_state from here on.
     sink_options.on_checkpoint = [state = progress_state, path = flags.state_file](
                                      uint64_t file_size, std::vector<uint64_t>&& done) {

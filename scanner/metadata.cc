@@ -99,6 +99,8 @@ std::string metadata_json(const run_metadata& m) {
     // At the end of the scan, summed over the shards.
     w.key("window").value(uint64_t{r.window});
     w.key("pacing_rate").value_fixed(r.pacing_rate, 0);
+    // --dns-rate as the shards' pacers hold it (0: no ceiling).
+    w.key("rate_ceiling").value_fixed(r.rate_ceiling, 0);
     w.key("srtt_ms").value_fixed(double(r.srtt_ns) / 1e6, 3);
     w.key("rto_ms").value_fixed(double(r.rto_ns) / 1e6, 3);
     w.end_object();

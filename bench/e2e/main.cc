@@ -3,8 +3,10 @@
 // (scenario, shards, repeat) on stdout; progress and errors on stderr.
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "e2e/interrupt.h"
 #include "e2e/options.h"
@@ -20,6 +22,13 @@ constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_skip = 77;  // CTest's SKIP_RETURN_CODE, as the tests use
+
+// The CI environment variable is set (and not "0" or "false").
+bool running_in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && *ci != '\0' && std::string_view(ci) != "0" &&
+         std::string_view(ci) != "false" && std::string_view(ci) != "FALSE";
+}
 
 // Why the selected scenarios cannot run on this machine, or "".
 std::string missing_requirement(const bench_options& o) {
@@ -152,7 +161,9 @@ int main_impl(int argc, char** argv) {
   }
   if (const std::string why = missing_requirement(o); !why.empty()) {
     std::cerr << "ptrscan-bench: cannot run here: " << why << "\n";
-    return exit_skip;
+    // In CI a skip would pass bench_smoke silently: there a missing fixture
+    // fails (as in the tests, tests/support/missing_fixture.h).
+    return running_in_ci() ? exit_failed : exit_skip;
   }
   install_interrupt_handler();
   const std::string work = testnet::make_temp_dir("ptrscan-bench");

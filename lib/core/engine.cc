@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "core/clock.h"
 #include "input/permutation.h"
 #include "input/reserved.h"
 
@@ -136,6 +137,7 @@ std::vector<dns_server_stats> scan_engine::resolver_stats() const {
       it->moved += s.moved;
       it->window += s.window;
       it->pacing_rate += s.pacing_rate;
+      it->rate_ceiling += s.rate_ceiling;
       // Timers: the largest shard's (they see the same server).
       it->srtt_ns = std::max(it->srtt_ns, s.srtt_ns);
       it->rto_ns = std::max(it->rto_ns, s.rto_ns);
@@ -332,30 +334,23 @@ bool scan_engine::emit_domain(std::string_view domain) {
 }
 
 bool scan_engine::take_rate_token() {
-  const double rate = config_.rate;
-  if (rate > 0) {
-    // Token bucket: up to 1/100 s worth of burst.
-    const double burst = std::max(1.0, rate / 100);
-    while (tokens_ < 1) {
-      auto now = std::chrono::steady_clock::now();
-      tokens_ = std::min(burst,
-                         tokens_ + rate * std::chrono::duration<double>(now - last_refill_).count());
-      last_refill_ = now;
-      if (tokens_ < 1) {
-        std::this_thread::sleep_for(
-            std::chrono::duration<double>(std::min(0.01, (1 - tokens_) / rate)));
-        if (stop_.load(std::memory_order_relaxed) != 0) {
-          return false;
-        }
-      }
+  if (config_.rate <= 0) {
+    return true;
+  }
+  while (!rate_bucket_.try_take(monotonic_ns())) {
+    // At most 10 ms asleep at a time, so a stop request is seen soon.
+    std::this_thread::sleep_for(
+        std::chrono::nanoseconds(std::min<int64_t>(10'000'000, rate_bucket_.wait_ns())));
+    if (stop_.load(std::memory_order_relaxed) != 0) {
+      return false;
     }
-    tokens_ -= 1;
   }
   return true;
 }
 
 void scan_engine::feed() {
-  last_refill_ = std::chrono::steady_clock::now();
+  // Up to 1/100 s worth of burst.
+  rate_bucket_ = token_bucket(config_.rate, config_.rate / 100, monotonic_ns());
   auto on_reject = [this](const rejected_line& r) {
     lines_rejected_.fetch_add(1, std::memory_order_relaxed);
     // The line is input, not trusted text: escape it so it cannot drive the

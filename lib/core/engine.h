@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "core/shard.h"
+#include "core/token_bucket.h"
 #include "input/prefix_set.h"
 #include "output/resume_state.h"
 #include "input/target_reader.h"
@@ -164,8 +165,7 @@ class scan_engine {
   std::atomic<uint64_t> skipped_resumed_{0};
   uint64_t next_ordinal_ = 0;  // feeder thread only
   // The --rate token bucket, used by the feeder thread only.
-  double tokens_ = 0;
-  std::chrono::steady_clock::time_point last_refill_{};
+  token_bucket rate_bucket_;
   std::atomic<uint64_t> lines_rejected_{0};
   std::atomic<uint64_t> queued_{0};
   std::atomic<uint64_t> domains_read_{0};

@@ -129,6 +129,8 @@ class dns_pacer {
   bool slow_start() const { return window_ < ssthresh_; }
   /// 0: not paced.
   double pacing_rate() const { return rate_; }
+  /// The --dns-rate share this pacer holds to (pacer_options::rate_ceiling).
+  double rate_ceiling() const { return o_.rate_ceiling; }
   int64_t srtt_ns() const { return srtt_ns_; }
   int64_t rto_ns() const { return rto_ns_; }
   /// Delivery rate (answers/s) over the last ten closed intervals.

@@ -577,6 +577,7 @@ std::vector<dns_server_stats> udp_resolver::server_stats() const {
     st.moved = s.moved;
     st.window = s.pacer.window();
     st.pacing_rate = s.pacer.pacing_rate();
+    st.rate_ceiling = s.pacer.rate_ceiling();
     st.srtt_ns = s.pacer.srtt_ns();
     st.rto_ns = s.pacer.rto_ns();
     st.down = s.pacer.down();

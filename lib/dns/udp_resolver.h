@@ -62,6 +62,7 @@ struct dns_server_stats {
   uint64_t moved = 0;        // retries sent elsewhere because it was down
   uint32_t window = 0;
   double pacing_rate = 0;
+  double rate_ceiling = 0;   // its share of --dns-rate, queries/s (0: none)
   int64_t srtt_ns = 0;
   int64_t rto_ns = 0;
   bool down = false;

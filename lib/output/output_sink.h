@@ -33,6 +33,14 @@ struct output_sink_options {
   /// is complete records.
   uint32_t checkpoint_interval_ms = 5000;
   std::function<void(uint64_t file_size, std::vector<uint64_t>&& done)> on_checkpoint;
+  /// Test hook, 0 (off) outside tests: after this many checkpoints that
+  /// recorded hosts, the writer writes the next batch of records (ending
+  /// its zstd frame, so the bytes reach the file) and kills the process
+  /// with SIGKILL before any further checkpoint. A crash at a known point,
+  /// with records in the file past what the state file covers, which a
+  /// resumed scan must cut off (tests/integration/resume_test.cc). ptrscan
+  /// reads it from PTRSCAN_TEST_KILL_AFTER_CHECKPOINTS.
+  uint32_t kill_after_checkpoints = 0;
 };
 
 /// The single writer thread. Shards hand it chunks of complete NDJSON lines;

@@ -139,6 +139,68 @@ TEST(DnsAnswerTest, CnameLoopStopsWithoutAnswer) {
   EXPECT_THAT(a.addrs, IsEmpty());
 }
 
+/// An answer whose records sit at the end of a chain of `hops` CNAMEs from
+/// `qname`: qname -> c1.chain.example -> ... -> c<hops>.chain.example.
+std::vector<uint8_t> chained(std::string_view qname, uint16_t qtype, int hops,
+                             const std::vector<uint8_t>& rdata) {
+  using b = dns_packet_builder;
+  b p(1, 0, qname, qtype);
+  std::string owner(qname);
+  for (int i = 1; i <= hops; ++i) {
+    const std::string target = "c" + std::to_string(i) + ".chain.example";
+    p.rr(owner, 5, b::name(target));
+    owner = target;
+  }
+  p.rr(owner, qtype, rdata);
+  return p.bytes();
+}
+
+TEST(DnsAnswerTest, ChainsUpToTheHopLimitAreFollowedLongerOnesCut) {
+  using b = dns_packet_builder;
+  ASSERT_EQ(max_cname_hops, 8);
+  struct chain_case {
+    uint16_t qtype;
+    int hops;
+    dns_status status;
+  };
+  const std::vector<chain_case> cases = {
+      {12, 1, dns_status::ok},
+      {12, 7, dns_status::ok},
+      {12, max_cname_hops, dns_status::ok},  // exactly the limit: followed to the end
+      {12, max_cname_hops + 1, dns_status::nodata},
+      {1, max_cname_hops - 1, dns_status::ok},
+      {1, max_cname_hops, dns_status::ok},
+      {1, max_cname_hops + 1, dns_status::nodata},
+      {28, max_cname_hops, dns_status::ok},
+      {28, max_cname_hops + 1, dns_status::nodata},
+  };
+  const std::vector<uint8_t> v6 = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+  for (const chain_case& c : cases) {
+    SCOPED_TRACE("qtype " + std::to_string(c.qtype) + ", " + std::to_string(c.hops) + " hops");
+    const std::string qname = c.qtype == 12 ? std::string(rev) : "www.example";
+    const std::vector<uint8_t> rdata = c.qtype == 12  ? b::name("end.example")
+                                       : c.qtype == 1 ? b::ipv4(198, 18, 0, 7)
+                                                      : v6;
+    dns_answer a;
+    parse_answer(chained(qname, c.qtype, c.hops, rdata), qname, c.qtype, a);
+    EXPECT_EQ(a.status, c.status);
+    if (c.status == dns_status::ok) {
+      EXPECT_EQ(a.cname_hops, c.hops);
+      if (c.qtype == 12) {
+        EXPECT_THAT(a.names, ElementsAre("end.example"));
+      } else {
+        ASSERT_EQ(a.addrs.size(), 1u);
+        EXPECT_EQ(a.addrs[0].to_string(), c.qtype == 1 ? "198.18.0.7" : "2001:db8::7");
+      }
+    } else {
+      // Past the limit: no answer, and nothing left to re-ask either.
+      EXPECT_THAT(a.names, IsEmpty());
+      EXPECT_THAT(a.addrs, IsEmpty());
+      EXPECT_EQ(a.dangling_cname, "");
+    }
+  }
+}
+
 TEST(DnsAnswerTest, NameEndingInAnEscapedDotIsFound) {
   // Asked for x\. (one label, the octets 'x' '.'), answered for exactly that
   // name: the final dot is part of the label, not the root, and must not be

@@ -238,6 +238,34 @@ TEST(RecordsTest, MxTable) {
   }
 }
 
+TEST(RecordsTest, ChainsUpToTheHopLimitAreFollowedLongerOnesCut) {
+  ASSERT_EQ(max_cname_hops, 8);
+  for (uint16_t qtype : {txt, mx}) {
+    for (int hops : {1, max_cname_hops - 1, max_cname_hops, max_cname_hops + 1}) {
+      SCOPED_TRACE("qtype " + std::to_string(qtype) + ", " + std::to_string(hops) + " hops");
+      b p(1, 0, "example.org", qtype);
+      std::string owner = "example.org";
+      for (int i = 1; i <= hops; ++i) {
+        const std::string target = "c" + std::to_string(i) + ".chain.example";
+        p.rr(owner, 5, b::name(target));
+        owner = target;
+      }
+      p.rr(owner, qtype, qtype == txt ? txt_rdata({"v=spf1 -all"}) : mx_rdata(10, "mx.example"));
+      const dns_records r = parse(p.bytes(), "example.org", qtype);
+      if (hops <= max_cname_hops) {
+        EXPECT_EQ(r.status, dns_status::ok);
+        EXPECT_EQ(r.cname_hops, hops);
+        EXPECT_EQ(r.texts.size() + r.mx.size(), 1u);
+      } else {
+        EXPECT_EQ(r.status, dns_status::nodata);
+        EXPECT_THAT(r.texts, IsEmpty());
+        EXPECT_THAT(r.mx, IsEmpty());
+        EXPECT_EQ(r.dangling_cname, "");
+      }
+    }
+  }
+}
+
 TEST(RecordsTest, AddressesGoThroughParseAnswer) {
   const dns_records a = parse(b(1, 0, "www.example", dns_type_a)
                                   .rr("www.example", 5, b::name("c.example"))

@@ -27,6 +27,7 @@
 
 #include "../support/child_process.h"
 #include "../support/fault_dns_server.h"
+#include "../support/missing_fixture.h"
 #include "../support/scan_accounting.h"
 #include "../support/simnet_netns.h"
 #include "core/ip_address.h"
@@ -184,7 +185,7 @@ class Accounting : public ::testing::Test {
   }
   void SetUp() override {
     if (!skip_reason_.empty()) {
-      GTEST_SKIP() << skip_reason_;
+      PTRSCAN_MISSING_FIXTURE(skip_reason_);
     }
     ASSERT_TRUE(setup_error_.empty()) << setup_error_;
     ASSERT_FALSE(dir_.path.empty());
@@ -441,7 +442,7 @@ TEST_P(AccountingDiskFull, OutputDiskFullIsAClearErrorAndTheFileStaysReadable) {
   if (kind != "dev_full") {
     fs = std::make_unique<small_tmpfs>(dir_.path + "/small", 192);
     if (!fs->mounted) {
-      GTEST_SKIP() << "cannot mount a tmpfs here: " << fs->error;
+      PTRSCAN_MISSING_FIXTURE("cannot mount a tmpfs here: " + fs->error);
     }
     out = fs->path + (kind == "zst" ? "/out.ndjson.zst" : "/out.ndjson");
   }

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "fixture_testbed_suite.h"
@@ -68,6 +70,83 @@ TEST_F(OrderAndSlicing, ShardSlicesAreDisjointAndCoverEveryTarget) {
       }
     }
     EXPECT_EQ(united, all) << "N=" << n;
+  }
+}
+
+TEST_F(OrderAndSlicing, ShuffledShardSlicesAreDisjointAndCoverEveryTarget) {
+  // --shuffle deals explicit addresses by their position in the shuffled
+  // order: each slice must start at its own index, or slices overlap.
+  std::string text;
+  std::multiset<std::string> listed;
+  for (int i = 1; i <= 30; ++i) {
+    const std::string ip = "198.18.7." + std::to_string(i);
+    text += ip + "\n";
+    listed.insert(ip);
+  }
+  text += "198.18.7.5\n";  // a repeat is a second target
+  listed.insert("198.18.7.5");
+  const std::string file = write("ips.txt", text);
+  for (int n : {2, 3, 7}) {
+    std::multiset<std::string> united;
+    size_t largest = 0;
+    for (int i = 0; i < n; ++i) {
+      const std::string slice = std::to_string(i) + "/" + std::to_string(n);
+      const std::vector<std::string> ips =
+          scan({"--shuffle", "--seed", "11", "--shard", slice, "-i", file}, nullptr, false);
+      largest = std::max(largest, ips.size());
+      united.insert(ips.begin(), ips.end());
+    }
+    EXPECT_EQ(united, listed) << "N=" << n;
+    EXPECT_LE(largest, (listed.size() + n - 1) / n) << "N=" << n;
+  }
+}
+
+TEST_F(OrderAndSlicing, ASkippedBlockIsCountedOnceAcrossTheSlices) {
+  // A block skipped whole (reserved, blocklisted, outside the allowlist) is
+  // counted without being walked; each slice counts its own share, so the
+  // slices' counts add up to the block once.
+  const std::string block = write("block.txt", "198.18.6.0/24\n");
+  const std::string allow = write("allow.txt", "198.18.4.0/24\n");
+  struct skip_case {
+    std::string what;
+    std::vector<std::string> args;
+    std::string count_re;  // the summary's count of this kind of skip
+    bool allow_reserved;
+  };
+  const std::vector<skip_case> cases = {
+      // Private-use, without --allow-reserved: skipped, nothing is sent.
+      {"reserved", {"10.9.0.0/24"}, R"(skipped (\d+) reserved)", false},
+      {"blocklist", {"--blocklist", block, "198.18.6.0/24", "198.18.4.1"},
+       R"((\d+) by --blocklist/--allowlist)", true},
+      {"allowlist", {"--allowlist", allow, "198.18.9.0/24", "198.18.4.1"},
+       R"((\d+) by --blocklist/--allowlist)", true},
+  };
+  for (const skip_case& c : cases) {
+    for (int n : {1, 2, 3, 7}) {
+      SCOPED_TRACE(c.what + ", N=" + std::to_string(n));
+      uint64_t total = 0;
+      for (int i = 0; i < n; ++i) {
+        std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
+        if (!c.allow_reserved) {
+          argv.erase(std::remove(argv.begin(), argv.end(), "--allow-reserved"), argv.end());
+        }
+        argv.insert(argv.end(), {"--probes", "ptr", "--no-progress", "--seed", "11", "--shard",
+                                 std::to_string(i) + "/" + std::to_string(n)});
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
+        run_options o;
+        o.deadline = std::chrono::seconds(60);
+        const run_result r = run_process(argv, o);
+        ASSERT_EQ(r.exit_code, 0) << r.describe();
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(r.err, m, std::regex(c.count_re))) << r.err;
+        const uint64_t share = std::stoull(m[1].str());
+        // Slice i of N walks positions i, i+N, ...: 256/N rounded one way or the other.
+        EXPECT_GE(share, 256u / n) << r.err;
+        EXPECT_LE(share, (256u + n - 1) / n) << r.err;
+        total += share;
+      }
+      EXPECT_EQ(total, 256u);
+    }
   }
 }
 

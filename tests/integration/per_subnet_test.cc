@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/missing_fixture.h"
 #include "testnet/ndjson.h"
 #include "testnet/netns.h"
 #include "testnet/smtp_scan.h"
@@ -118,7 +119,7 @@ class counting_server {
 
 TEST(PerSubnet, NeverMoreSessionsPerSlash24ThanAllowed) {
   if (const std::string why = net_namespace::unavailable_reason(); !why.empty()) {
-    GTEST_SKIP() << why;
+    PTRSCAN_MISSING_FIXTURE(why);
   }
   std::unique_ptr<net_namespace> ns = net_namespace::create();
   ns->add_local_route("198.18.0.0/15");

@@ -21,6 +21,7 @@
 #include <random>
 #include <thread>
 
+#include "../support/missing_fixture.h"
 #include "testnet/mta_fixture.h"
 #include "testnet/smtp_scan.h"
 #include "testnet/subprocess.h"
@@ -244,7 +245,7 @@ TEST_F(RelayScan, AfterStarttlsWithTheConfiguredAddresses) {
 
 TEST_F(RelayScan, OverImplicitTlsOn465) {
   if (tls_port_ == 0) {
-    GTEST_SKIP() << "port 465 is taken on " << open_ip_;
+    PTRSCAN_MISSING_FIXTURE("port 465 is taken on " + open_ip_);
   }
   const json& e = entry(*starttls_, open_ip_, tls_port_);
   EXPECT_EQ(json_string(e.value("tls", json::object()), "version"), "TLSv1.3") << e.dump();
@@ -254,7 +255,7 @@ TEST_F(RelayScan, OverImplicitTlsOn465) {
 // Where nothing listens the test never ran: untested, and no replies.
 TEST_F(RelayScan, RefusedIsUntested) {
   if (tls_port_ == 0) {
-    GTEST_SKIP() << "only one port scanned";
+    PTRSCAN_MISSING_FIXTURE("only one port scanned (465 was taken)");
   }
   const json& e = entry(*starttls_, closed_ip_, tls_port_);
   EXPECT_EQ(json_string(e, "status"), "refused") << e.dump();

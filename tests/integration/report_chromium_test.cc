@@ -18,9 +18,12 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "../support/missing_fixture.h"
 #include "report/report_main.h"
 #include "testnet/netns.h"
 #include "testnet/subprocess.h"
@@ -187,7 +190,7 @@ class ReportChromium : public ::testing::Test {
   void SetUp() override {
     chromium_ = find_executable("chromium");
     if (chromium_.empty()) {
-      GTEST_SKIP() << "chromium is not installed (apt-get install chromium)";
+      PTRSCAN_MISSING_FIXTURE("chromium is not installed (apt-get install chromium)");
     }
     ASSERT_FALSE(dir_.path.empty());
     results_ = dir_.path + "/results.ndjson";
@@ -205,9 +208,12 @@ class ReportChromium : public ::testing::Test {
   }
 
   run_result run_chromium(const std::vector<std::string>& extra) {
+    return run_chromium(extra, html_);
+  }
+  run_result run_chromium(const std::vector<std::string>& extra, const std::string& page) {
     std::vector<std::string> argv = chromium_command(chromium_, dir_.path);
     argv.insert(argv.end(), extra.begin(), extra.end());
-    argv.push_back("file://" + html_);
+    argv.push_back("file://" + page);
     run_options o;
     o.deadline = std::chrono::seconds(120);
     if (ns_) {
@@ -296,6 +302,102 @@ TEST_F(ReportChromium, RendersTheTotalsTheRecordsImply) {
   // The hostile PTR name is text in the page, never an element.
   EXPECT_EQ(dom.find("<img"), std::string::npos);
   EXPECT_NE(dom.find("&lt;img src=x onerror=alert(1)&gt;.evil.test"), std::string::npos);
+}
+
+// Cell (x, y) of address `d` in a side x side Hilbert layout (the textbook
+// d2xy, written here again rather than taken from the report code).
+std::pair<int, int> hilbert_cell(int side, int d) {
+  int x = 0;
+  int y = 0;
+  for (int s = 1; s < side; s *= 2) {
+    const int rx = 1 & (d / 2);
+    const int ry = 1 & (d ^ rx);
+    if (ry == 0) {
+      if (rx == 1) {
+        x = s - 1 - x;
+        y = s - 1 - y;
+      }
+      std::swap(x, y);
+    }
+    x += s * rx;
+    y += s * ry;
+    d /= 4;
+  }
+  return {x, y};
+}
+
+TEST_F(ReportChromium, MapCellsArePaintedInTheirVerdictsColour) {
+  // The legend's colours (tools/report/page_maps.cc), as a reader sees them.
+  const std::string pass = "26,152,80", fail = "215,48,39", no_ptr = "84,39,136",
+                    error = "253,174,97", not_scanned = "238,238,238";
+  // make_results: host n of 198.18.0.0/16 is 198.18.(n / 256 * 3).(n % 256),
+  // its verdict n % 10 (0-3 pass, 4-5 fail, 6-8 no PTR, 9 error); host n of
+  // 198.19.0.0/16 (n >= 3000) is 198.19.7.(n - 3000). The cell of an
+  // address is its offset in the /16 along the Hilbert curve.
+  auto verdict = [&](int n) {
+    const int kind = n % 10;
+    return kind <= 3 ? pass : kind <= 5 ? fail : kind <= 8 ? no_ptr : error;
+  };
+  struct probe {
+    std::string network;
+    int offset;
+    std::string rgb;
+  };
+  std::vector<probe> probes;
+  for (int n : {0, 1, 3, 4, 5, 6, 8, 9, 19, 255, 256, 1001, 1234, 2047, 2994, 2999}) {
+    probes.push_back({"198.18.0.0/16", (n / 256 * 3) * 256 + n % 256, verdict(n)});
+  }
+  for (int n : {3000, 3004, 3006, 3009, 3199}) {
+    probes.push_back({"198.19.0.0/16", 7 * 256 + (n - 3000), verdict(n)});
+  }
+  for (int offset : {256, 2 * 256 + 200, 40'000, 65'535}) {  // 198.18.1.0, .2.200, ...
+    probes.push_back({"198.18.0.0/16", offset, not_scanned});
+  }
+  probes.push_back({"198.19.0.0/16", 0, not_scanned});
+
+  // A copy of the page with a script after the page's own: it reads the
+  // drawn canvas pixel of each probe into an attribute the dumped DOM shows.
+  std::string list;
+  for (const probe& p : probes) {
+    const auto [x, y] = hilbert_cell(256, p.offset);
+    list += (list.empty() ? "" : ",") + std::string("[\"") + p.network + "\"," +
+            std::to_string(x) + "," + std::to_string(y) + "]";
+  }
+  const std::string script =
+      "<script>(function () {\n"
+      "  var probes = [" + list + "];\n"
+      "  var out = probes.map(function (p) {\n"
+      "    var figure = document.querySelector('figure.block[data-network=\"' + p[0] + '\"]');\n"
+      "    if (!figure) { return 'no map'; }\n"
+      "    var ctx = figure.querySelector('canvas').getContext('2d');\n"
+      "    var d = ctx.getImageData(p[1], p[2], 1, 1).data;\n"
+      "    return d[0] + ',' + d[1] + ',' + d[2];\n"
+      "  });\n"
+      "  document.body.setAttribute('data-test-pixels', out.join(';'));\n"
+      "})();</script>\n";
+  std::string page = slurp(html_);
+  const size_t body_end = page.rfind("</body>");
+  ASSERT_NE(body_end, std::string::npos);
+  page.insert(body_end, script);
+  const std::string probed = dir_.path + "/probed.html";
+  std::ofstream(probed) << page;
+
+  const run_result r = run_chromium({"--dump-dom"}, probed);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_NE(r.out.find("data-rendered=\"1\""), std::string::npos)
+      << "the page's script did not run to its end";
+  const std::string pixels = attribute(r.out, "<body[^>]*>", "data-test-pixels");
+  std::vector<std::string> got;
+  std::stringstream split(pixels);
+  for (std::string item; std::getline(split, item, ';');) {
+    got.push_back(item);
+  }
+  ASSERT_EQ(got.size(), probes.size()) << pixels;
+  for (size_t i = 0; i < probes.size(); ++i) {
+    const auto [x, y] = hilbert_cell(256, probes[i].offset);
+    EXPECT_EQ(got[i], probes[i].rgb) << probes[i].network << " offset " << probes[i].offset
+                                     << " at (" << x << ", " << y << ")";
+  }
 }
 
 TEST_F(ReportChromium, ScreenshotIsAPng) {

@@ -26,6 +26,7 @@
 #include "../support/child_process.h"
 #include "../support/fault_dns_server.h"
 #include "../support/fault_smtp_server.h"
+#include "../support/missing_fixture.h"
 #include "../support/scan_accounting.h"
 #include "../support/simnet_netns.h"
 #include "core/engine.h"
@@ -93,7 +94,7 @@ class ResourceLimits : public ::testing::Test {
     simnet_path_ = testing_faults::simnet_binary();
     const std::string skip = testing_faults::simnet_netns::unavailable_reason(simnet_path_);
     if (!skip.empty()) {
-      GTEST_SKIP() << skip;
+      PTRSCAN_MISSING_FIXTURE(skip);
     }
     ASSERT_FALSE(dir_.path.empty());
   }

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <map>
 
+#include "../support/missing_fixture.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/netns.h"
 #include "testnet/smtp_client.h"
@@ -47,7 +48,7 @@ struct temp_dir {
 
 TEST(SmtpFarm, EveryHostHasItsBannerAndVerdict) {
   if (const std::string why = net_namespace::unavailable_reason(); !why.empty()) {
-    GTEST_SKIP() << why;
+    PTRSCAN_MISSING_FIXTURE(why);
   }
   const farm_plan plan = farm_plan::generate("198.18.16.0/20", 2026, 70);
   temp_dir tmp;

@@ -19,6 +19,7 @@
 #include <iostream>
 #include <random>
 
+#include "../support/missing_fixture.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/mta_fixture.h"
 #include "testnet/ndjson.h"
@@ -250,7 +251,7 @@ TEST_F(MtaScan, SecondPostfixPtrDoesNotMatchBanner) {
 
 TEST_F(MtaScan, PostfixImplicitTlsOn465) {
   if (tls_port_ == 0) {
-    GTEST_SKIP() << "port 465 is taken on " << mx1_ip_;
+    PTRSCAN_MISSING_FIXTURE("port 465 is taken on " + mx1_ip_);
   }
   const json& e = entry(mx1_ip_, tls_port_);
   SCOPED_TRACE(e.dump());
@@ -268,7 +269,7 @@ TEST_F(MtaScan, PostfixImplicitTlsOn465) {
 
 TEST_F(MtaScan, RefusedWhereNothingListens) {
   if (tls_port_ == 0) {
-    GTEST_SKIP() << "only one port scanned";
+    PTRSCAN_MISSING_FIXTURE("only one port scanned (465 was taken)");
   }
   // Exim does not listen on 465: a real "connection refused".
   const json& e = entry(exim_ip_, tls_port_);

@@ -34,7 +34,8 @@ const std::vector<smtp_script> all_scripts = {smtp_script::multiline_greeting,
                                               smtp_script::reset_mid_reply,
                                               smtp_script::endless_line,
                                               smtp_script::garbage,
-                                              smtp_script::starttls_garbage};
+                                              smtp_script::starttls_garbage,
+                                              smtp_script::ehlo_other_host};
 
 class ScriptedScan : public ::testing::Test {
  protected:
@@ -63,8 +64,9 @@ class ScriptedScan : public ::testing::Test {
     }
 
     // PTRs: the multi-line greeter's matches its banner, the HELO-only one's
-    // does not, the silent one has a PTR but no banner to compare; the rest
-    // have none (unbound answers NXDOMAIN for them).
+    // does not, the silent one has a PTR but no banner to compare, the one
+    // whose EHLO names another host than its banner has its EHLO host's;
+    // the rest have none (unbound answers NXDOMAIN for them).
     const auto last_octet = [](const std::string& ip) { return ip.substr(ip.rfind('.') + 1); };
     testbed_options dns;
     dns.zones.push_back(
@@ -72,7 +74,9 @@ class ScriptedScan : public ::testing::Test {
          last_octet(ip(smtp_script::multiline_greeting)) + " PTR a.example.test.\n" +
              last_octet(ip(smtp_script::ehlo_502)) + " PTR other.example.test.\n" +
              last_octet(ip(smtp_script::greeting_554)) + " PTR reject.example.test.\n" +
-             last_octet(ip(smtp_script::silent)) + " PTR silent.example.test.\n"});
+             last_octet(ip(smtp_script::silent)) + " PTR silent.example.test.\n" +
+             last_octet(ip(smtp_script::ehlo_other_host)) + " PTR " +
+             script_ehlo_host(smtp_script::ehlo_other_host) + ".\n"});
     bed_ = dns_testbed::start(dns).release();
 
     smtp_scan_options o;
@@ -220,6 +224,19 @@ TEST_F(ScriptedScan, Ehlo502FallsBackToHelo) {
   EXPECT_THAT(commands, Contains("HELO scanner.test"));
   EXPECT_EQ(check(smtp_script::ehlo_502, "banner_ptr_match"), json(false));
   EXPECT_EQ(check(smtp_script::ehlo_502, "ehlo_ptr_match"), json(false));
+}
+
+TEST_F(ScriptedScan, EhloMatchIsDecidedByTheEhloHostNotTheBanner) {
+  // Greeting "220 banner.example.test", EHLO reply "250-ehlo.example.test",
+  // PTR ehlo.example.test: each check compares its own host with the PTR.
+  const json& e = entry(smtp_script::ehlo_other_host);
+  SCOPED_TRACE(e.dump());
+  expect_status(e, "ok");
+  EXPECT_EQ(json_string(e, "banner_host"), "banner.example.test");
+  ASSERT_TRUE(e.contains("ehlo") && e["ehlo"].is_object());
+  EXPECT_EQ(json_string(e["ehlo"], "host"), "ehlo.example.test");
+  EXPECT_EQ(check(smtp_script::ehlo_other_host, "banner_ptr_match"), json(false));
+  EXPECT_EQ(check(smtp_script::ehlo_other_host, "ehlo_ptr_match"), json(true));
 }
 
 TEST_F(ScriptedScan, SilentServerTimesOut) {

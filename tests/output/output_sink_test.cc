@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "../support/missing_fixture.h"
+
 namespace ptrscan {
 namespace {
 
@@ -387,14 +389,14 @@ void expect_write_error(const std::string& p) {
 
 TEST_F(OutputSinkTest, WriteErrorOnDevFull) {
   if (::access("/dev/full", W_OK) != 0) {
-    GTEST_SKIP() << "/dev/full not available";
+    PTRSCAN_MISSING_FIXTURE("/dev/full not available");
   }
   expect_write_error("/dev/full");
 }
 
 TEST_F(OutputSinkTest, WriteErrorOnDevFullCompressed) {
   if (::access("/dev/full", W_OK) != 0) {
-    GTEST_SKIP() << "/dev/full not available";
+    PTRSCAN_MISSING_FIXTURE("/dev/full not available");
   }
   // The ".zst" suffix picks compression; the link leads to /dev/full.
   const std::string p = path("full.ndjson.zst");

@@ -173,6 +173,8 @@ std::string_view to_string(smtp_script s) {
       return "garbage";
     case smtp_script::starttls_garbage:
       return "starttls_garbage";
+    case smtp_script::ehlo_other_host:
+      return "ehlo_other_host";
   }
   return "unknown";
 }
@@ -189,9 +191,15 @@ std::string script_host(smtp_script s) {
       return "reset.example.test";
     case smtp_script::starttls_garbage:
       return "tlsbad.example.test";
+    case smtp_script::ehlo_other_host:
+      return "banner.example.test";
     default:
       return {};
   }
+}
+
+std::string script_ehlo_host(smtp_script s) {
+  return s == smtp_script::ehlo_other_host ? "ehlo.example.test" : script_host(s);
 }
 
 std::string script_greeting(smtp_script s) {
@@ -204,6 +212,8 @@ std::string script_greeting(smtp_script s) {
       return "220 helo.example.test ESMTP scripted\r\n";
     case smtp_script::starttls_garbage:
       return "220 tlsbad.example.test ESMTP scripted\r\n";
+    case smtp_script::ehlo_other_host:
+      return "220 banner.example.test ESMTP scripted\r\n";
     default:
       return {};
   }
@@ -325,16 +335,23 @@ void scripted_smtp_server::serve(int fd) {
     case smtp_script::multiline_greeting:
     case smtp_script::ehlo_502:
     case smtp_script::greeting_554:
-    case smtp_script::starttls_garbage: {
+    case smtp_script::starttls_garbage:
+    case smtp_script::ehlo_other_host: {
       if (!c.send(script_greeting(script_))) {
         return;
       }
-      const std::string helo = "250 " + host + "\r\n";
+      const std::string ehlo_host = script_ehlo_host(script_);
+      const std::string helo = "250 " + ehlo_host + "\r\n";
       if (script_ == smtp_script::multiline_greeting) {
         dialogue("250-" + host + " greets you\r\n250-PIPELINING\r\n250 8BITMIME\r\n", helo,
                  "502 5.5.2 not implemented\r\n");
       } else if (script_ == smtp_script::ehlo_502) {
         dialogue("502 5.5.2 Error: command not recognized\r\n", helo,
+                 "502 5.5.2 not implemented\r\n");
+      } else if (script_ == smtp_script::ehlo_other_host) {
+        // A front end greets with one name and a back end answers EHLO
+        // with another: the two checks must each see their own name.
+        dialogue("250-" + ehlo_host + " at your service\r\n250 PIPELINING\r\n", helo,
                  "502 5.5.2 not implemented\r\n");
       } else if (script_ == smtp_script::greeting_554) {
         dialogue("503 5.5.1 no service\r\n", "503 5.5.1 no service\r\n",

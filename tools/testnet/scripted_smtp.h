@@ -24,13 +24,19 @@ enum class smtp_script : uint8_t {
   endless_line,        // "220 " and 1 MiB without a CRLF
   garbage,             // binary bytes that are no SMTP reply
   starttls_garbage,    // advertises STARTTLS, says 220 to it, then sends non-TLS bytes
+  ehlo_other_host,     // greets as banner.example.test, answers EHLO as ehlo.example.test
 };
 
 /// Label for test names and messages ("multiline_greeting", ...).
 std::string_view to_string(smtp_script s);
 
-/// The host each script names in its greeting and EHLO replies.
+/// The host each script names in its greeting (and, but for
+/// ehlo_other_host, in its EHLO replies).
 std::string script_host(smtp_script s);
+
+/// The host each script names in its EHLO reply (script_host but for
+/// ehlo_other_host).
+std::string script_ehlo_host(smtp_script s);
 
 /// The exact greeting bytes a script sends (for the scripts that send one
 /// complete greeting; empty for the others).
