@@ -310,7 +310,7 @@ bool smtp_admission::on_answer(int64_t now_ns, uint64_t seq, bool established) {
       --c->losses;
       ++c->answers;
     }
-    if (established) {
+    if (established && o_.count_established) {
       ++pipe_;  // it holds a server now
     }
     return true;
@@ -320,7 +320,7 @@ bool smtp_admission::on_answer(int64_t now_ns, uint64_t seq, bool established) {
   if (connecting_ > 0) {
     --connecting_;
   }
-  if (!established && pipe_ > 0) {
+  if ((!established || !o_.count_established) && pipe_ > 0) {
     --pipe_;
   }
   ++answers_;
@@ -359,7 +359,7 @@ void smtp_admission::on_no_answer(int64_t now_ns, uint64_t seq) {
 }
 
 void smtp_admission::on_session_end() {
-  if (pipe_ > 0) {
+  if (o_.count_established && pipe_ > 0) {
     --pipe_;
   }
 }

@@ -21,23 +21,30 @@ struct admission_options {
   /// retransmission (1 s): past it TCP itself calls the SYN lost.
   int64_t min_rto_ns = 100'000'000;
   int64_t max_rto_ns = 1'000'000'000;
+  /// Whether established sessions stay in the window until they end (else
+  /// the window bounds connects only, and --max-sessions the rest).
+  bool count_established = false;
 };
 
 /// How many SMTP sessions one shard runs at once: a congestion window over
 /// sessions, as TCP keeps one over segments, learnt from connects (every
 /// method takes the time, so tests drive it with a clock of their own).
 ///
-/// What is counted. The window bounds the sessions "in the pipe": every
-/// session from its connect to its end, except a connect that has gone
-/// unanswered for longer than the retransmit timeout (RTO, RFC 6298 from
-/// connect round trips: SRTT + 4 RTTVAR within 100 ms..1 s). Such a connect
-/// is presumed lost and leaves the pipe, as RFC 6675's `pipe` drops a
-/// segment deemed lost; its socket stays open until --connect-timeout, so
-/// the record still means the host had that long, and --max-sessions (the
-/// open-files ceiling) still counts it. Without this, a scan of the
-/// internet fills any window with silent hosts: at 9% silent and a 5 s
-/// connect timeout, 50k hosts/s hold 22,500 connects that will never
-/// answer. A late answer brings the session back into the pipe.
+/// What is counted. The window bounds the connects "in the pipe": every
+/// connect from its submission to its answer, except one unanswered for
+/// longer than the retransmit timeout (RTO, RFC 6298 from connect round
+/// trips: SRTT + 4 RTTVAR within 100 ms..1 s). Such a connect is presumed
+/// lost and leaves the pipe, as RFC 6675's `pipe` drops a segment deemed
+/// lost; its socket stays open until --connect-timeout, so the record still
+/// means the host had that long, and --max-sessions (the open-files
+/// ceiling) still counts it. Without this, a scan of the internet fills any
+/// window with silent hosts: at 9% silent and a 5 s connect timeout, 50k
+/// hosts/s hold 22,500 connects that will never answer. Established
+/// sessions (banner, EHLO, TLS) leave the window too: they cost descriptors
+/// and memory, which --max-sessions bounds, and CPU, which shows as connect
+/// latency (below); but a server that stalls or tarpits for seconds costs
+/// the path nothing, and counting it would let a few such servers starve the
+/// scan (`count_established` keeps them in, for experiments).
 ///
 /// Signals, and what they say:
 ///
@@ -142,7 +149,8 @@ class smtp_admission {
 
   /// Current window (between min_window and max_window).
   uint32_t window() const;
-  /// Sessions in the pipe: open, less connects presumed lost.
+  /// Connects in the pipe (and established sessions with
+  /// count_established), less connects presumed lost.
   uint32_t in_pipe() const { return pipe_; }
   /// Connects outstanding and not presumed lost.
   uint32_t connecting() const { return connecting_; }

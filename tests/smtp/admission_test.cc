@@ -143,7 +143,9 @@ TEST(SmtpAdmissionTest, AWindowThatDoesNotLimitDoesNotGrow) {
 }
 
 TEST(SmtpAdmissionTest, UnansweredConnectsLeaveThePipeAfterTheRto) {
-  smtp_admission a(options(), 0);
+  admission_options o = options();
+  o.count_established = true;
+  smtp_admission a(o, 0);
   std::vector<uint64_t> seqs;
   while (a.can_start()) {
     seqs.push_back(a.on_start(seqs.size()));
@@ -179,7 +181,38 @@ TEST(SmtpAdmissionTest, NotYetSubmittedConnectsAreNeverPresumedLost) {
   EXPECT_EQ(lost, 0);
   a.on_submit(10'000 * ms);
   EXPECT_FALSE(a.on_answer(10'000 * ms + 200 * us, s, true));
-  EXPECT_EQ(a.in_pipe(), 1u);
+  EXPECT_EQ(a.in_pipe(), 0u);
+}
+
+TEST(SmtpAdmissionTest, EstablishedSessionsLeaveTheWindowByDefault) {
+  // A server that holds its sessions for seconds (a tarpit, a stall until
+  // --read-timeout) costs the path nothing: only --max-sessions counts it.
+  smtp_admission a(options(), 0);
+  std::vector<uint64_t> seqs;
+  while (a.can_start()) {
+    seqs.push_back(a.on_start(0));
+  }
+  a.on_submit(0);
+  for (uint64_t s : seqs) {
+    a.on_answer(1 * ms, s, true);
+  }
+  EXPECT_EQ(a.in_pipe(), 0u);
+  EXPECT_TRUE(a.can_start());
+  // With count_established they stay until they end.
+  admission_options o = options();
+  o.count_established = true;
+  smtp_admission b(o, 0);
+  seqs.clear();
+  while (b.can_start()) {
+    seqs.push_back(b.on_start(0));
+  }
+  b.on_submit(0);
+  for (uint64_t s : seqs) {
+    b.on_answer(1 * ms, s, true);
+  }
+  EXPECT_EQ(b.in_pipe(), 32u);
+  b.on_session_end();
+  EXPECT_EQ(b.in_pipe(), 31u);
 }
 
 TEST(SmtpAdmissionTest, RtoFollowsConnectTimesWithKarnsRule) {
