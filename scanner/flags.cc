@@ -170,12 +170,18 @@ DNS
 speed
   --shards N            event-loop threads (default: number of CPUs)
   --max-inflight N      hosts in flight across all shards (default 2000)
-  --max-sessions N      SMTP sessions open at once across all shards
-                        (default: one per port per host in flight, lowered to
-                        fit the open-files limit); other hosts wait their turn
+  --max-sessions N      ceiling of SMTP sessions open at once across all
+                        shards (default: one per port per host in flight,
+                        lowered to fit the open-files limit); below it a
+                        window adapts: it grows while connects are answered,
+                        shrinks when connect latency or the share of
+                        unanswered connects rises; a connect unanswered
+                        for ~RTO (a silent host) leaves the window but keeps
+                        its socket until --connect-timeout; other hosts wait
   --per-subnet N        SMTP sessions at once per /24 (IPv6: /64), so a dense
                         target list never crowds one network (default 8;
-                        0 = no limit)
+                        0 = no limit); a connect not yet answered after the
+                        RTO holds no server and does not count
   --rate N              new hosts per second (default 0 = unlimited)
 other
   --state FILE          resumable scan: record every few seconds which hosts

@@ -70,7 +70,8 @@ void print_progress(const scan_progress& p, double elapsed, double rate) {
   std::string line = absl::StrFormat("ptrscan: %s %llu done, %.0f hosts/s, %llu in flight",
                                      clock_text(elapsed), p.done, rate, p.in_flight());
   if (p.smtp_active != 0) {
-    absl::StrAppendFormat(&line, " (%llu SMTP sessions)", p.smtp_active);
+    absl::StrAppendFormat(&line, " (%llu SMTP sessions, window %llu)", p.smtp_active,
+                          p.smtp_window);
   }
   if (p.input_finished) {
     uint64_t total = p.queued;
@@ -142,6 +143,17 @@ void print_summary(const scan_progress& p, double elapsed,
         absl::StrAppend(&line, " ", av(to_string(static_cast<smtp_status>(i))), " ", p.smtp[i]);
       }
     }
+  }
+  if (smtp && records != 0) {
+    // What SMTP admission did (lib/smtp/admission.h): its window at the
+    // end, summed over the shards; connects without an answer within the
+    // RTO (silent hosts, mostly) and how many of those answered later;
+    // cuts for a rising share of them (and those undone as the targets'),
+    // decreases for rising connect latency.
+    absl::StrAppend(&line, "; smtp window ", p.smtp_window, " (", p.smtp_connects_lost,
+                    " connects unanswered, ", p.smtp_late_answers, " answered late, ",
+                    p.smtp_loss_events, " loss cuts, ", p.smtp_loss_undone, " undone, ",
+                    p.smtp_delay_decreases, " delay decreases)");
   }
   if (std::any_of(std::begin(p.relay), std::end(p.relay), [](uint64_t n) { return n != 0; })) {
     absl::StrAppend(&line, "; relay");

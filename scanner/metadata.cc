@@ -118,6 +118,15 @@ std::string metadata_json(const run_metadata& m) {
   }
   if (m.smtp) {
     write_counts<smtp_status>(w, "smtp", p.smtp);
+    // lib/smtp/admission.h; the window is the last one, summed over shards.
+    w.key("smtp_admission").begin_object();
+    w.key("window").value(p.smtp_window);
+    w.key("connects_unanswered").value(p.smtp_connects_lost);
+    w.key("answered_late").value(p.smtp_late_answers);
+    w.key("loss_events").value(p.smtp_loss_events);
+    w.key("loss_events_undone").value(p.smtp_loss_undone);
+    w.key("delay_decreases").value(p.smtp_delay_decreases);
+    w.end_object();
     if (std::any_of(std::begin(p.relay), std::end(p.relay), [](uint64_t n) { return n != 0; })) {
       write_counts<relay_status>(w, "relay", p.relay);
     }

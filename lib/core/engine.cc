@@ -487,6 +487,13 @@ scan_progress scan_engine::progress() const {
       p.smtp[i] += c->smtp[i].load(std::memory_order_relaxed);
     }
     p.smtp_active += c->smtp_active.load(std::memory_order_relaxed);
+    p.smtp_window += c->smtp_window.load(std::memory_order_relaxed);
+    p.smtp_waiting += c->smtp_waiting.load(std::memory_order_relaxed);
+    p.smtp_connects_lost += c->smtp_connects_lost.load(std::memory_order_relaxed);
+    p.smtp_late_answers += c->smtp_late_answers.load(std::memory_order_relaxed);
+    p.smtp_loss_events += c->smtp_loss_events.load(std::memory_order_relaxed);
+    p.smtp_loss_undone += c->smtp_loss_undone.load(std::memory_order_relaxed);
+    p.smtp_delay_decreases += c->smtp_delay_decreases.load(std::memory_order_relaxed);
     for (int i = 0; i < relay_status_count; ++i) {
       p.relay[i] += c->relay[i].load(std::memory_order_relaxed);
     }

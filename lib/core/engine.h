@@ -69,6 +69,14 @@ struct scan_progress {
   uint64_t rdns[rdns_class_count] = {};
   uint64_t smtp[smtp_status_count] = {};
   uint64_t smtp_active = 0;
+  // SMTP admission, summed over the shards (shard_counters says what each is).
+  uint64_t smtp_window = 0;
+  uint64_t smtp_waiting = 0;
+  uint64_t smtp_connects_lost = 0;
+  uint64_t smtp_late_answers = 0;
+  uint64_t smtp_loss_events = 0;
+  uint64_t smtp_loss_undone = 0;
+  uint64_t smtp_delay_decreases = 0;
   uint64_t relay[relay_status_count] = {};
   // Domain targets: each yields one summary record (domains_done) after the
   // records of its MX addresses (mx_hosts_done, not in done). A domain

@@ -63,6 +63,13 @@ struct host_job {
 
   // One SMTP session per --smtp-ports entry, run beside the DNS lookups.
   std::vector<smtp_result> smtp;
+  /// Admission state of each session (parallel to smtp).
+  struct session_ticket {
+    uint64_t seq = 0;           // the admission controller's number for its connect
+    bool established = false;   // connected: in the pipe until it ends
+    bool holds_subnet = false;  // counted against its /24's --per-subnet
+  };
+  std::vector<session_ticket> smtp_tickets;
 
   // One lookup per --dnsbl zone (the A record, then TXT when listed).
   struct dnsbl_state {

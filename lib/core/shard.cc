@@ -78,11 +78,18 @@ absl::Status shard::run() {
     }
     smtp_options o = config_.smtp;
     o.starttls = config_.probes.starttls;
-    smtp_ = std::make_unique<smtp_prober>(
-        ring_, static_cast<smtp_client&>(*this), o, tls_.get(),
+    const uint32_t max_sessions =
         config_.max_sessions != 0
             ? config_.max_sessions
-            : config_.max_inflight * static_cast<uint32_t>(std::max<size_t>(1, o.ports.size())));
+            : config_.max_inflight * static_cast<uint32_t>(std::max<size_t>(1, o.ports.size()));
+    smtp_ = std::make_unique<smtp_prober>(ring_, static_cast<smtp_client&>(*this), o, tls_.get(),
+                                          max_sessions);
+    // --max-sessions bounds every open session (descriptors); the window
+    // below it adapts. The RTO never outlasts --connect-timeout.
+    admission_options a;
+    a.max_window = max_sessions;
+    a.max_rto_ns = std::min<int64_t>(a.max_rto_ns, int64_t{o.connect_timeout_ms} * 1'000'000);
+    admission_.reset(a, monotonic_ns());
   }
   chunk_.reserve(config_.chunk_bytes + 4096);
 
@@ -135,9 +142,13 @@ absl::Status shard::run() {
       batch = batch_wait_completions;
       wait = std::min(wait, batch_wait_ns);
     }
+    if (smtp_) {
+      admission_.on_submit(monotonic_ns());  // connects queued this turn go out now
+    }
     if (int rc = ring_.submit_and_wait(wait, batch); rc < 0) {
       return absl::InternalError(absl::StrCat("shard ", id_, ": io_uring wait: ", strerror(-rc)));
     }
+    drain_ns_ = monotonic_ns();
     inbox_.sleeping.store(false, std::memory_order_relaxed);
 
     ring_.drain([this](uint64_t data, int res, uint32_t flags) {
@@ -181,7 +192,11 @@ absl::Status shard::run() {
       counters_.dns_moved.store(udp_->moved(), std::memory_order_relaxed);
     }
     if (smtp_) {
+      admission_.expire(monotonic_ns(),
+                        [this](uint64_t owner) { on_connect_presumed_lost(owner); });
+      start_waiting_sessions();
       counters_.smtp_active.store(smtp_->active(), std::memory_order_relaxed);
+      publish_admission_counters();
     }
     flush_chunk(monotonic_ns());
   }
@@ -321,6 +336,7 @@ void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t domain,
   if (smtp_) {
     const std::vector<uint16_t>& ports = config_.smtp.ports;
     job.smtp.resize(ports.size());
+    job.smtp_tickets.assign(ports.size(), host_job::session_ticket{});
     for (size_t i = 0; i < ports.size(); ++i) {
       ++job.pending;
       request_session(slot, static_cast<uint16_t>(i));
@@ -351,17 +367,20 @@ void shard::request_session(uint32_t slot, uint16_t port_index) {
       return;
     }
     ++st.admitted;
+    jobs_[slot].smtp_tickets[port_index].holds_subnet = true;
   }
   start_session(slot, port_index);
 }
 
-void shard::session_ended(uint32_t slot) {
-  if (config_.per_subnet == 0) {
+void shard::release_subnet(uint32_t slot, uint16_t port_index) {
+  host_job::session_ticket& t = jobs_[slot].smtp_tickets[port_index];
+  if (config_.per_subnet == 0 || !t.holds_subnet) {
     return;
   }
+  t.holds_subnet = false;
   const auto it = subnets_.find(subnet_of(jobs_[slot].ip));
   if (it == subnets_.end()) {
-    return;  // cannot happen: every started session was admitted
+    return;  // cannot happen: a holder is counted
   }
   subnet_state& st = it->second;
   --st.admitted;
@@ -373,13 +392,63 @@ void shard::session_ended(uint32_t slot) {
   }
   // The subnet's next session joins the global queue (not started from
   // here: a run of sessions failing at once would recurse).
-  waiting_sessions_.push_back(st.waiting.front());
+  const waiting_session next = st.waiting.front();
   st.waiting.pop_front();
   ++st.admitted;
+  if (jobs_.generation(next.slot) == next.generation) {
+    jobs_[next.slot].smtp_tickets[next.port_index].holds_subnet = true;
+  }
+  waiting_sessions_.push_back(next);
+}
+
+void shard::on_connect_presumed_lost(uint64_t owner) {
+  // No answer within the RTO: most likely a silent host, which holds no
+  // server of its subnet's operator (a SYN costs them nothing), so its
+  // --per-subnet place goes to the next session. Its socket stays open
+  // until --connect-timeout.
+  const dns_cookie c = dns_cookie::unpack(owner);
+  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation ||
+      c.index >= jobs_[c.slot].smtp_tickets.size()) {
+    return;
+  }
+  release_subnet(c.slot, c.index);
+}
+
+void shard::on_smtp_connect(uint64_t owner, bool answered, bool established) {
+  const dns_cookie c = dns_cookie::unpack(owner);
+  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation ||
+      c.index >= jobs_[c.slot].smtp_tickets.size()) {
+    return;
+  }
+  host_job::session_ticket& t = jobs_[c.slot].smtp_tickets[c.index];
+  if (!answered) {
+    admission_.on_no_answer(drain_ns_, t.seq);
+    return;
+  }
+  const bool late = admission_.on_answer(drain_ns_, t.seq, established);
+  t.established = established;
+  if (late && established && config_.per_subnet != 0 && !t.holds_subnet) {
+    // Answered after it was presumed lost: it holds a server now, so it
+    // counts again (even past --per-subnet: it is connected already).
+    ++subnets_[subnet_of(jobs_[c.slot].ip)].admitted;
+    t.holds_subnet = true;
+  }
+}
+
+void shard::publish_admission_counters() {
+  counters_.smtp_window.store(admission_.window(), std::memory_order_relaxed);
+  counters_.smtp_waiting.store(waiting_sessions_.size(), std::memory_order_relaxed);
+  counters_.smtp_connects_lost.store(admission_.losses(), std::memory_order_relaxed);
+  counters_.smtp_late_answers.store(admission_.late_answers(), std::memory_order_relaxed);
+  counters_.smtp_loss_events.store(admission_.loss_events(), std::memory_order_relaxed);
+  counters_.smtp_loss_undone.store(admission_.undone(), std::memory_order_relaxed);
+  counters_.smtp_delay_decreases.store(admission_.delay_decreases(), std::memory_order_relaxed);
 }
 
 void shard::start_session(uint32_t slot, uint16_t port_index) {
-  if (smtp_->active() >= smtp_->capacity()) {
+  // Two limits: the adaptive window over sessions in the pipe, and
+  // --max-sessions over every open socket.
+  if (smtp_->active() >= smtp_->capacity() || !admission_.can_start()) {
     waiting_sessions_.push_back({slot, jobs_.generation(slot), port_index});
     return;
   }
@@ -390,6 +459,8 @@ void shard::start_session(uint32_t slot, uint16_t port_index) {
   smtp_result& out = job.smtp[port_index];
   switch (smtp_->start(job.ip, port, &out, owner)) {
     case smtp_prober::start_result::started:
+      job.smtp_tickets[port_index].seq = admission_.on_start(owner);
+      job.smtp_tickets[port_index].established = false;
       return;  // on_smtp_done ends this step
     case smtp_prober::start_result::finished:
       break;  // failed at once: `out` says why
@@ -400,12 +471,13 @@ void shard::start_session(uint32_t slot, uint16_t port_index) {
       out.error = "no session slot free";
       break;
   }
-  session_ended(slot);
+  release_subnet(slot, port_index);
   step_done(slot);
 }
 
 void shard::start_waiting_sessions() {
-  while (!waiting_sessions_.empty() && smtp_->active() < smtp_->capacity()) {
+  while (!waiting_sessions_.empty() && smtp_->active() < smtp_->capacity() &&
+         admission_.can_start()) {
     const waiting_session w = waiting_sessions_.front();
     waiting_sessions_.pop_front();
     // Hosts wait for their sessions, so a waiting entry's host is alive;
@@ -648,7 +720,14 @@ void shard::on_smtp_done(uint64_t owner) {
   if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
     return;
   }
-  session_ended(c.slot);
+  if (c.index < jobs_[c.slot].smtp_tickets.size()) {
+    host_job::session_ticket& t = jobs_[c.slot].smtp_tickets[c.index];
+    if (t.established) {
+      admission_.on_session_end();
+      t.established = false;
+    }
+    release_subnet(c.slot, c.index);
+  }
   step_done(c.slot);
   start_waiting_sessions();
 }

@@ -19,6 +19,7 @@
 #include "dns/records.h"
 #include "dns/udp_resolver.h"
 #include "input/prefix_set.h"
+#include "smtp/admission.h"
 #include "smtp/session.h"
 #include "tls/tls_client.h"
 
@@ -47,7 +48,10 @@ struct shard_config {
   uint32_t max_sessions = 0;
   /// SMTP sessions at once per /24 (IPv6: /64); 0 = no limit. The engine
   /// sends every address of a subnet to the same shard, so the count is
-  /// exact without sharing anything between shards.
+  /// exact without sharing anything between shards. A session counts from
+  /// its start to its end, except while its connect is presumed lost (no
+  /// answer within the admission RTO: a silent host holds no server); one
+  /// that answers after all counts again.
   uint32_t per_subnet = 8;
   /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
   uint32_t max_forward_names = 10;
@@ -99,6 +103,17 @@ struct shard_counters {
   std::atomic<uint64_t> rdns[rdns_class_count] = {};
   std::atomic<uint64_t> smtp[smtp_status_count] = {};
   std::atomic<uint64_t> smtp_active{0};
+  // SMTP admission (smtp_admission): the window now, connects that got no
+  // answer (presumed lost after the RTO, or failed locally), of those the
+  // ones answered after all, loss events (cuts) and those undone as the
+  // targets', decreases for connect latency, sessions waiting for room.
+  std::atomic<uint64_t> smtp_window{0};
+  std::atomic<uint64_t> smtp_waiting{0};
+  std::atomic<uint64_t> smtp_connects_lost{0};
+  std::atomic<uint64_t> smtp_late_answers{0};
+  std::atomic<uint64_t> smtp_loss_events{0};
+  std::atomic<uint64_t> smtp_loss_undone{0};
+  std::atomic<uint64_t> smtp_delay_decreases{0};
   std::atomic<uint64_t> relay[relay_status_count] = {};  // per host, --probes relay
   // Domain targets, and the hosts their MX sets added (not in hosts_*).
   std::atomic<uint64_t> domains_started{0};
@@ -172,6 +187,7 @@ class shard final : private resolver_client, private smtp_client {
  private:
   void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
   void on_smtp_done(uint64_t owner) override;
+  void on_smtp_connect(uint64_t owner, bool answered, bool established) override;
   void admit();
   bool input_drained() const;
   /// Starts a host: an input address, or address `address` of domain slot
@@ -210,8 +226,12 @@ class shard final : private resolver_client, private smtp_client {
   /// Admits a session under --per-subnet (or parks it until its subnet has
   /// room), then start_session().
   void request_session(uint32_t slot, uint16_t port_index);
-  /// A session of host `slot` is over: let its subnet's next one in.
-  void session_ended(uint32_t slot);
+  /// Session `port_index` of host `slot` no longer holds its subnet (it
+  /// ended, or its connect is presumed lost): let the subnet's next one in.
+  void release_subnet(uint32_t slot, uint16_t port_index);
+  /// The admission controller presumed the connect of `owner` lost.
+  void on_connect_presumed_lost(uint64_t owner);
+  void publish_admission_counters();
 
   void start_waiting_sessions();
   void finish_host(uint32_t slot);
@@ -234,6 +254,11 @@ class shard final : private resolver_client, private smtp_client {
   std::unique_ptr<udp_resolver> udp_;
   std::unique_ptr<tls_context> tls_;
   std::unique_ptr<smtp_prober> smtp_;
+  /// How many sessions run at once below --max-sessions (see admission.h).
+  smtp_admission admission_;
+  /// When the ring's last wait returned: the time of every completion it
+  /// brought (connect samples must not include the loop's own work).
+  int64_t drain_ns_ = 0;
   slab<host_job> jobs_;
   slab<domain_job> domains_;
   /// Addresses of domains waiting for a host slot (served before new input).
@@ -251,7 +276,7 @@ class shard final : private resolver_client, private smtp_client {
   };
   std::deque<waiting_session> waiting_sessions_;
   struct subnet_state {
-    uint32_t admitted = 0;  // started or waiting for a global slot
+    uint32_t admitted = 0;  // holding the subnet, or waiting for a global slot
     std::deque<waiting_session> waiting;
   };
   absl::flat_hash_map<subnet_key, subnet_state> subnets_;

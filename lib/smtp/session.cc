@@ -188,12 +188,20 @@ void smtp_prober::on_completion(uint64_t data, int res) {
     if (res < 0) {
       // A refusal says it all; anything else gets its reason.
       const smtp_status st = smtp_status_from_errno(res);
+      // An RST or an ICMP error is the target's (or its network's) answer;
+      // a timeout or a local failure (EADDRNOTAVAIL, ENOBUFS) is none.
+      const int err = -res;
+      client_.on_smtp_connect(s.owner,
+                              err == ECONNREFUSED || err == ECONNRESET || err == EHOSTUNREACH ||
+                                  err == ENETUNREACH || err == EHOSTDOWN,
+                              false);
       finish(slot, st,
              st == smtp_status::refused ? std::string()
              : res == -ECANCELED        ? std::string("timeout connecting")
                                         : std::string("connect: ") + std::strerror(-res));
       return;
     }
+    client_.on_smtp_connect(s.owner, true, true);
     on_connected(slot);
     return;
   }

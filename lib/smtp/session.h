@@ -39,6 +39,15 @@ struct smtp_options {
 class smtp_client {
  public:
   virtual void on_smtp_done(uint64_t owner) = 0;
+  /// The session's connect has an outcome (before any on_smtp_done):
+  /// `answered` when the target answered (connected, refused, reset,
+  /// unreachable), false when it did not (timeout, or a local failure such
+  /// as no source port); `established` when connected. For admission.
+  virtual void on_smtp_connect(uint64_t owner, bool answered, bool established) {
+    (void)owner;
+    (void)answered;
+    (void)established;
+  }
 
  protected:
   ~smtp_client() = default;
