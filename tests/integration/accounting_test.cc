@@ -446,9 +446,12 @@ TEST_P(AccountingDiskFull, OutputDiskFullIsAClearErrorAndTheFileStaysReadable) {
     }
     out = fs->path + (kind == "zst" ? "/out.ndjson.zst" : "/out.ndjson");
   }
+  // --rate spreads the scan over a few seconds, so over several zstd frames
+  // (one per second at least): a scan done within the first second makes
+  // one frame larger than the file system, and nothing is written at all.
   scan_run r = run_scan(
       {PTRSCAN_BINARY, "--resolver", net_->resolver().to_string(), "--allow-reserved", "--probes",
-       "ptr,fcrdns", "--dns-timeout", "200", "--shards", "2", "-o", out, range},
+       "ptr,fcrdns", "--dns-timeout", "200", "--shards", "2", "--rate", "4000", "-o", out, range},
       dir_.path, out);
   EXPECT_EQ(r.proc.exit_code, 1) << r.describe();
   EXPECT_FALSE(r.proc.timed_out);
