@@ -1,5 +1,7 @@
 #include "dns/pacer.h"
 
+#include "core/timer_classes.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -42,6 +44,10 @@ constexpr int64_t max_queue_delay_ns = 16 * ms;
 constexpr uint32_t min_round_samples = 8;
 // Shortest round of slow start (see on_answer).
 constexpr int64_t slow_start_round_ns = 5 * ms;
+// The RTT tail (sample_rtt): the 99th percentile recomputed every
+// tail_every samples, the histogram halved past tail_decay_at.
+constexpr uint64_t tail_every = 256;
+constexpr uint64_t tail_decay_at = 8192;
 // RFC 6298's clock granularity term G.
 constexpr int64_t granularity_ns = 1 * ms;
 
@@ -59,6 +65,8 @@ void dns_pacer::reset(const pacer_options& o, int64_t now_ns) {
   ssthresh_ = o_.max_window;
   ss_round_start_ns_ = now_ns;
   ss_round_window_ = window_;
+  base_second_.fill(-1'000'000);  // no second measured yet
+  base_min_.fill(INT64_MAX);
   rto_ns_ = std::clamp(o_.initial_rto_ns, o_.min_rto_ns, o_.max_rto_ns);
   interval_start_ns_ = now_ns;
   first_interval_ns_ = now_ns;
@@ -152,8 +160,33 @@ void dns_pacer::sample_rtt(int64_t rtt_ns) {
     rttvar_ns_ = (3 * rttvar_ns_ + std::abs(srtt_ns_ - rtt_ns)) / 4;
     srtt_ns_ = (7 * srtt_ns_ + rtt_ns) / 8;
   }
-  rto_ns_ = std::clamp(srtt_ns_ + std::max(granularity_ns, 4 * rttvar_ns_), o_.min_rto_ns,
-                       o_.max_rto_ns);
+  // The tail: a recursive resolver answers most names from its cache or one
+  // upstream round trip and a few percent after many; RTTVAR, fed per query
+  // (RFC 6298 assumes one sample per round trip), forgets those few between
+  // thousands of fast answers, and every one of them was resent: a spurious
+  // retransmission, extra load a rate-limiting resolver counts against us.
+  // So the timer is also never below 5/4 of the recent 99th percentile.
+  ++rtt_hist_[timer_classes::class_of(rtt_ns)];
+  if (++rtt_hist_total_ % tail_every == 0) {
+    uint64_t below = 0;
+    for (unsigned c = 0; c < rtt_hist_.size(); ++c) {
+      below += rtt_hist_[c];
+      if (below * 100 >= rtt_hist_total_ * 99) {
+        tail_rtt_ns_ = timer_classes::duration_of(c);
+        break;
+      }
+    }
+    if (rtt_hist_total_ >= tail_decay_at) {
+      // Halve the counts: the percentile follows the recent past.
+      rtt_hist_total_ = 0;
+      for (uint32_t& n : rtt_hist_) {
+        n /= 2;
+        rtt_hist_total_ += n;
+      }
+    }
+  }
+  const int64_t rfc6298 = srtt_ns_ + std::max(granularity_ns, 4 * rttvar_ns_);
+  rto_ns_ = std::clamp(std::max(rfc6298, tail_rtt_ns_ / 4 * 5), o_.min_rto_ns, o_.max_rto_ns);
 }
 
 void dns_pacer::roll(int64_t now_ns) {
@@ -194,8 +227,26 @@ double dns_pacer::delivery_rate() const {
   return span <= 0 ? 0 : double(answers) * 1e9 / double(span);
 }
 
-void dns_pacer::track_round(int64_t rtt_ns) {
-  base_rtt_ns_ = std::min(base_rtt_ns_, rtt_ns);
+void dns_pacer::track_round(int64_t now_ns, int64_t rtt_ns) {
+  // The base RTT is the smallest of the last base_window_s seconds (BBR's
+  // min_rtt filter): a path whose answers all became slower (a resolver
+  // that answered its first names from cache and recurses for every PTR
+  // since) is not a queue for ever, and a real queue (an overflowing
+  // buffer) is found again once its loss drains it.
+  const int64_t second = now_ns / 1'000'000'000;
+  const size_t slot = static_cast<size_t>(second % base_window_s);
+  if (base_second_[slot] != second) {
+    base_second_[slot] = second;
+    base_min_[slot] = INT64_MAX;
+  }
+  base_min_[slot] = std::min(base_min_[slot], rtt_ns);
+  int64_t base = INT64_MAX;
+  for (size_t i = 0; i < base_window_s; ++i) {
+    if (second - base_second_[i] < static_cast<int64_t>(base_window_s)) {
+      base = std::min(base, base_min_[i]);
+    }
+  }
+  base_rtt_ns_ = base;
   round_min_rtt_ns_ = std::min(round_min_rtt_ns_, rtt_ns);
   ++round_samples_;
 }
@@ -264,7 +315,7 @@ void dns_pacer::on_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rt
   }
   if (rtt_sample) {
     sample_rtt(now_ns - sent_ns);
-    track_round(now_ns - sent_ns);
+    track_round(now_ns, now_ns - sent_ns);
   }
   if (seq >= round_end_seq_) {
     end_round();

@@ -74,7 +74,9 @@ struct pacer_options {
 /// (Karn's rule: a resolver that answers a retry right after finishing the
 /// recursion the first try started would make the sample look short), RTO =
 /// SRTT + 4 RTTVAR within [min_rto, max_rto], doubled per further try of a
-/// query. No back-off of the shared timer per loss event: each query's
+/// query, and never below 5/4 of the recent 99th percentile of the RTTs (a
+/// recursive resolver's tail of slow recursions, which RTTVAR fed per query
+/// forgets between thousands of fast answers). No back-off of the shared timer per loss event: each query's
 /// retries double theirs, and a silent server is handled by health.
 ///
 /// Health: a server with `down_after` timeouts in a row and no answer for
@@ -150,7 +152,7 @@ class dns_pacer {
  private:
   void cut(int64_t now_ns);
   void sample_rtt(int64_t rtt_ns);
-  void track_round(int64_t rtt_ns);
+  void track_round(int64_t now_ns, int64_t rtt_ns);
   void end_round();
   bool queueing() const;
   int64_t queue_delay_threshold_ns() const;
@@ -175,7 +177,10 @@ class dns_pacer {
   int64_t queue_rtt_ns_ = INT64_MAX;  // rounds' smallest RTTs, smoothed
   bool queue_ = false;
   int64_t last_round_min_rtt_ns_ = INT64_MAX;
-  int64_t base_rtt_ns_ = INT64_MAX;
+  int64_t base_rtt_ns_ = INT64_MAX;  // smallest of the last base_window_s seconds
+  static constexpr size_t base_window_s = 5;
+  std::array<int64_t, base_window_s> base_second_{};  // which second each slot holds
+  std::array<int64_t, base_window_s> base_min_{};
   double ss_round_window_ = 0;
   uint64_t answers_since_cut_ = 0;
 
@@ -195,6 +200,10 @@ class dns_pacer {
   int64_t srtt_ns_ = 0;
   int64_t rttvar_ns_ = 0;
   int64_t rto_ns_ = 0;
+  // RTT histogram over timer_classes' quarter-octave steps, for the tail.
+  std::array<uint32_t, 128> rtt_hist_{};
+  uint64_t rtt_hist_total_ = 0;
+  int64_t tail_rtt_ns_ = 0;
 
   // Delivery rate: answers of the last closed intervals, and when each
   // ended (0: not yet).

@@ -256,6 +256,54 @@ TEST(DnsPacerTest, RetransmitTimerFollowsRfc6298) {
   EXPECT_EQ(p.timeout_ns(10), 2000 * ms);
 }
 
+TEST(DnsPacerTest, AHeavyTailRaisesTheTimerToItsPercentile) {
+  // 1 ms answers, 3% of them after 60 ms (slow recursions): RFC 6298 alone
+  // settles near the floor as RTTVAR forgets the slow ones; the timer stays
+  // above the tail's 99th percentile instead.
+  dns_pacer p(options(), 0);
+  int64_t now = 0;
+  for (int i = 0; i < 4096; ++i) {
+    const int64_t rtt = i % 33 == 0 ? 60 * ms : 1 * ms;
+    const uint64_t seq = p.on_send(now);
+    p.on_answer(now + rtt, seq, now, true);
+    now += 100 * us;
+  }
+  EXPECT_GE(p.rto_ns(), 60 * ms * 5 / 4);
+  EXPECT_LE(p.rto_ns(), 100 * ms);
+}
+
+TEST(DnsPacerTest, ABaseRttThatMovesIsRelearnt) {
+  // Answers first in 100 us, then all in 1 ms (a resolver that answered
+  // from cache and now recurses for every name): a queue at first, which
+  // holds the window, but not for ever: 5 s on, the base is 1 ms and the
+  // window grows again.
+  pacer_options o = options();
+  o.max_window = 512;
+  dns_pacer p(o, 0);
+  int64_t now = 0;
+  auto round = [&](int64_t rtt) {
+    for (const sent_try& t : fill(p, now)) {
+      p.on_answer(now + rtt, t.seq, t.at, true);
+    }
+    now += rtt;
+  };
+  for (int i = 0; i < 20; ++i) {
+    round(100 * us);
+  }
+  for (int i = 0; i < 20; ++i) {
+    round(1 * ms);
+  }
+  const uint32_t held = p.window();
+  for (int i = 0; i < 2000; ++i) {
+    round(1 * ms);
+  }
+  EXPECT_EQ(p.window(), held);  // 2 s: still the old base
+  for (int i = 0; i < 5000; ++i) {
+    round(1 * ms);
+  }
+  EXPECT_GT(p.window(), held);
+}
+
 TEST(DnsPacerTest, KarnsRuleIgnoresAnswersToRetries) {
   dns_pacer p(options(), 0);
   uint64_t seq = p.on_send(0);
