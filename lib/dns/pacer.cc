@@ -150,16 +150,7 @@ int64_t dns_pacer::next_token_ns() const {
 
 void dns_pacer::sample_rtt(int64_t rtt_ns) {
   rtt_ns = std::max<int64_t>(rtt_ns, 0);
-  if (!have_rtt_) {
-    have_rtt_ = true;
-    srtt_ns_ = rtt_ns;
-    rttvar_ns_ = rtt_ns / 2;
-  } else {
-    // RFC 6298 §2.3 with alpha = 1/8, beta = 1/4; RTTVAR first, from the
-    // old SRTT.
-    rttvar_ns_ = (3 * rttvar_ns_ + std::abs(srtt_ns_ - rtt_ns)) / 4;
-    srtt_ns_ = (7 * srtt_ns_ + rtt_ns) / 8;
-  }
+  rtt_.sample(rtt_ns);
   // The tail: a recursive resolver answers most names from its cache or one
   // upstream round trip and a few percent after many; RTTVAR, fed per query
   // (RFC 6298 assumes one sample per round trip), forgets those few between
@@ -185,12 +176,12 @@ void dns_pacer::sample_rtt(int64_t rtt_ns) {
       }
     }
   }
-  const int64_t rfc6298 = srtt_ns_ + std::max(granularity_ns, 4 * rttvar_ns_);
-  rto_ns_ = std::clamp(std::max(rfc6298, tail_rtt_ns_ / 4 * 5), o_.min_rto_ns, o_.max_rto_ns);
+  rto_ns_ = std::clamp(std::max(rtt_.rto_ns(granularity_ns), tail_rtt_ns_ / 4 * 5), o_.min_rto_ns,
+                       o_.max_rto_ns);
 }
 
 void dns_pacer::roll(int64_t now_ns) {
-  const int64_t length = std::max(min_interval_ns, 2 * srtt_ns_);
+  const int64_t length = std::max(min_interval_ns, 2 * rtt_.srtt_ns());
   if (now_ns - interval_start_ns_ < length) {
     return;
   }
@@ -339,7 +330,7 @@ void dns_pacer::on_answer(int64_t now_ns, uint64_t seq, int64_t sent_ns, bool rt
       // round trip counts as at least slow_start_round_ns: on loopback a
       // round trip is far shorter than the timer floor that detects loss,
       // and unbounded doubling in between overshoots by that factor.
-      if (now_ns - ss_round_start_ns_ >= std::max(srtt_ns_, slow_start_round_ns)) {
+      if (now_ns - ss_round_start_ns_ >= std::max(rtt_.srtt_ns(), slow_start_round_ns)) {
         ss_round_start_ns_ = now_ns;
         ss_round_window_ = window_;
       }

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/rtt_estimator.h"
+
 namespace ptrscan {
 
 /// Settings of one resolver's pacer. Every limit the user gives is a ceiling;
@@ -133,7 +135,7 @@ class dns_pacer {
   double pacing_rate() const { return rate_; }
   /// The --dns-rate share this pacer holds to (pacer_options::rate_ceiling).
   double rate_ceiling() const { return o_.rate_ceiling; }
-  int64_t srtt_ns() const { return srtt_ns_; }
+  int64_t srtt_ns() const { return rtt_.srtt_ns(); }
   int64_t rto_ns() const { return rto_ns_; }
   /// Delivery rate (answers/s) over the last ten closed intervals.
   double delivery_rate() const;
@@ -196,9 +198,7 @@ class dns_pacer {
   uint64_t undo_loss_events_ = 0;
 
   // RFC 6298 state.
-  bool have_rtt_ = false;
-  int64_t srtt_ns_ = 0;
-  int64_t rttvar_ns_ = 0;
+  rtt_estimator rtt_;
   int64_t rto_ns_ = 0;
   // RTT histogram over timer_classes' quarter-octave steps, for the tail.
   std::array<uint32_t, 128> rtt_hist_{};

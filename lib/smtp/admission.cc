@@ -123,7 +123,7 @@ void smtp_admission::count_outcome(uint64_t seq, bool lost) {
 }
 
 void smtp_admission::close_cohort(int64_t now_ns) {
-  if (now_ns - cohort_start_ns_ < std::max(min_cohort_ns, 2 * srtt_ns_)) {
+  if (now_ns - cohort_start_ns_ < std::max(min_cohort_ns, 2 * rtt_.srtt_ns())) {
     return;
   }
   cohort_start_ns_ = now_ns;
@@ -220,16 +220,8 @@ void smtp_admission::judge(int64_t now_ns, uint64_t first_seq, uint64_t answers,
 
 void smtp_admission::sample_rtt(int64_t rtt_ns) {
   rtt_ns = std::max<int64_t>(rtt_ns, 0);
-  if (!have_rtt_) {
-    have_rtt_ = true;
-    srtt_ns_ = rtt_ns;
-    rttvar_ns_ = rtt_ns / 2;
-  } else {
-    rttvar_ns_ = (3 * rttvar_ns_ + std::abs(srtt_ns_ - rtt_ns)) / 4;
-    srtt_ns_ = (7 * srtt_ns_ + rtt_ns) / 8;
-  }
-  rto_ns_ = std::clamp(srtt_ns_ + std::max(granularity_ns, 4 * rttvar_ns_), o_.min_rto_ns,
-                       o_.max_rto_ns);
+  rtt_.sample(rtt_ns);
+  rto_ns_ = std::clamp(rtt_.rto_ns(granularity_ns), o_.min_rto_ns, o_.max_rto_ns);
   round_min_rtt_ns_ = std::min(round_min_rtt_ns_, rtt_ns);
   ++round_samples_;
 }
@@ -286,7 +278,7 @@ void smtp_admission::grow(int64_t now_ns, uint64_t seq) {
     return;
   }
   if (window_ < ssthresh_) {
-    if (now_ns - ss_round_start_ns_ >= std::max(srtt_ns_, slow_start_round_ns)) {
+    if (now_ns - ss_round_start_ns_ >= std::max(rtt_.srtt_ns(), slow_start_round_ns)) {
       ss_round_start_ns_ = now_ns;
       ss_round_window_ = window_;
     }

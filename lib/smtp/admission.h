@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <deque>
 
+#include "core/rtt_estimator.h"
+
 namespace ptrscan {
 
 /// Settings of one shard's SMTP admission. The user's limits are ceilings;
@@ -156,7 +158,7 @@ class smtp_admission {
   uint32_t connecting() const { return connecting_; }
   bool slow_start() const { return window_ < ssthresh_; }
   int64_t rto_ns() const { return rto_ns_; }
-  int64_t srtt_ns() const { return srtt_ns_; }
+  int64_t srtt_ns() const { return rtt_.srtt_ns(); }
   /// Smallest round minimum seen (INT64_MAX before the first round).
   int64_t base_rtt_ns() const { return base_rtt_ns_; }
   /// The last round's smallest connect time (INT64_MAX before a round).
@@ -230,9 +232,7 @@ class smtp_admission {
   bool delayed_ = false;        // the last round was above the target
 
   // RFC 6298 state.
-  bool have_rtt_ = false;
-  int64_t srtt_ns_ = 0;
-  int64_t rttvar_ns_ = 0;
+  rtt_estimator rtt_;
   int64_t rto_ns_ = 0;
 
   // Loss cohorts: connects grouped by start time; the back one takes starts

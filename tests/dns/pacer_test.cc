@@ -105,18 +105,23 @@ TEST(DnsPacerTest, AQueueStopsGrowthAndALossInItIsNotPaced) {
     round(100 * us);
   }
   EXPECT_GT(p.window(), held);
-  // Back to the queue, then losses: a cut without a pacing rate.
-  for (int i = 0; i < 4; ++i) {
+  // Back to the queue for over a second (so a delivery rate is known), then
+  // losses: a cut without a pacing rate.
+  for (int i = 0; i < 600; ++i) {
     round(2100 * us);
   }
   std::deque<sent_try> lost = fill(p, now);  // a window, all lost: overflow
-  ASSERT_GE(lost.size(), 2u);
+  ASSERT_GE(lost.size(), 4u);
   const uint32_t before = p.window();
-  for (const sent_try& t : lost) {
-    p.on_timeout(now + 30 * ms, t.seq);
+  // Timed out over two intervals, so the loss share is the window's, not
+  // diluted by the second of answers before it.
+  p.on_timeout(now + 150 * ms, lost[0].seq);
+  for (size_t i = 1; i < lost.size(); ++i) {
+    p.on_timeout(now + 300 * ms, lost[i].seq);
   }
   EXPECT_EQ(p.loss_events(), 1u);
   EXPECT_EQ(p.window(), before / 2);
+  p.can_send(now + 301 * ms);  // brings the pacing rate up to date
   EXPECT_EQ(p.pacing_rate(), 0);
 }
 
