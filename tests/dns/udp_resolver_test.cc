@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -207,22 +208,39 @@ TEST_F(UdpResolverTest, FirstTriesRunInTheWindowAndTheRestWait) {
   EXPECT_EQ(udp.pacer(0).losses(), 0u);
 }
 
-TEST(UdpResolverServersTest, ARetryGoesToAnotherServer) {
-  // Two servers, one silent: with one retry, every query the silent one
-  // took is answered by the other, and the work is spread by room.
+/// A silent server and a live one, in that order.
+class UdpResolverServersTest : public ::testing::Test {
+ protected:
   scripted_dns_server dead;
   scripted_dns_server live;
-  dead.set_silent(true);
   ring r;
-  ASSERT_TRUE(r.init(64).ok());
   collector col;
-  udp_resolver udp(r, col);
-  udp_resolver_options o;
-  o.servers = {"127.0.0.1:" + std::to_string(dead.port()),
-               "127.0.0.1:" + std::to_string(live.port())};
-  o.timeout_ms = 100;
-  o.tries = 2;
-  ASSERT_TRUE(udp.init(o).ok());
+  udp_resolver udp{r, col};
+
+  void SetUp() override {
+    dead.set_silent(true);
+    ASSERT_TRUE(r.init(64).ok());
+  }
+  absl::Status start(int tries) {
+    udp_resolver_options o;
+    o.servers = {"127.0.0.1:" + std::to_string(dead.port()),
+                 "127.0.0.1:" + std::to_string(live.port())};
+    o.timeout_ms = 100;
+    o.tries = tries;
+    return udp.init(o);
+  }
+  /// One turn of the shard's loop, reduced to the DNS parts.
+  void turn(int64_t cap_ns) {
+    ASSERT_EQ(r.submit_and_wait(std::min(udp.next_timeout_ns(cap_ns), cap_ns)), 0);
+    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
+    udp.process_timeouts();
+  }
+};
+
+TEST_F(UdpResolverServersTest, ARetryGoesToAnotherServer) {
+  // Two servers, one silent: with one retry, every query the silent one
+  // took is answered by the other, and the work is spread by room.
+  ASSERT_TRUE(start(2).ok());
   constexpr uint64_t n = 40;
   for (uint64_t i = 0; i < n; ++i) {
     col.names[i] = "ok.s" + std::to_string(i) + ".example";
@@ -230,9 +248,7 @@ TEST(UdpResolverServersTest, ARetryGoesToAnotherServer) {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (col.results.size() < n && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_EQ(r.submit_and_wait(udp.next_timeout_ns(100'000'000)), 0);
-    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
-    udp.process_timeouts();
+    ASSERT_NO_FATAL_FAILURE(turn(100'000'000));
   }
   ASSERT_EQ(col.results.size(), n);
   for (uint64_t i = 0; i < n; ++i) {
@@ -246,24 +262,12 @@ TEST(UdpResolverServersTest, ARetryGoesToAnotherServer) {
   EXPECT_EQ(udp.pacer(1).losses(), 0u);
 }
 
-TEST(UdpResolverServersTest, ASilentServerIsBackedOffAndItsWorkMoves) {
+TEST_F(UdpResolverServersTest, ASilentServerIsBackedOffAndItsWorkMoves) {
   // A stream of queries for 1.5 s to a silent and a live server: the
   // silent one's window is cut (a server quiet for a second with timeouts
   // in a row is also marked down: pacer_test), so nearly all first tries go
   // to the live one, every retry too, and every query is answered.
-  scripted_dns_server dead;
-  scripted_dns_server live;
-  dead.set_silent(true);
-  ring r;
-  ASSERT_TRUE(r.init(64).ok());
-  collector col;
-  udp_resolver udp(r, col);
-  udp_resolver_options o;
-  o.servers = {"127.0.0.1:" + std::to_string(dead.port()),
-               "127.0.0.1:" + std::to_string(live.port())};
-  o.timeout_ms = 100;
-  o.tries = 3;
-  ASSERT_TRUE(udp.init(o).ok());
+  ASSERT_TRUE(start(3).ok());
   uint64_t asked = 0;
   const auto start = std::chrono::steady_clock::now();
   const auto stop_asking = start + std::chrono::milliseconds(1500);
@@ -275,10 +279,7 @@ TEST(UdpResolverServersTest, ASilentServerIsBackedOffAndItsWorkMoves) {
       udp.query(col.names[asked], dns_type_a, asked);
       ++asked;
     }
-    ASSERT_EQ(r.submit_and_wait(std::min<int64_t>(udp.next_timeout_ns(100'000'000), 1'000'000)),
-              0);
-    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
-    udp.process_timeouts();
+    ASSERT_NO_FATAL_FAILURE(turn(1'000'000));
   }
   ASSERT_EQ(col.results.size(), asked);
   for (const auto& [cookie, result] : col.results) {
