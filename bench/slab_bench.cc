@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <deque>
 
-#include "core/host_job.h"
+#include "scan/jobs.h"
 #include "core/slab.h"
 #include "core/user_data.h"
 

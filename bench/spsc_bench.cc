@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <thread>
 
-#include "core/engine.h"
-#include "core/host_job.h"
+#include "scan/engine.h"
+#include "scan/jobs.h"
 #include "core/spsc_queue.h"
 
 namespace ptrscan {

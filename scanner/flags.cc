@@ -209,12 +209,12 @@ First SIGINT/SIGTERM: stop reading, finish hosts in flight; second: drop them.
 absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) {
   scanner_flags f;
   // DESIGN.md's default probe set.
-  f.scan.shard.probes = probe_set{true, true, true, true, false};
+  f.probe.set = probe_set{true, true, true, true, false};
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) == 0 && host[0] != '\0') {
     // No DNS lookup for the FQDN: a scanner must not query anything it was
     // not told to. Set --ehlo-name to the name your PTR says.
-    f.scan.shard.smtp.ehlo_name = host;
+    f.probe.smtp.ehlo_name = host;
   }
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   f.scan.shards = cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
@@ -315,11 +315,11 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
                              "' (known: ptr, fcrdns, smtp, starttls, relay)"));
           }
         }
-        f.scan.shard.probes = p;
+        f.probe.set = p;
       }
     } else if (name == "--smtp-ports") {
       if (value(text)) {
-        f.scan.shard.smtp.ports.clear();
+        f.probe.smtp.ports.clear();
         for (absl::string_view piece : absl::StrSplit(text, ',')) {
           std::optional<uint64_t> port = parse_uint(sv(piece), 1, 65535);
           if (!port) {
@@ -327,9 +327,9 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
                 "--smtp-ports '", text, "': expected a comma list of ports (1-65535)"));
             break;
           }
-          f.scan.shard.smtp.ports.push_back(static_cast<uint16_t>(*port));
+          f.probe.smtp.ports.push_back(static_cast<uint16_t>(*port));
         }
-        if (f.scan.shard.smtp.ports.size() > 16) {
+        if (f.probe.smtp.ports.size() > 16) {
           error = absl::InvalidArgumentError("--smtp-ports: at most 16 ports");
         }
       }
@@ -339,7 +339,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
           error = absl::InvalidArgumentError(
               absl::StrCat("--ehlo-name '", text, "': expected a host name or address literal"));
         }
-        f.scan.shard.smtp.ehlo_name = text;
+        f.probe.smtp.ehlo_name = text;
       }
     } else if (name == "--relay-from" || name == "--relay-to") {
       if (value(text)) {
@@ -351,7 +351,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
           error = absl::InvalidArgumentError(
               absl::StrCat(name, " '", av(text), "': expected a domain name"));
         }
-        (name == "--relay-from" ? f.scan.shard.smtp.relay_from : f.scan.shard.smtp.relay_to) =
+        (name == "--relay-from" ? f.probe.smtp.relay_from : f.probe.smtp.relay_to) =
             domain;
       }
     } else if (name == "--dnsbl") {
@@ -363,22 +363,22 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
         if (!is_domain_name(zone)) {
           error = absl::InvalidArgumentError(
               absl::StrCat("--dnsbl '", av(text), "': expected a DNS zone name"));
-        } else if (std::find(f.scan.shard.dnsbl_zones.begin(), f.scan.shard.dnsbl_zones.end(),
-                             zone) == f.scan.shard.dnsbl_zones.end()) {
-          f.scan.shard.dnsbl_zones.push_back(zone);
+        } else if (std::find(f.probe.dnsbl_zones.begin(), f.probe.dnsbl_zones.end(),
+                             zone) == f.probe.dnsbl_zones.end()) {
+          f.probe.dnsbl_zones.push_back(zone);
         }
-        if (f.scan.shard.dnsbl_zones.size() > 16) {
+        if (f.probe.dnsbl_zones.size() > 16) {
           error = absl::InvalidArgumentError("--dnsbl: at most 16 zones");
         }
       }
     } else if (name == "--connect-timeout") {
-      number(f.scan.shard.smtp.connect_timeout_ms, 1, 600'000);
+      number(f.probe.smtp.connect_timeout_ms, 1, 600'000);
     } else if (name == "--read-timeout") {
-      number(f.scan.shard.smtp.read_timeout_ms, 1, 600'000);
+      number(f.probe.smtp.read_timeout_ms, 1, 600'000);
     } else if (name == "--session-timeout") {
-      number(f.scan.shard.smtp.session_timeout_ms, 1, 3'600'000);
+      number(f.probe.smtp.session_timeout_ms, 1, 3'600'000);
     } else if (name == "--fcrdns-max-names") {
-      number(f.scan.shard.max_forward_names, 1, 64);
+      number(f.probe.max_forward_names, 1, 64);
     } else if (name == "--resolver") {
       if (value(text)) {
         absl::StatusOr<std::string> norm = parse_resolver(text);
@@ -421,7 +421,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
     } else if (name == "--max-sessions") {
       number(f.max_sessions, 1, 1'000'000);
     } else if (name == "--per-subnet") {
-      number(f.scan.shard.per_subnet, 0, 1'000'000);
+      number(f.probe.per_subnet, 0, 1'000'000);
     } else if (name == "--rate") {
       if (number(n, 0, 100'000'000)) {
         f.scan.rate = static_cast<double>(n);
@@ -477,8 +477,8 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
     // disjoint; a random seed per machine would silently overlap them.
     return absl::InvalidArgumentError("--shard I/N needs --seed (the same on every machine)");
   }
-  if (f.scan.shard.probes.relay) {
-    f.scan.shard.smtp.relay = true;
+  if (f.probe.set.relay) {
+    f.probe.smtp.relay = true;
   }
   if (!f.retries_given) {
     // The ring transport resends after each resolver's measured timer, so

@@ -4,7 +4,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/engine.h"
+#include "probes/table.h"
+#include "scan/engine.h"
 
 namespace ptrscan {
 
@@ -14,6 +15,7 @@ struct scanner_flags {
   std::vector<std::string> input_files;   // -i (repeatable, "-" = stdin)
   std::string output = "-";               // -o
   scan_config scan;
+  probe_options probe;                    // what the probes are told
   uint32_t max_inflight = 2000;           // total, split across shards
   uint32_t max_sessions = 0;
   double dns_rate = 0;                    // --dns-rate, per resolver, all shards              // SMTP sessions, total; 0: max_inflight x ports

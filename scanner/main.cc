@@ -21,7 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/absl_compat.h"
-#include "core/engine.h"
+#include "scan/engine.h"
 #include "flags.h"
 #include "metadata.h"
 #include "input/target_reader.h"
@@ -66,12 +66,23 @@ uint64_t peak_rss_kib(const rusage& ru) {
   return static_cast<uint64_t>(ru.ru_maxrss);
 }
 
-void print_progress(const scan_progress& p, double elapsed, double rate) {
+scan_totals totals_of(const scan_progress& p) {
+  scan_totals t;
+  t.records = p.done + p.children_done;
+  t.hosts = p.done;
+  t.names_read = p.names_read;
+  t.names_done = p.names_done;
+  t.names_dropped = p.names_dropped;
+  t.children_done = p.children_done;
+  return t;
+}
+
+void print_progress(const scan_progress& p, const probe_list& probes, double elapsed,
+                    double rate) {
   std::string line = absl::StrFormat("ptrscan: %s %llu done, %.0f hosts/s, %llu in flight",
                                      clock_text(elapsed), p.done, rate, p.in_flight());
-  if (p.smtp_active != 0) {
-    absl::StrAppendFormat(&line, " (%llu SMTP sessions, window %llu)", p.smtp_active,
-                          p.smtp_window);
+  for (const std::shared_ptr<probe>& pr : probes) {
+    pr->progress(p.probes, line);
   }
   if (p.input_finished) {
     uint64_t total = p.queued;
@@ -88,80 +99,13 @@ void print_progress(const scan_progress& p, double elapsed, double rate) {
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-void print_summary(const scan_progress& p, double elapsed,
-                   const std::map<std::string, uint64_t>& skipped, uint64_t seed, bool ptr,
-                   bool fcrdns, bool smtp) {
+void print_summary(const scan_progress& p, const probe_list& probes, double elapsed,
+                   const std::map<std::string, uint64_t>& skipped, uint64_t seed) {
   std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
                                      elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
-  if (p.domains_read != 0) {
-    // The status counts below cover input addresses and MX addresses alike.
-    absl::StrAppend(&line, "; ", p.domains_read, " domains: ", p.domains_done, " summaries, ",
-                    p.mx_hosts_done, " MX addresses probed, ", p.mx_hosts_skipped, " skipped");
-    if (p.domains_dropped != 0) {
-      absl::StrAppend(&line, ", ", p.domains_dropped, " dropped in flight");
-    }
-    absl::StrAppend(&line, "; spf");
-    for (int i = 0; i < spf_code_count; ++i) {
-      if (p.spf[i] != 0) {
-        absl::StrAppend(&line, " ", av(to_string(static_cast<spf_code>(i))), " ", p.spf[i]);
-      }
-    }
-  }
-  if (p.dnsbl_listed != 0) {
-    absl::StrAppend(&line, "; dnsbl listings ", p.dnsbl_listed);
-  }
-  const uint64_t records = p.done + p.mx_hosts_done;
-  if (ptr && records != 0) {
-    absl::StrAppend(&line, "; ptr");
-  }
-  for (int i = 0; ptr && i < dns_status_count; ++i) {
-    if (p.ptr[i] != 0) {
-      absl::StrAppend(&line, " ", av(to_string(static_cast<dns_status>(i))), " ", p.ptr[i]);
-    }
-  }
-  if (fcrdns && records != 0) {
-    absl::StrAppend(&line, "; fcrdns");
-    for (int i = 0; i < fcrdns_status_count; ++i) {
-      if (p.fcrdns[i] != 0) {
-        absl::StrAppend(&line, " ", av(to_string(static_cast<fcrdns_status>(i))), " ",
-                        p.fcrdns[i]);
-      }
-    }
-  }
-  if (ptr && records != 0) {
-    absl::StrAppend(&line, "; rdns");
-    for (int i = 0; i < rdns_class_count; ++i) {
-      if (p.rdns[i] != 0) {
-        absl::StrAppend(&line, " ", av(to_string(static_cast<rdns_class>(i))), " ", p.rdns[i]);
-      }
-    }
-  }
-  if (smtp && records != 0) {
-    absl::StrAppend(&line, "; smtp");
-    for (int i = 0; i < smtp_status_count; ++i) {
-      if (p.smtp[i] != 0) {
-        absl::StrAppend(&line, " ", av(to_string(static_cast<smtp_status>(i))), " ", p.smtp[i]);
-      }
-    }
-  }
-  if (smtp && records != 0) {
-    // What SMTP admission did (lib/smtp/admission.h): its window at the
-    // end, summed over the shards; connects without an answer within the
-    // RTO (silent hosts, mostly) and how many of those answered later;
-    // cuts for a rising share of them (and those undone as the targets'),
-    // decreases for rising connect latency.
-    absl::StrAppend(&line, "; smtp window ", p.smtp_window, " (", p.smtp_connects_lost,
-                    " connects unanswered, ", p.smtp_late_answers, " answered late, ",
-                    p.smtp_loss_events, " loss cuts, ", p.smtp_loss_undone, " undone, ",
-                    p.smtp_delay_decreases, " delay decreases)");
-  }
-  if (std::any_of(std::begin(p.relay), std::end(p.relay), [](uint64_t n) { return n != 0; })) {
-    absl::StrAppend(&line, "; relay");
-    for (int i = 0; i < relay_status_count; ++i) {
-      if (p.relay[i] != 0) {
-        absl::StrAppend(&line, " ", av(to_string(static_cast<relay_status>(i))), " ", p.relay[i]);
-      }
-    }
+  const scan_totals totals = totals_of(p);
+  for (const std::shared_ptr<probe>& pr : probes) {
+    pr->summary(p.probes, totals, line);
   }
   absl::StrAppend(&line, "; skipped ", p.skipped_reserved, " reserved");
   if (p.skipped_resumed != 0) {
@@ -180,7 +124,7 @@ void print_summary(const scan_progress& p, double elapsed,
     absl::StrAppend(&line, ")");
   }
   absl::StrAppend(&line, "; ", p.lines_rejected, " input lines rejected");
-  if (p.dropped != 0 || p.queued != p.done || p.domains_queued != p.domains_done) {
+  if (p.dropped != 0 || p.queued != p.done || p.names_queued != p.names_done) {
     absl::StrAppend(&line, "; ", p.dropped, " dropped in flight, ",
                     p.queued - p.done - p.dropped, " queued but not started");
   }
@@ -238,7 +182,7 @@ int run(int argc, char** argv) {
   // hard one and, if the sessions still would not fit, open fewer at once
   // (hosts wait for a session slot while their DNS goes on) rather than fail
   // with "too many open files".
-  if (flags.scan.shard.probes.smtp) {
+  if (flags.probe.set.smtp) {
     rlimit nofile{};
     getrlimit(RLIMIT_NOFILE, &nofile);
     if (nofile.rlim_cur < nofile.rlim_max) {
@@ -247,7 +191,7 @@ int run(int argc, char** argv) {
       getrlimit(RLIMIT_NOFILE, &nofile);
     }
     const uint64_t shards = flags.scan.shards;
-    const uint64_t ports = flags.scan.shard.smtp.ports.size();
+    const uint64_t ports = flags.probe.smtp.ports.size();
     // DNS sockets, rings, eventfds, files: per shard and for the process.
     const uint64_t reserve =
         64 + shards * (16 + uint64_t(std::max(1, flags.scan.shard.dns_sockets)) *
@@ -263,7 +207,7 @@ int run(int argc, char** argv) {
                    static_cast<unsigned long long>(nofile.rlim_cur));
       sessions = fit;
     }
-    flags.scan.shard.max_sessions =
+    flags.probe.max_sessions =
         static_cast<uint32_t>(std::max<uint64_t>(1, sessions / shards));
   }
 
@@ -360,6 +304,13 @@ int run(int argc, char** argv) {
     return exit_runtime;
   }
 
+  // The probes the flags turn on, from the table (lib/probes/table.cc).
+  auto counters = std::make_shared<counter_registry>();
+  flags.probe.max_inflight = flags.scan.shard.max_inflight;
+  flags.scan.shard.probes = make_probes(flags.probe, *counters);
+  flags.scan.shard.counters = counters;
+  const probe_list& probes = flags.scan.shard.probes;
+
   scan_engine engine(flags.scan, **reader, **sink);
   if (absl::Status s = engine.start(); !s.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());
@@ -405,7 +356,7 @@ int run(int argc, char** argv) {
     if (show_progress && now - last_tick >= std::chrono::seconds(1)) {
       scan_progress p = engine.progress();
       double dt = std::chrono::duration<double>(now - last_tick).count();
-      print_progress(p, std::chrono::duration<double>(now - started).count(),
+      print_progress(p, probes, std::chrono::duration<double>(now - started).count(),
                      double(p.done - last_done) / dt);
       last_done = p.done;
       last_tick = now;
@@ -415,10 +366,10 @@ int run(int argc, char** argv) {
   absl::Status sink_status = (*sink)->close();
   const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
   scan_progress p = engine.progress();
-  print_summary(p, elapsed, engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
-                                                      : engine.skipped_by_block(),
-                flags.scan.seed, flags.scan.shard.probes.ptr, flags.scan.shard.probes.fcrdns,
-                flags.scan.shard.probes.smtp);
+  print_summary(p, probes, elapsed,
+                engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
+                                          : engine.skipped_by_block(),
+                flags.scan.seed);
   int code = exit_ok;
   if (!engine_status.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(engine_status.message()).c_str());
@@ -445,9 +396,7 @@ int run(int argc, char** argv) {
     m.progress = p;
     m.skipped = engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
                                           : engine.skipped_by_block();
-    m.ptr = flags.scan.shard.probes.ptr;
-    m.fcrdns = flags.scan.shard.probes.fcrdns;
-    m.smtp = flags.scan.shard.probes.smtp;
+    m.probes = probes;
     m.exit_code = code;
     if (absl::Status s = write_metadata(flags.metadata_file, m); !s.ok()) {
       std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());

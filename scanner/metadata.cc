@@ -20,17 +20,6 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-template <class Status, size_t N>
-void write_counts(json_writer& w, std::string_view key, const uint64_t (&counts)[N]) {
-  w.key(key).begin_object();
-  for (size_t i = 0; i < N; ++i) {
-    if (counts[i] != 0) {
-      w.key(to_string(static_cast<Status>(i))).value(counts[i]);
-    }
-  }
-  w.end_object();
-}
-
 }  // namespace
 
 std::string metadata_json(const run_metadata& m) {
@@ -64,21 +53,13 @@ std::string metadata_json(const run_metadata& m) {
   w.end_object();
   w.key("lines_rejected").value(p.lines_rejected);
   w.key("dropped_in_flight").value(p.dropped);
-  if (p.domains_read != 0) {
-    // records counts address targets; each domain adds its summary record
-    // and the records of its MX addresses.
-    w.key("domains").begin_object();
-    w.key("read").value(p.domains_read);
-    w.key("summaries").value(p.domains_done);
-    w.key("dropped_in_flight").value(p.domains_dropped);
-    w.key("mx_addresses_probed").value(p.mx_hosts_done);
-    w.key("mx_addresses_skipped").value(p.mx_hosts_skipped);
-    w.end_object();
-    write_counts<spf_code>(w, "spf", p.spf);
-  }
-  if (p.dnsbl_listed != 0) {
-    w.key("dnsbl_listings").value(p.dnsbl_listed);
-  }
+  scan_totals totals;
+  totals.records = p.done + p.children_done;
+  totals.hosts = p.done;
+  totals.names_read = p.names_read;
+  totals.names_done = p.names_done;
+  totals.names_dropped = p.names_dropped;
+  totals.children_done = p.children_done;
   w.key("hosts_per_s").value_fixed(m.elapsed_s > 0 ? double(p.done) / m.elapsed_s : 0.0, 1);
   w.key("dns_queries").value(p.dns_queries);
   w.key("dns").begin_object();
@@ -107,29 +88,9 @@ std::string metadata_json(const run_metadata& m) {
   }
   w.end_array();
   w.end_object();
-  if (m.ptr) {
-    write_counts<dns_status>(w, "ptr", p.ptr);
-  }
-  if (m.fcrdns) {
-    write_counts<fcrdns_status>(w, "fcrdns", p.fcrdns);
-  }
-  if (m.ptr) {
-    write_counts<rdns_class>(w, "rdns", p.rdns);
-  }
-  if (m.smtp) {
-    write_counts<smtp_status>(w, "smtp", p.smtp);
-    // lib/smtp/admission.h; the window is the last one, summed over shards.
-    w.key("smtp_admission").begin_object();
-    w.key("window").value(p.smtp_window);
-    w.key("connects_unanswered").value(p.smtp_connects_lost);
-    w.key("answered_late").value(p.smtp_late_answers);
-    w.key("loss_events").value(p.smtp_loss_events);
-    w.key("loss_events_undone").value(p.smtp_loss_undone);
-    w.key("delay_decreases").value(p.smtp_delay_decreases);
-    w.end_object();
-    if (std::any_of(std::begin(p.relay), std::end(p.relay), [](uint64_t n) { return n != 0; })) {
-      write_counts<relay_status>(w, "relay", p.relay);
-    }
+  // Each probe's own counters and members, in table order.
+  for (const std::shared_ptr<probe>& pr : m.probes) {
+    pr->metadata(p.probes, totals, w);
   }
   w.key("exit_code").value(m.exit_code);
   w.end_object();

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "core/engine.h"
+#include "scan/engine.h"
 
 namespace ptrscan {
 
@@ -25,9 +25,8 @@ struct run_metadata {
   std::vector<dns_server_stats> resolver_stats;
   scan_progress progress;
   std::map<std::string, uint64_t> skipped;  // by reason
-  bool ptr = false;
-  bool fcrdns = false;
-  bool smtp = false;
+  /// The probes that ran: each writes its own members.
+  probe_list probes;
   int exit_code = 0;
 };
 

@@ -1,7 +1,6 @@
 #include "checks/dnsbl.h"
 
 #include "absl/strings/str_cat.h"
-#include "output/json_writer.h"
 
 namespace ptrscan {
 namespace {
@@ -94,27 +93,6 @@ void dnsbl_add_reason(dns_status status, const std::vector<std::string>& texts,
     }
     out.reason.append(t, 0, max_reason_bytes - out.reason.size());
   }
-}
-
-void write_dnsbl_json(json_writer& w, std::string_view zone, const dnsbl_result& r) {
-  w.begin_object();
-  w.key("zone").value(zone);
-  w.key("status").value(to_string(r.status));
-  if (!r.codes.empty()) {
-    w.key("codes").begin_array();
-    char text[ip_address::max_text_len];
-    for (const ip_address& a : r.codes) {
-      w.value(std::string_view(text, a.format(text)));
-    }
-    w.end_array();
-  }
-  if (!r.reason.empty()) {
-    w.key("reason").value(r.reason);
-  }
-  if (!r.error.empty()) {
-    w.key("error").value(r.error);
-  }
-  w.end_object();
 }
 
 }  // namespace ptrscan

@@ -10,8 +10,6 @@
 
 namespace ptrscan {
 
-class json_writer;
-
 /// DNS blocklist lookups (RFC 5782): the query for an address and the
 /// verdict from the answers. The shard does the I/O.
 
@@ -51,9 +49,5 @@ bool dnsbl_decide(dns_status status, const std::vector<ip_address>& addrs, dnsbl
 /// as it is, without a reason.
 void dnsbl_add_reason(dns_status status, const std::vector<std::string>& texts,
                       dnsbl_result& out);
-
-/// One entry of the record's "dnsbl" array: {"zone","status","codes",
-/// "reason","error"}, the last three only when they have content.
-void write_dnsbl_json(json_writer& w, std::string_view zone, const dnsbl_result& r);
 
 }  // namespace ptrscan

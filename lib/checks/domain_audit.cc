@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "checks/spf_record.h"
-#include "output/json_writer.h"
 
 namespace ptrscan {
 namespace {
@@ -20,11 +19,6 @@ bool is_ip_literal(std::string_view host) {
   return ip_address::parse(host).has_value();
 }
 
-void write_ip(json_writer& w, const ip_address& ip) {
-  char text[ip_address::max_text_len];
-  w.value(std::string_view(text, ip.format(text)));
-}
-
 }  // namespace
 
 void domain_audit::reset(std::string_view d) {
@@ -38,7 +32,7 @@ void domain_audit::reset(std::string_view d) {
   addresses.clear();
 }
 
-void domain_audit::set_mx(const dns_records& mx) {
+void domain_audit::set_mx(const dns_reply& mx) {
   mx_status = mx.status;
   hosts.clear();
   if (mx.status == dns_status::nodata) {
@@ -81,7 +75,7 @@ void domain_audit::set_mx(const dns_records& mx) {
   }
 }
 
-void domain_audit::set_txt(const dns_records& txt) {
+void domain_audit::set_txt(const dns_reply& txt) {
   txt_status = txt.status;
   spf_records.clear();
   if (txt.status != dns_status::ok) {
@@ -112,93 +106,40 @@ size_t domain_audit::probed_count() const {
                                            [](const mx_address& a) { return a.skipped.empty(); }));
 }
 
-void domain_audit::write_summary(json_writer& w, bool ptr_probed) const {
-  w.begin_object();
-  w.key("domain").value(domain);
-
-  w.key("mx").begin_object();
-  w.key("status").value(to_string(mx_status));
-  w.key("null").value(null_mx);
-  w.key("implicit").value(implicit_mx);
-  w.key("hosts").begin_array();
-  for (const mx_host& h : hosts) {
-    w.begin_object();
-    w.key("host").value(h.host);
-    w.key("preference").value(static_cast<uint64_t>(h.preference));
-    w.key("a").value(to_string(h.a));
-    w.key("aaaa").value(to_string(h.aaaa));
-    w.key("addresses").begin_array();
-    for (const ip_address& ip : h.addrs) {
-      write_ip(w, ip);
-    }
-    w.end_array();
-    w.end_object();
-  }
-  w.end_array();
-  w.end_object();
-
-  w.key("spf").begin_object();
-  w.key("status").value(to_string(txt_status));
-  w.key("records").begin_array();
-  for (const std::string& r : spf_records) {
-    w.value(r);
-  }
-  w.end_array();
-  w.end_object();
-
-  w.key("addresses").begin_object();
-  w.key("probed").value(static_cast<uint64_t>(probed_count()));
-  w.key("skipped").begin_array();
-  for (const mx_address& a : addresses) {
-    if (a.skipped.empty()) {
-      continue;
-    }
-    w.begin_object();
-    w.key("ip");
-    write_ip(w, a.ip);
-    w.key("host").value(hosts[a.host].host);
-    w.key("reason").value(a.skipped);
-    w.end_object();
-  }
-  w.end_array();
-  w.end_object();
-
-  // The findings, most fundamental first. Each names the host (and address)
-  // it is about, so a report can list them without the address records.
-  w.key("findings").begin_array();
-  auto finding = [&](std::string_view code) -> json_writer& {
-    w.begin_object();
-    w.key("code").value(code);
-    return w;
+std::vector<domain_finding> domain_audit::findings(bool ptr_probed) const {
+  // Most fundamental first. Each names the host (and address) it is
+  // about, so a report can list them without the address records.
+  std::vector<domain_finding> out;
+  auto add = [&](std::string_view code) -> domain_finding& {
+    out.push_back(domain_finding{});
+    out.back().code = code;
+    return out.back();
   };
   if (mx_status == dns_status::nxdomain) {
-    finding("nxdomain").end_object();
+    add("nxdomain");
   } else if (is_lookup_failure(mx_status)) {
-    finding("mx_lookup_failed").key("status").value(to_string(mx_status)).end_object();
+    add("mx_lookup_failed").status = to_string(mx_status);
   }
   if (null_mx) {
-    finding("null_mx").end_object();
+    add("null_mx");
   }
   if (implicit_mx) {
-    finding("no_mx").end_object();
+    add("no_mx");
   }
   for (const mx_host& h : hosts) {
     if (h.ip_literal) {
-      finding("mx_ip_literal").key("host").value(h.host).end_object();
+      add("mx_ip_literal").host = h.host;
     }
     if (h.cname) {
-      finding("mx_cname").key("host").value(h.host).end_object();
+      add("mx_cname").host = h.host;
     }
     if (h.addrs.empty()) {
       if (is_lookup_failure(h.a) || is_lookup_failure(h.aaaa)) {
-        finding("mx_address_lookup_failed")
-            .key("host")
-            .value(h.host)
-            .key("status")
-            .value(to_string(is_lookup_failure(h.a) ? h.a : h.aaaa))
-            .end_object();
+        domain_finding& f = add("mx_address_lookup_failed");
+        f.host = h.host;
+        f.status = to_string(is_lookup_failure(h.a) ? h.a : h.aaaa);
       } else {
-        finding("mx_no_address").key("host").value(h.host).end_object();
+        add("mx_no_address").host = h.host;
       }
     }
   }
@@ -207,29 +148,29 @@ void domain_audit::write_summary(json_writer& w, bool ptr_probed) const {
       continue;
     }
     if (ptr_probed && (a.ptr == dns_status::nxdomain || a.ptr == dns_status::nodata)) {
-      finding("mx_no_ptr").key("host").value(hosts[a.host].host).key("ip");
-      write_ip(w, a.ip);
-      w.key("status").value(to_string(a.ptr)).end_object();
+      domain_finding& f = add("mx_no_ptr");
+      f.host = hosts[a.host].host;
+      f.ip = a.ip;
+      f.status = to_string(a.ptr);
     }
     // "none" is no_spf's finding, once for the domain.
     if (a.spf_evaluated && a.spf != spf_code::pass && a.spf != spf_code::none) {
-      finding("mx_spf_not_pass").key("host").value(hosts[a.host].host).key("ip");
-      write_ip(w, a.ip);
-      w.key("result").value(to_string(a.spf)).end_object();
+      domain_finding& f = add("mx_spf_not_pass");
+      f.host = hosts[a.host].host;
+      f.ip = a.ip;
+      f.result = to_string(a.spf);
     }
   }
   // A null-MX domain should still publish "v=spf1 -all" (RFC 7505 §4).
   if (mx_status != dns_status::nxdomain) {
     if (txt_status == dns_status::nxdomain || txt_status == dns_status::nodata ||
         (txt_status == dns_status::ok && spf_records.empty())) {
-      finding("no_spf").end_object();
+      add("no_spf");
     } else if (spf_records.size() > 1) {
-      finding("spf_multiple").end_object();  // RFC 7208 §4.5: permerror
+      add("spf_multiple");  // RFC 7208 §4.5: permerror
     }
   }
-  w.end_array();
-  w.end_object();
-  w.end_line();
+  return out;
 }
 
 }  // namespace ptrscan

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,11 +10,19 @@
 #include "checks/spf.h"
 #include "core/ip_address.h"
 #include "dns/dns_status.h"
-#include "dns/records.h"
+#include "dns/reply.h"
 
 namespace ptrscan {
 
-class json_writer;
+/// One misconfiguration of a domain's mail setup: a code and what it is
+/// about (empty members do not apply).
+struct domain_finding {
+  std::string_view code;    // nxdomain, mx_lookup_failed, null_mx, no_mx, mx_ip_literal, ...
+  std::string_view host;    // the MX host
+  std::optional<ip_address> ip;  // the address
+  std::string_view status;  // a lookup's status
+  std::string_view result;  // an SPF result
+};
 
 /// One mail exchanger of a domain: an MX record's target, or the domain
 /// itself when it has no MX records (RFC 5321 §5.1's implicit MX).
@@ -61,9 +70,9 @@ class domain_audit {
   /// The MX answer (CNAMEs already chased). Fills hosts: the MX targets by
   /// preference, or the domain itself when it has none (NOERROR without MX
   /// records); none for a null MX or a failed lookup.
-  void set_mx(const dns_records& mx);
+  void set_mx(const dns_reply& mx);
   /// The TXT answer at the domain: keeps the records that are SPF ones.
-  void set_txt(const dns_records& txt);
+  void set_txt(const dns_reply& txt);
   /// The answer to host i's A (or AAAA) lookup; `via_cname` when the
   /// answer or an earlier re-query followed a CNAME.
   void set_addresses(size_t i, bool aaaa, dns_status status, const std::vector<ip_address>& addrs,
@@ -96,10 +105,9 @@ class domain_audit {
   }
   size_t probed_count() const;
 
-  /// Appends the summary record, one NDJSON line: {"domain", "mx", "spf",
-  /// "addresses", "findings"}. `ptr_probed`: whether the addresses' PTR
-  /// statuses mean anything (the ptr probe ran).
-  void write_summary(json_writer& w, bool ptr_probed) const;
+  /// What is wrong, most fundamental first. `ptr_probed`: whether the
+  /// addresses' PTR statuses mean anything (the ptr probe ran).
+  std::vector<domain_finding> findings(bool ptr_probed) const;
 
   std::string domain;
   dns_status mx_status = dns_status::error;

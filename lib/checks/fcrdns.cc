@@ -1,6 +1,5 @@
 #include "checks/fcrdns.h"
 
-#include "output/json_writer.h"
 
 namespace ptrscan {
 
@@ -65,33 +64,6 @@ fcrdns_verdict decide_fcrdns(const ip_address& ip, dns_status ptr_status,
   }
   v.status = failed ? fcrdns_status::error : fcrdns_status::fail;
   return v;
-}
-
-void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
-                       std::span<const forward_lookup> forward) {
-  w.key("status").value(to_string(v.status));
-  if (v.status == fcrdns_status::pass) {
-    w.key("name").value(forward[v.matched].name);
-  }
-  if (forward.empty()) {
-    return;
-  }
-  w.key("forward").begin_array();
-  char buf[ip_address::max_text_len];
-  for (const forward_lookup& f : forward) {
-    w.begin_object();
-    w.key("name").value(f.name);
-    w.key("status").value(to_string(f.combined()));
-    if (!f.addrs.empty()) {
-      w.key("addrs").begin_array();
-      for (const ip_address& a : f.addrs) {
-        w.value(std::string_view(buf, a.format(buf)));
-      }
-      w.end_array();
-    }
-    w.end_object();
-  }
-  w.end_array();
 }
 
 }  // namespace ptrscan

@@ -11,8 +11,6 @@
 
 namespace ptrscan {
 
-class json_writer;
-
 /// Forward-confirmed reverse DNS verdict (output contract `fcrdns.status`).
 enum class fcrdns_status : uint8_t { pass, fail, none, error };
 inline constexpr int fcrdns_status_count = 4;
@@ -43,9 +41,5 @@ struct fcrdns_verdict {
 /// fail when names exist, none when there are none.
 fcrdns_verdict decide_fcrdns(const ip_address& ip, dns_status ptr_status,
                              std::span<const forward_lookup> forward);
-
-/// Writes the `fcrdns` object's members (the caller opens the object).
-void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
-                       std::span<const forward_lookup> forward);
 
 }  // namespace ptrscan

@@ -1,4 +1,4 @@
-#include "core/engine.h"
+#include "scan/engine.h"
 
 #include <algorithm>
 
@@ -40,7 +40,11 @@ std::string printable(std::string_view s) {
 }  // namespace
 
 scan_engine::scan_engine(scan_config config, target_reader& reader, output_sink& sink)
-    : config_(std::move(config)), reader_(reader), sink_(sink) {}
+    : config_(std::move(config)), reader_(reader), sink_(sink) {
+  for (const std::shared_ptr<probe>& p : config_.shard.probes) {
+    group_subnets_ = group_subnets_ || p->groups_subnets();
+  }
+}
 
 scan_engine::~scan_engine() {
   request_stop(2);
@@ -75,7 +79,8 @@ absl::Status scan_engine::start() {
       return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
     }
     inboxes_.push_back(std::move(inbox));
-    counters_.push_back(std::make_unique<shard_counters>());
+    counters_.push_back(std::make_unique<shard_counters>(
+        config_.shard.counters ? config_.shard.counters->size() : 0));
   }
   {
     // Resolve the server list once, up front, so a bad --resolver is a usage
@@ -208,10 +213,11 @@ void scan_engine::close_inboxes() {
 bool scan_engine::try_push(const work_item& item) {
   const ip_address& ip = item.ip;
   const size_t n = inboxes_.size();
-  if (config_.shard.per_subnet != 0 && n > 1) {
-    // --per-subnet is counted inside a shard: a subnet's addresses all go
-    // to one shard, chosen by a hash so subnets spread evenly.
-    const auto [bits, v6] = shard::subnet_of(ip);
+  if (group_subnets_ && n > 1) {
+    // A probe counts per subnet inside a shard (--per-subnet): a subnet's
+    // addresses all go to one shard, chosen by a hash so subnets spread
+    // evenly.
+    const auto [bits, v6] = subnet_of(ip);
     shard_inbox& in = *inboxes_[mix64(bits ^ (v6 ? 0x9e3779b97f4a7c15ULL : 0)) % n];
     if (!in.queue.try_push(item)) {
       return false;
@@ -232,13 +238,13 @@ bool scan_engine::try_push(const work_item& item) {
   return false;
 }
 
-bool scan_engine::try_push_domain(const domain_item& item) {
+bool scan_engine::try_push_name(const name_item& item) {
   const size_t n = inboxes_.size();
   for (size_t k = 0; k < n; ++k) {
     shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
-    if (in.domains.try_push(item)) {
+    if (in.names.try_push(item)) {
       next_shard_ = (next_shard_ + k + 1) % n;
-      domains_queued_.fetch_add(1, std::memory_order_relaxed);
+      names_queued_.fetch_add(1, std::memory_order_relaxed);
       in.wake();
       return true;
     }
@@ -316,20 +322,20 @@ bool scan_engine::emit(const ip_address& ip) {
 bool scan_engine::emit_domain(std::string_view domain) {
   const uint64_t ordinal = next_ordinal_++;
   if (config_.resume && config_.resume->done(ordinal)) {
-    domains_read_.fetch_add(1, std::memory_order_relaxed);
+    names_read_.fetch_add(1, std::memory_order_relaxed);
     skipped_resumed_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
-  domain_item item;
+  name_item item;
   item.ordinal = ordinal;
   item.len = static_cast<uint8_t>(std::min(domain.size(), sizeof(item.name)));
   std::copy_n(domain.data(), item.len, item.name);
   // A domain costs one token of --rate; its addresses follow it. Counted
   // once handed over, as in emit().
-  if (!take_rate_token() || !push_blocking([&] { return try_push_domain(item); })) {
+  if (!take_rate_token() || !push_blocking([&] { return try_push_name(item); })) {
     return false;
   }
-  domains_read_.fetch_add(1, std::memory_order_relaxed);
+  names_read_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
@@ -461,9 +467,12 @@ scan_progress scan_engine::progress() const {
   p.skipped_resumed = skipped_resumed_.load(std::memory_order_relaxed);
   p.lines_rejected = lines_rejected_.load(std::memory_order_relaxed);
   p.queued = queued_.load(std::memory_order_relaxed);
-  p.domains_read = domains_read_.load(std::memory_order_relaxed);
-  p.domains_queued = domains_queued_.load(std::memory_order_relaxed);
+  p.names_read = names_read_.load(std::memory_order_relaxed);
+  p.names_queued = names_queued_.load(std::memory_order_relaxed);
   p.input_finished = input_finished_.load();
+  const counter_registry* registry = config_.shard.counters.get();
+  p.probes.registry = registry;
+  p.probes.values.assign(registry != nullptr ? registry->size() : 0, 0);
   for (const auto& c : counters_) {
     p.started += c->hosts_started.load(std::memory_order_relaxed);
     p.done += c->hosts_done.load(std::memory_order_relaxed);
@@ -474,36 +483,11 @@ scan_progress scan_engine::progress() const {
     p.dns_lost += c->dns_lost.load(std::memory_order_relaxed);
     p.dns_server_downs += c->dns_server_downs.load(std::memory_order_relaxed);
     p.dns_moved += c->dns_moved.load(std::memory_order_relaxed);
-    for (int i = 0; i < dns_status_count; ++i) {
-      p.ptr[i] += c->ptr[i].load(std::memory_order_relaxed);
-    }
-    for (int i = 0; i < fcrdns_status_count; ++i) {
-      p.fcrdns[i] += c->fcrdns[i].load(std::memory_order_relaxed);
-    }
-    for (int i = 0; i < rdns_class_count; ++i) {
-      p.rdns[i] += c->rdns[i].load(std::memory_order_relaxed);
-    }
-    for (int i = 0; i < smtp_status_count; ++i) {
-      p.smtp[i] += c->smtp[i].load(std::memory_order_relaxed);
-    }
-    p.smtp_active += c->smtp_active.load(std::memory_order_relaxed);
-    p.smtp_window += c->smtp_window.load(std::memory_order_relaxed);
-    p.smtp_waiting += c->smtp_waiting.load(std::memory_order_relaxed);
-    p.smtp_connects_lost += c->smtp_connects_lost.load(std::memory_order_relaxed);
-    p.smtp_late_answers += c->smtp_late_answers.load(std::memory_order_relaxed);
-    p.smtp_loss_events += c->smtp_loss_events.load(std::memory_order_relaxed);
-    p.smtp_loss_undone += c->smtp_loss_undone.load(std::memory_order_relaxed);
-    p.smtp_delay_decreases += c->smtp_delay_decreases.load(std::memory_order_relaxed);
-    for (int i = 0; i < relay_status_count; ++i) {
-      p.relay[i] += c->relay[i].load(std::memory_order_relaxed);
-    }
-    p.domains_done += c->domains_done.load(std::memory_order_relaxed);
-    p.domains_dropped += c->domains_dropped.load(std::memory_order_relaxed);
-    p.mx_hosts_done += c->mx_hosts_done.load(std::memory_order_relaxed);
-    p.mx_hosts_skipped += c->mx_hosts_skipped.load(std::memory_order_relaxed);
-    p.dnsbl_listed += c->dnsbl_listed.load(std::memory_order_relaxed);
-    for (int i = 0; i < spf_code_count; ++i) {
-      p.spf[i] += c->spf[i].load(std::memory_order_relaxed);
+    p.names_done += c->names_done.load(std::memory_order_relaxed);
+    p.names_dropped += c->names_dropped.load(std::memory_order_relaxed);
+    p.children_done += c->children_done.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < p.probes.values.size() && i < c->probe.size(); ++i) {
+      p.probes.values[i] += c->probe.get(i);
     }
   }
   return p;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "core/shard.h"
+#include "scan/shard.h"
 #include "core/token_bucket.h"
 #include "input/prefix_set.h"
 #include "output/resume_state.h"
@@ -64,31 +64,16 @@ struct scan_progress {
   uint64_t dns_lost = 0;          // tries that timed out
   uint64_t dns_server_downs = 0;  // resolvers backed off as not answering
   uint64_t dns_moved = 0;         // retries moved off a backed-off resolver
-  uint64_t ptr[dns_status_count] = {};
-  uint64_t fcrdns[fcrdns_status_count] = {};
-  uint64_t rdns[rdns_class_count] = {};
-  uint64_t smtp[smtp_status_count] = {};
-  uint64_t smtp_active = 0;
-  // SMTP admission, summed over the shards (shard_counters says what each is).
-  uint64_t smtp_window = 0;
-  uint64_t smtp_waiting = 0;
-  uint64_t smtp_connects_lost = 0;
-  uint64_t smtp_late_answers = 0;
-  uint64_t smtp_loss_events = 0;
-  uint64_t smtp_loss_undone = 0;
-  uint64_t smtp_delay_decreases = 0;
-  uint64_t relay[relay_status_count] = {};
-  // Domain targets: each yields one summary record (domains_done) after the
-  // records of its MX addresses (mx_hosts_done, not in done). A domain
+  // Target names: each yields one summary record (names_done) after the
+  // records of the hosts it added (children_done, not in done). A name
   // skipped by --state counts in skipped_resumed.
-  uint64_t domains_read = 0;
-  uint64_t domains_queued = 0;
-  uint64_t domains_done = 0;
-  uint64_t domains_dropped = 0;
-  uint64_t mx_hosts_done = 0;
-  uint64_t mx_hosts_skipped = 0;  // MX addresses filtered (reserved, lists, limit)
-  uint64_t dnsbl_listed = 0;
-  uint64_t spf[spf_code_count] = {};
+  uint64_t names_read = 0;
+  uint64_t names_queued = 0;
+  uint64_t names_done = 0;
+  uint64_t names_dropped = 0;
+  uint64_t children_done = 0;
+  /// The probes' counters (counter_registry), summed over the shards.
+  counter_view probes;
   bool input_finished = false;    // the feeder reached the end of all input
   uint64_t in_flight() const { return started - done - dropped; }
 };
@@ -136,12 +121,12 @@ class scan_engine {
   /// is full; false when the scan is stopped first.
   template <class TryPush>
   bool push_blocking(TryPush&& try_push_once);
-  bool try_push_domain(const domain_item& item);
+  bool try_push_name(const name_item& item);
   /// Waits for a --rate token; false when the scan is stopped first.
   bool take_rate_token();
   /// Filters, rate-limits and pushes one address of this process's slice.
   bool emit(const ip_address& ip);
-  /// Pushes one domain target of this process's slice.
+  /// Pushes one target name of this process's slice.
   bool emit_domain(std::string_view domain);
   /// Counts `n` addresses skipped for `reason` (a reserved block's name,
   /// "blocklist" or "allowlist").
@@ -176,11 +161,13 @@ class scan_engine {
   token_bucket rate_bucket_;
   std::atomic<uint64_t> lines_rejected_{0};
   std::atomic<uint64_t> queued_{0};
-  std::atomic<uint64_t> domains_read_{0};
-  std::atomic<uint64_t> domains_queued_{0};
+  std::atomic<uint64_t> names_read_{0};
+  std::atomic<uint64_t> names_queued_{0};
   feeder_signal feeder_signal_;
   std::map<std::string, uint64_t> skipped_by_block_;  // feeder-owned until join
   size_t next_shard_ = 0;
+  /// Some probe counts per subnet: route by subnet (try_push).
+  bool group_subnets_ = false;
   std::vector<std::string> resolvers_;
   mutable std::mutex stats_mu_;
   std::vector<std::vector<dns_server_stats>> shard_dns_stats_;  // by shard

@@ -1,18 +1,13 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include "checks/dnsbl.h"
-#include "checks/domain_audit.h"
-#include "checks/fcrdns.h"
-#include "checks/spf.h"
 #include "core/ip_address.h"
-#include "dns/dns_status.h"
-#include "smtp/smtp_result.h"
 
 namespace ptrscan {
 
@@ -24,10 +19,10 @@ struct work_item {
   uint64_t ordinal = 0;
 };
 
-/// A domain target travelling from the feeder to a shard (a queue of its
-/// own: a name does not fit a work_item, and domains are rare next to
+/// A target name travelling from the feeder to a shard (a queue of its
+/// own: a name does not fit a work_item, and names are rare next to
 /// addresses). Trivially copyable, as the queue needs.
-struct domain_item {
+struct name_item {
   uint64_t ordinal = 0;
   uint8_t len = 0;
   char name[255] = {};  // lower-case, no trailing dot, at most 253 octets
@@ -35,148 +30,103 @@ struct domain_item {
   std::string_view view() const { return {name, len}; }
 };
 
-/// The state of one in-flight host: a slot in the shard's slab. Vectors and
-/// strings are cleared, not freed, between hosts, so a warmed-up shard does
-/// not allocate per host for them.
-struct host_job {
+/// A /24 (or IPv6 /64) as a map key: its leading bits and the family. One
+/// LAN's worth of hosts: the unit of politeness caps (--per-subnet).
+using subnet_key = std::pair<uint64_t, bool>;
+inline subnet_key subnet_of(const ip_address& ip) {
+  if (ip.is_v4()) {
+    return {ip.v4_value() >> 8, false};
+  }
+  uint64_t hi = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    hi = (hi << 8) | ip.bytes[i];
+  }
+  return {hi, true};
+}
+
+/// Probes a scan can run at most (the table's size bounds it).
+inline constexpr size_t max_probes = 16;
+
+/// One DNS question a job asked for a probe. Entries are reused from one
+/// job to the next (their strings keep their capacity).
+struct ask_state {
+  std::string qname;  // changes when a CNAME is chased
+  uint32_t tag = 0;   // the probe's own meaning
+  uint16_t type = 0;
+  uint8_t probe = 0;
+  uint8_t hops = 0;  // CNAME hops followed so far
+};
+
+/// What every job has: what each probe still has in flight on it, and the
+/// questions it asked.
+struct job_base {
+  uint64_t ordinal = 0;
+  /// Per probe: questions and holds in flight.
+  std::array<uint16_t, max_probes> pending{};
+  /// Their sum, plus one guard while the job is being started.
+  uint32_t open = 0;
+  /// Hosts: bit p set once probe p is done (its dependants started).
+  uint32_t done_probes = 0;
+  std::vector<ask_state> asks;
+  uint32_t asks_used = 0;
+
+  void reset_base(uint64_t o) {
+    ordinal = o;
+    pending.fill(0);
+    open = 0;
+    done_probes = 0;
+    asks_used = 0;
+  }
+  ask_state& new_ask() {
+    if (asks_used == asks.size()) {
+      asks.emplace_back();
+    }
+    return asks[asks_used++];
+  }
+};
+
+/// A host in flight: a target address, or an address a name job added.
+struct host_job : job_base {
+  static constexpr uint32_t no_parent = UINT32_MAX;
   ip_address ip;
-  uint64_t ordinal = 0;
-  /// Outstanding DNS queries plus one guard while a step issues queries;
-  /// the host is finished when it drops to zero.
-  uint32_t pending = 0;
+  uint32_t parent = no_parent;  // the name job's slot
+  uint32_t parent_generation = 0;
+  uint32_t child = 0;  // the number the name job gave it
 
-  // PTR lookup.
-  std::string ptr_qname;  // the name asked (changes when a CNAME is chased)
-  uint8_t ptr_hops = 0;
-  dns_status ptr_status = dns_status::error;
-  std::vector<std::string> ptr_names;
-
-  // A and AAAA of each PTR name (the first max_forward_names of them).
-  struct forward_state {
-    std::string qname_a;
-    std::string qname_aaaa;
-    uint8_t hops_a = 0;
-    uint8_t hops_aaaa = 0;
-  };
-  std::vector<forward_lookup> forward;
-  std::vector<forward_state> forward_qnames;
-
-  // One SMTP session per --smtp-ports entry, run beside the DNS lookups.
-  std::vector<smtp_result> smtp;
-  /// Admission state of each session (parallel to smtp).
-  struct session_ticket {
-    uint64_t seq = 0;           // the admission controller's number for its connect
-    bool established = false;   // connected: in the pipe until it ends
-    bool holds_subnet = false;  // counted against its /24's --per-subnet
-  };
-  std::vector<session_ticket> smtp_tickets;
-
-  // One lookup per --dnsbl zone (the A record, then TXT when listed).
-  struct dnsbl_state {
-    std::string qname;
-    uint8_t hops = 0;
-    dnsbl_result result;
-  };
-  std::vector<dnsbl_state> dnsbl;
-
-  // Addresses of a domain target's mail exchangers: which domain and which
-  // of its addresses, and the SPF verdict for this address as a sender.
-  static constexpr uint32_t no_domain = UINT32_MAX;
-  uint32_t domain_slot = no_domain;
-  uint32_t domain_generation = 0;
-  uint32_t domain_address = 0;
-  std::unique_ptr<spf_evaluation> spf;
-  struct spf_question {
-    std::string qname;  // changes when a CNAME is chased
-    uint16_t type = 0;
-    uint8_t hops = 0;
-  };
-  std::vector<spf_question> spf_questions;
-
-  bool from_domain() const { return domain_slot != no_domain; }
-
-  void reset(const ip_address& a) {
-    ip = a;
-    domain_slot = no_domain;
-    spf.reset();
-    pending = 0;
-    ptr_qname.clear();
-    ptr_hops = 0;
-    ptr_status = dns_status::error;
-    ptr_names.clear();
-    forward.clear();
-    forward_qnames.clear();
-  }
+  bool has_parent() const { return parent != no_parent; }
 };
 
-/// The state of one domain target in flight: its audit, the lookups that
-/// build it, and the records of its addresses, held back so they reach the
-/// output in the same chunk as the summary (--state counts the domain as
-/// done only then, so a resumed scan never repeats half a domain).
-struct domain_job {
-  domain_audit audit;
-  uint64_t ordinal = 0;
-  /// Outstanding queries, probed addresses not yet written, and a guard.
-  uint32_t pending = 0;
-  bool addresses_collected = false;
-  std::string mx_qname;
-  std::string txt_qname;
-  uint8_t mx_hops = 0;
-  uint8_t txt_hops = 0;
-  struct host_questions {
-    std::string qname_a;
-    std::string qname_aaaa;
-    uint8_t hops_a = 0;
-    uint8_t hops_aaaa = 0;
-  };
-  std::vector<host_questions> host_qnames;  // parallel to audit.hosts
+/// A target name in flight. Its children's records are held here and
+/// written with its own summary in one chunk, so a --state record point
+/// never splits a name's records.
+struct name_job : job_base {
+  std::string name;
   std::string records;
-
-  void reset(std::string_view domain) {
-    audit.reset(domain);
-    pending = 0;
-    addresses_collected = false;
-    mx_qname.assign(domain);
-    txt_qname.assign(domain);
-    mx_hops = 0;
-    txt_hops = 0;
-    host_qnames.clear();
-    records.clear();
-  }
 };
 
-/// Which lookup of a host or domain a DNS result belongs to. Packed into
-/// the 64-bit cookie the transports hand back: slot (24 bits), generation
-/// (24), kind (4), index (12). Kinds from `mx` on name a domain_job slot,
-/// the others a host_job slot; the index is the forward name, SPF
-/// question, DNSBL zone or MX host.
-struct dns_cookie {
-  enum class kind_t : uint8_t {
-    ptr = 0,
-    a = 1,
-    aaaa = 2,
-    spf = 3,
-    dnsbl_a = 4,
-    dnsbl_txt = 5,
-    mx = 6,
-    txt = 7,
-    mx_a = 8,
-    mx_aaaa = 9,
-  };
-  static constexpr bool is_domain_kind(kind_t k) { return k >= kind_t::mx; }
+/// Which question of which job a DNS result belongs to: the 64-bit cookie
+/// the transports hand back. slot (24 bits), generation (16), kind (1),
+/// probe (4), ask (19).
+struct ask_cookie {
   uint32_t slot = 0;
   uint32_t generation = 0;
-  kind_t kind = kind_t::ptr;
-  uint16_t index = 0;
+  uint8_t kind = 0;  // job_kind
+  uint8_t probe = 0;
+  uint32_t ask = 0;
+
+  static constexpr uint32_t generation_mask = 0xffff;
+  static constexpr uint32_t max_asks = 1u << 19;
 
   constexpr uint64_t pack() const {
-    return (uint64_t{slot & 0xffffff} << 40) | (uint64_t{generation & 0xffffff} << 16) |
-           (uint64_t{static_cast<uint8_t>(kind) & 0xfu} << 12) | uint64_t{index & 0xfffu};
+    return (uint64_t{slot & 0xffffff} << 40) | (uint64_t{generation & generation_mask} << 24) |
+           (uint64_t{kind & 1u} << 23) | (uint64_t{probe & 0xfu} << 19) |
+           uint64_t{ask & (max_asks - 1)};
   }
-  static constexpr dns_cookie unpack(uint64_t v) {
-    return dns_cookie{static_cast<uint32_t>((v >> 40) & 0xffffff),
-                      static_cast<uint32_t>((v >> 16) & 0xffffff),
-                      static_cast<kind_t>((v >> 12) & 0xf), static_cast<uint16_t>(v & 0xfff)};
+  static constexpr ask_cookie unpack(uint64_t v) {
+    return ask_cookie{static_cast<uint32_t>((v >> 40) & 0xffffff),
+                      static_cast<uint32_t>((v >> 24) & generation_mask),
+                      static_cast<uint8_t>((v >> 23) & 1), static_cast<uint8_t>((v >> 19) & 0xf),
+                      static_cast<uint32_t>(v & (max_asks - 1))};
   }
 };
 

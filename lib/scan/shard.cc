@@ -1,4 +1,4 @@
-#include "core/shard.h"
+#include "scan/shard.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -9,9 +9,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "checks/identity.h"
 #include "core/clock.h"
 #include "core/user_data.h"
+#include "input/reserved.h"
 #include "output/json_writer.h"
 #include "output/output_sink.h"
 
@@ -54,9 +54,30 @@ shard::shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output
       counters_(counters),
       stop_(stop),
       cares_(ring_, *this),
-      jobs_(config.max_inflight),
-      domains_(config.max_domains != 0 ? config.max_domains
-                                        : std::max<uint32_t>(1, config.max_inflight / 4)) {}
+      hosts_(config.max_inflight),
+      names_(config.max_names != 0 ? config.max_names
+                                   : std::max<uint32_t>(1, config.max_inflight / 4)) {
+  const probe_list& probes = config_.probes;
+  dependants_.resize(probes.size());
+  for (size_t i = 0; i < probes.size(); ++i) {
+    workers_.push_back(probes[i]->make_worker(*this, static_cast<uint8_t>(i)));
+    if (probes[i]->takes_names()) {
+      name_probes_.push_back(static_cast<uint8_t>(i));
+    }
+    const std::string_view after = probes[i]->after();
+    size_t before = probes.size();
+    for (size_t j = 0; j < probes.size() && !after.empty(); ++j) {
+      if (probes[j]->name() == after) {
+        before = j;
+      }
+    }
+    if (before < probes.size()) {
+      dependants_[before].push_back(static_cast<uint8_t>(i));
+    } else {
+      host_starters_.push_back(static_cast<uint8_t>(i));
+    }
+  }
+}
 
 shard::~shard() = default;
 
@@ -67,55 +88,34 @@ absl::Status shard::run() {
   if (absl::Status s = init_dns(); !s.ok()) {
     return s;
   }
-  if (config_.probes.smtp) {
-    if (config_.probes.starttls || std::find(config_.smtp.ports.begin(), config_.smtp.ports.end(),
-                                             465) != config_.smtp.ports.end()) {
-      absl::StatusOr<std::unique_ptr<tls_context>> ctx = tls_context::create();
-      if (!ctx.ok()) {
-        return ctx.status();
-      }
-      tls_ = std::move(*ctx);
+  for (const std::unique_ptr<probe_worker>& w : workers_) {
+    if (absl::Status s = w->init(); !s.ok()) {
+      return s;
     }
-    smtp_options o = config_.smtp;
-    o.starttls = config_.probes.starttls;
-    const uint32_t max_sessions =
-        config_.max_sessions != 0
-            ? config_.max_sessions
-            : config_.max_inflight * static_cast<uint32_t>(std::max<size_t>(1, o.ports.size()));
-    smtp_ = std::make_unique<smtp_prober>(ring_, static_cast<smtp_client&>(*this), o, tls_.get(),
-                                          max_sessions);
-    // --max-sessions bounds every open session (descriptors); the window
-    // below it adapts. The RTO never outlasts --connect-timeout.
-    admission_options a;
-    a.max_window = max_sessions;
-    a.max_rto_ns = std::min<int64_t>(a.max_rto_ns, int64_t{o.connect_timeout_ms} * 1'000'000);
-    admission_.reset(a, monotonic_ns());
   }
   chunk_.reserve(config_.chunk_bytes + 4096);
 
   while (true) {
     const int stop = stop_.load(std::memory_order_relaxed);
     if (stop >= 2) {
-      counters_.add(counters_.hosts_dropped, jobs_.in_use() - mx_hosts_in_flight_);
-      counters_.add(counters_.domains_dropped, domains_.in_use());
+      counters_.add(counters_.hosts_dropped, hosts_.in_use() - children_in_flight_);
+      counters_.add(counters_.names_dropped, names_.in_use());
       break;
     }
-    if (stop == 0) {
-      admit();
-    } else if (!mx_hosts_waiting_.empty()) {
-      // Stopping: no new input, but domains in flight finish, so their
-      // addresses still get host slots.
+    if (stop == 0 || !children_waiting_.empty()) {
+      // Stopping: no new input, but name jobs in flight finish, so their
+      // children still get host slots.
       admit();
     }
     const bool input_over = stop != 0 || (inbox_.closed.load(std::memory_order_acquire) &&
                                           input_drained());
-    if (input_over && jobs_.in_use() == 0 && domains_.in_use() == 0) {
+    if (input_over && hosts_.in_use() == 0 && names_.in_use() == 0) {
       break;
     }
 
     // Ask for a wakeup when we could take more work but the inbox is empty.
     // The re-check after raising the flag closes the race with the feeder.
-    if (stop == 0 && !jobs_.full() && !inbox_.closed.load(std::memory_order_acquire)) {
+    if (stop == 0 && !hosts_.full() && !inbox_.closed.load(std::memory_order_acquire)) {
       arm_wakeup();
       inbox_.sleeping.store(true, std::memory_order_seq_cst);
       if (!input_drained()) {
@@ -142,13 +142,14 @@ absl::Status shard::run() {
       batch = batch_wait_completions;
       wait = std::min(wait, batch_wait_ns);
     }
-    if (smtp_) {
-      admission_.on_submit(monotonic_ns());  // connects queued this turn go out now
+    const int64_t before_wait = monotonic_ns();
+    for (const std::unique_ptr<probe_worker>& w : workers_) {
+      w->before_wait(before_wait);
     }
     if (int rc = ring_.submit_and_wait(wait, batch); rc < 0) {
       return absl::InternalError(absl::StrCat("shard ", id_, ": io_uring wait: ", strerror(-rc)));
     }
-    drain_ns_ = monotonic_ns();
+    wakeup_ns_ = monotonic_ns();
     inbox_.sleeping.store(false, std::memory_order_relaxed);
 
     ring_.drain([this](uint64_t data, int res, uint32_t flags) {
@@ -168,14 +169,13 @@ absl::Status shard::run() {
         case op_kind::wakeup:
           wakeup_armed_ = false;
           break;
-        case op_kind::smtp_io:
-        case op_kind::smtp_timeout:
-          if (smtp_) {
-            smtp_->on_completion(data, res);
-          }
-          break;
         case op_kind::cancel:
         case op_kind::none:
+          break;
+        default:
+          if (probe_worker* w = routes_[static_cast<uint8_t>(ud.op)]; w != nullptr) {
+            w->on_completion(data, res, flags);
+          }
           break;
       }
     });
@@ -191,12 +191,9 @@ absl::Status shard::run() {
       counters_.dns_server_downs.store(udp_->server_downs(), std::memory_order_relaxed);
       counters_.dns_moved.store(udp_->moved(), std::memory_order_relaxed);
     }
-    if (smtp_) {
-      admission_.expire(monotonic_ns(),
-                        [this](uint64_t owner) { on_connect_presumed_lost(owner); });
-      start_waiting_sessions();
-      counters_.smtp_active.store(smtp_->active(), std::memory_order_relaxed);
-      publish_admission_counters();
+    const int64_t after_drain = monotonic_ns();
+    for (const std::unique_ptr<probe_worker>& w : workers_) {
+      w->after_drain(after_drain);
     }
     flush_chunk(monotonic_ns());
   }
@@ -252,673 +249,324 @@ void shard::admit() {
   // reads only a few dozen datagrams per socket each time the loop enters
   // the kernel, so the loop must enter it often.
   uint32_t n = 0;
-  // Domains' addresses first: their domains hold output back until they
+  // Name jobs' children first: their names hold output back until they
   // are done.
-  while (n < admit_batch && !jobs_.full() && !mx_hosts_waiting_.empty()) {
-    const mx_host_ref ref = mx_hosts_waiting_.front();
-    mx_hosts_waiting_.pop_front();
-    if (domains_.generation(ref.domain) == ref.generation) {
-      start_host(domains_[ref.domain].audit.addresses[ref.address].ip, 0, ref.domain,
-                 ref.address);
+  while (n < admit_batch && !hosts_.full() && !children_waiting_.empty()) {
+    const child_ref ref = children_waiting_.front();
+    children_waiting_.pop_front();
+    if (names_.generation(ref.parent) == ref.generation) {
+      start_host(ref.ip, 0, ref.parent, ref.child);
       ++n;
     }
   }
   if (stop_.load(std::memory_order_relaxed) != 0) {
-    return;  // stopping: only domains already in flight go on
+    return;  // stopping: only name jobs already in flight go on
   }
-  while (n < admit_batch && !domains_.full()) {
-    std::optional<domain_item> item = inbox_.domains.try_pop();
+  while (n < admit_batch && !names_.full()) {
+    std::optional<name_item> item = inbox_.names.try_pop();
     if (!item) {
       break;
     }
     took = true;
-    start_domain(*item);
+    start_name(*item);
     ++n;
   }
-  for (; n < admit_batch && !jobs_.full(); ++n) {
+  for (; n < admit_batch && !hosts_.full(); ++n) {
     std::optional<work_item> item = inbox_.queue.try_pop();
     if (!item) {
       break;
     }
     took = true;
-    start_host(item->ip, item->ordinal, host_job::no_domain, 0);
-  }
-  if (smtp_) {
-    start_waiting_sessions();
+    start_host(item->ip, item->ordinal, host_job::no_parent, 0);
   }
   if (took && inbox_.feeder != nullptr && inbox_.queue.size() <= inbox_.queue.capacity() / 2 &&
-      inbox_.domains.size() <= inbox_.domains.capacity() / 2) {
+      inbox_.names.size() <= inbox_.names.capacity() / 2) {
     inbox_.feeder->room_made();
   }
 }
 
 bool shard::input_drained() const {
-  return inbox_.queue.size() == 0 && inbox_.domains.size() == 0;
+  return inbox_.queue.size() == 0 && inbox_.names.size() == 0;
 }
 
-void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t domain,
-                       uint32_t address) {
-  const auto slot = static_cast<uint32_t>(jobs_.acquire());
-  host_job& job = jobs_[slot];
-  job.reset(ip);
-  job.ordinal = ordinal;
-  // The guard keeps the host alive while its first query is issued: c-ares
-  // may call back synchronously inside ares_query.
-  job.pending = 1;
-  if (domain == host_job::no_domain) {
+job_base& shard::job(job_kind kind, uint32_t slot) {
+  if (kind == job_kind::name) {
+    return names_[slot];
+  }
+  return hosts_[slot];
+}
+
+uint32_t shard::generation(job_kind kind, uint32_t slot) const {
+  return kind == job_kind::name ? names_.generation(slot) : hosts_.generation(slot);
+}
+
+uint32_t shard::capacity(job_kind kind) const {
+  return kind == job_kind::name ? names_.capacity() : hosts_.capacity();
+}
+
+bool shard::host_parent(uint32_t slot, uint32_t* name_slot, uint32_t* child) const {
+  const host_job& h = hosts_[slot];
+  if (!h.has_parent()) {
+    return false;
+  }
+  *name_slot = h.parent;
+  *child = h.child;
+  return true;
+}
+
+bool shard::stopping() const { return stop_.load(std::memory_order_relaxed) != 0; }
+
+probe_worker* shard::worker(std::string_view probe_name) {
+  for (size_t i = 0; i < config_.probes.size(); ++i) {
+    if (config_.probes[i]->name() == probe_name) {
+      return workers_[i].get();
+    }
+  }
+  return nullptr;
+}
+
+void shard::route(op_kind op, probe_worker* w) { routes_[static_cast<uint8_t>(op)] = w; }
+
+void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, uint32_t child) {
+  const auto slot = static_cast<uint32_t>(hosts_.acquire());
+  host_job& h = hosts_[slot];
+  h.reset_base(ordinal);
+  h.ip = ip;
+  h.parent = parent;
+  h.child = child;
+  if (parent == host_job::no_parent) {
     counters_.add(counters_.hosts_started);
   } else {
-    ++mx_hosts_in_flight_;
-    job.domain_slot = domain;
-    job.domain_generation = domains_.generation(domain);
-    job.domain_address = address;
-    // "May my own mail servers send for my domain?": check_host() with
-    // this address as the client and the MX host as the HELO name.
-    const domain_audit& audit = domains_[domain].audit;
-    job.spf = std::make_unique<spf_evaluation>(audit.domain, ip, "postmaster",
-                                               audit.hosts[audit.addresses[address].host].host);
-    issue_spf_step(slot);
+    ++children_in_flight_;
+    h.parent_generation = names_.generation(parent);
   }
-  if (config_.probes.ptr) {
-    job.ptr_qname = ip.reverse_name();
-    issue(slot, dns_cookie::kind_t::ptr, 0, dns_type_ptr, job.ptr_qname);
-  }
-  job.dnsbl.resize(config_.dnsbl_zones.size());
-  for (size_t z = 0; z < config_.dnsbl_zones.size(); ++z) {
-    host_job::dnsbl_state& d = job.dnsbl[z];
-    d.qname = dnsbl_query_name(ip, config_.dnsbl_zones[z]);
-    d.hops = 0;
-    d.result.clear();
-    issue(slot, dns_cookie::kind_t::dnsbl_a, static_cast<uint16_t>(z), dns_type_a, d.qname);
-  }
-  // The SMTP sessions run beside the DNS lookups; the record is written when
-  // both are done.
-  if (smtp_) {
-    const std::vector<uint16_t>& ports = config_.smtp.ports;
-    job.smtp.resize(ports.size());
-    job.smtp_tickets.assign(ports.size(), host_job::session_ticket{});
-    for (size_t i = 0; i < ports.size(); ++i) {
-      ++job.pending;
-      request_session(slot, static_cast<uint16_t>(i));
+  // The guard keeps the host open while its probes start: c-ares may call
+  // back synchronously inside a query, and a probe may have nothing to do.
+  h.open = 1;
+  for (uint8_t p : host_starters_) {
+    workers_[p]->start_host(slot);
+    if (h.pending[p] == 0) {
+      probe_done(slot, p);
     }
-  } else {
-    job.smtp.clear();
   }
-  step_done(slot);
+  close_one(job_kind::host, slot);
 }
 
-subnet_key shard::subnet_of(const ip_address& ip) {
-  // /24 for IPv4, /64 for IPv6: one LAN's worth of hosts.
-  if (ip.is_v4()) {
-    return {ip.v4_value() >> 8, false};
+void shard::probe_done(uint32_t slot, uint8_t probe) {
+  host_job& h = hosts_[slot];
+  const uint32_t bit = uint32_t{1} << probe;
+  if ((h.done_probes & bit) != 0) {
+    return;  // its work finished inside its own start (a synchronous answer)
   }
-  uint64_t hi = 0;
-  for (size_t i = 0; i < 8; ++i) {
-    hi = (hi << 8) | ip.bytes[i];
-  }
-  return {hi, true};
-}
-
-void shard::request_session(uint32_t slot, uint16_t port_index) {
-  if (config_.per_subnet != 0) {
-    subnet_state& st = subnets_[subnet_of(jobs_[slot].ip)];
-    if (st.admitted >= config_.per_subnet) {
-      st.waiting.push_back({slot, jobs_.generation(slot), port_index});
-      return;
-    }
-    ++st.admitted;
-    jobs_[slot].smtp_tickets[port_index].holds_subnet = true;
-  }
-  start_session(slot, port_index);
-}
-
-void shard::release_subnet(uint32_t slot, uint16_t port_index) {
-  host_job::session_ticket& t = jobs_[slot].smtp_tickets[port_index];
-  if (config_.per_subnet == 0 || !t.holds_subnet) {
-    return;
-  }
-  t.holds_subnet = false;
-  const auto it = subnets_.find(subnet_of(jobs_[slot].ip));
-  if (it == subnets_.end()) {
-    return;  // cannot happen: a holder is counted
-  }
-  subnet_state& st = it->second;
-  --st.admitted;
-  if (st.waiting.empty()) {
-    if (st.admitted == 0) {
-      subnets_.erase(it);  // the map holds only subnets with sessions
-    }
-    return;
-  }
-  // The subnet's next session joins the global queue (not started from
-  // here: a run of sessions failing at once would recurse).
-  const waiting_session next = st.waiting.front();
-  st.waiting.pop_front();
-  ++st.admitted;
-  if (jobs_.generation(next.slot) == next.generation) {
-    jobs_[next.slot].smtp_tickets[next.port_index].holds_subnet = true;
-  }
-  waiting_sessions_.push_back(next);
-}
-
-void shard::on_connect_presumed_lost(uint64_t owner) {
-  // No answer within the RTO: most likely a silent host, which holds no
-  // server of its subnet's operator (a SYN costs them nothing), so its
-  // --per-subnet place goes to the next session. Its socket stays open
-  // until --connect-timeout.
-  const dns_cookie c = dns_cookie::unpack(owner);
-  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation ||
-      c.index >= jobs_[c.slot].smtp_tickets.size()) {
-    return;
-  }
-  release_subnet(c.slot, c.index);
-}
-
-void shard::on_smtp_connect(uint64_t owner, bool answered, bool established) {
-  const dns_cookie c = dns_cookie::unpack(owner);
-  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation ||
-      c.index >= jobs_[c.slot].smtp_tickets.size()) {
-    return;
-  }
-  host_job::session_ticket& t = jobs_[c.slot].smtp_tickets[c.index];
-  if (!answered) {
-    admission_.on_no_answer(drain_ns_, t.seq);
-    return;
-  }
-  const bool late = admission_.on_answer(drain_ns_, t.seq, established);
-  t.established = established;
-  if (late && established && config_.per_subnet != 0 && !t.holds_subnet) {
-    // Answered after it was presumed lost: it holds a server now, so it
-    // counts again (even past --per-subnet: it is connected already).
-    ++subnets_[subnet_of(jobs_[c.slot].ip)].admitted;
-    t.holds_subnet = true;
-  }
-}
-
-void shard::publish_admission_counters() {
-  counters_.smtp_window.store(admission_.window(), std::memory_order_relaxed);
-  counters_.smtp_waiting.store(waiting_sessions_.size(), std::memory_order_relaxed);
-  counters_.smtp_connects_lost.store(admission_.losses(), std::memory_order_relaxed);
-  counters_.smtp_late_answers.store(admission_.late_answers(), std::memory_order_relaxed);
-  counters_.smtp_loss_events.store(admission_.loss_events(), std::memory_order_relaxed);
-  counters_.smtp_loss_undone.store(admission_.undone(), std::memory_order_relaxed);
-  counters_.smtp_delay_decreases.store(admission_.delay_decreases(), std::memory_order_relaxed);
-}
-
-void shard::start_session(uint32_t slot, uint16_t port_index) {
-  // Two limits: the adaptive window over sessions in the pipe, and
-  // --max-sessions over every open socket.
-  if (smtp_->active() >= smtp_->capacity() || !admission_.can_start()) {
-    waiting_sessions_.push_back({slot, jobs_.generation(slot), port_index});
-    return;
-  }
-  host_job& job = jobs_[slot];
-  const uint64_t owner =
-      dns_cookie{slot, jobs_.generation(slot), dns_cookie::kind_t::ptr, port_index}.pack();
-  const uint16_t port = config_.smtp.ports[port_index];
-  smtp_result& out = job.smtp[port_index];
-  switch (smtp_->start(job.ip, port, &out, owner)) {
-    case smtp_prober::start_result::started:
-      job.smtp_tickets[port_index].seq = admission_.on_start(owner);
-      job.smtp_tickets[port_index].established = false;
-      return;  // on_smtp_done ends this step
-    case smtp_prober::start_result::finished:
-      break;  // failed at once: `out` says why
-    case smtp_prober::start_result::busy:
-      // Cannot happen: checked above, on this thread.
-      out.clear();
-      out.port = port;
-      out.error = "no session slot free";
-      break;
-  }
-  release_subnet(slot, port_index);
-  step_done(slot);
-}
-
-void shard::start_waiting_sessions() {
-  while (!waiting_sessions_.empty() && smtp_->active() < smtp_->capacity() &&
-         admission_.can_start()) {
-    const waiting_session w = waiting_sessions_.front();
-    waiting_sessions_.pop_front();
-    // Hosts wait for their sessions, so a waiting entry's host is alive;
-    // the generation check only guards against a future change of that.
-    if (jobs_.generation(w.slot) == w.generation) {
-      start_session(w.slot, w.port_index);
+  h.done_probes |= bit;
+  for (uint8_t d : dependants_[probe]) {
+    workers_[d]->start_host(slot);
+    if (hosts_[slot].pending[d] == 0) {
+      probe_done(slot, d);
     }
   }
 }
 
-void shard::send_query(uint64_t cookie, uint16_t type, const std::string& qname) {
+void shard::start_name(const name_item& item) {
+  const auto slot = static_cast<uint32_t>(names_.acquire());
+  name_job& n = names_[slot];
+  n.reset_base(item.ordinal);
+  n.name.assign(item.view());
+  n.records.clear();
+  counters_.add(counters_.names_started);
+  n.open = 1;  // the guard, as for hosts
+  for (uint8_t p : name_probes_) {
+    workers_[p]->start_name(slot);
+  }
+  close_one(job_kind::name, slot);
+}
+
+void shard::ask(job_kind kind, uint32_t slot, uint8_t probe, uint32_t tag,
+                std::string_view qname, uint16_t qtype) {
+  job_base& j = job(kind, slot);
+  ask_state& a = j.new_ask();
+  a.qname.assign(qname);
+  a.tag = tag;
+  a.type = qtype;
+  a.probe = probe;
+  a.hops = 0;
+  ++j.pending[probe];
+  ++j.open;
+  send(kind, slot, j.asks_used - 1);
+}
+
+void shard::send(job_kind kind, uint32_t slot, uint32_t ask_index) {
+  const ask_state& a = job(kind, slot).asks[ask_index];
+  const uint64_t cookie = ask_cookie{slot, generation(kind, slot), static_cast<uint8_t>(kind),
+                                     a.probe, ask_index}
+                              .pack();
   if (udp_) {
-    udp_->query(qname, type, cookie);
+    udp_->query(a.qname, a.type, cookie);
   } else {
-    cares_.query(qname, type, cookie);
+    cares_.query(a.qname, a.type, cookie);
   }
-}
-
-void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
-                  const std::string& qname) {
-  ++jobs_[slot].pending;
-  send_query(dns_cookie{slot, jobs_.generation(slot), kind, index}.pack(), type, qname);
 }
 
 void shard::on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) {
-  const dns_cookie c = dns_cookie::unpack(cookie);
-  if (dns_cookie::is_domain_kind(c.kind)) {
-    on_domain_answer(c, ares_status, packet);
-  } else {
-    on_host_answer(c, ares_status, packet);
+  const ask_cookie c = ask_cookie::unpack(cookie);
+  const auto kind = static_cast<job_kind>(c.kind);
+  // Jobs wait for every question they asked, so a result always finds its
+  // job; the checks only guard against a future change of that.
+  if (c.slot >= capacity(kind) ||
+      (generation(kind, c.slot) & ask_cookie::generation_mask) != c.generation ||
+      c.ask >= job(kind, c.slot).asks_used) {
+    return;
   }
-}
-
-void shard::on_host_answer(const dns_cookie& c, int ares_status,
-                           std::span<const uint8_t> packet) {
-  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
-    return;  // cannot happen while hosts wait for all their queries; be safe
-  }
-  host_job& job = jobs_[c.slot];
-  // The question this answer is for: the parsers match records to it.
-  const std::string* qname = &job.ptr_qname;
-  uint16_t qtype = dns_type_ptr;
-  switch (c.kind) {
-    case dns_cookie::kind_t::a:
-    case dns_cookie::kind_t::aaaa:
-      if (c.index >= job.forward_qnames.size()) {
-        step_done(c.slot);  // cannot happen; never leave a host waiting
-        return;
-      }
-      qname = c.kind == dns_cookie::kind_t::a ? &job.forward_qnames[c.index].qname_a
-                                              : &job.forward_qnames[c.index].qname_aaaa;
-      qtype = c.kind == dns_cookie::kind_t::a ? dns_type_a : dns_type_aaaa;
-      break;
-    case dns_cookie::kind_t::dnsbl_a:
-    case dns_cookie::kind_t::dnsbl_txt:
-      if (c.index >= job.dnsbl.size()) {
-        step_done(c.slot);
-        return;
-      }
-      qname = &job.dnsbl[c.index].qname;
-      qtype = c.kind == dns_cookie::kind_t::dnsbl_a ? dns_type_a : dns_type_txt;
-      break;
-    case dns_cookie::kind_t::spf:
-      if (c.index >= job.spf_questions.size()) {
-        step_done(c.slot);
-        return;
-      }
-      qname = &job.spf_questions[c.index].qname;
-      qtype = job.spf_questions[c.index].type;
-      break;
-    default:
-      break;
-  }
+  ask_state& a = job(kind, c.slot).asks[c.ask];
   // The packet's rcode and records decide (c-ares hands us SERVFAIL and
   // REFUSED answers too, thanks to ARES_FLAG_NOCHECKRESP).
-  const bool records = c.kind == dns_cookie::kind_t::spf || c.kind == dns_cookie::kind_t::dnsbl_txt;
-  if (records) {
-    if (!packet.empty()) {
-      parse_records(packet, *qname, qtype, records_);
-    } else {
-      records_.clear();
-      records_.status = dns_status_from_ares(ares_status);
-    }
-  } else if (!packet.empty()) {
-    parse_answer(packet, *qname, qtype, answer_);
+  if (!packet.empty()) {
+    parse_reply(packet, a.qname, a.type, reply_);
   } else {
-    answer_.clear();
-    answer_.status = dns_status_from_ares(ares_status);
+    reply_.clear();
+    reply_.status = dns_status_from_ares(ares_status);
   }
-  switch (c.kind) {
-    case dns_cookie::kind_t::ptr:
-      on_ptr(c.slot, answer_);
-      break;
-    case dns_cookie::kind_t::a:
-    case dns_cookie::kind_t::aaaa:
-      on_forward(c.slot, c.kind, c.index, answer_);
-      break;
-    case dns_cookie::kind_t::dnsbl_a:
-      on_dnsbl(c.slot, c.kind, c.index, answer_.status);
-      break;
-    case dns_cookie::kind_t::dnsbl_txt:
-      on_dnsbl(c.slot, c.kind, c.index, records_.status);
-      break;
-    case dns_cookie::kind_t::spf:
-      on_spf(c.slot, c.index, records_);
-      break;
-    default:
-      break;
-  }
-  step_done(c.slot);
-}
-
-void shard::on_ptr(uint32_t slot, const dns_answer& answer) {
-  host_job& job = jobs_[slot];
-  if (!answer.dangling_cname.empty() && job.ptr_hops + answer.cname_hops <= max_cname_hops) {
-    // The resolver stopped at a CNAME (RFC 2317 delegation it did not chase):
-    // ask for the target ourselves.
-    job.ptr_hops = static_cast<uint8_t>(job.ptr_hops + answer.cname_hops);
-    job.ptr_qname = answer.dangling_cname;
-    issue(slot, dns_cookie::kind_t::ptr, 0, dns_type_ptr, job.ptr_qname);
+  if (!reply_.dangling_cname.empty() && a.hops + reply_.cname_hops <= max_cname_hops) {
+    // The resolver stopped at a CNAME (an RFC 2317 delegation it did not
+    // chase, a chain longer than it follows): ask for the target ourselves.
+    // The question stays open, so the job's counts do not change.
+    a.hops = static_cast<uint8_t>(a.hops + reply_.cname_hops);
+    a.qname = reply_.dangling_cname;
+    send(kind, c.slot, c.ask);
     return;
   }
-  job.ptr_status = answer.status;
-  for (const std::string& n : answer.names) {
-    if (std::find(job.ptr_names.begin(), job.ptr_names.end(), n) == job.ptr_names.end()) {
-      job.ptr_names.push_back(n);
+  reply_.cname_hops = static_cast<uint8_t>(a.hops + reply_.cname_hops);
+  workers_[a.probe]->on_answer(kind, c.slot, a.tag, a.qname, reply_);
+  release(kind, c.slot, a.probe);
+}
+
+void shard::hold(job_kind kind, uint32_t slot, uint8_t probe) {
+  job_base& j = job(kind, slot);
+  ++j.pending[probe];
+  ++j.open;
+}
+
+void shard::release(job_kind kind, uint32_t slot, uint8_t probe) {
+  job_base& j = job(kind, slot);
+  if (--j.pending[probe] == 0 && kind == job_kind::host) {
+    probe_done(slot, probe);
+  }
+  close_one(kind, slot);
+}
+
+void shard::close_one(job_kind kind, uint32_t slot) {
+  if (kind == job_kind::host) {
+    if (--hosts_[slot].open == 0) {
+      finish_host(slot);
+    }
+    return;
+  }
+  name_job& n = names_[slot];
+  if (n.open > 1) {
+    --n.open;
+    return;
+  }
+  // Nothing in flight: its probes may add more (children, questions)
+  // before it finishes. The guard stays while they are asked.
+  for (uint8_t p : name_probes_) {
+    workers_[p]->on_name_idle(slot);
+  }
+  if (--n.open == 0) {
+    finish_name(slot);
+  }
+}
+
+void shard::add_child(uint32_t name_slot, const ip_address& ip, uint32_t child) {
+  ++names_[name_slot].open;
+  children_waiting_.push_back({name_slot, names_.generation(name_slot), child, ip});
+}
+
+std::string_view shard::skip_reason(const ip_address& ip) const {
+  // The filters input addresses pass (engine.cc's emit): a name job must
+  // not lead the scanner where the command line would not.
+  if (!config_.allow_reserved) {
+    std::string_view block = reserved_block_name(ip);
+    if (!block.empty()) {
+      return block;
     }
   }
-  if (job.ptr_status != dns_status::ok || !config_.probes.fcrdns) {
-    return;
+  if (config_.allowlist && !config_.allowlist->contains(ip)) {
+    return "allowlist";
   }
-  const size_t n = std::min<size_t>(job.ptr_names.size(), config_.max_forward_names);
-  job.forward.resize(n);
-  job.forward_qnames.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    forward_lookup& f = job.forward[i];
-    f.name = job.ptr_names[i];
-    f.a = dns_status::error;
-    f.aaaa = dns_status::error;
-    f.addrs.clear();
-    host_job::forward_state& q = job.forward_qnames[i];
-    q.qname_a = f.name;
-    q.qname_aaaa = f.name;
-    q.hops_a = 0;
-    q.hops_aaaa = 0;
+  if (config_.blocklist && config_.blocklist->contains(ip)) {
+    return "blocklist";
   }
-  for (size_t i = 0; i < n; ++i) {
-    issue(slot, dns_cookie::kind_t::a, static_cast<uint16_t>(i), dns_type_a,
-          job.forward_qnames[i].qname_a);
-    issue(slot, dns_cookie::kind_t::aaaa, static_cast<uint16_t>(i), dns_type_aaaa,
-          job.forward_qnames[i].qname_aaaa);
-  }
-}
-
-void shard::on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
-                       const dns_answer& answer) {
-  host_job& job = jobs_[slot];
-  if (index >= job.forward.size()) {
-    return;
-  }
-  host_job::forward_state& q = job.forward_qnames[index];
-  const bool is_a = kind == dns_cookie::kind_t::a;
-  uint8_t& hops = is_a ? q.hops_a : q.hops_aaaa;
-  std::string& qname = is_a ? q.qname_a : q.qname_aaaa;
-  if (!answer.dangling_cname.empty() && hops + answer.cname_hops <= max_cname_hops) {
-    hops = static_cast<uint8_t>(hops + answer.cname_hops);
-    qname = answer.dangling_cname;
-    issue(slot, kind, index, is_a ? dns_type_a : dns_type_aaaa, qname);
-    return;
-  }
-  forward_lookup& f = job.forward[index];
-  (is_a ? f.a : f.aaaa) = answer.status;
-  for (const ip_address& a : answer.addrs) {
-    f.addrs.push_back(a);
-  }
-}
-
-void shard::on_dnsbl(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, dns_status status) {
-  host_job::dnsbl_state& d = jobs_[slot].dnsbl[index];
-  const std::string& dangling =
-      kind == dns_cookie::kind_t::dnsbl_a ? answer_.dangling_cname : records_.dangling_cname;
-  const uint8_t hops =
-      kind == dns_cookie::kind_t::dnsbl_a ? answer_.cname_hops : records_.cname_hops;
-  if (!dangling.empty() && d.hops + hops <= max_cname_hops) {
-    d.hops = static_cast<uint8_t>(d.hops + hops);
-    d.qname = dangling;
-    issue(slot, kind, index, kind == dns_cookie::kind_t::dnsbl_a ? dns_type_a : dns_type_txt,
-          d.qname);
-    return;
-  }
-  if (kind == dns_cookie::kind_t::dnsbl_a) {
-    if (dnsbl_decide(status, answer_.addrs, d.result)) {
-      // Listed: the TXT record at the same name says why (§2.1). Asked at
-      // the name the A record was found at, after any CNAME.
-      d.hops = 0;
-      issue(slot, dns_cookie::kind_t::dnsbl_txt, index, dns_type_txt, d.qname);
-    }
-  } else {
-    dnsbl_add_reason(status, records_.texts, d.result);
-  }
-}
-
-void shard::issue_spf_step(uint32_t slot) {
-  host_job& job = jobs_[slot];
-  const std::span<const spf_query> questions = job.spf->pending();
-  job.spf_questions.resize(questions.size());
-  for (size_t i = 0; i < questions.size(); ++i) {
-    host_job::spf_question& q = job.spf_questions[i];
-    q.qname = questions[i].name;
-    q.type = questions[i].type;
-    q.hops = 0;
-  }
-  for (size_t i = 0; i < questions.size(); ++i) {
-    issue(slot, dns_cookie::kind_t::spf, static_cast<uint16_t>(i), job.spf_questions[i].type,
-          job.spf_questions[i].qname);
-  }
-}
-
-void shard::on_spf(uint32_t slot, uint16_t index, const dns_records& records) {
-  host_job& job = jobs_[slot];
-  if (!job.spf || job.spf->done()) {
-    return;
-  }
-  host_job::spf_question& q = job.spf_questions[index];
-  if (!records.dangling_cname.empty() && q.hops + records.cname_hops <= max_cname_hops) {
-    q.hops = static_cast<uint8_t>(q.hops + records.cname_hops);
-    q.qname = records.dangling_cname;
-    issue(slot, dns_cookie::kind_t::spf, index, q.type, q.qname);
-    return;
-  }
-  const uint32_t step = job.spf->step();
-  job.spf->on_answer(index, records.status, records);
-  if (!job.spf->done() && job.spf->step() != step) {
-    issue_spf_step(slot);  // the step's last answer: the evaluation needs more
-  }
-}
-
-void shard::on_smtp_done(uint64_t owner) {
-  const dns_cookie c = dns_cookie::unpack(owner);
-  if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
-    return;
-  }
-  if (c.index < jobs_[c.slot].smtp_tickets.size()) {
-    host_job::session_ticket& t = jobs_[c.slot].smtp_tickets[c.index];
-    if (t.established) {
-      admission_.on_session_end();
-      t.established = false;
-    }
-    release_subnet(c.slot, c.index);
-  }
-  step_done(c.slot);
-  start_waiting_sessions();
-}
-
-void shard::step_done(uint32_t slot) {
-  host_job& job = jobs_[slot];
-  if (--job.pending == 0) {
-    finish_host(slot);
-  }
+  return {};
 }
 
 void shard::finish_host(uint32_t slot) {
-  host_job& job = jobs_[slot];
-  if (!job.from_domain()) {
+  host_job& h = hosts_[slot];
+  if (!h.has_parent()) {
     if (chunk_.empty()) {
       chunk_started_ns_ = monotonic_ns();
     }
-    write_host_record(job, chunk_);
+    write_host_record(slot, chunk_);
     if (config_.track_ordinals) {
-      chunk_ordinals_.push_back(job.ordinal);
+      chunk_ordinals_.push_back(h.ordinal);
+    }
+    for (const std::unique_ptr<probe_worker>& w : workers_) {
+      w->end_host(slot);
     }
     counters_.add(counters_.hosts_done);
-    jobs_.release(slot);
+    hosts_.release(slot);
     if (chunk_.size() >= config_.chunk_bytes) {
       flush_chunk(INT64_MAX);
     }
     return;
   }
-  // An MX host's address: its record waits in the domain's buffer, and
-  // what it found goes into the domain's findings.
-  const uint32_t d = job.domain_slot;
-  domain_job& dom = domains_[d];
-  write_host_record(job, dom.records);
-  mx_address& addr = dom.audit.addresses[job.domain_address];
-  addr.probed = true;
-  addr.ptr = job.ptr_status;
-  if (job.spf && job.spf->done()) {
-    addr.spf_evaluated = true;
-    addr.spf = job.spf->result().code;
-    counters_.add(counters_.spf[static_cast<int>(addr.spf)]);
+  // A name job's child: its record waits in the job's buffer, and its
+  // probes tell the job what it found (end_host).
+  const uint32_t parent = h.parent;
+  write_host_record(slot, names_[parent].records);
+  for (const std::unique_ptr<probe_worker>& w : workers_) {
+    w->end_host(slot);
   }
-  counters_.add(counters_.mx_hosts_done);
-  --mx_hosts_in_flight_;
-  jobs_.release(slot);
-  domain_step_done(d);
+  counters_.add(counters_.children_done);
+  --children_in_flight_;
+  hosts_.release(slot);
+  close_one(job_kind::name, parent);
 }
 
-void shard::write_host_record(host_job& job, std::string& out) {
+void shard::write_host_record(uint32_t slot, std::string& out) {
   json_writer w(out);
   char ip_text[ip_address::max_text_len];
   w.begin_object();
-  w.key("ip").value(std::string_view(ip_text, job.ip.format(ip_text)));
-  if (job.from_domain()) {
-    const domain_audit& audit = domains_[job.domain_slot].audit;
-    const mx_host& host = audit.hosts[audit.addresses[job.domain_address].host];
-    w.key("input").value(audit.domain);
-    w.key("mx").begin_object();
-    w.key("host").value(host.host);
-    w.key("preference").value(static_cast<uint64_t>(host.preference));
-    if (audit.implicit_mx) {
-      w.key("implicit").value(true);
-    }
-    w.end_object();
-  }
-  if (config_.probes.ptr) {
-    w.key("ptr").begin_object();
-    w.key("status").value(to_string(job.ptr_status));
-    if (job.ptr_status == dns_status::ok) {
-      w.key("names").begin_array();
-      for (const std::string& n : job.ptr_names) {
-        w.value(n);
-      }
-      w.end_array();
-    }
-    w.end_object();
-    counters_.add(counters_.ptr[static_cast<int>(job.ptr_status)]);
-  }
-  size_t primary = 0;  // the name the naming class is about
-  if (config_.probes.fcrdns) {
-    const fcrdns_verdict v = decide_fcrdns(job.ip, job.ptr_status, job.forward);
-    w.key("fcrdns").begin_object();
-    write_fcrdns_json(w, v, job.forward);
-    w.end_object();
-    counters_.add(counters_.fcrdns[static_cast<int>(v.status)]);
-    if (v.status == fcrdns_status::pass && v.matched < job.ptr_names.size()) {
-      primary = v.matched;  // the forward-confirmed name, as mail receivers see it
-    }
-  }
-  if (config_.probes.ptr) {
-    const bool named = job.ptr_status == dns_status::ok && primary < job.ptr_names.size();
-    const std::string_view name = named ? std::string_view(job.ptr_names[primary]) : "";
-    rdns_.classify(name, job.ip, rdns_verdict_);
-    w.key("rdns").begin_object();
-    if (named) {
-      w.key("name").value(name);
-    }
-    w.key("class").value(to_string(rdns_verdict_.cls));
-    if (!rdns_verdict_.ip_encoded.empty()) {
-      w.key("ip_encoded").value(rdns_verdict_.ip_encoded);
-    }
-    if (!rdns_verdict_.tokens.empty()) {
-      w.key("tokens").begin_array();
-      for (const std::string& t : rdns_verdict_.tokens) {
-        w.value(t);
-      }
-      w.end_array();
-    }
-    w.end_object();
-    counters_.add(counters_.rdns[static_cast<int>(rdns_verdict_.cls)]);
-  }
-  if (job.spf && job.spf->done()) {
-    w.key("spf").begin_object();
-    write_spf_json(w, job.spf->result());
-    w.end_object();
-  }
-  if (!job.dnsbl.empty()) {
-    w.key("dnsbl").begin_array();
-    for (size_t z = 0; z < job.dnsbl.size(); ++z) {
-      write_dnsbl_json(w, config_.dnsbl_zones[z], job.dnsbl[z].result);
-      if (job.dnsbl[z].result.status == dnsbl_status::listed) {
-        counters_.add(counters_.dnsbl_listed);
-      }
-    }
-    w.end_array();
-  }
-  if (smtp_) {
-    w.key("smtp").begin_array();
-    const smtp_result* with_banner = nullptr;
-    const smtp_result* with_ehlo = nullptr;
-    for (const smtp_result& r : job.smtp) {
-      r.write_json(w, job.ptr_names);
-      counters_.add(counters_.smtp[static_cast<int>(r.status)]);
-      if (with_banner == nullptr && !r.banner_host.empty()) {
-        with_banner = &r;
-      }
-      if (with_ehlo == nullptr && r.has_ehlo && !r.ehlo.host.empty()) {
-        with_ehlo = &r;
-      }
-    }
-    w.end_array();
-    std::span<const std::string> names;
-    if (job.ptr_status == dns_status::ok) {
-      names = job.ptr_names;
-    }
-    auto write_match = [&](std::string_view key, const std::string* host) {
-      std::optional<bool> m = host_matches_ptr(host != nullptr ? *host : std::string(), names);
-      if (m.has_value()) {
-        w.key(key).value(*m);
-      } else {
-        w.key(key).null();
-      }
-    };
-    w.key("checks").begin_object();
-    write_match("banner_ptr_match", with_banner != nullptr ? &with_banner->banner_host : nullptr);
-    write_match("ehlo_ptr_match", with_ehlo != nullptr ? &with_ehlo->ehlo.host : nullptr);
-    w.end_object();
-    if (config_.probes.relay) {
-      // The host's verdict over its ports: one open port makes an open
-      // relay; otherwise a temporary refusal says less than a refusal.
-      auto rank = [](relay_status r) {
-        switch (r) {
-          case relay_status::open:
-            return 3;
-          case relay_status::tempfail:
-            return 2;
-          case relay_status::closed:
-            return 1;
-          case relay_status::untested:
-            break;
-        }
-        return 0;
-      };
-      const smtp_result* decided = nullptr;
-      for (const smtp_result& r : job.smtp) {
-        if (decided == nullptr || rank(r.relay) > rank(decided->relay)) {
-          decided = &r;
-        }
-      }
-      if (decided != nullptr) {
-        w.key("relay").begin_object();
-        w.key("status").value(to_string(decided->relay));
-        if (decided->relay != relay_status::untested) {
-          w.key("port").value(static_cast<uint64_t>(decided->port));
-        }
-        w.end_object();
-        counters_.add(counters_.relay[static_cast<int>(decided->relay)]);
-      }
-    }
+  w.key("ip").value(std::string_view(ip_text, hosts_[slot].ip.format(ip_text)));
+  for (const std::unique_ptr<probe_worker>& p : workers_) {
+    p->write_host(slot, w);
   }
   w.end_object();
   w.end_line();
+}
+
+void shard::finish_name(uint32_t slot) {
+  name_job& n = names_[slot];
+  if (chunk_.empty()) {
+    chunk_started_ns_ = monotonic_ns();
+  }
+  // The children's records and the summary enter the chunk together: a
+  // chunk boundary (and so a --state record point) never splits a name.
+  chunk_ += n.records;
+  json_writer w(chunk_);
+  w.begin_object();
+  for (uint8_t p : name_probes_) {
+    workers_[p]->write_name(slot, w);
+  }
+  w.end_object();
+  w.end_line();
+  if (config_.track_ordinals) {
+    chunk_ordinals_.push_back(n.ordinal);
+  }
+  counters_.add(counters_.names_done);
+  names_.release(slot);
+  if (chunk_.size() >= config_.chunk_bytes) {
+    flush_chunk(INT64_MAX);
+  }
 }
 
 void shard::flush_chunk(int64_t now) {

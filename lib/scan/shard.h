@@ -1,60 +1,37 @@
 #pragma once
 
+#include <array>
 #include <atomic>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "core/host_job.h"
 #include "core/ring.h"
 #include "core/slab.h"
 #include "core/spsc_queue.h"
-#include "checks/rdns_class.h"
-#include "dns/answer.h"
+#include "dns/reply.h"
 #include "dns/resolver.h"
-#include "dns/records.h"
 #include "dns/udp_resolver.h"
 #include "input/prefix_set.h"
-#include "smtp/admission.h"
-#include "smtp/session.h"
-#include "tls/tls_client.h"
+#include "scan/counters.h"
+#include "scan/jobs.h"
+#include "scan/probe_api.h"
 
 namespace ptrscan {
 
 class output_sink;
 
-/// A /24 (or IPv6 /64) as a map key: its leading bits and the family.
-using subnet_key = std::pair<uint64_t, bool>;
-
-/// Which probes run (DESIGN.md's --probes), decided once by the scanner.
-struct probe_set {
-  bool ptr = true;
-  bool fcrdns = true;
-  bool smtp = false;
-  bool starttls = false;
-  bool relay = false;  // opt-in: never in the default set
-};
-
 struct shard_config {
-  probe_set probes;
+  /// The probes, in table order (lib/probes/table.cc); shared by every shard.
+  probe_list probes;
+  /// The counters they declared.
+  std::shared_ptr<const counter_registry> counters;
   uint32_t max_inflight = 1000;  // hosts in flight in this shard
-  /// SMTP sessions open at once in this shard (each holds a socket); hosts
-  /// past it wait for a session slot while their DNS goes on. 0: one per
-  /// port per host in flight.
-  uint32_t max_sessions = 0;
-  /// SMTP sessions at once per /24 (IPv6: /64); 0 = no limit. The engine
-  /// sends every address of a subnet to the same shard, so the count is
-  /// exact without sharing anything between shards. A session counts from
-  /// its start to its end, except while its connect is presumed lost (no
-  /// answer within the admission RTO: a silent host holds no server); one
-  /// that answers after all counts again.
-  uint32_t per_subnet = 8;
-  /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
-  uint32_t max_forward_names = 10;
   resolver_options resolver;
   /// The ring transport (the default); false: c-ares does all DNS itself.
   bool ring_dns = true;
@@ -65,14 +42,11 @@ struct shard_config {
   uint32_t dns_inflight = 16384;
   /// --dns-rate split over the shards: queries per second per resolver.
   double dns_rate = 0;
-  smtp_options smtp;
-  /// --dnsbl: each address is looked up in these zones (RFC 5782).
-  std::vector<std::string> dnsbl_zones;
-  /// Domain targets in flight in this shard at once (each may add up to
-  /// domain_audit::max_addresses hosts); 0: max_inflight / 4, at least 1.
-  uint32_t max_domains = 0;
-  /// The addresses a domain's MX hosts resolve to pass the same filters as
-  /// input addresses (the engine copies its own here).
+  /// Name targets in flight in this shard at once (each may add dozens of
+  /// hosts); 0: max_inflight / 4, at least 1.
+  uint32_t max_names = 0;
+  /// The addresses a name job adds pass the same filters as input
+  /// addresses (the engine copies its own here).
   bool allow_reserved = false;
   std::shared_ptr<const prefix_set> blocklist;
   std::shared_ptr<const prefix_set> allowlist;
@@ -85,8 +59,10 @@ struct shard_config {
 };
 
 /// Counters a shard updates and the main thread reads once a second.
-/// Relaxed atomics: each has a single writer.
+/// Relaxed atomics: each has a single writer. The probes' own are in
+/// `probe` (counter_registry).
 struct shard_counters {
+  explicit shard_counters(size_t probe_counters) : probe(probe_counters) {}
   std::atomic<uint64_t> hosts_started{0};
   std::atomic<uint64_t> hosts_done{0};
   std::atomic<uint64_t> hosts_dropped{0};  // in flight when the scan was aborted
@@ -98,31 +74,12 @@ struct shard_counters {
   std::atomic<uint64_t> dns_lost{0};
   std::atomic<uint64_t> dns_server_downs{0};
   std::atomic<uint64_t> dns_moved{0};
-  std::atomic<uint64_t> ptr[dns_status_count] = {};
-  std::atomic<uint64_t> fcrdns[fcrdns_status_count] = {};
-  std::atomic<uint64_t> rdns[rdns_class_count] = {};
-  std::atomic<uint64_t> smtp[smtp_status_count] = {};
-  std::atomic<uint64_t> smtp_active{0};
-  // SMTP admission (smtp_admission): the window now, connects that got no
-  // answer (presumed lost after the RTO, or failed locally), of those the
-  // ones answered after all, loss events (cuts) and those undone as the
-  // targets', decreases for connect latency, sessions waiting for room.
-  std::atomic<uint64_t> smtp_window{0};
-  std::atomic<uint64_t> smtp_waiting{0};
-  std::atomic<uint64_t> smtp_connects_lost{0};
-  std::atomic<uint64_t> smtp_late_answers{0};
-  std::atomic<uint64_t> smtp_loss_events{0};
-  std::atomic<uint64_t> smtp_loss_undone{0};
-  std::atomic<uint64_t> smtp_delay_decreases{0};
-  std::atomic<uint64_t> relay[relay_status_count] = {};  // per host, --probes relay
-  // Domain targets, and the hosts their MX sets added (not in hosts_*).
-  std::atomic<uint64_t> domains_started{0};
-  std::atomic<uint64_t> domains_done{0};
-  std::atomic<uint64_t> domains_dropped{0};
-  std::atomic<uint64_t> mx_hosts_done{0};
-  std::atomic<uint64_t> mx_hosts_skipped{0};  // filtered (reserved, lists, limit)
-  std::atomic<uint64_t> dnsbl_listed{0};      // (address, zone) listings
-  std::atomic<uint64_t> spf[spf_code_count] = {};
+  // Name targets, and the hosts they added (not in hosts_*).
+  std::atomic<uint64_t> names_started{0};
+  std::atomic<uint64_t> names_done{0};
+  std::atomic<uint64_t> names_dropped{0};
+  std::atomic<uint64_t> children_done{0};
+  counter_block probe;
 
   void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -148,10 +105,10 @@ struct feeder_signal {
 };
 
 struct shard_inbox {
-  explicit shard_inbox(size_t capacity) : queue(capacity), domains(domain_capacity) {}
-  static constexpr size_t domain_capacity = 64;
+  explicit shard_inbox(size_t capacity) : queue(capacity), names(name_capacity) {}
+  static constexpr size_t name_capacity = 64;
   spsc_queue<work_item> queue;
-  spsc_queue<domain_item> domains;
+  spsc_queue<name_item> names;
   std::atomic<bool> closed{false};    // the feeder will push nothing more
   std::atomic<bool> sleeping{false};  // the shard waits and wants a wakeup
   int wake_fd = -1;                   // eventfd the shard's ring reads
@@ -161,23 +118,22 @@ struct shard_inbox {
   void wake();
 };
 
-/// Stop requests from the main thread: 1 = stop admitting hosts and finish
-/// those in flight; 2 = drop what is in flight and exit now.
+/// Stop requests from the main thread: 1 = stop admitting targets and
+/// finish those in flight; 2 = drop what is in flight and exit now.
 using stop_flag = std::atomic<int>;
 
-/// One shard: an event loop over its own io_uring, c-ares channel and slab of
-/// host jobs, writing NDJSON into its own chunk. Lives on one thread.
-class shard final : private resolver_client, private smtp_client {
+/// One shard: an event loop over its own io_uring, DNS transport and slabs
+/// of jobs, running the probes' workers and writing NDJSON into its own
+/// chunk. Lives on one thread. Names no protocol: what happens to a host
+/// is the probes' business (lib/probes/).
+class shard final : private resolver_client, private probe_services {
  public:
   shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output_sink& sink,
         shard_counters& counters, const stop_flag& stop);
   ~shard();
 
-  /// The subnet --per-subnet counts `ip` in: /24, or /64 for IPv6.
-  static subnet_key subnet_of(const ip_address& ip);
-
   /// The event loop; returns when the inbox is closed and drained and every
-  /// host is written, or on a stop request. Runs on the calling thread.
+  /// job is written, or on a stop request. Runs on the calling thread.
   absl::Status run();
 
   /// What each resolver's pacer learnt and did in this shard (ring
@@ -185,56 +141,44 @@ class shard final : private resolver_client, private smtp_client {
   std::vector<dns_server_stats> dns_stats() const;
 
  private:
+  // resolver_client
   void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
-  void on_smtp_done(uint64_t owner) override;
-  void on_smtp_connect(uint64_t owner, bool answered, bool established) override;
+
+  // probe_services
+  const ip_address& host_ip(uint32_t slot) const override { return hosts_[slot].ip; }
+  std::string_view name_of(uint32_t slot) const override { return names_[slot].name; }
+  bool host_parent(uint32_t slot, uint32_t* name_slot, uint32_t* child) const override;
+  void ask(job_kind kind, uint32_t slot, uint8_t probe, uint32_t tag, std::string_view qname,
+           uint16_t qtype) override;
+  void hold(job_kind kind, uint32_t slot, uint8_t probe) override;
+  void release(job_kind kind, uint32_t slot, uint8_t probe) override;
+  uint32_t generation(job_kind kind, uint32_t slot) const override;
+  uint32_t capacity(job_kind kind) const override;
+  void add_child(uint32_t name_slot, const ip_address& ip, uint32_t child) override;
+  std::string_view skip_reason(const ip_address& ip) const override;
+  ring& io() override { return ring_; }
+  void route(op_kind op, probe_worker* w) override;
+  int64_t wakeup_ns() const override { return wakeup_ns_; }
+  bool stopping() const override;
+  counter_block& counters() override { return counters_.probe; }
+  probe_worker* worker(std::string_view probe_name) override;
+
+  job_base& job(job_kind kind, uint32_t slot);
+  void send(job_kind kind, uint32_t slot, uint32_t ask_index);
   void admit();
   bool input_drained() const;
-  /// Starts a host: an input address, or address `address` of domain slot
-  /// `domain` (host_job::no_domain for input addresses).
-  void start_host(const ip_address& ip, uint64_t ordinal, uint32_t domain, uint32_t address);
-  void send_query(uint64_t cookie, uint16_t type, const std::string& qname);
-  /// A host's query; its pending count covers it until the answer.
-  void issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
-             const std::string& qname);
-  void on_host_answer(const dns_cookie& c, int ares_status, std::span<const uint8_t> packet);
-  void on_ptr(uint32_t slot, const dns_answer& answer);
-  void on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const dns_answer& answer);
-  void on_dnsbl(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, dns_status status);
-  /// Sends the questions of the SPF evaluation's current step.
-  void issue_spf_step(uint32_t slot);
-  void on_spf(uint32_t slot, uint16_t index, const dns_records& records);
-  void step_done(uint32_t slot);
-
-  // Domain targets (shard_domain.cc).
-  void start_domain(const domain_item& item);
-  void issue_domain(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
-                    const std::string& qname);
-  void on_domain_answer(const dns_cookie& c, int ares_status, std::span<const uint8_t> packet);
-  void domain_step_done(uint32_t slot);
-  /// Every address lookup is answered: queue the addresses for probing.
-  void collect_domain_addresses(uint32_t slot);
-  /// Why an MX host's address is not probed, or empty.
-  std::string_view address_skip_reason(const ip_address& ip) const;
-  void finish_domain(uint32_t slot);
-  /// Writes a host's record into `out` (the chunk, or its domain's records).
-  void write_host_record(host_job& job, std::string& out);
-
-  /// Starts SMTP session `port_index` of host `slot`, or queues it when
-  /// every session slot is taken. The host's pending count covers it either way.
-  void start_session(uint32_t slot, uint16_t port_index);
-  /// Admits a session under --per-subnet (or parks it until its subnet has
-  /// room), then start_session().
-  void request_session(uint32_t slot, uint16_t port_index);
-  /// Session `port_index` of host `slot` no longer holds its subnet (it
-  /// ended, or its connect is presumed lost): let the subnet's next one in.
-  void release_subnet(uint32_t slot, uint16_t port_index);
-  /// The admission controller presumed the connect of `owner` lost.
-  void on_connect_presumed_lost(uint64_t owner);
-  void publish_admission_counters();
-
-  void start_waiting_sessions();
+  /// Starts a host: a target address, or child `child` of name job `parent`
+  /// (host_job::no_parent for target addresses).
+  void start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, uint32_t child);
+  void start_name(const name_item& item);
+  /// Probe `probe` has nothing more in flight on host `slot`: start the
+  /// probes that wait for it.
+  void probe_done(uint32_t slot, uint8_t probe);
+  /// One of the job's open items is done: finish it at zero.
+  void close_one(job_kind kind, uint32_t slot);
   void finish_host(uint32_t slot);
+  void finish_name(uint32_t slot);
+  void write_host_record(uint32_t slot, std::string& out);
   void arm_wakeup();
   void flush_chunk(int64_t now_ns);
   absl::Status init_dns();
@@ -252,38 +196,28 @@ class shard final : private resolver_client, private smtp_client {
   /// ring transport it only supplies the server list.
   resolver cares_;
   std::unique_ptr<udp_resolver> udp_;
-  std::unique_ptr<tls_context> tls_;
-  std::unique_ptr<smtp_prober> smtp_;
-  /// How many sessions run at once below --max-sessions (see admission.h).
-  smtp_admission admission_;
-  /// When the ring's last wait returned: the time of every completion it
-  /// brought (connect samples must not include the loop's own work).
-  int64_t drain_ns_ = 0;
-  slab<host_job> jobs_;
-  slab<domain_job> domains_;
-  /// Addresses of domains waiting for a host slot (served before new input).
-  struct mx_host_ref {
-    uint32_t domain;
+  int64_t wakeup_ns_ = 0;
+  slab<host_job> hosts_;
+  slab<name_job> names_;
+  /// The probes' workers, in table order (index = probe id).
+  std::vector<std::unique_ptr<probe_worker>> workers_;
+  /// Per probe: the ids of the probes that start after it on a host.
+  std::vector<std::vector<uint8_t>> dependants_;
+  /// Probes that start with a host, and those that take names.
+  std::vector<uint8_t> host_starters_;
+  std::vector<uint8_t> name_probes_;
+  /// Completions by user_data op: the worker that owns the op.
+  std::array<probe_worker*, 256> routes_{};
+  /// Children of name jobs waiting for a host slot (served before input).
+  struct child_ref {
+    uint32_t parent;
     uint32_t generation;
-    uint32_t address;
+    uint32_t child;
+    ip_address ip;
   };
-  std::deque<mx_host_ref> mx_hosts_waiting_;
-  uint32_t mx_hosts_in_flight_ = 0;  // host slots held by domains' addresses
-  struct waiting_session {
-    uint32_t slot;
-    uint32_t generation;
-    uint16_t port_index;
-  };
-  std::deque<waiting_session> waiting_sessions_;
-  struct subnet_state {
-    uint32_t admitted = 0;  // holding the subnet, or waiting for a global slot
-    std::deque<waiting_session> waiting;
-  };
-  absl::flat_hash_map<subnet_key, subnet_state> subnets_;
-  dns_answer answer_;    // scratch, reused for every response
-  dns_records records_;  // the same for TXT, MX and SPF's lookups
-  rdns_classifier rdns_;
-  rdns_verdict rdns_verdict_;  // scratch, reused for every record
+  std::deque<child_ref> children_waiting_;
+  uint32_t children_in_flight_ = 0;  // host slots held by children
+  dns_reply reply_;  // scratch, reused for every response
   std::string chunk_;
   std::vector<uint64_t> chunk_ordinals_;
   int64_t chunk_started_ns_ = 0;

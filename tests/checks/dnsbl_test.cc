@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "output/json_writer.h"
+#include "probes/dnsbl.h"
 
 namespace ptrscan {
 namespace {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "output/json_writer.h"
+#include "probes/fcrdns.h"
 
 namespace ptrscan {
 namespace {

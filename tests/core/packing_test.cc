@@ -3,7 +3,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/host_job.h"
+#include "scan/jobs.h"
 #include "core/slab.h"
 #include "core/spsc_queue.h"
 #include "core/user_data.h"
@@ -28,18 +28,20 @@ TEST(UserDataTest, RoundTripsEveryField) {
             op_kind::dns_poll);
 }
 
-TEST(DnsCookieTest, RoundTripsEveryField) {
-  const dns_cookie cases[] = {
-      {0, 0, dns_cookie::kind_t::ptr, 0},
-      {0xffffff, 0xffffff, dns_cookie::kind_t::aaaa, 0xfff},
-      {1000, 77, dns_cookie::kind_t::a, 9},
+TEST(AskCookieTest, RoundTripsEveryField) {
+  const ask_cookie cases[] = {
+      {0, 0, 0, 0, 0},
+      {0xffffff, ask_cookie::generation_mask, 1, 15, ask_cookie::max_asks - 1},
+      {1000, 77, 1, 3, 9},
+      {5, 0x1234, 0, 6, 70000},
   };
-  for (const dns_cookie& c : cases) {
-    dns_cookie back = dns_cookie::unpack(c.pack());
+  for (const ask_cookie& c : cases) {
+    ask_cookie back = ask_cookie::unpack(c.pack());
     EXPECT_EQ(back.slot, c.slot);
     EXPECT_EQ(back.generation, c.generation);
     EXPECT_EQ(back.kind, c.kind);
-    EXPECT_EQ(back.index, c.index);
+    EXPECT_EQ(back.probe, c.probe);
+    EXPECT_EQ(back.ask, c.ask);
   }
 }
 

@@ -29,7 +29,8 @@
 #include "../support/missing_fixture.h"
 #include "../support/scan_accounting.h"
 #include "../support/simnet_netns.h"
-#include "core/engine.h"
+#include "probes/table.h"
+#include "scan/engine.h"
 #include "core/ip_address.h"
 #include "input/target_reader.h"
 #include "output/output_sink.h"
@@ -278,17 +279,22 @@ class EngineBaseline : public ::testing::Test {
     c.allow_reserved = true;
     c.seed = 3;
     c.shard.max_inflight = 300;
-    c.shard.per_subnet = 0;
-    c.shard.probes.smtp = true;
-    c.shard.probes.starttls = true;
     c.shard.resolver.servers = {dns};
     c.shard.resolver.timeout_ms = 150;
     c.shard.resolver.tries = 2;
-    c.shard.smtp.ports = {smtp_port};
-    c.shard.smtp.ehlo_name = "scanner.test";
-    c.shard.smtp.connect_timeout_ms = 500;
-    c.shard.smtp.read_timeout_ms = 400;
-    c.shard.smtp.session_timeout_ms = 1'200;
+    probe_options po;
+    po.per_subnet = 0;
+    po.set.smtp = true;
+    po.set.starttls = true;
+    po.max_inflight = c.shard.max_inflight;
+    po.smtp.ports = {smtp_port};
+    po.smtp.ehlo_name = "scanner.test";
+    po.smtp.connect_timeout_ms = 500;
+    po.smtp.read_timeout_ms = 400;
+    po.smtp.session_timeout_ms = 1'200;
+    auto counters = std::make_shared<counter_registry>();
+    c.shard.probes = make_probes(po, *counters);
+    c.shard.counters = counters;
     auto reader = target_reader::open({target}, {});
     EXPECT_TRUE(reader.ok());
     const std::string out = dir_.path + "/out.ndjson.zst";

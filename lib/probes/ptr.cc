@@ -1,0 +1,85 @@
+#include "probes/ptr.h"
+
+#include <algorithm>
+
+#include "dns/reply.h"
+#include "output/json_writer.h"
+
+namespace ptrscan {
+namespace {
+
+constexpr field_doc fields[] = {
+    {"ptr", "object", "the PTR lookup of the address's reverse name"},
+    {"ptr.status", "status", "ok|nxdomain|nodata|servfail|refused|timeout|error"},
+    {"ptr.names", "array", "PTR names (lower case, no trailing dot), when ok"},
+};
+
+class ptr_probe final : public probe {
+ public:
+  std::string_view name() const override { return "ptr"; }
+  void declare_counters(counter_registry& r) override {
+    status_ = r.declare("ptr", counter_registry::labels_of<dns_status>(
+                                   dns_status_count, [](dns_status s) { return to_string(s); }));
+  }
+  std::unique_ptr<probe_worker> make_worker(probe_services& s, uint8_t id) const override {
+    return std::make_unique<ptr_worker>(s, id, status_);
+  }
+  void summary(const counter_view& c, const scan_totals& t, std::string& line) const override {
+    if (t.records != 0) {
+      append_counts(line, "ptr", c, "ptr");
+    }
+  }
+  void metadata(const counter_view& c, const scan_totals&, json_writer& w) const override {
+    write_counts(w, "ptr", c, "ptr");
+  }
+  std::span<const field_doc> fields() const override { return ::ptrscan::fields; }
+
+ private:
+  size_t status_ = 0;
+};
+
+}  // namespace
+
+ptr_worker::ptr_worker(probe_services& s, uint8_t id, size_t status_counter)
+    : s_(s), id_(id), status_counter_(status_counter), hosts_(s.capacity(job_kind::host)) {}
+
+void ptr_worker::start_host(uint32_t slot) {
+  host& h = hosts_[slot];
+  h.status = dns_status::error;
+  h.names.clear();
+  char qname[ip_address::max_reverse_len];
+  const size_t n = s_.host_ip(slot).reverse_name(qname);
+  s_.ask(job_kind::host, slot, id_, 0, std::string_view(qname, n), dns_type_ptr);
+}
+
+void ptr_worker::on_answer(job_kind, uint32_t slot, uint32_t, std::string_view,
+                           const dns_reply& reply) {
+  host& h = hosts_[slot];
+  h.status = reply.status;
+  for (const std::string& n : reply.names) {
+    if (std::find(h.names.begin(), h.names.end(), n) == h.names.end()) {
+      h.names.push_back(n);
+    }
+  }
+}
+
+void ptr_worker::write_host(uint32_t slot, json_writer& w) {
+  const host& h = hosts_[slot];
+  w.key("ptr").begin_object();
+  w.key("status").value(to_string(h.status));
+  if (h.status == dns_status::ok) {
+    w.key("names").begin_array();
+    for (const std::string& n : h.names) {
+      w.value(n);
+    }
+    w.end_array();
+  }
+  w.end_object();
+  s_.counters().add(status_counter_ + static_cast<size_t>(h.status));
+}
+
+std::shared_ptr<probe> make_ptr_probe(const probe_options& o) {
+  return o.set.ptr ? std::make_shared<ptr_probe>() : nullptr;
+}
+
+}  // namespace ptrscan

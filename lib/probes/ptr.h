@@ -1,0 +1,46 @@
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dns/dns_status.h"
+#include "probes/table.h"
+
+namespace ptrscan {
+
+/// The PTR lookup of a host's reverse name (RFC 1035 §3.5; RFC 2317
+/// delegations are CNAMEs, chased by the scan layer).
+class ptr_worker final : public probe_worker {
+ public:
+  ptr_worker(probe_services& s, uint8_t id, size_t status_counter);
+
+  void start_host(uint32_t slot) override;
+  void on_answer(job_kind kind, uint32_t slot, uint32_t tag, std::string_view qname,
+                 const dns_reply& reply) override;
+  void write_host(uint32_t slot, json_writer& w) override;
+
+  /// What the lookup found (read by the probes that start after it).
+  dns_status status(uint32_t slot) const { return hosts_[slot].status; }
+  /// The PTR names, distinct, in answer order; empty unless status is ok.
+  std::span<const std::string> names(uint32_t slot) const {
+    const host& h = hosts_[slot];
+    return h.status == dns_status::ok ? std::span<const std::string>(h.names)
+                                      : std::span<const std::string>();
+  }
+
+ private:
+  struct host {
+    dns_status status = dns_status::error;
+    std::vector<std::string> names;
+  };
+  probe_services& s_;
+  const uint8_t id_;
+  const size_t status_counter_;
+  std::vector<host> hosts_;
+};
+
+std::shared_ptr<probe> make_ptr_probe(const probe_options& o);
+
+}  // namespace ptrscan

@@ -1,0 +1,467 @@
+#include "probes/smtp.h"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "checks/identity.h"
+#include "core/clock.h"
+#include "core/ring.h"
+#include "output/json_writer.h"
+#include "probes/ptr.h"
+#include "scan/jobs.h"
+#include "smtp/admission.h"
+#include "smtp/session.h"
+#include "tls/tls_client.h"
+
+namespace ptrscan {
+namespace {
+
+constexpr field_doc fields[] = {
+    {"smtp[]", "array", "one session per --smtp-ports entry"},
+    {"smtp[].port", "number", "the port"},
+    {"smtp[].status", "status", "ok|refused|timeout|reset|rejected|error"},
+    {"smtp[].error", "string", "detail of an error (and where a timeout struck)"},
+    {"smtp[].banner", "string", "the greeting as received"},
+    {"smtp[].banner_host", "string", "the host the greeting names"},
+    {"smtp[].ehlo", "object", "the EHLO reply: host, extensions, size, starttls, ..."},
+    {"smtp[].helo", "bool", "EHLO was refused and HELO answered"},
+    {"smtp[].tls", "object", "STARTTLS (or port 465): version, cipher, certificate, name_match"},
+    {"smtp[].ehlo_tls", "object", "the EHLO reply inside TLS"},
+    {"smtp[].relay", "object", "--probes relay: {status, mail, rcpt}"},
+    {"smtp[].ms", "object", "milliseconds per phase"},
+    {"checks.banner_ptr_match", "bool", "the greeting's host is one of the PTR names (null: none)"},
+    {"checks.ehlo_ptr_match", "bool", "the EHLO host is one of the PTR names (null: none)"},
+    {"relay", "object", "--probes relay: the host's verdict over its ports {status, port}"},
+};
+
+/// A session's owner: host slot (24 bits), generation (24), port index (16).
+struct session_owner {
+  uint32_t slot = 0;
+  uint32_t generation = 0;
+  uint16_t port_index = 0;
+  uint64_t pack() const {
+    return (uint64_t{slot & 0xffffff} << 40) | (uint64_t{generation & 0xffffff} << 16) |
+           port_index;
+  }
+  static session_owner unpack(uint64_t v) {
+    return {static_cast<uint32_t>((v >> 40) & 0xffffff),
+            static_cast<uint32_t>((v >> 16) & 0xffffff), static_cast<uint16_t>(v & 0xffff)};
+  }
+};
+
+/// The counters the probe declares (indices into the registry).
+struct smtp_counter_ids {
+  size_t status = 0;  // family "smtp"
+  size_t relay = 0;   // family "relay"
+  size_t active = 0, window = 0, waiting = 0, connects_lost = 0, late_answers = 0,
+         loss_events = 0, loss_undone = 0, delay_decreases = 0;
+};
+
+class smtp_worker final : public probe_worker, private smtp_client {
+ public:
+  smtp_worker(probe_services& s, uint8_t id, const probe_options& o, const smtp_counter_ids& c)
+      : s_(s),
+        id_(id),
+        options_(o.smtp),
+        per_subnet_(o.per_subnet),
+        relay_(o.set.relay),
+        max_sessions_(o.max_sessions != 0
+                          ? o.max_sessions
+                          : o.max_inflight *
+                                static_cast<uint32_t>(std::max<size_t>(1, o.smtp.ports.size()))),
+        ids_(c),
+        hosts_(s.capacity(job_kind::host)) {
+    options_.starttls = o.set.starttls;
+  }
+
+  absl::Status init() override {
+    ptr_ = dynamic_cast<ptr_worker*>(s_.worker("ptr"));
+    if (options_.starttls ||
+        std::find(options_.ports.begin(), options_.ports.end(), 465) != options_.ports.end()) {
+      absl::StatusOr<std::unique_ptr<tls_context>> ctx = tls_context::create();
+      if (!ctx.ok()) {
+        return ctx.status();
+      }
+      tls_ = std::move(*ctx);
+    }
+    prober_ = std::make_unique<smtp_prober>(s_.io(), static_cast<smtp_client&>(*this), options_,
+                                            tls_.get(), max_sessions_);
+    s_.route(op_kind::smtp_io, this);
+    s_.route(op_kind::smtp_timeout, this);
+    // --max-sessions bounds every open session (descriptors); the window
+    // below it adapts. The RTO never outlasts --connect-timeout.
+    admission_options a;
+    a.max_window = max_sessions_;
+    a.max_rto_ns =
+        std::min<int64_t>(a.max_rto_ns, int64_t{options_.connect_timeout_ms} * 1'000'000);
+    admission_.reset(a, monotonic_ns());
+    return absl::OkStatus();
+  }
+
+  // The record is written when the sessions and the DNS lookups are all done.
+  void start_host(uint32_t slot) override {
+    host& h = hosts_[slot];
+    const size_t ports = options_.ports.size();
+    h.results.resize(ports);
+    h.tickets.assign(ports, ticket{});
+    for (size_t i = 0; i < ports; ++i) {
+      s_.hold(job_kind::host, slot, id_);
+      request_session(slot, static_cast<uint16_t>(i));
+    }
+  }
+
+  void on_completion(uint64_t data, int res, uint32_t) override {
+    prober_->on_completion(data, res);
+  }
+  void before_wait(int64_t now_ns) override {
+    admission_.on_submit(now_ns);  // connects queued this turn go out now
+  }
+  void after_drain(int64_t now_ns) override {
+    admission_.expire(now_ns, [this](uint64_t owner) { on_connect_presumed_lost(owner); });
+    start_waiting_sessions();
+    counter_block& c = s_.counters();
+    c.set(ids_.active, prober_->active());
+    c.set(ids_.window, admission_.window());
+    c.set(ids_.waiting, waiting_.size());
+    c.set(ids_.connects_lost, admission_.losses());
+    c.set(ids_.late_answers, admission_.late_answers());
+    c.set(ids_.loss_events, admission_.loss_events());
+    c.set(ids_.loss_undone, admission_.undone());
+    c.set(ids_.delay_decreases, admission_.delay_decreases());
+  }
+
+  void write_host(uint32_t slot, json_writer& w) override;
+
+ private:
+  /// Admission state of each session (parallel to results).
+  struct ticket {
+    uint64_t seq = 0;           // the admission controller's number for its connect
+    bool established = false;   // connected: in the pipe until it ends
+    bool holds_subnet = false;  // counted against its /24's --per-subnet
+  };
+  struct host {
+    std::vector<smtp_result> results;
+    std::vector<ticket> tickets;
+  };
+  struct waiting_session {
+    uint32_t slot;
+    uint32_t generation;
+    uint16_t port_index;
+  };
+  struct subnet_state {
+    uint32_t admitted = 0;  // holding the subnet, or waiting for a global slot
+    std::deque<waiting_session> waiting;
+  };
+
+  /// The live ticket of `owner`, or null when the host is gone.
+  ticket* ticket_of(const session_owner& o) {
+    if (o.slot >= hosts_.size() ||
+        (s_.generation(job_kind::host, o.slot) & 0xffffff) != o.generation ||
+        o.port_index >= hosts_[o.slot].tickets.size()) {
+      return nullptr;
+    }
+    return &hosts_[o.slot].tickets[o.port_index];
+  }
+
+  /// Admits a session under --per-subnet (or parks it until its subnet has
+  /// room), then start_session().
+  void request_session(uint32_t slot, uint16_t port_index) {
+    if (per_subnet_ != 0) {
+      subnet_state& st = subnets_[subnet_of(s_.host_ip(slot))];
+      if (st.admitted >= per_subnet_) {
+        st.waiting.push_back({slot, s_.generation(job_kind::host, slot), port_index});
+        return;
+      }
+      ++st.admitted;
+      hosts_[slot].tickets[port_index].holds_subnet = true;
+    }
+    start_session(slot, port_index);
+  }
+
+  /// Starts session `port_index` of host `slot`, or queues it when every
+  /// session slot is taken. The host's hold covers it either way.
+  void start_session(uint32_t slot, uint16_t port_index) {
+    // Two limits: the adaptive window over sessions in the pipe, and
+    // --max-sessions over every open socket.
+    if (prober_->active() >= prober_->capacity() || !admission_.can_start()) {
+      waiting_.push_back({slot, s_.generation(job_kind::host, slot), port_index});
+      return;
+    }
+    host& h = hosts_[slot];
+    const uint64_t owner =
+        session_owner{slot, s_.generation(job_kind::host, slot), port_index}.pack();
+    const uint16_t port = options_.ports[port_index];
+    smtp_result& out = h.results[port_index];
+    switch (prober_->start(s_.host_ip(slot), port, &out, owner)) {
+      case smtp_prober::start_result::started:
+        h.tickets[port_index].seq = admission_.on_start(owner);
+        h.tickets[port_index].established = false;
+        return;  // on_smtp_done releases the host
+      case smtp_prober::start_result::finished:
+        break;  // failed at once: `out` says why
+      case smtp_prober::start_result::busy:
+        // Cannot happen: checked above, on this thread.
+        out.clear();
+        out.port = port;
+        out.error = "no session slot free";
+        break;
+    }
+    release_subnet(slot, port_index);
+    s_.release(job_kind::host, slot, id_);
+  }
+
+  void start_waiting_sessions() {
+    while (!waiting_.empty() && prober_->active() < prober_->capacity() &&
+           admission_.can_start()) {
+      const waiting_session w = waiting_.front();
+      waiting_.pop_front();
+      // Hosts wait for their sessions, so a waiting entry's host is alive;
+      // the generation check only guards against a future change of that.
+      if (s_.generation(job_kind::host, w.slot) == w.generation) {
+        start_session(w.slot, w.port_index);
+      }
+    }
+  }
+
+  /// Session `port_index` of host `slot` no longer holds its subnet (it
+  /// ended, or its connect is presumed lost): let the subnet's next one in.
+  void release_subnet(uint32_t slot, uint16_t port_index) {
+    ticket& t = hosts_[slot].tickets[port_index];
+    if (per_subnet_ == 0 || !t.holds_subnet) {
+      return;
+    }
+    t.holds_subnet = false;
+    const auto it = subnets_.find(subnet_of(s_.host_ip(slot)));
+    if (it == subnets_.end()) {
+      return;  // cannot happen: a holder is counted
+    }
+    subnet_state& st = it->second;
+    --st.admitted;
+    if (st.waiting.empty()) {
+      if (st.admitted == 0) {
+        subnets_.erase(it);  // the map holds only subnets with sessions
+      }
+      return;
+    }
+    // The subnet's next session joins the global queue (not started from
+    // here: a run of sessions failing at once would recurse).
+    const waiting_session next = st.waiting.front();
+    st.waiting.pop_front();
+    ++st.admitted;
+    if (s_.generation(job_kind::host, next.slot) == next.generation) {
+      hosts_[next.slot].tickets[next.port_index].holds_subnet = true;
+    }
+    waiting_.push_back(next);
+  }
+
+  /// No answer within the RTO: most likely a silent host, which holds no
+  /// server of its subnet's operator (a SYN costs them nothing), so its
+  /// --per-subnet place goes to the next session. Its socket stays open
+  /// until --connect-timeout.
+  void on_connect_presumed_lost(uint64_t owner) {
+    const session_owner o = session_owner::unpack(owner);
+    if (ticket_of(o) != nullptr) {
+      release_subnet(o.slot, o.port_index);
+    }
+  }
+
+  // smtp_client
+  void on_smtp_connect(uint64_t owner, bool answered, bool established) override {
+    const session_owner o = session_owner::unpack(owner);
+    ticket* t = ticket_of(o);
+    if (t == nullptr) {
+      return;
+    }
+    if (!answered) {
+      admission_.on_no_answer(s_.wakeup_ns(), t->seq);
+      return;
+    }
+    const bool late = admission_.on_answer(s_.wakeup_ns(), t->seq, established);
+    t->established = established;
+    if (late && established && per_subnet_ != 0 && !t->holds_subnet) {
+      // Answered after it was presumed lost: it holds a server now, so it
+      // counts again (even past --per-subnet: it is connected already).
+      ++subnets_[subnet_of(s_.host_ip(o.slot))].admitted;
+      t->holds_subnet = true;
+    }
+  }
+
+  void on_smtp_done(uint64_t owner) override {
+    const session_owner o = session_owner::unpack(owner);
+    ticket* t = ticket_of(o);
+    if (t == nullptr) {
+      return;
+    }
+    if (t->established) {
+      admission_.on_session_end();
+      t->established = false;
+    }
+    release_subnet(o.slot, o.port_index);
+    s_.release(job_kind::host, o.slot, id_);
+    start_waiting_sessions();
+  }
+
+  probe_services& s_;
+  const uint8_t id_;
+  smtp_options options_;
+  const uint32_t per_subnet_;
+  const bool relay_;
+  const uint32_t max_sessions_;
+  const smtp_counter_ids ids_;
+  ptr_worker* ptr_ = nullptr;
+  std::unique_ptr<tls_context> tls_;
+  std::unique_ptr<smtp_prober> prober_;
+  /// How many sessions run at once below --max-sessions (see admission.h).
+  smtp_admission admission_;
+  std::vector<host> hosts_;
+  std::deque<waiting_session> waiting_;
+  absl::flat_hash_map<subnet_key, subnet_state> subnets_;
+};
+
+void smtp_worker::write_host(uint32_t slot, json_writer& w) {
+  const host& h = hosts_[slot];
+  const std::span<const std::string> names =
+      ptr_ != nullptr ? ptr_->names(slot) : std::span<const std::string>();
+  counter_block& c = s_.counters();
+  w.key("smtp").begin_array();
+  const smtp_result* with_banner = nullptr;
+  const smtp_result* with_ehlo = nullptr;
+  for (const smtp_result& r : h.results) {
+    r.write_json(w, names);
+    c.add(ids_.status + static_cast<size_t>(r.status));
+    if (with_banner == nullptr && !r.banner_host.empty()) {
+      with_banner = &r;
+    }
+    if (with_ehlo == nullptr && r.has_ehlo && !r.ehlo.host.empty()) {
+      with_ehlo = &r;
+    }
+  }
+  w.end_array();
+  auto write_match = [&](std::string_view key, const std::string* named) {
+    std::optional<bool> m = host_matches_ptr(named != nullptr ? *named : std::string(), names);
+    if (m.has_value()) {
+      w.key(key).value(*m);
+    } else {
+      w.key(key).null();
+    }
+  };
+  w.key("checks").begin_object();
+  write_match("banner_ptr_match", with_banner != nullptr ? &with_banner->banner_host : nullptr);
+  write_match("ehlo_ptr_match", with_ehlo != nullptr ? &with_ehlo->ehlo.host : nullptr);
+  w.end_object();
+  if (!relay_) {
+    return;
+  }
+  // The host's verdict over its ports: one open port makes an open relay;
+  // otherwise a temporary refusal says less than a refusal.
+  auto rank = [](relay_status r) {
+    switch (r) {
+      case relay_status::open:
+        return 3;
+      case relay_status::tempfail:
+        return 2;
+      case relay_status::closed:
+        return 1;
+      case relay_status::untested:
+        break;
+    }
+    return 0;
+  };
+  const smtp_result* decided = nullptr;
+  for (const smtp_result& r : h.results) {
+    if (decided == nullptr || rank(r.relay) > rank(decided->relay)) {
+      decided = &r;
+    }
+  }
+  if (decided != nullptr) {
+    w.key("relay").begin_object();
+    w.key("status").value(to_string(decided->relay));
+    if (decided->relay != relay_status::untested) {
+      w.key("port").value(static_cast<uint64_t>(decided->port));
+    }
+    w.end_object();
+    c.add(ids_.relay + static_cast<size_t>(decided->relay));
+  }
+}
+
+class smtp_probe final : public probe {
+ public:
+  explicit smtp_probe(const probe_options& o) : options_(o) {}
+  std::string_view name() const override { return "smtp"; }
+  bool groups_subnets() const override { return options_.per_subnet != 0; }
+  void declare_counters(counter_registry& r) override {
+    ids_.status = r.declare("smtp", counter_registry::labels_of<smtp_status>(
+                                        smtp_status_count,
+                                        [](smtp_status s) { return to_string(s); }));
+    ids_.relay = r.declare("relay", counter_registry::labels_of<relay_status>(
+                                        relay_status_count,
+                                        [](relay_status s) { return to_string(s); }));
+    // Gauges of the admission controller (lib/smtp/admission.h), set by
+    // each shard; summed over the shards.
+    ids_.active = r.declare("smtp_active");
+    ids_.window = r.declare("smtp_admission.window");
+    ids_.waiting = r.declare("smtp_admission.waiting");
+    ids_.connects_lost = r.declare("smtp_admission.connects_unanswered");
+    ids_.late_answers = r.declare("smtp_admission.answered_late");
+    ids_.loss_events = r.declare("smtp_admission.loss_events");
+    ids_.loss_undone = r.declare("smtp_admission.loss_events_undone");
+    ids_.delay_decreases = r.declare("smtp_admission.delay_decreases");
+  }
+  std::unique_ptr<probe_worker> make_worker(probe_services& s, uint8_t id) const override {
+    return std::make_unique<smtp_worker>(s, id, options_, ids_);
+  }
+  void summary(const counter_view& c, const scan_totals& t, std::string& line) const override {
+    if (t.records != 0) {
+      append_counts(line, "smtp", c, "smtp");
+      // What SMTP admission did: its window at the end, summed over the
+      // shards; connects without an answer within the RTO (silent hosts,
+      // mostly) and how many of those answered later; cuts for a rising
+      // share of them (and those undone as the targets'), decreases for
+      // rising connect latency.
+      absl::StrAppend(&line, "; smtp window ", c.at(ids_.window), " (", c.at(ids_.connects_lost),
+                      " connects unanswered, ", c.at(ids_.late_answers), " answered late, ",
+                      c.at(ids_.loss_events), " loss cuts, ", c.at(ids_.loss_undone),
+                      " undone, ", c.at(ids_.delay_decreases), " delay decreases)");
+    }
+    if (c.total("relay") != 0) {
+      append_counts(line, "relay", c, "relay");
+    }
+  }
+  void progress(const counter_view& c, std::string& line) const override {
+    if (c.at(ids_.active) != 0) {
+      absl::StrAppend(&line, " (", c.at(ids_.active), " SMTP sessions, window ",
+                      c.at(ids_.window), ")");
+    }
+  }
+  void metadata(const counter_view& c, const scan_totals&, json_writer& w) const override {
+    write_counts(w, "smtp", c, "smtp");
+    w.key("smtp_admission").begin_object();
+    w.key("window").value(c.at(ids_.window));
+    w.key("connects_unanswered").value(c.at(ids_.connects_lost));
+    w.key("answered_late").value(c.at(ids_.late_answers));
+    w.key("loss_events").value(c.at(ids_.loss_events));
+    w.key("loss_events_undone").value(c.at(ids_.loss_undone));
+    w.key("delay_decreases").value(c.at(ids_.delay_decreases));
+    w.end_object();
+    if (c.total("relay") != 0) {
+      write_counts(w, "relay", c, "relay");
+    }
+  }
+  std::span<const field_doc> fields() const override { return ::ptrscan::fields; }
+
+ private:
+  const probe_options options_;
+  smtp_counter_ids ids_;
+};
+
+}  // namespace
+
+std::shared_ptr<probe> make_smtp_probe(const probe_options& o) {
+  return o.set.smtp ? std::make_shared<smtp_probe>(o) : nullptr;
+}
+
+}  // namespace ptrscan

@@ -1,0 +1,62 @@
+#pragma once
+
+// The probe table: every probe ptrscan has, in record order. Adding a probe
+// is one file pair here and one line in table.cc (see README "How to add a
+// probe").
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scan/probe_api.h"
+#include "smtp/session.h"
+
+namespace ptrscan {
+
+/// Which probes --probes selects. relay is opt-in: never in the default set.
+struct probe_set {
+  bool ptr = true;
+  bool fcrdns = true;
+  bool smtp = false;
+  bool starttls = false;
+  bool relay = false;
+};
+
+/// What the command line says about the probes.
+struct probe_options {
+  probe_set set;
+  /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
+  uint32_t max_forward_names = 10;
+  /// --dnsbl: each address is looked up in these zones (RFC 5782).
+  std::vector<std::string> dnsbl_zones;
+  smtp_options smtp;
+  /// SMTP sessions open at once per shard (each holds a socket); 0: one
+  /// per port per host in flight.
+  uint32_t max_sessions = 0;
+  /// SMTP sessions at once per /24 (IPv6: /64); 0 = no limit.
+  uint32_t per_subnet = 8;
+  /// Hosts in flight per shard (the SMTP default above follows it).
+  uint32_t max_inflight = 1000;
+};
+
+/// One line of the table.
+struct probe_entry {
+  std::string_view name;
+  std::string_view summary;  // one line, for --help and --list-fields
+  /// Makes the probe, or null when the options leave it off.
+  std::shared_ptr<probe> (*make)(const probe_options& o);
+};
+
+/// The table, in record order.
+std::span<const probe_entry> probe_table();
+
+/// The probes `o` turns on, in record order, with their counters declared
+/// in `counters`.
+probe_list make_probes(const probe_options& o, counter_registry& counters);
+
+/// Every record field of every probe (--list-fields), whether on or off.
+std::string list_fields();
+
+}  // namespace ptrscan
