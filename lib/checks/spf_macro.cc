@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/ascii.h"
+
 namespace ptrscan {
 namespace {
 
@@ -16,7 +18,6 @@ constexpr size_t max_keep = 1000;
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 /// macro-literal = %x21-24 / %x26-7E: visible ASCII other than '%'.
 bool is_macro_literal(char c) { return c >= 0x21 && c <= 0x7e && c != '%'; }
@@ -27,7 +28,7 @@ bool is_delimiter(char c) {
 }
 
 bool is_macro_letter(char c, bool explanation) {
-  switch (lower(c)) {
+  switch (ascii_lower(c)) {
     case 's':
     case 'l':
     case 'o':
@@ -72,7 +73,7 @@ void parse_transformers(std::string_view text, size_t pos, macro_token& tok) {
     return;
   }
   tok.keep = keep;
-  if (pos < text.size() && lower(text[pos]) == 'r') {
+  if (pos < text.size() && ascii_lower(text[pos]) == 'r') {
     tok.reverse = true;
     ++pos;
   }
@@ -118,7 +119,7 @@ macro_token parse_macro(std::string_view text, size_t pos, bool explanation) {
     tok.error = "unknown macro letter";
     return tok;
   }
-  tok.letter = lower(text[pos + 2]);
+  tok.letter = ascii_lower(text[pos + 2]);
   tok.url_escape = text[pos + 2] != tok.letter;
   parse_transformers(text, pos + 3, tok);
   if (tok.error.empty()) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "checks/spf_macro.h"
+#include "core/ascii.h"
 
 namespace ptrscan {
 namespace {
@@ -14,19 +15,6 @@ constexpr std::string_view version_tag = "v=spf1";
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_nocase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool all_digits(std::string_view s) {
   for (char c : s) {
@@ -88,8 +76,8 @@ class record_parser {
   }
 
   std::string_view parse_modifier(std::string_view name, std::string_view value) {
-    const bool is_redirect = equals_nocase(name, "redirect");
-    if (is_redirect || equals_nocase(name, "exp")) {
+    const bool is_redirect = iequals(name, "redirect");
+    if (is_redirect || iequals(name, "exp")) {
       spf_text_ref& slot = is_redirect ? record_.redirect : record_.explanation;
       if (!slot.empty()) {
         return "modifier appears more than once";  // §6: each at most once
@@ -130,7 +118,7 @@ class record_parser {
     const std::string_view name = rest.substr(0, name_end);
     const std::string_view args = rest.substr(name_end);
     for (const mechanism_name& m : mechanism_names) {
-      if (equals_nocase(name, m.name)) {
+      if (iequals(name, m.name)) {
         d.mechanism = m.mechanism;
         const std::string_view error = parse_arguments(args, d);
         if (error.empty()) {
@@ -276,7 +264,7 @@ std::string_view to_string(spf_mechanism m) {
 
 bool is_spf_record(std::string_view text) {
   return text.size() >= version_tag.size() &&
-         equals_nocase(text.substr(0, version_tag.size()), version_tag) &&
+         iequals(text.substr(0, version_tag.size()), version_tag) &&
          (text.size() == version_tag.size() || text[version_tag.size()] == ' ');
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "core/ascii.h"
+
 namespace ptrscan {
 namespace {
 
@@ -11,20 +13,6 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 std::string_view trim(std::string_view s) {
@@ -50,14 +38,6 @@ std::string_view first_token(std::string_view s, std::string_view* rest) {
     *rest = s.substr(end);
   }
   return s.substr(0, end);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = to_lower(c);
-  }
-  return out;
 }
 
 // Words that servers put where the greeting's domain belongs ("220 ESMTP
@@ -233,7 +213,7 @@ std::string reply_host(const smtp_reply& r) {
   if (r.code == 0) {
     return {};
   }
-  std::string host = lower(first_token(r.first_line(), nullptr));
+  std::string host = ascii_lower(first_token(r.first_line(), nullptr));
   if (!host.empty() && host.front() == '[') {
     if (looks_like_address_literal(host)) {
       return host;

@@ -2,24 +2,11 @@
 
 #include <cstddef>
 
+#include "core/ascii.h"
 #include "core/ip_address.h"
 
 namespace ptrscan {
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string_view strip_trailing_dot(std::string_view s) {
   if (!s.empty() && s.back() == '.') {
