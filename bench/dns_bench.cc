@@ -3,7 +3,7 @@
 
 #include "../tests/dns/dns_packet_builder.h"
 #include "checks/fcrdns.h"
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 #include "dns/answer.h"
 
 namespace ptrscan {

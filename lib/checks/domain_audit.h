@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "checks/spf.h"
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 #include "dns/dns_status.h"
 #include "dns/reply.h"
 

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace ptrscan::rdns {
 

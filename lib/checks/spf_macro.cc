@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/ascii.h"
+#include "base/ascii.h"
 
 namespace ptrscan {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace ptrscan {
 

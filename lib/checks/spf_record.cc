@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "checks/spf_macro.h"
-#include "core/ascii.h"
+#include "base/ascii.h"
 
 namespace ptrscan {
 namespace {

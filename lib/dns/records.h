@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 #include "dns/answer.h"
 #include "dns/dns_status.h"
 

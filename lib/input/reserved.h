@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 #include "input/target.h"
 
 namespace ptrscan {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <variant>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace ptrscan {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 #include "input/target.h"
 
 namespace ptrscan {

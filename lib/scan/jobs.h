@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace ptrscan {
 

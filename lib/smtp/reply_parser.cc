@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/ascii.h"
+#include "base/ascii.h"
 
 namespace ptrscan {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <cstddef>
 
-#include "core/ascii.h"
-#include "core/ip_address.h"
+#include "base/ascii.h"
+#include "base/ip_address.h"
 
 namespace ptrscan {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 #include <gtest/gtest.h>
 

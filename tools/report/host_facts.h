@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "checks/rdns_class.h"
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace ptrscan::report {
 

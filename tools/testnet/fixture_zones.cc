@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace ptrscan::testnet {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 #include "testnet/dns_testbed.h"
 
 namespace ptrscan::testnet {
