@@ -38,7 +38,7 @@ void domain_audit::reset(std::string_view d) {
   addresses.clear();
 }
 
-void domain_audit::set_mx(const dns_records& mx) {
+void domain_audit::set_mx(const dns_reply& mx) {
   mx_status = mx.status;
   hosts.clear();
   if (mx.status == dns_status::nodata) {
@@ -81,7 +81,7 @@ void domain_audit::set_mx(const dns_records& mx) {
   }
 }
 
-void domain_audit::set_txt(const dns_records& txt) {
+void domain_audit::set_txt(const dns_reply& txt) {
   txt_status = txt.status;
   spf_records.clear();
   if (txt.status != dns_status::ok) {

@@ -9,7 +9,7 @@
 #include "checks/spf.h"
 #include "core/ip_address.h"
 #include "dns/dns_status.h"
-#include "dns/records.h"
+#include "dns/reply.h"
 
 namespace ptrscan {
 
@@ -61,9 +61,9 @@ class domain_audit {
   /// The MX answer (CNAMEs already chased). Fills hosts: the MX targets by
   /// preference, or the domain itself when it has none (NOERROR without MX
   /// records); none for a null MX or a failed lookup.
-  void set_mx(const dns_records& mx);
+  void set_mx(const dns_reply& mx);
   /// The TXT answer at the domain: keeps the records that are SPF ones.
-  void set_txt(const dns_records& txt);
+  void set_txt(const dns_reply& txt);
   /// The answer to host i's A (or AAAA) lookup; `via_cname` when the
   /// answer or an earlier re-query followed a CNAME.
   void set_addresses(size_t i, bool aaaa, dns_status status, const std::vector<ip_address>& addrs,

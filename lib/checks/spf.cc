@@ -185,7 +185,7 @@ void spf_evaluation::ask_hosts(const std::vector<mx_record>& hosts) {
   ++step_;
 }
 
-void spf_evaluation::on_answer(size_t i, dns_status status, const dns_records& records) {
+void spf_evaluation::on_answer(size_t i, dns_status status, const dns_reply& records) {
   if (done_ || i >= slots_.size() || slots_[i].answered) {
     return;
   }
@@ -210,7 +210,7 @@ void spf_evaluation::on_answer(size_t i, dns_status status, const dns_records& r
   run();
 }
 
-void spf_evaluation::handle_txt(dns_status status, const dns_records& records) {
+void spf_evaluation::handle_txt(dns_status status, const dns_reply& records) {
   if (is_lookup_failure(status)) {
     finish(spf_code::temperror, lookup_failure(status, 0));  // §4.4
     return;
@@ -237,7 +237,7 @@ void spf_evaluation::handle_txt(dns_status status, const dns_records& records) {
   top().next = 0;
 }
 
-void spf_evaluation::handle_mx_names(const dns_records& records) {
+void spf_evaluation::handle_mx_names(const dns_reply& records) {
   // §4.6.4: an mx mechanism that would look at more than 10 MX records is
   // a permerror, not a truncation (the publisher controls the set).
   if (records.mx.size() > limits_.max_mx_names) {
@@ -451,7 +451,7 @@ spf_macro_context spf_evaluation::macro_context() const {
 
 uint16_t spf_evaluation::address_type() const { return ip_.is_v4() ? dns_type_a : dns_type_aaaa; }
 
-bool spf_evaluation::address_matches(const dns_records& records, const spf_directive& d) const {
+bool spf_evaluation::address_matches(const dns_reply& records, const spf_directive& d) const {
   const unsigned bits = ip_.is_v4() ? d.cidr4 : d.cidr6;
   for (const ip_address& a : records.addrs) {
     if (in_prefix(ip_, a, bits)) {

@@ -11,7 +11,7 @@
 #include "checks/spf_record.h"
 #include "core/ip_address.h"
 #include "dns/dns_status.h"
-#include "dns/records.h"
+#include "dns/reply.h"
 
 namespace ptrscan {
 
@@ -65,7 +65,7 @@ struct spf_limits {
 ///   }
 ///   e.result();
 ///
-/// Answers are expected with CNAMEs already followed (dns_records's
+/// Answers are expected with CNAMEs already followed (dns_reply's
 /// dangling_cname re-asked by the owner); a timeout is on_answer with
 /// dns_status::timeout and empty records. Address lookups ask for A when
 /// the IP is IPv4 and AAAA when it is IPv6 (§5); the PTR mechanism is
@@ -96,7 +96,7 @@ class spf_evaluation {
 
   /// The answer to pending()[i]. `records` is read only when `status` is
   /// ok. Answers to an index out of range or already answered are ignored.
-  void on_answer(size_t i, dns_status status, const dns_records& records);
+  void on_answer(size_t i, dns_status status, const dns_reply& records);
 
   bool done() const { return done_; }
   const spf_result& result() const { return result_; }
@@ -129,8 +129,8 @@ class spf_evaluation {
   void load_record();
   void ask(std::string name, uint16_t type, wait what);
   void ask_hosts(const std::vector<mx_record>& hosts);
-  void handle_txt(dns_status status, const dns_records& records);
-  void handle_mx_names(const dns_records& records);
+  void handle_txt(dns_status status, const dns_reply& records);
+  void handle_mx_names(const dns_reply& records);
   void finish_step();
 
   void run();
@@ -147,7 +147,7 @@ class spf_evaluation {
   std::string target_name(spf_text_ref spec) const;
   spf_macro_context macro_context() const;
   uint16_t address_type() const;
-  bool address_matches(const dns_records& records, const spf_directive& d) const;
+  bool address_matches(const dns_reply& records, const spf_directive& d) const;
 
   frame& top() { return stack_.back(); }
   const frame& top() const { return stack_.back(); }

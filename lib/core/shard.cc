@@ -502,16 +502,17 @@ void shard::issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16
   send_query(dns_cookie{slot, jobs_.generation(slot), kind, index}.pack(), type, qname);
 }
 
-void shard::on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) {
+void shard::on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                          std::span<const uint8_t> packet) {
   const dns_cookie c = dns_cookie::unpack(cookie);
   if (dns_cookie::is_domain_kind(c.kind)) {
-    on_domain_answer(c, ares_status, packet);
+    on_domain_answer(c, transport, reason, packet);
   } else {
-    on_host_answer(c, ares_status, packet);
+    on_host_answer(c, transport, reason, packet);
   }
 }
 
-void shard::on_host_answer(const dns_cookie& c, int ares_status,
+void shard::on_host_answer(const dns_cookie& c, dns_status transport, std::string_view reason,
                            std::span<const uint8_t> packet) {
   if (c.slot >= jobs_.capacity() || jobs_.generation(c.slot) != c.generation) {
     return;  // cannot happen while hosts wait for all their queries; be safe
@@ -554,18 +555,13 @@ void shard::on_host_answer(const dns_cookie& c, int ares_status,
   // The packet's rcode and records decide (c-ares hands us SERVFAIL and
   // REFUSED answers too, thanks to ARES_FLAG_NOCHECKRESP).
   const bool records = c.kind == dns_cookie::kind_t::spf || c.kind == dns_cookie::kind_t::dnsbl_txt;
-  if (records) {
-    if (!packet.empty()) {
-      parse_records(packet, *qname, qtype, records_);
-    } else {
-      records_.clear();
-      records_.status = dns_status_from_ares(ares_status);
-    }
-  } else if (!packet.empty()) {
-    parse_answer(packet, *qname, qtype, answer_);
+  dns_reply& reply = records ? records_ : answer_;
+  if (!packet.empty()) {
+    parse_reply(packet, *qname, qtype, reply);
   } else {
-    answer_.clear();
-    answer_.status = dns_status_from_ares(ares_status);
+    reply.clear();
+    reply.status = transport;
+    reply.reason = reason;
   }
   switch (c.kind) {
     case dns_cookie::kind_t::ptr:
@@ -590,7 +586,7 @@ void shard::on_host_answer(const dns_cookie& c, int ares_status,
   step_done(c.slot);
 }
 
-void shard::on_ptr(uint32_t slot, const dns_answer& answer) {
+void shard::on_ptr(uint32_t slot, const dns_reply& answer) {
   host_job& job = jobs_[slot];
   if (!answer.dangling_cname.empty() && job.ptr_hops + answer.cname_hops <= max_cname_hops) {
     // The resolver stopped at a CNAME (RFC 2317 delegation it did not chase):
@@ -633,7 +629,7 @@ void shard::on_ptr(uint32_t slot, const dns_answer& answer) {
 }
 
 void shard::on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
-                       const dns_answer& answer) {
+                       const dns_reply& answer) {
   host_job& job = jobs_[slot];
   if (index >= job.forward.size()) {
     return;
@@ -696,7 +692,7 @@ void shard::issue_spf_step(uint32_t slot) {
   }
 }
 
-void shard::on_spf(uint32_t slot, uint16_t index, const dns_records& records) {
+void shard::on_spf(uint32_t slot, uint16_t index, const dns_reply& records) {
   host_job& job = jobs_[slot];
   if (!job.spf || job.spf->done()) {
     return;

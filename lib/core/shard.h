@@ -14,9 +14,8 @@
 #include "core/slab.h"
 #include "core/spsc_queue.h"
 #include "checks/rdns_class.h"
-#include "dns/answer.h"
+#include "dns/reply.h"
 #include "dns/resolver.h"
-#include "dns/records.h"
 #include "dns/udp_resolver.h"
 #include "input/prefix_set.h"
 #include "smtp/admission.h"
@@ -185,7 +184,8 @@ class shard final : private resolver_client, private smtp_client {
   std::vector<dns_server_stats> dns_stats() const;
 
  private:
-  void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
+  void on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                     std::span<const uint8_t> packet) override;
   void on_smtp_done(uint64_t owner) override;
   void on_smtp_connect(uint64_t owner, bool answered, bool established) override;
   void admit();
@@ -197,20 +197,22 @@ class shard final : private resolver_client, private smtp_client {
   /// A host's query; its pending count covers it until the answer.
   void issue(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
              const std::string& qname);
-  void on_host_answer(const dns_cookie& c, int ares_status, std::span<const uint8_t> packet);
-  void on_ptr(uint32_t slot, const dns_answer& answer);
-  void on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const dns_answer& answer);
+  void on_host_answer(const dns_cookie& c, dns_status transport, std::string_view reason,
+                      std::span<const uint8_t> packet);
+  void on_ptr(uint32_t slot, const dns_reply& answer);
+  void on_forward(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, const dns_reply& answer);
   void on_dnsbl(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, dns_status status);
   /// Sends the questions of the SPF evaluation's current step.
   void issue_spf_step(uint32_t slot);
-  void on_spf(uint32_t slot, uint16_t index, const dns_records& records);
+  void on_spf(uint32_t slot, uint16_t index, const dns_reply& records);
   void step_done(uint32_t slot);
 
   // Domain targets (shard_domain.cc).
   void start_domain(const domain_item& item);
   void issue_domain(uint32_t slot, dns_cookie::kind_t kind, uint16_t index, uint16_t type,
                     const std::string& qname);
-  void on_domain_answer(const dns_cookie& c, int ares_status, std::span<const uint8_t> packet);
+  void on_domain_answer(const dns_cookie& c, dns_status transport, std::string_view reason,
+                        std::span<const uint8_t> packet);
   void domain_step_done(uint32_t slot);
   /// Every address lookup is answered: queue the addresses for probing.
   void collect_domain_addresses(uint32_t slot);
@@ -280,8 +282,8 @@ class shard final : private resolver_client, private smtp_client {
     std::deque<waiting_session> waiting;
   };
   absl::flat_hash_map<subnet_key, subnet_state> subnets_;
-  dns_answer answer_;    // scratch, reused for every response
-  dns_records records_;  // the same for TXT, MX and SPF's lookups
+  dns_reply answer_;   // scratch, reused for every response
+  dns_reply records_;  // the same for TXT, MX and SPF's lookups
   rdns_classifier rdns_;
   rdns_verdict rdns_verdict_;  // scratch, reused for every record
   std::string chunk_;

@@ -35,7 +35,7 @@ void shard::issue_domain(uint32_t slot, dns_cookie::kind_t kind, uint16_t index,
   send_query(dns_cookie{slot, domains_.generation(slot), kind, index}.pack(), type, qname);
 }
 
-void shard::on_domain_answer(const dns_cookie& c, int ares_status,
+void shard::on_domain_answer(const dns_cookie& c, dns_status transport, std::string_view reason,
                              std::span<const uint8_t> packet) {
   if (c.slot >= domains_.capacity() || domains_.generation(c.slot) != c.generation) {
     return;  // cannot happen while domains wait for their queries; be safe
@@ -70,10 +70,11 @@ void shard::on_domain_answer(const dns_cookie& c, int ares_status,
     }
   }
   if (!packet.empty()) {
-    parse_records(packet, *qname, qtype, records_);
+    parse_reply(packet, *qname, qtype, records_);
   } else {
     records_.clear();
-    records_.status = dns_status_from_ares(ares_status);
+    records_.status = transport;
+    records_.reason = reason;
   }
   const bool via_cname = *hops != 0 || records_.cname_hops != 0;
   if (!records_.dangling_cname.empty() && *hops + records_.cname_hops <= max_cname_hops) {

@@ -17,16 +17,16 @@ using json = nlohmann::json;
 
 ip_address ip(const char* text) { return *ip_address::parse(text); }
 
-dns_records mx_answer(std::vector<mx_record> records, bool null_mx = false) {
-  dns_records r;
+dns_reply mx_answer(std::vector<mx_record> records, bool null_mx = false) {
+  dns_reply r;
   r.status = dns_status::ok;
   r.mx = std::move(records);
   r.null_mx = null_mx;
   return r;
 }
 
-dns_records status_only(dns_status s) {
-  dns_records r;
+dns_reply status_only(dns_status s) {
+  dns_reply r;
   r.status = s;
   return r;
 }
@@ -131,7 +131,7 @@ TEST(DomainAudit, ProbeOutcomesBecomeFindings) {
   a.reset("example.test");
   a.set_mx(mx_answer({{10, "mx.example.test"}}));
   a.set_addresses(0, false, dns_status::ok, {ip("198.51.100.1"), ip("198.51.100.2")}, false);
-  dns_records txt = status_only(dns_status::ok);
+  dns_reply txt = status_only(dns_status::ok);
   txt.texts = {"google-site-verification=x", "v=spf1 ip4:198.51.100.1 -all"};
   a.set_txt(txt);
   a.collect_addresses([](const ip_address&) { return std::string_view(); });

@@ -29,7 +29,7 @@ class fake_dns {
     }
   }
 
-  std::pair<dns_status, dns_records> lookup(const spf_query& q) {
+  std::pair<dns_status, dns_reply> lookup(const spf_query& q) {
     ++queries;
     asked.push_back(q.name);
     const std::string name = normalise_name(q.name);
@@ -38,7 +38,7 @@ class fake_dns {
       return {f->second, {}};
     }
     if (const auto r = records_.find(key); r != records_.end()) {
-      dns_records out = r->second;
+      dns_reply out = r->second;
       out.status = dns_status::ok;
       return {dns_status::ok, out};
     }
@@ -69,7 +69,7 @@ class fake_dns {
       return;
     }
     names_.insert(name);
-    dns_records& r = records_[{name, type_of(type)}];
+    dns_reply& r = records_[{name, type_of(type)}];
     if (type == "TXT") {
       r.texts.push_back(data);
     } else if (type == "MX") {
@@ -83,7 +83,7 @@ class fake_dns {
     }
   }
 
-  std::map<std::pair<std::string, uint16_t>, dns_records> records_;
+  std::map<std::pair<std::string, uint16_t>, dns_reply> records_;
   std::map<std::pair<std::string, uint16_t>, dns_status> failures_;
   std::set<std::string> names_;
 };
@@ -624,7 +624,7 @@ TEST(SpfTest, LateAndDuplicateAnswersAreIgnored) {
   fake_dns dns({"example.com TXT v=spf1 -all"});
   spf_evaluation e("example.com", *ip_address::parse("192.0.2.3"));
   ASSERT_EQ(e.pending().size(), 1u);
-  dns_records empty;
+  dns_reply empty;
   e.on_answer(5, dns_status::servfail, empty);  // out of range
   EXPECT_FALSE(e.done());
   EXPECT_FALSE(e.answered(0));
