@@ -4,7 +4,7 @@
 #include "../tests/dns/dns_packet_builder.h"
 #include "checks/fcrdns.h"
 #include "base/ip_address.h"
-#include "dns/answer.h"
+#include "dns/reply.h"
 
 namespace ptrscan {
 namespace {
@@ -37,9 +37,9 @@ void BM_ParsePtrAnswer(benchmark::State& state) {
       dns_packet_builder(1, 0, q, dns_type_ptr)
           .rr_at_question(dns_type_ptr, dns_packet_builder::name("mx1.mail.example.org"))
           .bytes();
-  dns_answer a;
+  dns_reply a;
   for (auto _ : state) {
-    parse_answer(p, q, dns_type_ptr, a);
+    parse_reply(p, q, dns_type_ptr, a);
     benchmark::DoNotOptimize(a.names.data());
   }
 }
@@ -51,9 +51,9 @@ void BM_ParseAAnswerThroughCname(benchmark::State& state) {
                                .rr("www.example.org", dns_type_cname, b::name("edge.example.net"))
                                .rr("edge.example.net", dns_type_a, b::ipv4(198, 18, 0, 7))
                                .bytes();
-  dns_answer a;
+  dns_reply a;
   for (auto _ : state) {
-    parse_answer(p, "www.example.org", dns_type_a, a);
+    parse_reply(p, "www.example.org", dns_type_a, a);
     benchmark::DoNotOptimize(a.addrs.data());
   }
 }

@@ -1,14 +1,14 @@
-// parse_answer() on any DNS response, as the shard consumes it: the input is
-// one response packet. The question it carries (when it has a readable one)
-// is taken as what was asked, since the transport only hands over responses
-// whose question matches the query; the packet is then parsed as the answer
-// to a PTR, an A and an AAAA query for that name, and for the question's own
-// type, so MX or TXT responses are covered as ptrscan sees them today (no
-// matching records).
+// parse_reply() on any DNS response, read as the host probes read it (PTR,
+// A, AAAA; dns_records covers TXT and MX): the input is one response packet.
+// The question it carries (when it has a readable one) is taken as what was
+// asked, since the transport only hands over responses whose question
+// matches the query; the packet is then parsed as the answer to a PTR, an A
+// and an AAAA query for that name, and for the question's own type.
 //
-// Oracles: the status agrees with what was found; addresses have the asked
-// family; a chain longer than max_cname_hops is cut; parsing into a reused
-// answer equals parsing into a fresh one; every name handed back (PTR
+// Oracles: the status agrees with what was found, and an error has a reason
+// (nothing else has) and no records; addresses have the asked family; a
+// chain longer than max_cname_hops is cut; parsing into a reused answer
+// equals parsing into a fresh one; every name handed back (PTR
 // targets, the dangling CNAME the shard re-queries) is lower-case and can be
 // asked for again, round-tripping through encode_name/decode_name; and an
 // A record for exactly the question's name is found whatever octets the
@@ -21,13 +21,13 @@
 #include <string>
 #include <vector>
 
-#include "dns/answer.h"
+#include "dns/reply.h"
 #include "dns/wire.h"
 #include "fuzz_check.h"
 
 namespace {
 
-using ptrscan::dns_answer;
+using ptrscan::dns_reply;
 using ptrscan::dns_status;
 
 void check_name(const std::string& name) {
@@ -42,13 +42,18 @@ void check_name(const std::string& name) {
 }
 
 void check_answer(std::span<const uint8_t> packet, const std::string& qname, uint16_t qtype,
-                  dns_answer& answer) {
-  ptrscan::parse_answer(packet, qname, qtype, answer);
+                  dns_reply& answer) {
+  ptrscan::parse_reply(packet, qname, qtype, answer);
   if (packet.size() < ptrscan::dns_header_bytes) {
     FUZZ_CHECK(answer.status == dns_status::error);
   }
-  const bool found = !answer.names.empty() || !answer.addrs.empty();
+  const bool found = !answer.names.empty() || !answer.addrs.empty() ||
+                     !answer.texts.empty() || !answer.mx.empty();
   FUZZ_CHECK(found == (answer.status == dns_status::ok));
+  FUZZ_CHECK(answer.reason.empty() == (answer.status != dns_status::error));
+  if (answer.status == dns_status::error) {
+    FUZZ_CHECK(answer.dangling_cname.empty());
+  }
   if (!answer.names.empty()) {
     FUZZ_CHECK(qtype == ptrscan::dns_type_ptr && answer.addrs.empty());
   }
@@ -81,8 +86,9 @@ std::vector<uint8_t> a_response(std::span<const uint8_t> question_wire, size_t n
   return p;
 }
 
-bool same_answer(const dns_answer& a, const dns_answer& b) {
-  return a.status == b.status && a.names == b.names && a.addrs == b.addrs &&
+bool same_answer(const dns_reply& a, const dns_reply& b) {
+  return a.status == b.status && a.reason == b.reason && a.names == b.names &&
+         a.addrs == b.addrs && a.texts == b.texts && a.mx.size() == b.mx.size() &&
          a.dangling_cname == b.dangling_cname && a.cname_hops == b.cname_hops;
 }
 
@@ -107,8 +113,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // Whatever bytes the name has, a record for exactly that name must be
       // found when its text form is what was asked.
       if (len > 1) {
-        dns_answer a;
-        ptrscan::parse_answer(a_response(question, len), qname, ptrscan::dns_type_a, a);
+        dns_reply a;
+        ptrscan::parse_reply(a_response(question, len), qname, ptrscan::dns_type_a, a);
         FUZZ_CHECK(a.status == dns_status::ok && a.addrs.size() == 1 &&
                    a.addrs[0] == ptrscan::ip_address::v4(0xc0000201));
       }
@@ -117,12 +123,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // One answer object reused across calls, as the shard does: stale state
   // from a previous parse must never leak into the next.
-  dns_answer reused;
+  dns_reply reused;
   for (uint16_t qtype : {question_type, ptrscan::dns_type_ptr, ptrscan::dns_type_a,
                          ptrscan::dns_type_aaaa}) {
     check_answer(packet, qname, qtype, reused);
-    dns_answer fresh;
-    ptrscan::parse_answer(packet, qname, qtype, fresh);
+    dns_reply fresh;
+    ptrscan::parse_reply(packet, qname, qtype, fresh);
     FUZZ_CHECK(same_answer(reused, fresh));
   }
   return 0;

@@ -1,13 +1,15 @@
-// parse_records() (MX, TXT, and A/AAAA through parse_answer) on any DNS
-// response. As in dns_answer, the question the packet carries is taken as
-// what was asked, and the packet is parsed as the answer to an MX, a TXT, an
-// A and an AAAA query for that name and to its own question type.
+// parse_reply() read as the domain and SPF probes read it (MX, TXT, A,
+// AAAA) on any DNS response. As in dns_answer, the question the packet
+// carries is taken as what was asked, and the packet is parsed as the answer
+// to an MX, a TXT, an A and an AAAA query for that name and to its own
+// question type.
 //
 // Oracles: the status agrees with what was found, and only the member of the
-// asked type is filled; null_mx means exactly the one record "0 ."; MX
-// exchanges are lower-case names that can be asked for again; for A and AAAA
-// the result equals parse_answer's (the two parsers must not drift apart);
-// parsing into a reused object equals parsing into a fresh one.
+// asked type is filled; an error has a reason (nothing else has); null_mx
+// means exactly the one record "0 ."; MX exchanges are lower-case names that
+// can be asked for again; a packet whose answer section is dropped (ANCOUNT
+// 0) is never an answer; parsing into a reused object equals parsing into a
+// fresh one.
 
 #include <array>
 #include <cstddef>
@@ -15,14 +17,15 @@
 #include <span>
 #include <string>
 
-#include "dns/answer.h"
-#include "dns/records.h"
+#include <vector>
+
+#include "dns/reply.h"
 #include "dns/wire.h"
 #include "fuzz_check.h"
 
 namespace {
 
-using ptrscan::dns_records;
+using ptrscan::dns_reply;
 using ptrscan::dns_status;
 
 void check_name(const std::string& name) {
@@ -36,7 +39,7 @@ void check_name(const std::string& name) {
   FUZZ_CHECK(back == (name.empty() ? "." : name));
 }
 
-bool same_records(const dns_records& a, const dns_records& b) {
+bool same_records(const dns_reply& a, const dns_reply& b) {
   if (a.mx.size() != b.mx.size()) {
     return false;
   }
@@ -45,16 +48,19 @@ bool same_records(const dns_records& a, const dns_records& b) {
       return false;
     }
   }
-  return a.status == b.status && a.texts == b.texts && a.addrs == b.addrs &&
+  return a.status == b.status && a.reason == b.reason && a.names == b.names &&
+         a.texts == b.texts && a.addrs == b.addrs &&
          a.null_mx == b.null_mx && a.dangling_cname == b.dangling_cname &&
          a.cname_hops == b.cname_hops;
 }
 
 void check_records(std::span<const uint8_t> packet, const std::string& qname, uint16_t qtype,
-                   dns_records& r) {
-  ptrscan::parse_records(packet, qname, qtype, r);
+                   dns_reply& r) {
+  ptrscan::parse_reply(packet, qname, qtype, r);
   const bool found = !r.texts.empty() || !r.mx.empty() || !r.addrs.empty();
   FUZZ_CHECK(found == (r.status == dns_status::ok));
+  FUZZ_CHECK(r.reason.empty() == (r.status != dns_status::error));
+  FUZZ_CHECK(r.names.empty() || qtype == ptrscan::dns_type_ptr);
   FUZZ_CHECK(r.texts.empty() || qtype == ptrscan::dns_type_txt);
   FUZZ_CHECK(r.mx.empty() || qtype == ptrscan::dns_type_mx);
   FUZZ_CHECK(r.addrs.empty() || qtype == ptrscan::dns_type_a || qtype == ptrscan::dns_type_aaaa);
@@ -69,11 +75,15 @@ void check_records(std::span<const uint8_t> packet, const std::string& qname, ui
     check_name(r.dangling_cname);
   }
 
-  if (qtype == ptrscan::dns_type_a || qtype == ptrscan::dns_type_aaaa) {
-    ptrscan::dns_answer a;
-    ptrscan::parse_answer(packet, qname, qtype, a);
-    FUZZ_CHECK(a.status == r.status && a.addrs == r.addrs &&
-               a.dangling_cname == r.dangling_cname && a.cname_hops == r.cname_hops);
+  // Without its answer section (and what follows) the packet holds no
+  // record of any type: whatever it said before, it is no answer now.
+  if (packet.size() >= ptrscan::dns_header_bytes) {
+    std::vector<uint8_t> bare(packet.begin(), packet.end());
+    bare[6] = 0;
+    bare[7] = 0;
+    ptrscan::dns_reply none;
+    ptrscan::parse_reply(bare, qname, qtype, none);
+    FUZZ_CHECK(none.status != dns_status::ok);
   }
 }
 
@@ -97,12 +107,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  dns_records reused;
+  dns_reply reused;
   for (uint16_t qtype : {question_type, ptrscan::dns_type_mx, ptrscan::dns_type_txt,
                          ptrscan::dns_type_a, ptrscan::dns_type_aaaa}) {
     check_records(packet, qname, qtype, reused);
-    dns_records fresh;
-    ptrscan::parse_records(packet, qname, qtype, fresh);
+    dns_reply fresh;
+    ptrscan::parse_reply(packet, qname, qtype, fresh);
     FUZZ_CHECK(same_records(reused, fresh));
   }
   return 0;

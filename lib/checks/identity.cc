@@ -1,6 +1,6 @@
 #include "checks/identity.h"
 
-#include "dns/answer.h"
+#include "dns/reply.h"
 
 namespace ptrscan {
 

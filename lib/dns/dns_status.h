@@ -12,9 +12,31 @@ inline constexpr int dns_status_count = 7;
 
 std::string_view to_string(dns_status s);
 
-/// Maps a c-ares status (ARES_*) to the contract's closed set: the one place
-/// where library errors become statuses (zgrab2's TryGetScanStatus).
-dns_status dns_status_from_ares(int ares_status);
+/// Why a lookup ended in dns_status::error (dns_reply::reason, and the
+/// transport's report in resolver_client::on_dns_result). Static strings, so
+/// a reason is a string_view that never dangles.
+namespace dns_reason {
+/// The response breaks the wire format (a length or name runs off the
+/// packet, a compression loop, an obsolete label type, a record of the wrong
+/// size), or is too short to be one.
+inline constexpr std::string_view malformed = "malformed";
+/// A UDP response longer than we asked for (the EDNS size we advertised, or
+/// 512 octets without EDNS) or than the receive buffer, without TC.
+inline constexpr std::string_view oversized = "oversized";
+/// No response could be read: the connection was refused, reset or closed
+/// early, or no socket could be opened.
+inline constexpr std::string_view transport = "transport";
+/// A TCP response that carries another ID or question than ours.
+inline constexpr std::string_view mismatch = "mismatch";
+/// An rcode outside the contract's set (FORMERR, NOTIMP, ...).
+inline constexpr std::string_view rcode = "rcode";
+/// The name cannot be asked (it does not encode as a DNS name).
+inline constexpr std::string_view bad_name = "bad_name";
+/// parse_reply was asked for a type it does not read.
+inline constexpr std::string_view unsupported_type = "unsupported_type";
+/// The resolver library failed for a reason of its own (c-ares only).
+inline constexpr std::string_view resolver = "resolver";
+}  // namespace dns_reason
 
 /// True for statuses that leave a question unanswered (as opposed to a
 /// definite "no such name" / "no such record").

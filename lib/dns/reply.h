@@ -7,26 +7,74 @@
 #include <vector>
 
 #include "base/ip_address.h"
-#include "dns/answer.h"
 #include "dns/dns_status.h"
-#include "dns/records.h"
+#include "dns/wire.h"  // normalise_name, same_name, read_name
 
 namespace ptrscan {
 
-/// What ptrscan takes from one DNS response, for any type it asks.
+inline constexpr uint16_t dns_type_a = 1;
+inline constexpr uint16_t dns_type_cname = 5;
+inline constexpr uint16_t dns_type_ptr = 12;
+inline constexpr uint16_t dns_type_mx = 15;
+inline constexpr uint16_t dns_type_txt = 16;
+inline constexpr uint16_t dns_type_aaaa = 28;
+
+/// Longest CNAME chain followed inside one answer and across re-queries.
+inline constexpr int max_cname_hops = 8;
+
+/// One MX record (RFC 1035 §3.3.9).
+struct mx_record {
+  uint16_t preference = 0;
+  /// Lower-case, escaped text form, no trailing dot; empty for the root (".").
+  std::string exchange;
+};
+
+/// What ptrscan takes from one DNS response: the records of the asked type
+/// that belong to the asked name, following CNAMEs inside the answer section
+/// (RFC 2317 classless PTR delegation, forward and SPF CNAME chains). Which
+/// member is filled depends on the type asked for.
 struct dns_reply {
   dns_status status = dns_status::error;
+  /// Why status is error, when it is: "malformed", "oversized", "transport",
+  /// ... (the static strings of dns_reason); empty otherwise.
   std::string_view reason;
-  std::vector<std::string> names;  // PTR
-  std::vector<ip_address> addrs;   // A / AAAA
-  std::vector<std::string> texts;  // TXT
-  std::vector<mx_record> mx;       // MX
+  /// PTR targets: lower-case, escaped text form, no trailing dot.
+  std::vector<std::string> names;
+  /// A / AAAA.
+  std::vector<ip_address> addrs;
+  /// TXT: one entry per record, its character-strings concatenated with
+  /// nothing in between (RFC 7208 §3.3: a record split into several strings
+  /// is read as if they were one). Raw bytes, not validated as text.
+  std::vector<std::string> texts;
+  /// MX: in answer order (the caller sorts by preference if it cares).
+  std::vector<mx_record> mx;
+  /// The MX set is exactly one "0 ." record: the domain accepts no mail
+  /// (RFC 7505 §3). `mx` still holds that record.
   bool null_mx = false;
+  /// Set when the chain ends in a CNAME whose target has no records of the
+  /// type in this answer: the caller asks again for this name.
   std::string dangling_cname;
   uint8_t cname_hops = 0;
+
   void clear();
 };
 
+/// Parses a response to `qname`/`qtype` (any of PTR, A, AAAA, TXT, MX).
+/// Untrusted bytes: every length is checked against the packet and the
+/// record's rdata, and every name goes through read_name (one set of limits;
+/// compression loops cut).
+///
+/// The rcode decides the failure statuses (NXDOMAIN, SERVFAIL, REFUSED; any
+/// other non-zero rcode is error/"rcode"). NOERROR without a matching record
+/// is nodata, with `dangling_cname` set when a CNAME chain ends early. A
+/// response that breaks the format is error/"malformed", never an answer
+/// status: a header, question or answer record running off the packet, an
+/// unreadable owner name, and any record on the CNAME chain that cannot be
+/// read (a CNAME target, or a record of the asked type: a PTR or MX name that
+/// loops, uses an obsolete label type or does not end with its rdata, an A
+/// or AAAA of the wrong length, TXT strings that do not fill their rdata).
+/// A damaged record thus never hides among good ones, which for SPF would
+/// change the verdict and for PTR would claim the name has none.
 void parse_reply(std::span<const uint8_t> packet, std::string_view qname, uint16_t qtype,
                  dns_reply& out);
 

@@ -17,6 +17,45 @@
 #include "core/user_data.h"
 
 namespace ptrscan {
+namespace {
+
+struct transport_result {
+  dns_status status;
+  std::string_view reason;
+};
+
+/// A c-ares status that came without a packet, in the contract's closed set:
+/// the one place where ARES_* codes become statuses (zgrab2's
+/// TryGetScanStatus). The ring transport never sees them.
+transport_result from_ares(int ares_status) {
+  switch (ares_status) {
+    case ARES_SUCCESS:  // cannot happen without a packet
+      return {dns_status::error, dns_reason::malformed};
+    case ARES_ENOTFOUND:  // ares_query maps rcode NXDOMAIN here
+      return {dns_status::nxdomain, {}};
+    case ARES_ENODATA:
+      return {dns_status::nodata, {}};
+    case ARES_ESERVFAIL:
+      return {dns_status::servfail, {}};
+    case ARES_EREFUSED:
+      return {dns_status::refused, {}};
+    case ARES_ETIMEOUT:
+      return {dns_status::timeout, {}};
+    case ARES_EBADNAME:
+      return {dns_status::error, dns_reason::bad_name};
+    case ARES_EBADRESP:
+    case ARES_EFORMERR:
+      return {dns_status::error, dns_reason::malformed};
+    case ARES_ENOTIMP:
+      return {dns_status::error, dns_reason::rcode};
+    case ARES_ECONNREFUSED:
+      return {dns_status::error, dns_reason::transport};
+    default:
+      return {dns_status::error, dns_reason::resolver};
+  }
+}
+
+}  // namespace
 
 resolver::~resolver() {
   if (channel_ != nullptr) {
@@ -128,11 +167,15 @@ void resolver::answer_thunk(void* arg, int status, int /*timeouts*/, unsigned ch
   if (status == ARES_EDESTRUCTION) {
     return;
   }
-  std::span<const uint8_t> packet;
   if (abuf != nullptr && alen > 0) {
-    packet = std::span<const uint8_t>(abuf, static_cast<size_t>(alen));
+    // With a packet the packet decides, whatever status ares_query mapped
+    // its rcode to (ARES_FLAG_NOCHECKRESP hands SERVFAIL and REFUSED here).
+    self->client_.on_dns_result(cookie, dns_status::ok, {},
+                                std::span<const uint8_t>(abuf, static_cast<size_t>(alen)));
+    return;
   }
-  self->client_.on_dns_result(cookie, status, packet);
+  const transport_result r = from_ares(status);
+  self->client_.on_dns_result(cookie, r.status, r.reason, {});
 }
 
 void resolver::sock_state_thunk(void* data, ares_socket_t fd, int readable, int writable) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/ring.h"
+#include "dns/resolver_client.h"
 
 namespace ptrscan {
 
@@ -27,17 +28,6 @@ struct resolver_options {
   /// Every query over TCP (ARES_FLAG_USEVC). The ring transport retries
   /// truncated answers itself (tcp_retry), not through this channel.
   bool use_tcp = false;
-};
-
-/// Receives query results. `packet` is the raw response (empty on failure);
-/// `ares_status` is c-ares's verdict (rcode mapped by ares_query).
-class resolver_client {
- public:
-  virtual void on_dns_result(uint64_t cookie, int ares_status,
-                             std::span<const uint8_t> packet) = 0;
-
- protected:
-  ~resolver_client() = default;
 };
 
 /// One shard's c-ares channel, driven from the shard's ring: c-ares says which

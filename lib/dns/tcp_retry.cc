@@ -12,15 +12,18 @@
 namespace ptrscan {
 namespace {
 
-/// A failed operation's -errno as the status c-ares would report for it:
-/// our linked timeout is a timeout (-ECANCELED, or -EINTR when it interrupts
-/// an operation io_uring runs in a worker thread), as is the kernel's own; a
-/// refused, reset or unreachable connection is ECONNREFUSED, c-ares's status
-/// for a server it could not talk to.
-int ares_status_from_errno(int res) {
-  return res == -ECANCELED || res == -EINTR || res == -ETIMEDOUT ? ARES_ETIMEOUT
-                                                                 : ARES_ECONNREFUSED;
+/// A failed operation's -errno as a status: our linked timeout is a timeout
+/// (-ECANCELED, or -EINTR when it interrupts an operation io_uring runs in a
+/// worker thread), as is the kernel's own; a refused, reset or unreachable
+/// connection is an error of the transport.
+tcp_retry::outcome outcome_of_errno(int res) {
+  if (res == -ECANCELED || res == -EINTR || res == -ETIMEDOUT) {
+    return {dns_status::timeout, {}};
+  }
+  return {dns_status::error, dns_reason::transport};
 }
+
+constexpr tcp_retry::outcome transport_failure{dns_status::error, dns_reason::transport};
 
 }  // namespace
 
@@ -116,7 +119,7 @@ void tcp_retry::begin_try(uint32_t conn) {
   c.fd = ::socket(server.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c.fd < 0) {
     // Out of descriptors: a failed try like a refused connection.
-    try_failed(conn, ARES_ECONNREFUSED);
+    try_failed(conn, transport_failure);
     return;
   }
   ++queries_sent_;
@@ -174,7 +177,7 @@ void tcp_retry::on_completion(uint64_t data, int res) {
       return;
     case phase::connecting:
       if (res < 0) {
-        try_failed(conn, ares_status_from_errno(res));
+        try_failed(conn, outcome_of_errno(res));
         return;
       }
       c.ph = phase::sending;
@@ -182,7 +185,7 @@ void tcp_retry::on_completion(uint64_t data, int res) {
       return;
     case phase::sending:
       if (res < 0) {
-        try_failed(conn, ares_status_from_errno(res));
+        try_failed(conn, outcome_of_errno(res));
         return;
       }
       c.done += static_cast<uint32_t>(res);
@@ -205,7 +208,7 @@ void tcp_retry::on_read(uint32_t conn, int res) {
   connection& c = connections_[conn];
   if (res <= 0) {
     // 0: the server closed the connection before a whole answer.
-    try_failed(conn, res == 0 ? ARES_ECONNREFUSED : ares_status_from_errno(res));
+    try_failed(conn, res == 0 ? transport_failure : outcome_of_errno(res));
     return;
   }
   c.done += static_cast<uint32_t>(res);
@@ -216,7 +219,7 @@ void tcp_retry::on_read(uint32_t conn, int res) {
     }
     const uint32_t len = static_cast<uint32_t>(c.length[0] << 8 | c.length[1]);
     if (len < dns_header_bytes) {
-      try_failed(conn, ARES_EBADRESP);
+      try_failed(conn, {dns_status::error, dns_reason::malformed});
       return;
     }
     c.answer.resize(len);
@@ -234,13 +237,13 @@ void tcp_retry::on_read(uint32_t conn, int res) {
   response_header h;
   if (!read_header(c.answer, h) || !h.is_response || h.id != c.id ||
       !question_matches(c.answer, std::span<const uint8_t>(c.req.packet.data(), c.req.len))) {
-    try_failed(conn, ARES_EBADRESP);
+    try_failed(conn, {dns_status::error, dns_reason::mismatch});
     return;
   }
-  finish(conn, ARES_SUCCESS, c.answer);
+  finish(conn, {dns_status::ok, {}}, c.answer);
 }
 
-void tcp_retry::try_failed(uint32_t conn, int ares_status) {
+void tcp_retry::try_failed(uint32_t conn, outcome failure) {
   connection& c = connections_[conn];
   ++failed_tries_;
   close_fd(c);
@@ -248,10 +251,10 @@ void tcp_retry::try_failed(uint32_t conn, int ares_status) {
     begin_try(conn);
     return;
   }
-  finish(conn, ares_status, {});
+  finish(conn, failure, {});
 }
 
-void tcp_retry::finish(uint32_t conn, int ares_status, std::span<const uint8_t> packet) {
+void tcp_retry::finish(uint32_t conn, outcome result, std::span<const uint8_t> packet) {
   connection& c = connections_[conn];
   close_fd(c);
   c.ph = phase::idle;
@@ -261,7 +264,7 @@ void tcp_retry::finish(uint32_t conn, int ares_status, std::span<const uint8_t> 
   // `packet` is this connection's buffer: the connection goes back to the
   // pool only after the client has read it. The client may issue queries
   // from inside the callback.
-  client_.on_dns_result(c.req.cookie, ares_status, packet);
+  client_.on_dns_result(c.req.cookie, result.status, result.reason, packet);
   c.next_free = free_head_;
   free_head_ = conn;
   if (pumping_) {

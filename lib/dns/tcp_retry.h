@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <deque>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/ring.h"
-#include "dns/resolver.h"
+#include "dns/dns_status.h"
+#include "dns/resolver_client.h"
 #include "dns/wire.h"
 
 namespace ptrscan {
@@ -58,9 +60,10 @@ class tcp_retry {
 
   /// Asks `query` (a DNS query message as sent over UDP; its ID is replaced
   /// on each try) over TCP, first of server `first_server`. The result goes
-  /// to resolver_client::on_dns_result under `cookie`: ARES_SUCCESS with the
-  /// answer, or a failure status and no packet. It may arrive before start()
-  /// returns (when no socket can be opened).
+  /// to resolver_client::on_dns_result under `cookie`: ok with the answer, or
+  /// the last try's failure (timeout; error with reason transport, malformed
+  /// or mismatch) and no packet. It may arrive before start() returns (when
+  /// no socket can be opened).
   void start(uint64_t cookie, std::span<const uint8_t> query, uint32_t first_server);
 
   /// A completion of op_kind::dns_tcp or op_kind::dns_tcp_timeout.
@@ -74,6 +77,12 @@ class tcp_retry {
   uint64_t queries_sent() const { return queries_sent_; }
   /// Tries that failed and were retried or reported as failures.
   uint64_t failed_tries() const { return failed_tries_; }
+
+ /// How a try ended: ok with an answer, or why not.
+  struct outcome {
+    dns_status status = dns_status::error;
+    std::string_view reason;
+  };
 
  private:
   enum class phase : uint8_t { idle, connecting, sending, reading_length, reading_message };
@@ -113,9 +122,9 @@ class tcp_retry {
   void link_timeout(uint32_t conn);
   void on_read(uint32_t conn, int res);
   /// Ends the try: again on a fresh connection while tries remain, else
-  /// report `ares_status`.
-  void try_failed(uint32_t conn, int ares_status);
-  void finish(uint32_t conn, int ares_status, std::span<const uint8_t> packet);
+  /// report `failure`.
+  void try_failed(uint32_t conn, outcome failure);
+  void finish(uint32_t conn, outcome result, std::span<const uint8_t> packet);
   void close_fd(connection& c);
   uint16_t next_id();
 

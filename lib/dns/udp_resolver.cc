@@ -22,11 +22,14 @@
 namespace ptrscan {
 namespace {
 
-// Datagrams read per recvmmsg call, and the room for each: larger than the
-// EDNS size we advertise. A server that ignores EDNS and sends more gets its
-// datagram cut (MSG_TRUNC), which is dropped like any bad answer.
+// Datagrams read per recvmmsg call. Each gets room for more than the EDNS
+// size we advertise (at least 2048 octets): a server that ignores it and
+// sends more without TC is seen doing so, and its answer ends as
+// error/oversized (a datagram beyond even that room arrives cut, MSG_TRUNC,
+// and is judged by its header and question alone).
 constexpr unsigned batch_datagrams = 64;
-constexpr size_t datagram_bytes = 2048;
+constexpr size_t min_datagram_bytes = 2048;
+constexpr size_t plain_dns_limit = 512;  // RFC 1035 §4.2.1, without EDNS
 
 /// Parses "IP:PORT" / "[IPv6]:PORT" (what resolver::servers() returns).
 bool parse_server(std::string_view text, sockaddr_storage& out, socklen_t& len) {
@@ -98,11 +101,13 @@ absl::Status udp_resolver::init(const udp_resolver_options& options) {
   options_.max_inflight = std::max<uint32_t>(1, options_.max_inflight);
   rng_state_ = std::random_device{}() | 1;
 
-  batch_buffers_.resize(size_t{batch_datagrams} * datagram_bytes);
+  answer_limit_ = std::max<size_t>(plain_dns_limit, options_.edns_udp_size);
+  datagram_bytes_ = std::max(min_datagram_bytes, answer_limit_ + 1);
+  batch_buffers_.resize(size_t{batch_datagrams} * datagram_bytes_);
   batch_iov_.resize(batch_datagrams);
   batch_msgs_.resize(batch_datagrams);
   for (unsigned i = 0; i < batch_datagrams; ++i) {
-    batch_iov_[i] = iovec{batch_buffers_.data() + size_t{i} * datagram_bytes, datagram_bytes};
+    batch_iov_[i] = iovec{batch_buffers_.data() + size_t{i} * datagram_bytes_, datagram_bytes_};
     batch_msgs_[i] = mmsghdr{};
     batch_msgs_[i].msg_hdr.msg_iov = &batch_iov_[i];
     batch_msgs_[i].msg_hdr.msg_iovlen = 1;
@@ -212,7 +217,7 @@ void udp_resolver::query(std::string_view name, uint16_t type, uint64_t cookie) 
   std::array<uint8_t, max_wire_name> wire;
   const size_t wire_len = encode_name(name, wire);
   if (wire_len == 0) {
-    finish(slot, ARES_EBADNAME, {});
+    finish(slot, dns_status::error, dns_reason::bad_name, {});
     return;
   }
   // The ID is written at send time; it changes per try.
@@ -373,13 +378,11 @@ void udp_resolver::drain(uint32_t socket) {
     }
     for (int i = 0; i < n; ++i) {
       const mmsghdr& m = batch_msgs_[static_cast<size_t>(i)];
-      if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
-        ++unmatched_;
-        continue;
-      }
-      on_datagram(socket, std::span<const uint8_t>(
-                              reinterpret_cast<const uint8_t*>(batch_iov_[static_cast<size_t>(i)].iov_base),
-                              m.msg_len));
+      on_datagram(socket,
+                  std::span<const uint8_t>(
+                      reinterpret_cast<const uint8_t*>(batch_iov_[static_cast<size_t>(i)].iov_base),
+                      m.msg_len),
+                  (m.msg_hdr.msg_flags & MSG_TRUNC) != 0);
     }
     if (static_cast<unsigned>(n) < batch_datagrams) {
       break;
@@ -389,7 +392,7 @@ void udp_resolver::drain(uint32_t socket) {
   fill_from_backlog();
 }
 
-void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet) {
+void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet, bool cut) {
   response_header h;
   if (!read_header(packet, h) || !h.is_response) {
     ++unmatched_;
@@ -451,7 +454,15 @@ void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet)
     tcp_.start(cookie, std::span<const uint8_t>(query.data(), len), server_of(socket));
     return;
   }
-  finish(slot, ARES_SUCCESS, packet);
+  if (cut || packet.size() > answer_limit_) {
+    // Longer than we asked for and not truncated: the server ignored our
+    // size. What was read may be cut, or was never meant to arrive whole
+    // over UDP; neither is an answer, nor a reason to wait for a timeout.
+    ++oversized_;
+    finish(slot, dns_status::error, dns_reason::oversized, {});
+    return;
+  }
+  finish(slot, dns_status::ok, {}, packet);
 }
 
 void udp_resolver::release_ids(uint32_t slot) {
@@ -466,7 +477,8 @@ void udp_resolver::release_ids(uint32_t slot) {
   }
 }
 
-void udp_resolver::finish(uint32_t slot, int ares_status, std::span<const uint8_t> packet) {
+void udp_resolver::finish(uint32_t slot, dns_status transport, std::string_view reason,
+                          std::span<const uint8_t> packet) {
   const uint64_t cookie = slots_[slot].cookie;
   release_ids(slot);
   if (slots_[slot].on_wire) {
@@ -476,7 +488,7 @@ void udp_resolver::finish(uint32_t slot, int ares_status, std::span<const uint8_
   --in_flight_;
   // The client may issue new queries from inside the callback: our state is
   // consistent before it runs.
-  client_.on_dns_result(cookie, ares_status, packet);
+  client_.on_dns_result(cookie, transport, reason, packet);
 }
 
 void udp_resolver::fill_from_backlog() {
@@ -532,7 +544,7 @@ void udp_resolver::process_timeouts() {
       backlog_.push_front({e.index, q.generation});  // first in line
     } else {
       ++timeouts_;
-      finish(e.index, ARES_ETIMEOUT, {});
+      finish(e.index, dns_status::timeout, {}, {});
     }
   });
   fill_from_backlog();  // room and tokens may have come since the last answer

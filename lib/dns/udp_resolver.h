@@ -15,7 +15,7 @@
 #include "core/timer_classes.h"
 #include "core/ring.h"
 #include "dns/pacer.h"
-#include "dns/resolver.h"
+#include "dns/resolver_client.h"
 #include "dns/tcp_retry.h"
 #include "dns/wire.h"
 
@@ -81,6 +81,10 @@ struct dns_server_stats {
 /// answering is backed off and its work moves to the others. Retransmit
 /// timers live in timer_classes (FIFOs per duration step).
 ///
+/// An answer longer than we asked for (the advertised EDNS size, 512 octets
+/// without EDNS) that does not set TC breaks the size contract: the query
+/// ends as error/oversized, not as a timeout and not with what was read.
+///
 /// Answers are matched by socket, ID and question (RFC 5452 §4.2), with IDs
 /// drawn at random per try; the connected sockets let the kernel drop
 /// datagrams from any other address or port. An answer to an earlier try of
@@ -122,6 +126,8 @@ class udp_resolver {
   uint64_t server_downs() const;
   uint64_t moved() const;
   uint64_t truncated() const { return truncated_; }
+  /// Answers longer than we asked for without TC, ended as error/oversized.
+  uint64_t oversized() const { return oversized_; }
   /// Queries on the wire now, and waiting for room.
   uint32_t on_wire() const { return on_wire_; }
   size_t backlog() const { return backlog_.size(); }
@@ -177,10 +183,14 @@ class udp_resolver {
   void arm_recv(uint32_t socket);
   /// Reads every datagram waiting on `socket`.
   void drain(uint32_t socket);
-  void on_datagram(uint32_t socket, std::span<const uint8_t> packet);
+  /// `cut`: the datagram was longer than the buffer (MSG_TRUNC); `packet`
+  /// holds its start, enough to match it to its query.
+  void on_datagram(uint32_t socket, std::span<const uint8_t> packet, bool cut);
   /// Releases the IDs of every tracked try of `slot`.
   void release_ids(uint32_t slot);
-  void finish(uint32_t slot, int ares_status, std::span<const uint8_t> packet);
+  /// Reports to the client: a packet with `transport` ok, or what happened.
+  void finish(uint32_t slot, dns_status transport, std::string_view reason,
+              std::span<const uint8_t> packet);
   void fill_from_backlog();
   uint16_t pick_id(const udp_socket& s);
   uint32_t server_of(uint32_t socket) const {
@@ -214,6 +224,13 @@ class udp_resolver {
   uint64_t timeouts_ = 0;
   uint64_t unmatched_ = 0;
   uint64_t truncated_ = 0;
+  uint64_t oversized_ = 0;
+  /// The longest answer we asked for: the EDNS size we advertise, or 512
+  /// octets without EDNS (RFC 1035 §4.2.1, RFC 6891 §6.2.3).
+  size_t answer_limit_ = 512;
+  /// Room for one datagram in the recvmmsg batch: more than answer_limit_,
+  /// so that a longer answer is seen as one, not only cut by the kernel.
+  size_t datagram_bytes_ = 2048;
 };
 
 }  // namespace ptrscan

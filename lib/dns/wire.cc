@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "base/absl_compat.h"
+
 namespace ptrscan {
 namespace {
 
@@ -15,25 +19,23 @@ void put16(uint8_t* p, uint16_t v) {
 
 uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
-uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c + 32) : c; }
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/// Length of the uncompressed name at the start of `wire` including its root
-/// label, or 0 when it is malformed or compressed.
-size_t wire_name_length(std::span<const uint8_t> wire) {
-  size_t pos = 0;
-  while (pos < wire.size() && pos < max_wire_name) {
-    const uint8_t len = wire[pos];
-    if (len == 0) {
-      return pos + 1;
-    }
-    if (len > 63) {
-      return 0;  // a compression pointer or a reserved label type
-    }
-    pos += 1 + len;
+/// Appends one label octet in zone-file text form: '.' and '\' escaped, and
+/// octets that are not printable as \DDD (RFC 1035 §5.1).
+void append_label_octet(uint8_t c, name_form form, std::string& text) {
+  if (c == '.' || c == '\\') {
+    text.push_back('\\');
+    text.push_back(static_cast<char>(c));
+  } else if (c <= 0x20 || c >= 0x7f) {
+    const char esc[4] = {'\\', static_cast<char>('0' + c / 100),
+                         static_cast<char>('0' + (c / 10) % 10), static_cast<char>('0' + c % 10)};
+    text.append(esc, 4);
+  } else if (form == name_form::message) {
+    text.push_back(static_cast<char>(absl::ascii_tolower(c)));
+  } else {
+    text.push_back(static_cast<char>(c));
   }
-  return 0;
 }
 
 }  // namespace
@@ -110,37 +112,68 @@ size_t encode_name(std::string_view text, std::span<uint8_t, max_wire_name> out)
   return pos;
 }
 
-std::string decode_name(std::span<const uint8_t> wire) {
-  std::string out;
-  if (wire_name_length(wire) == 0) {
-    return out;
+size_t read_name(std::span<const uint8_t> msg, size_t pos, std::string* text, name_form form) {
+  size_t end = 0;  // where the name ends at its start (set at the first jump)
+  int jumps = 0;
+  size_t wire_len = 1;  // the root label
+  if (text != nullptr) {
+    text->clear();
   }
-  if (wire[0] == 0) {
-    out.push_back('.');  // the root
-    return out;
-  }
-  size_t pos = 0;
-  while (wire[pos] != 0) {
-    const uint8_t len = wire[pos++];
-    if (!out.empty()) {
-      out.push_back('.');
+  while (pos < msg.size()) {
+    const uint8_t len = msg[pos];
+    if ((len & 0xc0) == 0xc0) {
+      if (form != name_form::message || pos + 1 >= msg.size() || ++jumps > max_name_jumps) {
+        return 0;
+      }
+      if (end == 0) {
+        end = pos + 2;
+      }
+      pos = static_cast<size_t>((len & 0x3f) << 8) | msg[pos + 1];
+      continue;
     }
-    for (size_t k = 0; k < len; ++k) {
-      const uint8_t c = wire[pos++];
-      if (c == '.' || c == '\\') {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(c));
-      } else if (c <= 0x20 || c >= 0x7f) {
-        out.push_back('\\');
-        out.push_back(static_cast<char>('0' + c / 100));
-        out.push_back(static_cast<char>('0' + c / 10 % 10));
-        out.push_back(static_cast<char>('0' + c % 10));
-      } else {
-        out.push_back(static_cast<char>(c));
+    if ((len & 0xc0) != 0) {
+      return 0;  // 0x40/0x80 label types are obsolete (RFC 6891 §5)
+    }
+    if (len == 0) {
+      return end != 0 ? end : pos + 1;
+    }
+    wire_len += len + 1;
+    if (wire_len > max_wire_name || pos + 1 + len > msg.size()) {
+      return 0;
+    }
+    if (text != nullptr) {
+      if (!text->empty()) {
+        text->push_back('.');
+      }
+      for (size_t i = 0; i < len; ++i) {
+        append_label_octet(msg[pos + 1 + i], form, *text);
       }
     }
+    pos += 1 + len;
+  }
+  return 0;
+}
+
+std::string decode_name(std::span<const uint8_t> wire) {
+  std::string out;
+  if (read_name(wire, 0, &out, name_form::verbatim) == 0) {
+    out.clear();
+  } else if (out.empty()) {
+    out.push_back('.');  // the root
   }
   return out;
+}
+
+std::string normalise_name(std::string_view name) {
+  // Names are in escaped text form (read_name): in x\. the final dot is an
+  // octet of the last label, not the root.
+  std::string out(strip_root_dot(name));
+  absl::AsciiStrToLower(&out);
+  return out;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return absl::EqualsIgnoreCase(av(strip_root_dot(a)), av(strip_root_dot(b)));
 }
 
 size_t build_query(uint16_t id, std::span<const uint8_t> qname_wire, uint16_t qtype,
@@ -185,21 +218,16 @@ bool question_matches(std::span<const uint8_t> response, std::span<const uint8_t
       get16(response.data() + 4) != 1) {
     return false;
   }
-  const std::span<const uint8_t> want = query.subspan(dns_header_bytes);
-  const size_t name_len = wire_name_length(want);
-  if (name_len == 0 || want.size() < name_len + 4 ||
-      response.size() < dns_header_bytes + name_len + 4) {
+  std::string want;
+  std::string got;
+  const size_t want_end = read_name(query, dns_header_bytes, &want);
+  const size_t got_end = read_name(response, dns_header_bytes, &got);
+  if (want_end == 0 || got_end == 0 || want_end + 4 > query.size() ||
+      got_end + 4 > response.size()) {
     return false;
   }
-  const uint8_t* got = response.data() + dns_header_bytes;
-  // Length octets are compared as bytes too: they are below 'A', so
-  // lower-casing leaves them alone.
-  for (size_t i = 0; i < name_len + 4; ++i) {
-    if (i < name_len ? lower(got[i]) != lower(want[i]) : got[i] != want[i]) {
-      return false;
-    }
-  }
-  return true;
+  // Type and class as octets; the names are compared in read_name's form.
+  return want == got && std::memcmp(response.data() + got_end, query.data() + want_end, 4) == 0;
 }
 
 }  // namespace ptrscan

@@ -87,7 +87,8 @@ absl::Status scan_engine::start() {
     // error before any thread starts and the metadata can name the servers.
     ring probe_ring;
     struct null_client final : resolver_client {
-      void on_dns_result(uint64_t, int, std::span<const uint8_t>) override {}
+      void on_dns_result(uint64_t, dns_status, std::string_view,
+                         std::span<const uint8_t>) override {}
     } null;
     resolver probe(probe_ring, null);
     if (absl::Status s = probe.init(config_.shard.resolver); !s.ok()) {

@@ -407,7 +407,8 @@ void shard::send(job_kind kind, uint32_t slot, uint32_t ask_index) {
   }
 }
 
-void shard::on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) {
+void shard::on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                          std::span<const uint8_t> packet) {
   const ask_cookie c = ask_cookie::unpack(cookie);
   const auto kind = static_cast<job_kind>(c.kind);
   // Jobs wait for every question they asked, so a result always finds its
@@ -418,13 +419,14 @@ void shard::on_dns_result(uint64_t cookie, int ares_status, std::span<const uint
     return;
   }
   ask_state& a = job(kind, c.slot).asks[c.ask];
-  // The packet's rcode and records decide (c-ares hands us SERVFAIL and
-  // REFUSED answers too, thanks to ARES_FLAG_NOCHECKRESP).
+  // The packet's rcode and records decide; without one, the transport says
+  // what happened (timeout, error and why).
   if (!packet.empty()) {
     parse_reply(packet, a.qname, a.type, reply_);
   } else {
     reply_.clear();
-    reply_.status = dns_status_from_ares(ares_status);
+    reply_.status = transport;
+    reply_.reason = reason;
   }
   if (!reply_.dangling_cname.empty() && a.hops + reply_.cname_hops <= max_cname_hops) {
     // The resolver stopped at a CNAME (an RFC 2317 delegation it did not

@@ -16,6 +16,7 @@
 #include "core/spsc_queue.h"
 #include "dns/reply.h"
 #include "dns/resolver.h"
+#include "dns/resolver_client.h"
 #include "dns/udp_resolver.h"
 #include "input/prefix_set.h"
 #include "scan/counters.h"
@@ -142,7 +143,8 @@ class shard final : private resolver_client, private probe_services {
 
  private:
   // resolver_client
-  void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override;
+  void on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                     std::span<const uint8_t> packet) override;
 
   // probe_services
   const ip_address& host_ip(uint32_t slot) const override { return hosts_[slot].ip; }

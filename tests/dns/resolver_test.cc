@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/user_data.h"
-#include "dns/answer.h"
+#include "dns/reply.h"
 #include "scripted_dns_server.h"
 
 namespace ptrscan {

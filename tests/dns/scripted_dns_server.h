@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "dns/answer.h"
+#include "dns/reply.h"
 #include "dns/dns_status.h"
 #include "dns/resolver.h"
 
@@ -224,13 +224,14 @@ class collector final : public resolver_client {
  public:
   std::map<uint64_t, collected> results;
   std::map<uint64_t, std::string> names;
-  void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override {
+  void on_dns_result(uint64_t cookie, dns_status transport, std::string_view /*reason*/,
+                     std::span<const uint8_t> packet) override {
     collected& c = results[cookie];
-    dns_answer a;
+    dns_reply a;
     if (!packet.empty()) {
-      parse_answer(packet, names[cookie], dns_type_a, a);
+      parse_reply(packet, names[cookie], dns_type_a, a);
     } else {
-      a.status = dns_status_from_ares(ares_status);
+      a.status = transport;
     }
     c.status = a.status;
     for (const ip_address& ip : a.addrs) {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "../support/fault_dns_server.h"
-#include "dns/answer.h"
+#include "dns/reply.h"
 #include "dns/dns_status.h"
 #include "dns/wire.h"
 
@@ -33,7 +33,8 @@ using testing_faults::fault_dns_server;
 
 struct outcome {
   dns_status status = dns_status::error;
-  int ares_status = -1;
+  dns_status transport = dns_status::error;
+  std::string reason;  // the transport's, without a packet
   std::vector<std::string> names;
   std::vector<std::string> addrs;
   size_t packet_bytes = 0;
@@ -46,18 +47,22 @@ class collector final : public resolver_client {
   std::map<uint64_t, std::pair<std::string, uint16_t>> asked;
   size_t reported = 0;
 
-  void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override {
+  void on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                     std::span<const uint8_t> packet) override {
     outcome& o = results[cookie];
     ++o.reports;
     ++reported;
-    o.ares_status = ares_status;
+    o.transport = transport;
+    o.reason = std::string(reason);
     o.packet_bytes = packet.size();
     const auto& [name, type] = asked[cookie];
-    dns_answer a;
+    dns_reply a;
     if (!packet.empty()) {
-      parse_answer(packet, name, type, a);
+      EXPECT_EQ(transport, dns_status::ok) << "a packet comes with transport ok";
+      EXPECT_EQ(reason, "");
+      parse_reply(packet, name, type, a);
     } else {
-      a.status = dns_status_from_ares(ares_status);
+      a.status = transport;
     }
     o.status = a.status;
     o.names = a.names;
@@ -144,6 +149,7 @@ struct tcp_case {
   dns_fault fault;
   dns_status expected;
   int tcp_queries;  // tries the server sees
+  std::string_view reason = {};  // the transport's, when it reports error
 };
 
 // timeout 150 ms, 2 tries. Answers, including SERVFAIL and NXDOMAIN, are
@@ -152,11 +158,15 @@ const std::vector<tcp_case> tcp_cases = {
     {"normal answer", dns_fault::truncated, dns_status::ok, 1},
     {"length and message split across reads", dns_fault::truncated_tcp_split, dns_status::ok, 1},
     {"SERVFAIL over TCP is an answer", dns_fault::servfail, dns_status::servfail, 1},
-    {"closed before answering", dns_fault::truncated_tcp_closed, dns_status::error, 2},
-    {"reset before answering", dns_fault::truncated_tcp_reset, dns_status::error, 2},
-    {"closed halfway through the message", dns_fault::truncated_tcp_cut, dns_status::error, 2},
+    {"closed before answering", dns_fault::truncated_tcp_closed, dns_status::error, 2,
+     dns_reason::transport},
+    {"reset before answering", dns_fault::truncated_tcp_reset, dns_status::error, 2,
+     dns_reason::transport},
+    {"closed halfway through the message", dns_fault::truncated_tcp_cut, dns_status::error, 2,
+     dns_reason::transport},
     {"silent: each try times out", dns_fault::truncated_tcp_silent, dns_status::timeout, 2},
-    {"answer with another ID", dns_fault::truncated_tcp_wrong_id, dns_status::error, 2},
+    {"answer with another ID", dns_fault::truncated_tcp_wrong_id, dns_status::error, 2,
+     dns_reason::mismatch},
 };
 
 TEST_F(TcpRetryTest, EachWayOfAnsweringGetsItsStatus) {
@@ -177,6 +187,7 @@ TEST_F(TcpRetryTest, EachWayOfAnsweringGetsItsStatus) {
     const outcome& o = col.results[i];
     EXPECT_EQ(o.reports, 1);
     EXPECT_EQ(o.status, c.expected) << "got " << to_string(o.status);
+    EXPECT_EQ(o.reason, c.reason);
     if (c.expected == dns_status::ok) {
       EXPECT_EQ(o.addrs, std::vector<std::string>{"192.0.2." + std::to_string(i + 1)});
     }
@@ -251,7 +262,7 @@ TEST_F(TcpRetryTest, ARefusedConnectionMovesToTheNextServer) {
     r.drain([&](uint64_t data, int res, uint32_t) { only_dead.on_completion(data, res); });
   }
   EXPECT_EQ(refused_col.results[2].status, dns_status::error);
-  EXPECT_EQ(refused_col.results[2].ares_status, ARES_ECONNREFUSED);
+  EXPECT_EQ(refused_col.results[2].reason, dns_reason::transport);
   EXPECT_EQ(only_dead.failed_tries(), 3u);
   ::close(dead);
 }

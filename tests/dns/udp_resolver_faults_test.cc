@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "../support/fault_dns_server.h"
-#include "dns/answer.h"
 #include "dns/dns_status.h"
+#include "dns/reply.h"
 #include "dns/resolver.h"
 #include "dns/udp_resolver.h"
 
@@ -30,29 +30,33 @@ struct outcome {
   dns_status status = dns_status::error;
   std::vector<std::string> names;
   std::vector<std::string> addrs;
+  std::string reason;  // with status error: the transport's or the parser's
   int reports = 0;  // how often the cookie was reported (must be once)
 };
 
 /// Records each cookie's result the way a shard reads it: the packet's
-/// rcode and records when there is a packet, c-ares's verdict when not.
+/// rcode and records when there is a packet, the transport's status when not.
 class typed_collector final : public resolver_client {
  public:
   std::map<uint64_t, outcome> results;
   std::map<uint64_t, std::pair<std::string, uint16_t>> asked;
   size_t reported = 0;
 
-  void on_dns_result(uint64_t cookie, int ares_status, std::span<const uint8_t> packet) override {
+  void on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                     std::span<const uint8_t> packet) override {
     outcome& o = results[cookie];
     ++o.reports;
     ++reported;
     const auto& [name, type] = asked[cookie];
-    dns_answer a;
+    dns_reply a;
     if (!packet.empty()) {
-      parse_answer(packet, name, type, a);
+      parse_reply(packet, name, type, a);
     } else {
-      a.status = dns_status_from_ares(ares_status);
+      a.status = transport;
+      a.reason = reason;
     }
     o.status = a.status;
+    o.reason = std::string(a.reason);
     o.names = a.names;
     o.addrs.clear();
     for (const ip_address& ip : a.addrs) {
@@ -139,6 +143,7 @@ struct fault_case {
   uint16_t qtype;
   dns_status expected;
   bool exact_answer;  // ok with the table's records
+  std::string_view reason = {};  // with error
 };
 
 // The documented status each fault must produce (README: ptr.status and the
@@ -150,14 +155,22 @@ const std::vector<fault_case> fault_cases = {
     {dns_fault::wrong_id, dns_type_a, dns_status::timeout, false},
     {dns_fault::wrong_port, dns_type_a, dns_status::timeout, false},
     {dns_fault::truncated, dns_type_a, dns_status::ok, true},
-    {dns_fault::malformed_answer, dns_type_a, dns_status::error, false},
+    {dns_fault::malformed_answer, dns_type_a, dns_status::error, false, dns_reason::malformed},
     {dns_fault::short_garbage, dns_type_a, dns_status::timeout, false},
-    {dns_fault::owner_pointer_loop, dns_type_a, dns_status::error, false},
-    {dns_fault::owner_pointer_loop, dns_type_ptr, dns_status::error, false},
-    // A PTR record whose target cannot be read is skipped like any unusable
-    // record: no name, so nodata (answer.cc; "a record with wrong rdlength
-    // is skipped" in answer_test.cc is the same rule).
-    {dns_fault::rdata_pointer_loop, dns_type_ptr, dns_status::nodata, false},
+    {dns_fault::owner_pointer_loop, dns_type_a, dns_status::error, false, dns_reason::malformed},
+    {dns_fault::owner_pointer_loop, dns_type_ptr, dns_status::error, false,
+     dns_reason::malformed},
+    // A PTR (or CNAME) target that cannot be read is a malformed answer, not
+    // nodata: the name is not known to have no PTR (issue 15 item 4).
+    {dns_fault::rdata_pointer_loop, dns_type_ptr, dns_status::error, false,
+     dns_reason::malformed},
+    {dns_fault::rdata_pointer_loop, dns_type_a, dns_status::error, false, dns_reason::malformed},
+    // Longer than the EDNS size asked for, without TC: error/oversized at
+    // once, whether the datagram fits the receive buffer or was cut by it
+    // (it used to be dropped unread, and the query timed out).
+    {dns_fault::over_edns, dns_type_a, dns_status::error, false, dns_reason::oversized},
+    {dns_fault::over_edns, dns_type_ptr, dns_status::error, false, dns_reason::oversized},
+    {dns_fault::oversized, dns_type_a, dns_status::error, false, dns_reason::oversized},
     {dns_fault::servfail, dns_type_a, dns_status::servfail, false},
     {dns_fault::refused, dns_type_a, dns_status::refused, false},
     {dns_fault::flood, dns_type_a, dns_status::ok, true},
@@ -220,6 +233,7 @@ TEST_F(UdpResolverFaults, EachFaultGetsItsStatusAndNoOtherAnswerChanges) {
     const outcome& o = col.results[f.cookie];
     EXPECT_EQ(o.reports, 1);
     EXPECT_EQ(o.status, f.c->expected) << "got " << to_string(o.status);
+    EXPECT_EQ(o.reason, f.c->reason);
     if (f.c->exact_answer) {
       if (f.c->qtype == dns_type_a) {
         EXPECT_EQ(o.addrs, std::vector<std::string>{f.addr});
@@ -241,6 +255,10 @@ TEST_F(UdpResolverFaults, EachFaultGetsItsStatusAndNoOtherAnswerChanges) {
   // is not retried.
   EXPECT_EQ(server.udp_queries("drop-1-0.fault.test"), 2);
   EXPECT_EQ(server.udp_queries("servfail-1-0.fault.test"), 1);
+  // An oversized answer ends its query at the first try: no retry, no wait.
+  EXPECT_EQ(server.udp_queries("oversized-1-0.fault.test"), 1);
+  EXPECT_EQ(server.udp_queries("over_edns-12-0.fault.test"), 1);
+  EXPECT_EQ(udp.oversized(), 3u * per_fault);
   // The late first answer lost the race with the retry's (unless this loop
   // stalled past it, when the first answer is taken: either is correct).
   EXPECT_LE(server.udp_queries("late_first-1-0.fault.test"), 2);

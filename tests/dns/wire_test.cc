@@ -77,6 +77,67 @@ TEST(WireTest, DecodeIsTheInverseOfEncode) {
   EXPECT_EQ(decode_name(bytes("\x05" "ab")), "");   // runs off the end
 }
 
+// read_name is the one decoder of names in messages: compression followed,
+// letters lower-cased, odd octets escaped, and every malformed name refused
+// the same way wherever it sits (question, owner, rdata).
+TEST(WireTest, ReadNameInAMessage) {
+  // header, then "Ab.C" at 12, then "x" + pointer to 12 at 18.
+  std::vector<uint8_t> msg(12, 0);
+  const std::vector<uint8_t> first = bytes("\x02" "Ab\x01" "C\0"s);
+  msg.insert(msg.end(), first.begin(), first.end());
+  const size_t second = msg.size();
+  msg.insert(msg.end(), {1, 'X', 0xc0, 12});
+  std::string text;
+  EXPECT_EQ(read_name(msg, 12, &text), second);
+  EXPECT_EQ(text, "ab.c");
+  EXPECT_EQ(read_name(msg, second, &text), msg.size());  // ends after the pointer
+  EXPECT_EQ(text, "x.ab.c");
+  EXPECT_EQ(read_name(msg, second, nullptr), msg.size());
+  // Odd octets escaped, the same in every name.
+  std::vector<uint8_t> odd(12, 0);
+  odd.insert(odd.end(), {4, 'a', '.', 0x00, '\\', 1, 0xff, 0});
+  EXPECT_NE(read_name(odd, 12, &text), 0u);
+  EXPECT_EQ(text, "a\\.\\000\\\\.\\255");
+  // Kept case only on request (decode_name).
+  EXPECT_NE(read_name(msg, 12, &text, name_form::verbatim), 0u);
+  EXPECT_EQ(text, "Ab.C");
+  EXPECT_EQ(read_name(msg, second, &text, name_form::verbatim), 0u);  // no pointers there
+
+  struct bad_case {
+    const char* what;
+    std::vector<uint8_t> name;  // at offset 12; a pointer to 0xffff is patched to itself
+  };
+  const std::vector<bad_case> bad = {
+      {"pointer to itself", {0xc0, 12}},
+      {"0x40 label type", {0x41, 'a', 0}},
+      {"0x80 label type", {0x81, 'a', 0}},
+      {"label runs off the message", {5, 'a', 'b'}},
+      {"no root label", {1, 'a'}},
+      {"pointer past the end", {0xc0, 0xff}},
+  };
+  for (const bad_case& c : bad) {
+    std::vector<uint8_t> m(12, 0);
+    m.insert(m.end(), c.name.begin(), c.name.end());
+    EXPECT_EQ(read_name(m, 12, &text), 0u) << c.what;
+  }
+  // Pointer chains: 64 jumps are followed, the 65th is a loop.
+  auto chain = [](int jumps) {
+    std::vector<uint8_t> m(12, 0);
+    m.insert(m.end(), {1, 'a', 0});  // at 12
+    for (int i = 0; i < jumps; ++i) {
+      const size_t prev = i == 0 ? 12 : m.size() - 2;
+      m.push_back(static_cast<uint8_t>(0xc0 | (prev >> 8)));
+      m.push_back(static_cast<uint8_t>(prev));
+    }
+    return m;
+  };
+  const std::vector<uint8_t> ok = chain(max_name_jumps);
+  EXPECT_EQ(read_name(ok, ok.size() - 2, &text), ok.size());
+  EXPECT_EQ(text, "a");
+  const std::vector<uint8_t> too_long = chain(max_name_jumps + 1);
+  EXPECT_EQ(read_name(too_long, too_long.size() - 2, &text), 0u);
+}
+
 TEST(WireTest, BuildsARecursiveQueryWithEdns) {
   std::array<uint8_t, max_query_bytes> out{};
   const std::vector<uint8_t> name = encode("ab.c");

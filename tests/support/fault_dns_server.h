@@ -60,6 +60,9 @@ enum class dns_fault : uint8_t {
   servfail,              // RCODE 2
   refused,               // RCODE 5
   flood,                 // `flood_count` unsolicited replies first, then the real answer
+  over_edns,   // the table's records repeated to ~1400 octets over UDP: past the client's
+               // 1232-octet EDNS size (within its receive buffer), without TC
+  oversized,   // the same past 4096 octets: longer than the client's receive buffer
 };
 
 inline const char* to_string(dns_fault f) {
@@ -104,6 +107,10 @@ inline const char* to_string(dns_fault f) {
       return "refused";
     case dns_fault::flood:
       return "flood";
+    case dns_fault::over_edns:
+      return "over_edns";
+    case dns_fault::oversized:
+      return "oversized";
   }
   return "?";
 }
@@ -506,6 +513,27 @@ class fault_dns_server {
           ++flooded_;
         }
         send_now(udp_, answer(q, pq, r));
+        return;
+      }
+      case dns_fault::over_edns:
+      case dns_fault::oversized: {
+        // A well-formed answer, only too long: its records (or an A record
+        // when it has none) repeated past the size, and no TC.
+        std::vector<uint8_t> b = answer(q, pq, r);
+        std::vector<uint8_t> rr(b.begin() + static_cast<std::ptrdiff_t>(pq.question_end), b.end());
+        uint16_t count = static_cast<uint16_t>(b[6] << 8 | b[7]);
+        if (rr.empty()) {
+          put_rr(rr, 1, {198, 51, 100, 9});
+          count = 0;
+        }
+        const uint16_t per_copy = count == 0 ? 1 : count;
+        const size_t want = fault == dns_fault::over_edns ? 1400 : 4200;
+        while (b.size() < want) {
+          b.insert(b.end(), rr.begin(), rr.end());
+          count = static_cast<uint16_t>(count + per_copy);
+        }
+        set_ancount(b, count);
+        send_now(udp_, b);
         return;
       }
     }
