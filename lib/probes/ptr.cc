@@ -12,6 +12,7 @@ constexpr field_doc fields[] = {
     {"ptr", "object", "the PTR lookup of the address's reverse name"},
     {"ptr.status", "status", "ok|nxdomain|nodata|servfail|refused|timeout|error"},
     {"ptr.names", "array", "PTR names (lower case, no trailing dot), when ok"},
+    {"ptr.reason", "string", "why, with status error: malformed, oversized, transport, ..."},
 };
 
 class ptr_probe final : public probe {
@@ -46,6 +47,7 @@ ptr_worker::ptr_worker(probe_services& s, uint8_t id, size_t status_counter)
 void ptr_worker::start_host(uint32_t slot) {
   host& h = hosts_[slot];
   h.status = dns_status::error;
+  h.reason = {};
   h.names.clear();
   char qname[ip_address::max_reverse_len];
   const size_t n = s_.host_ip(slot).reverse_name(qname);
@@ -56,6 +58,7 @@ void ptr_worker::on_answer(job_kind, uint32_t slot, uint32_t, std::string_view,
                            const dns_reply& reply) {
   host& h = hosts_[slot];
   h.status = reply.status;
+  h.reason = reply.reason;
   for (const std::string& n : reply.names) {
     if (std::find(h.names.begin(), h.names.end(), n) == h.names.end()) {
       h.names.push_back(n);
@@ -73,6 +76,8 @@ void ptr_worker::write_host(uint32_t slot, json_writer& w) {
       w.value(n);
     }
     w.end_array();
+  } else if (h.status == dns_status::error && !h.reason.empty()) {
+    w.key("reason").value(h.reason);
   }
   w.end_object();
   s_.counters().add(status_counter_ + static_cast<size_t>(h.status));

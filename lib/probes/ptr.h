@@ -3,6 +3,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dns/dns_status.h"
@@ -33,6 +34,7 @@ class ptr_worker final : public probe_worker {
  private:
   struct host {
     dns_status status = dns_status::error;
+    std::string_view reason;  // why, with status error (static text)
     std::vector<std::string> names;
   };
   probe_services& s_;

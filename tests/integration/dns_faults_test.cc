@@ -40,6 +40,7 @@ struct expected_record {
   std::string fcrdns_status;
   std::string fcrdns_name;  // with pass
   std::string what;         // for messages
+  std::string ptr_reason;   // ptr.reason, with ptr status error
 };
 
 struct fault_expectation {
@@ -49,6 +50,8 @@ struct fault_expectation {
   const char* ptr_fcrdns;
   // When the A/AAAA lookup of the (good) PTR name meets it:
   const char* forward_fcrdns;
+  // Why, when the PTR status is error (ptr.reason).
+  const char* ptr_reason = "";
 };
 
 // The documented statuses (README "Output"): a lookup that failed is
@@ -62,19 +65,19 @@ const std::vector<fault_expectation> expectations = {
     {dns_fault::wrong_port, "timeout", "error", "error"},
     {dns_fault::truncated, "ok", "pass", "pass"},
     // truncated_tcp_closed: see TcpClosedForOneNameSparesOtherTruncatedAnswers.
-    {dns_fault::malformed_answer, "error", "error", "error"},
+    {dns_fault::malformed_answer, "error", "error", "error", "malformed"},
     {dns_fault::short_garbage, "timeout", "error", "error"},
-    {dns_fault::owner_pointer_loop, "error", "error", "error"},
+    {dns_fault::owner_pointer_loop, "error", "error", "error", "malformed"},
     // An unreadable PTR target is a malformed answer (error, never nodata);
     // for A/AAAA the loop is a CNAME target, as malformed: verdict unknown.
-    {dns_fault::rdata_pointer_loop, "error", "error", "error"},
+    {dns_fault::rdata_pointer_loop, "error", "error", "error", "malformed"},
     {dns_fault::servfail, "servfail", "error", "error"},
     {dns_fault::refused, "refused", "error", "error"},
     {dns_fault::flood, "ok", "pass", "pass"},
     // Longer than the EDNS size ptrscan asks for, without TC (within the
     // receive buffer, and past it): error at once, never a timeout.
-    {dns_fault::over_edns, "error", "error", "error"},
-    {dns_fault::oversized, "error", "error", "error"},
+    {dns_fault::over_edns, "error", "error", "error", "oversized"},
+    {dns_fault::oversized, "error", "error", "error", "oversized"},
 };
 
 class DnsFaultsScan : public ::testing::Test {
@@ -108,7 +111,7 @@ class DnsFaultsScan : public ::testing::Test {
     targets << "198.18.21.0/28\n";
     for (int i = 0; i < 16; ++i) {
       const std::string ip = "198.18.21." + std::to_string(i);
-      expected_[ip] = {"nxdomain", {}, "none", "", "no PTR"};
+      expected_[ip] = {"nxdomain", {}, "none", "", "no PTR", ""};
     }
     // Each fault three times on the PTR lookup, three times on the forward one.
     int n = 0;
@@ -128,7 +131,8 @@ class DnsFaultsScan : public ::testing::Test {
                             {},
                             e.ptr_fcrdns,
                             "",
-                            std::string("PTR ") + testing_faults::to_string(e.fault)};
+                            std::string("PTR ") + testing_faults::to_string(e.fault),
+                            e.ptr_reason};
         if (rec.ptr_status == "ok") {
           rec.names = {ptr_name};
         }
@@ -153,7 +157,7 @@ class DnsFaultsScan : public ::testing::Test {
                              {fname},
                              e.forward_fcrdns,
                              "",
-                             std::string("forward ") + testing_faults::to_string(e.fault)};
+                             std::string("forward ") + testing_faults::to_string(e.fault), ""};
         if (frec.fcrdns_status == "pass") {
           frec.fcrdns_name = fname;
         }
@@ -201,7 +205,7 @@ class DnsFaultsScan : public ::testing::Test {
       dns_rule fwd;
       (ip.is_v4() ? fwd.a : fwd.aaaa) = {text};
       server_->set(name, fwd);
-      expected_[text] = {"ok", {name}, "pass", name, "normal"};
+      expected_[text] = {"ok", {name}, "pass", name, "normal", ""};
     }
   }
 
@@ -232,6 +236,8 @@ class DnsFaultsScan : public ::testing::Test {
     const json& r = it->second;
     ASSERT_TRUE(r.contains("ptr") && r["ptr"].is_object()) << r.dump();
     EXPECT_EQ(json_string(r["ptr"], "status"), want.ptr_status) << r.dump();
+    // An error says why; no other status carries a reason.
+    EXPECT_EQ(json_string(r["ptr"], "reason"), want.ptr_reason) << r.dump();
     if (want.ptr_status == "ok") {
       EXPECT_EQ(json_strings(r["ptr"], "names"), want.names) << r.dump();
     } else {
