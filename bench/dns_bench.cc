@@ -3,7 +3,7 @@
 
 #include "../tests/dns/dns_packet_builder.h"
 #include "checks/fcrdns.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "dns/reply.h"
 
 namespace ptrscan {

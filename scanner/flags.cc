@@ -11,8 +11,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "base/absl_compat.h"
-#include "base/ip_address.h"
+#include "net/absl_compat.h"
+#include "net/ip_address.h"
 #include "input/target.h"
 
 namespace ptrscan {

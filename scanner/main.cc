@@ -20,7 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 #include "scan/engine.h"
 #include "flags.h"
 #include "metadata.h"

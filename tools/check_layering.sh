@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The layering of lib/ (DESIGN.md "Layout"), checked by CI (.ci/run):
 #
-#   base    vocabulary types (ip_address, ASCII helpers): nothing but itself
+#   net     vocabulary types (ip_address, ASCII helpers): nothing but itself
 #   core    the engine's toolbox (ring, slab, timers, queues): no protocol
 #   dns smtp tls input output   leaves: never the scan layer or the probes
 #   checks  pure verdict functions: no loop (core), no output, no scan, no probes
@@ -18,16 +18,16 @@ cd "$ROOT"
 # folder: the lib/ folders it may include (besides itself, absl and the
 # system headers).
 declare -A allowed=(
-  [base]=""
-  [core]="base"
-  [dns]="base core"
-  [input]="base"
-  [output]="base input"
-  [tls]="base"
-  [smtp]="base core tls output"
-  [checks]="base dns"
-  [scan]="base core dns input output"
-  [probes]="base core dns input output tls smtp checks scan"
+  [net]=""
+  [core]="net"
+  [dns]="net core"
+  [input]="net"
+  [output]="net input"
+  [tls]="net"
+  [smtp]="net core tls output"
+  [checks]="net dns"
+  [scan]="net core dns input output"
+  [probes]="net core dns input output tls smtp checks scan"
 )
 
 status=0

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "e2e/unbound.h"
 #include "testnet/dns_probe.h"
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "e2e/interrupt.h"
 #include "e2e/network.h"
 #include "testnet/files.h"

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "dns/dns_status.h"
 
 namespace ptrscan {

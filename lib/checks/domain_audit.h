@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "checks/spf.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "dns/dns_status.h"
 #include "dns/reply.h"
 

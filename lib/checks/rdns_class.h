@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 struct psl_ctx_st;  // libpsl's context; kept out of this header
 

@@ -5,7 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 
 namespace ptrscan {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 namespace ptrscan::rdns {
 

@@ -9,7 +9,7 @@
 
 #include "checks/spf_macro.h"
 #include "checks/spf_record.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "dns/dns_status.h"
 #include "dns/reply.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "base/ascii.h"
+#include "net/ascii.h"
 
 namespace ptrscan {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 namespace ptrscan {
 

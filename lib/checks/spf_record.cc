@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "checks/spf_macro.h"
-#include "base/ascii.h"
+#include "net/ascii.h"
 
 namespace ptrscan {
 namespace {

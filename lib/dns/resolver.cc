@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "core/clock.h"
 #include "core/user_data.h"
 

@@ -14,9 +14,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 #include "core/clock.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "core/user_data.h"
 
 namespace ptrscan {

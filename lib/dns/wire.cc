@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 
 namespace ptrscan {
 namespace {

@@ -6,7 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 
 namespace ptrscan {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "input/target.h"
 
 namespace ptrscan {

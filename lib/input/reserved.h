@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "input/target.h"
 
 namespace ptrscan {

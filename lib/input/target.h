@@ -6,7 +6,7 @@
 #include <string_view>
 #include <variant>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 namespace ptrscan {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "input/target.h"
 
 namespace ptrscan {

@@ -13,7 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 #include "input/permutation.h"
 
 namespace ptrscan {

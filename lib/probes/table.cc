@@ -1,7 +1,7 @@
 #include "probes/table.h"
 
 #include "absl/strings/str_cat.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 #include "scan/jobs.h"
 #include "probes/dnsbl.h"
 #include "probes/domain.h"

@@ -1,7 +1,7 @@
 #include "scan/probe_api.h"
 
 #include "absl/strings/str_cat.h"
-#include "base/absl_compat.h"
+#include "net/absl_compat.h"
 #include "output/json_writer.h"
 
 namespace ptrscan {

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "core/user_data.h"
 #include "scan/counters.h"
 

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "base/ascii.h"
+#include "net/ascii.h"
 
 namespace ptrscan {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "core/ring.h"
 #include "core/slab.h"
 #include "smtp/reply_parser.h"

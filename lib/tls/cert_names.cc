@@ -2,8 +2,8 @@
 
 #include <cstddef>
 
-#include "base/ascii.h"
-#include "base/ip_address.h"
+#include "net/ascii.h"
+#include "net/ip_address.h"
 
 namespace ptrscan {
 namespace {

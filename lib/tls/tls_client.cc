@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 namespace ptrscan {
 namespace {

@@ -30,7 +30,7 @@
 #include "../support/missing_fixture.h"
 #include "../support/scan_accounting.h"
 #include "../support/simnet_netns.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "testnet/ndjson.h"
 #include "testnet/subprocess.h"
 

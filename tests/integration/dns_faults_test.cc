@@ -18,7 +18,7 @@
 
 #include "../support/fault_dns_server.h"
 #include "../support/scan_accounting.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "testnet/ndjson.h"
 #include "testnet/smtp_scan.h"
 #include "testnet/subprocess.h"

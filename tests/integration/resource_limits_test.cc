@@ -31,7 +31,7 @@
 #include "../support/simnet_netns.h"
 #include "probes/table.h"
 #include "scan/engine.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "input/target_reader.h"
 #include "output/output_sink.h"
 #include "testnet/mta_fixture.h"

@@ -26,7 +26,7 @@
 #include "../support/fault_dns_server.h"
 #include "../support/fault_smtp_server.h"
 #include "../support/scan_accounting.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "testnet/mta_fixture.h"
 #include "testnet/ndjson.h"
 #include "testnet/smtp_scan.h"

@@ -12,7 +12,7 @@
 #include <iostream>
 #include <set>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "testnet/dns_probe.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/fixture_zones.h"

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "testnet/dns_probe.h"
 #include "testnet/netns.h"
 #include "testnet/subprocess.h"

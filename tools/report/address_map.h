@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "report/host_facts.h"
 
 namespace ptrscan::report {

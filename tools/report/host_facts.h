@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "checks/rdns_class.h"
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 namespace ptrscan::report {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 namespace ptrscan::testnet {
 namespace {

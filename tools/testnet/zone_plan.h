@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 #include "testnet/dns_testbed.h"
 
 namespace ptrscan::testnet {

@@ -1,4 +1,4 @@
-#include "base/ip_address.h"
+#include "net/ip_address.h"
 
 #include <arpa/inet.h>
 
