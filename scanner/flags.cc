@@ -715,8 +715,10 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
   } catch (const CLI::ParseError& e) {
     std::string message = e.what();
     // CLI11's words for "--allow-reserved=yes".
-    constexpr std::string_view override_text = " was given a disallowed flag override";
-    if (absl::EndsWith(message, override_text)) {
+    const std::string override_text = " was given a disallowed flag override";
+    if (message.size() > override_text.size() &&
+        message.compare(message.size() - override_text.size(), std::string::npos,
+                        override_text) == 0) {
       message = absl::StrCat("--", message.substr(0, message.size() - override_text.size()),
                              " takes no value");
     }
