@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -708,9 +709,12 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
   f.scan.shards = cpus > 0 ? static_cast<uint32_t>(cpus) : 1;
 
   std::unique_ptr<CLI::App> app = make_app(f);
+  // After "--" everything is a TARGET (CLI11 2.1 would report the "--"
+  // itself as an extra argument).
+  const auto dashes = std::find(args.begin(), args.end(), "--");
   try {
     // CLI11 takes the arguments reversed (argv order from the back).
-    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    std::vector<std::string> reversed(std::make_reverse_iterator(dashes), args.rend());
     app->parse(reversed);
   } catch (const CLI::ParseError& e) {
     std::string message = e.what();
@@ -726,6 +730,9 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
   }
   if (std::vector<std::string> extra = app->remaining(); !extra.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("unknown option '", extra.front(), "'"));
+  }
+  if (dashes != args.end()) {
+    f.targets.insert(f.targets.end(), dashes + 1, args.end());
   }
   if (f.help || f.version) {
     return f;

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <iterator>
 #include <memory>
 
 namespace ptrscan::report {
@@ -38,13 +39,19 @@ const char* report_usage() {
 std::variant<report_args, usage_error> parse_report_args(const std::vector<std::string>& args) {
   report_args parsed;
   std::unique_ptr<CLI::App> app = make_app(parsed);
+  // After "--" every word is a RESULTS file (CLI11 2.1 keeps "--" itself
+  // as an extra argument).
+  const auto dashes = std::find(args.begin(), args.end(), "--");
   try {
-    app->parse(std::vector<std::string>(args.rbegin(), args.rend()));
+    app->parse(std::vector<std::string>(std::make_reverse_iterator(dashes), args.rend()));
   } catch (const CLI::ParseError& e) {
     return usage_error{e.what()};
   }
   if (const std::vector<std::string> extra = app->remaining(); !extra.empty()) {
     return usage_error{"unknown option " + extra.front()};
+  }
+  if (dashes != args.end()) {
+    parsed.inputs.insert(parsed.inputs.end(), dashes + 1, args.end());
   }
   if (parsed.help) {
     return parsed;
