@@ -1,11 +1,16 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "probes/table.h"
 #include "scan/engine.h"
+
+namespace CLI {
+class App;
+}
 
 namespace ptrscan {
 
@@ -14,28 +19,54 @@ struct scanner_flags {
   std::vector<std::string> targets;       // positional TARGETs
   std::vector<std::string> input_files;   // -i (repeatable, "-" = stdin)
   std::string output = "-";               // -o
-  scan_config scan;
+  scan_config scan;                       // -n is scan.max_targets
   probe_options probe;                    // what the probes are told
   uint32_t max_inflight = 2000;           // total, split across shards
-  uint32_t max_sessions = 0;
-  double dns_rate = 0;                    // --dns-rate, per resolver, all shards              // SMTP sessions, total; 0: max_inflight x ports
+  uint32_t max_sessions = 0;              // SMTP sessions, total; 0: max_inflight x ports
+  double dns_rate = 0;                    // --dns-rate, per resolver, all shards
   bool seed_given = false;                // --seed (else a random one, reported)
   bool retries_given = false;             // --retries (else the transport's default)
-  std::string blocklist_file;             // --blocklist
-  std::string allowlist_file;             // --allowlist
-  std::string metadata_file;              // --metadata
+  std::string blocklist_file;             // -b
+  std::string allowlist_file;             // -w
+  std::string metadata_file;              // -m
+  std::string status_updates_file;        // -u
   std::string state_file;                 // --state
   uint32_t state_interval_ms = 5000;      // --state-interval
   int progress = -1;                      // -1 auto (stderr is a tty), 0 off, 1 on
+  bool quiet = false;                     // -q: no progress, no summary
   bool help = false;
   bool version = false;
+  // Slicing as written, checked together by parse_flags: "--shard I/N" or
+  // zmap's "--shards N --shard I" (0: not given).
+  std::string shard_arg;
+  uint32_t shards_arg = 0;
 };
 
 /// Parses argv (argv[0] excluded). A non-OK status is a usage error (exit 2)
 /// whose message is printed as is.
 absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args);
 
-/// The --help text.
+/// The --help text (help2man reads it for the man page: a usage line,
+/// sections, option lines "  -x, --long VALUE").
 std::string usage_text();
+
+/// Each adds one group of options to `app`, storing into `f` (each probe's
+/// group is meant to move into its probe's file). Values are checked as they
+/// are parsed; a bad one is a CLI::ValidationError naming the flag and value.
+void add_general_flags(CLI::App& app, scanner_flags& f);
+void add_input_flags(CLI::App& app, scanner_flags& f);
+void add_output_flags(CLI::App& app, scanner_flags& f);
+void add_performance_flags(CLI::App& app, scanner_flags& f);
+void add_dns_flags(CLI::App& app, scanner_flags& f);
+void add_ptr_flags(CLI::App& app, scanner_flags& f);
+void add_fcrdns_flags(CLI::App& app, scanner_flags& f);
+void add_rdns_flags(CLI::App& app, scanner_flags& f);
+void add_dnsbl_flags(CLI::App& app, scanner_flags& f);
+void add_spf_flags(CLI::App& app, scanner_flags& f);
+void add_smtp_flags(CLI::App& app, scanner_flags& f);
+
+/// Gives a --help group a heading text, printed under its name even when the
+/// group has no options of its own; groups print in the order described.
+void describe_group(CLI::App& app, const std::string& group, const std::string& text);
 
 }  // namespace ptrscan

@@ -24,6 +24,7 @@
 #include "scan/engine.h"
 #include "flags.h"
 #include "metadata.h"
+#include "status_updates.h"
 #include "input/target_reader.h"
 #include "output/output_sink.h"
 #include "output/resume_state.h"
@@ -100,7 +101,8 @@ void print_progress(const scan_progress& p, const probe_list& probes, double ela
 }
 
 void print_summary(const scan_progress& p, const probe_list& probes, double elapsed,
-                   const std::map<std::string, uint64_t>& skipped, uint64_t seed) {
+                   const std::map<std::string, uint64_t>& skipped, uint64_t seed,
+                   uint64_t max_targets) {
   std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
                                      elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
   const scan_totals totals = totals_of(p);
@@ -124,6 +126,9 @@ void print_summary(const scan_progress& p, const probe_list& probes, double elap
     absl::StrAppend(&line, ")");
   }
   absl::StrAppend(&line, "; ", p.lines_rejected, " input lines rejected");
+  if (p.capped) {
+    absl::StrAppend(&line, "; capped: stopped at -n ", max_targets, " targets");
+  }
   if (p.dropped != 0 || p.queued != p.done || p.names_queued != p.names_done) {
     absl::StrAppend(&line, "; ", p.dropped, " dropped in flight, ",
                     p.queued - p.done - p.dropped, " queued but not started");
@@ -281,6 +286,17 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(sink.status().message()).c_str());
     return exit_usage;
   }
+  std::unique_ptr<status_updates> status;
+  if (!flags.status_updates_file.empty()) {
+    absl::StatusOr<std::unique_ptr<status_updates>> opened =
+        status_updates::open(flags.status_updates_file);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "ptrscan: %s\n", std::string(opened.status().message()).c_str());
+      (void)(*sink)->close();
+      return exit_usage;
+    }
+    status = std::move(*opened);
+  }
 
 
   for (auto [file, list] : {std::pair{&flags.blocklist_file, &flags.scan.blocklist},
@@ -322,6 +338,7 @@ int run(int argc, char** argv) {
   const auto started = clock::now();
   const auto started_wall = std::chrono::system_clock::now();
   auto last_tick = started;
+  auto last_status = started;
   uint64_t last_done = 0;
   int caught = 0;
   const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -353,6 +370,11 @@ int run(int argc, char** argv) {
       engine.request_stop(2);
     }
     auto now = clock::now();
+    if (status && now - last_status >= std::chrono::seconds(1)) {
+      status->write(std::chrono::system_clock::now(),
+                    std::chrono::duration<double>(now - started).count(), engine.progress());
+      last_status = now;
+    }
     if (show_progress && now - last_tick >= std::chrono::seconds(1)) {
       scan_progress p = engine.progress();
       double dt = std::chrono::duration<double>(now - last_tick).count();
@@ -366,10 +388,17 @@ int run(int argc, char** argv) {
   absl::Status sink_status = (*sink)->close();
   const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
   scan_progress p = engine.progress();
-  print_summary(p, probes, elapsed,
-                engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
-                                          : engine.skipped_by_block(),
-                flags.scan.seed);
+  if (status) {
+    // The last line: even a scan shorter than a second has one.
+    status->write(std::chrono::system_clock::now(), elapsed, p);
+    status.reset();
+  }
+  if (!flags.quiet) {
+    print_summary(p, probes, elapsed,
+                  engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
+                                            : engine.skipped_by_block(),
+                  flags.scan.seed, flags.scan.max_targets);
+  }
   int code = exit_ok;
   if (!engine_status.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", std::string(engine_status.message()).c_str());
@@ -391,6 +420,7 @@ int run(int argc, char** argv) {
     m.seed = flags.scan.seed;
     m.shard_index = flags.scan.shard_index;
     m.shard_count = flags.scan.shard_count;
+    m.max_targets = flags.scan.max_targets;
     m.resolvers = engine.resolvers();
     m.resolver_stats = engine.resolver_stats();
     m.progress = p;

@@ -44,6 +44,10 @@ std::string metadata_json(const run_metadata& m) {
     w.value(r);
   }
   w.end_array();
+  if (m.max_targets != 0) {
+    w.key("max_targets").value(m.max_targets);
+    w.key("capped").value(p.capped);
+  }
   w.key("targets_read").value(p.targets_read);
   w.key("records").value(p.done);
   w.key("skipped").begin_object();

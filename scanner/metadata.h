@@ -20,6 +20,7 @@ struct run_metadata {
   uint64_t seed = 0;
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
+  uint64_t max_targets = 0;  // -n (0: none); progress.capped says it was reached
   std::vector<std::string> resolvers;
   /// What the pacer learnt of each resolver (ring transport).
   std::vector<dns_server_stats> resolver_stats;

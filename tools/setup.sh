@@ -21,6 +21,9 @@ PACKAGES=(
   liburing-dev libc-ares-dev android-libboringssl-dev libabsl-dev libzstd-dev
   # the Public Suffix List and its library, for the rDNS naming classes
   libpsl-dev publicsuffix
+  # command lines (ptrscan, ptrscan report, ptrscan-simnet, ptrscan-bench):
+  # CLI11, header-only; option groups, validators, short options, subcommands
+  libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev zstd
   # real servers the integration tests and the demo start on loopback

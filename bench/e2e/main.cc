@@ -65,7 +65,7 @@ void emit(const std::string& line) {
 }
 
 // dnsperf's thread counts: one and two (the machine's cores), whatever
-// --shards says; each is paired with ptrscan at as many shards.
+// -T/--threads says; each is paired with ptrscan at as many threads.
 constexpr uint32_t dnsperf_threads[] = {1, 2};
 
 // The scenario's reference lines, each emitted as it finishes; true when
@@ -134,6 +134,10 @@ bool run_all(const bench_options& o, const std::string& work) {
 int main_impl(int argc, char** argv) {
   absl::StatusOr<bench_options> parsed =
       parse_options(std::vector<std::string>(argv + 1, argv + argc));
+  if (absl::IsCancelled(parsed.status())) {
+    std::cout << usage();
+    return exit_ok;
+  }
   if (!parsed.ok()) {
     std::cerr << "ptrscan-bench: " << parsed.status().message() << "\n" << usage();
     return exit_usage;

@@ -2,7 +2,11 @@
 
 #include <arpa/inet.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
+#include <iterator>
+#include <memory>
 #include <string_view>
 #include <utility>
 
@@ -44,25 +48,107 @@ bool parse_list(std::string_view text, std::vector<uint32_t>& out, uint32_t min,
 
 }  // namespace
 
-const char* usage() {
-  return "usage: ptrscan-bench SCENARIO [--shards 1,2] [--repeat N] [--hosts CIDR]\n"
-         "                     [--reference] [--sweep Q,Q,..] [--keep] [--max-inflight N]\n"
-         "                     [--deadline S] [--ptrscan PATH] [--simnet PATH]\n"
-         "                     [--epoll-ref PATH] [-- PTRSCAN-FLAGS]\n"
-         "       ptrscan-bench --smoke [SCENARIO]\n"
-         "SCENARIO: dns-knot, fcrdns-knot, dns-unbound-ratelimit, dns-unbound-cold,\n"
-         "smtp-farm, internet-mix or all.\n"
-         "Each run gets a fresh network namespace (only lo, 198.18.0.0/15 routed to it)\n"
-         "with its own servers, and prints one JSON line. ptrscan runs with its defaults\n"
-         "(internet-mix: --max-inflight 100000). --reference adds, in the same run,\n"
-         "reference lines: dnsperf (a sweep of -q, default 50,100,200,500,1000,2000, at\n"
-         "-T 1 and -T 2) for the DNS scenarios, ptrscan-epoll-ref for smtp-farm and\n"
-         "internet-mix (\"none\" when not built), then a line of ptrscan/reference\n"
-         "ratios. Flags after -- go to every ptrscan run, after the scenario's own.\n"
-         "--smoke: every scenario (or the named one) on 198.18.0.0/22, deadline 60 s.\n"
-         "Exit 0 when every run finished and every record checked out, 1 otherwise, 2 on\n"
-         "usage errors, 77 when this machine cannot run it (not root, no knotd, unbound,\n"
-         "nft or simulator).\n";
+namespace {
+
+constexpr char description[] =
+    "End-to-end throughput of ptrscan in network namespaces of its own.\n"
+    "SCENARIO: dns-knot, fcrdns-knot, dns-unbound-ratelimit, dns-unbound-cold,\n"
+    "smtp-farm, internet-mix or all.\n"
+    "Each run gets a fresh network namespace (only lo, 198.18.0.0/15 routed to it)\n"
+    "with its own servers, and prints one JSON line. ptrscan runs with its defaults\n"
+    "(internet-mix: --max-inflight 100000). --reference adds, in the same run,\n"
+    "reference lines: dnsperf (a sweep of -q, default 50,100,200,500,1000,2000, at\n"
+    "-T 1 and -T 2) for the DNS scenarios, ptrscan-epoll-ref for smtp-farm and\n"
+    "internet-mix (\"none\" when not built), then a line of ptrscan/reference\n"
+    "ratios. Flags after -- go to every ptrscan run, after the scenario's own.";
+
+constexpr char footer[] =
+    "Exit 0 when every run finished and every record checked out, 1 otherwise, 2 on\n"
+    "usage errors, 77 when this machine cannot run it (not root, no knotd, unbound,\n"
+    "nft or simulator).";
+
+/// A comma list of whole numbers in [min, max] into `out`, checked as
+/// parsed: "FLAG 'TEXT': WHY".
+CLI::Option* add_list(CLI::App& app, const std::string& names, std::vector<uint32_t>& out,
+                      uint32_t min, uint32_t max, const std::string& why,
+                      const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          names,
+          [&out, names, min, max, why](const std::string& v) {
+            if (!parse_list(v, out, min, max)) {
+              throw CLI::ValidationError(names.substr(names.rfind(',') + 1) + " '" + v +
+                                         "': " + why);
+            }
+          },
+          help)
+      ->type_name("LIST");
+}
+
+/// The whole command line, bound to `o` (and, for the checks after parsing,
+/// the raw scenario and the --smoke switch).
+std::unique_ptr<CLI::App> make_app(bench_options& o, std::string& scenario, bool& smoke,
+                                   bool& hosts_given, bool& deadline_given) {
+  auto app = std::make_unique<CLI::App>(description, "ptrscan-bench");
+  app->footer(footer);
+  app->get_formatter()->column_width(26);
+  app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app->add_option("SCENARIO", scenario, "what to run (see above; --smoke: all by default)");
+  app->add_flag("--smoke", smoke,
+                "every scenario (or the named one) on 198.18.0.0/22,\ndeadline 60 s");
+  app->add_flag("--reference", o.reference, "add the reference lines (see above)");
+  app->add_flag("--keep", o.keep, "keep the work directory");
+  add_list(*app, "-T,--threads", o.shards, 1, 64, "expected a comma list of thread counts (1-64)",
+           "ptrscan -T values, each one run (default 1,2)");
+  add_list(*app, "--sweep", o.sweep, 1, 100'000,
+           "expected a comma list of dnsperf -q values (1-100000)",
+           "dnsperf -q values of the reference sweep");
+  app->add_option("--repeat", o.repeat, "runs of each thread count (default 1)")
+      ->check(CLI::Range(1, 100));
+  app->add_option("--max-inflight", o.max_inflight,
+                  "ptrscan --max-inflight (default: the scenario's)")
+      ->check(CLI::Range(1u, 1'000'000u));
+  app->add_option_function<int>(
+         "--deadline",
+         [&o, &deadline_given](int s) {
+           o.deadline = std::chrono::seconds(s);
+           deadline_given = true;
+         },
+         "seconds one run may take (default 300)")
+      ->type_name("S")
+      ->check(CLI::Range(1, 3600));
+  app->add_option_function<std::string>(
+         "--hosts",
+         [&o, &hosts_given](const std::string& v) {
+           if (benchmark_block_size(v) == 0) {
+             throw CLI::ValidationError(
+                 "--hosts '" + v +
+                 "': expected an IPv4 block inside 198.18.0.0/15, such as 198.18.0.0/16");
+           }
+           o.hosts = v;
+           hosts_given = true;
+         },
+         "scanned block inside 198.18.0.0/15 (default: all of it)")
+      ->type_name("CIDR");
+  app->add_option("--ptrscan", o.ptrscan, "ptrscan binary (default: the build's)")
+      ->type_name("PATH");
+  app->add_option("--simnet", o.simnet, "ptrscan-simnet binary (default: the build's)")
+      ->type_name("PATH");
+  app->add_option("--epoll-ref", o.epoll_ref,
+                  "ptrscan-epoll-ref binary (default: the build's, else\nPATH's)")
+      ->type_name("PATH");
+  return app;
+}
+
+}  // namespace
+
+std::string usage() {
+  bench_options o;
+  std::string scenario;
+  bool smoke = false, hosts_given = false, deadline_given = false;
+  return make_app(o, scenario, smoke, hosts_given, deadline_given)->help() +
+         "usage: ptrscan-bench SCENARIO [options] [-- PTRSCAN-FLAGS]\n"
+         "       ptrscan-bench --smoke [SCENARIO]\n";
 }
 
 uint64_t benchmark_block_size(const std::string& cidr) {
@@ -88,66 +174,19 @@ absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args
   bool hosts_given = false;
   bool deadline_given = false;
   std::string scenario;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto next = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    auto bad = [&](const std::string& why) { return absl::InvalidArgumentError(a + ": " + why); };
-    if (a == "--") {
-      o.ptrscan_args.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-      break;
-    }
-    if (a == "--smoke") {
-      smoke = true;
-    } else if (a == "--reference") {
-      o.reference = true;
-    } else if (a == "--keep") {
-      o.keep = true;
-    } else if (a == "--shards") {
-      const std::string* v = next();
-      if (!v || !parse_list(*v, o.shards, 1u, 64u)) {
-        return bad("expected a comma list of shard counts (1-64)");
-      }
-    } else if (a == "--sweep") {
-      const std::string* v = next();
-      if (!v || !parse_list(*v, o.sweep, 1u, 100'000u)) {
-        return bad("expected a comma list of dnsperf -q values (1-100000)");
-      }
-    } else if (a == "--repeat") {
-      const std::string* v = next();
-      if (!v || !parse_number(std::string_view(*v), o.repeat, 1, 100)) {
-        return bad("expected 1-100");
-      }
-    } else if (a == "--max-inflight") {
-      const std::string* v = next();
-      if (!v || !parse_number(std::string_view(*v), o.max_inflight, 1u, 1'000'000u)) {
-        return bad("expected 1-1000000");
-      }
-    } else if (a == "--deadline") {
-      const std::string* v = next();
-      int s = 0;
-      if (!v || !parse_number(std::string_view(*v), s, 1, 3600)) {
-        return bad("expected seconds, 1-3600");
-      }
-      o.deadline = std::chrono::seconds(s);
-      deadline_given = true;
-    } else if (a == "--hosts") {
-      const std::string* v = next();
-      if (!v || benchmark_block_size(*v) == 0) {
-        return bad("expected an IPv4 block inside 198.18.0.0/15, such as 198.18.0.0/16");
-      }
-      o.hosts = *v;
-      hosts_given = true;
-    } else if (a == "--ptrscan" || a == "--simnet" || a == "--epoll-ref") {
-      const std::string* v = next();
-      if (!v) {
-        return bad("expected a path");
-      }
-      (a == "--ptrscan" ? o.ptrscan : a == "--simnet" ? o.simnet : o.epoll_ref) = *v;
-    } else if (!a.empty() && a[0] != '-' && scenario.empty()) {
-      scenario = a;
-    } else {
-      return absl::InvalidArgumentError("unexpected argument '" + a + "'");
-    }
+  // Everything after the first "--" is ptrscan's, untouched.
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  if (dashes != args.end()) {
+    o.ptrscan_args.assign(dashes + 1, args.end());
+  }
+  std::unique_ptr<CLI::App> app = make_app(o, scenario, smoke, hosts_given, deadline_given);
+  try {
+    std::vector<std::string> reversed(std::make_reverse_iterator(dashes), args.rend());
+    app->parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    return absl::CancelledError("help");
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(e.what());
   }
   if (scenario.empty() && !smoke) {
     return absl::InvalidArgumentError("no scenario named");

@@ -12,7 +12,7 @@ namespace ptrscan::bench {
 /// What one invocation of ptrscan-bench runs.
 struct bench_options {
   std::vector<std::string> scenarios;  // in run order
-  std::vector<uint32_t> shards{1, 2};
+  std::vector<uint32_t> shards{1, 2};  // -T/--threads: ptrscan -T of each run
   int repeat = 1;
   /// The scanned block; the simulator plays exactly this block. Must lie
   /// inside 198.18.0.0/15, the range routed to lo in the namespace.
@@ -35,10 +35,11 @@ struct bench_options {
 };
 
 /// The --help text.
-const char* usage();
+std::string usage();
 
 /// Parses argv. `--smoke` means every scenario (unless one is named) on
-/// 198.18.0.0/22 with a 60 s deadline. A status message is the usage error.
+/// 198.18.0.0/22 with a 60 s deadline. A status message is the usage error;
+/// kCancelled: -h/--help was asked for (print usage(), exit 0).
 absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args);
 
 /// Addresses in an IPv4 CIDR inside 198.18.0.0/15, or 0 when it is not one.

@@ -39,14 +39,14 @@ std::string resolver_address() {
 // ptrscan with its defaults: --resolver always (its default is
 // /etc/resolv.conf, which points outside the namespace), --allow-reserved
 // (the benchmark range is reserved), --no-progress, the scenario's probes,
-// the shard count and --max-inflight only where the scenario or the command
+// the thread count (-T) and --max-inflight only where the scenario or the command
 // line sets it. Nothing else unless given after `--`.
 std::vector<std::string> ptrscan_command(const scenario_setup& setup, uint32_t shards,
                                          const std::string& output) {
   const scenario& s = setup.s;
   std::vector<std::string> argv = {setup.options.ptrscan, "--resolver", resolver_address(),
                                    "--allow-reserved", "--no-progress"};
-  argv.insert(argv.end(), {"--probes", s.probes, "--shards", std::to_string(shards)});
+  argv.insert(argv.end(), {"--probes", s.probes, "--threads", std::to_string(shards)});
   if (const uint32_t inflight = requested_inflight(setup); inflight != 0) {
     argv.insert(argv.end(), {"--max-inflight", std::to_string(inflight)});
   }

@@ -6,7 +6,7 @@ const std::vector<scenario>& scenarios() {
   static const std::vector<scenario> all = [] {
     std::vector<scenario> v;
     // Every scenario runs ptrscan with its defaults: only --probes (what the
-    // scenario measures), --resolver (the namespace's server), --shards and,
+    // scenario measures), --resolver (the namespace's server), --threads and,
     // for internet-mix, --max-inflight. Nothing is tuned per scenario: the
     // numbers are what a user gets without tuning. (The DNS window, the retry
     // timer, --per-subnet and the timeouts are ptrscan's to get right; when a

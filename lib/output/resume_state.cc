@@ -132,8 +132,14 @@ uint64_t arguments_fingerprint(const std::vector<std::string>& args) {
   uint64_t h = 0x70747273636e31ULL;  // "ptrscn1"
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    // Presentation only: the same scan with or without a progress line.
-    if (a == "--progress" || a == "--no-progress") {
+    // Presentation only: the same scan with or without a progress line,
+    // a summary (-q) or status lines (-u FILE).
+    if (a == "--progress" || a == "--no-progress" || a == "-q" || a == "--quiet" ||
+        a.rfind("--status-updates-file=", 0) == 0 || (a.size() > 2 && a.rfind("-u", 0) == 0)) {
+      continue;
+    }
+    if (a == "-u" || a == "--status-updates-file") {
+      ++i;
       continue;
     }
     for (unsigned char c : a) {

@@ -377,6 +377,11 @@ void scan_engine::feed() {
 
   bool go_on = true;
   while (go_on && stop_.load(std::memory_order_relaxed) == 0) {
+    // -n: what is past the cap is not read. (CIDR lines and --shuffle
+    // addresses are read to the end first: the walk permutes them all.)
+    if (targets_left() == 0) {
+      break;
+    }
     absl::StatusOr<std::optional<target_spec>> next = reader_.next(on_reject);
     if (!next.ok()) {
       record_error(next.status());
@@ -400,7 +405,8 @@ void scan_engine::feed() {
         // A block wholly inside one skipped range is counted without being
         // walked (0.0.0.0/0 minus 10/8 must not iterate 10/8). Its share
         // of the slice is what this process would have walked of it.
-        const uint64_t share = shard_share(t.block.size(), shard_index, shard_count);
+        const uint64_t share =
+            std::min(shard_share(t.block.size(), shard_index, shard_count), targets_left());
         if (!config_.allow_reserved) {
           std::string_view covering = reserved_block_covering(t.block);
           if (!covering.empty()) {
@@ -443,7 +449,7 @@ bool scan_engine::walk(const target_space& space, const std::vector<ip_address>&
   if (!shuffled.empty()) {
     const index_permutation order(shuffled.size(), mix64(config_.seed ^ 0x5348554646u));
     for (uint64_t j = shard_index; j < shuffled.size(); j += shard_count) {
-      if (!emit(shuffled[order.at(j)])) {
+      if (targets_left() == 0 || !emit(shuffled[order.at(j)])) {
         return false;
       }
     }
@@ -453,11 +459,25 @@ bool scan_engine::walk(const target_space& space, const std::vector<ip_address>&
   }
   const index_permutation order(space.size(), config_.seed);
   for (uint64_t j = shard_index; j < space.size(); j += shard_count) {
-    if (!emit(space.at(order.at(j)))) {
+    if (targets_left() == 0 || !emit(space.at(order.at(j)))) {
       return false;
     }
   }
   return true;
+}
+
+uint64_t scan_engine::targets_left() {
+  if (config_.max_targets == 0) {
+    return UINT64_MAX;
+  }
+  // The feeder is the only writer of both counters.
+  const uint64_t read = targets_read_.load(std::memory_order_relaxed) +
+                        names_read_.load(std::memory_order_relaxed);
+  if (read >= config_.max_targets) {
+    capped_.store(true, std::memory_order_relaxed);
+    return 0;
+  }
+  return config_.max_targets - read;
 }
 
 scan_progress scan_engine::progress() const {
@@ -474,6 +494,7 @@ scan_progress scan_engine::progress() const {
   const counter_registry* registry = config_.shard.counters.get();
   p.probes.registry = registry;
   p.probes.values.assign(registry != nullptr ? registry->size() : 0, 0);
+  p.capped = capped_.load(std::memory_order_relaxed);
   for (const auto& c : counters_) {
     p.started += c->hosts_started.load(std::memory_order_relaxed);
     p.done += c->hosts_done.load(std::memory_order_relaxed);

@@ -38,6 +38,9 @@ struct scan_config {
   /// Explicit addresses in permuted order too (they are then held in memory
   /// until the input ends); without it they stream in input order.
   bool shuffle = false;
+  /// -n: stop after this many targets of this slice (addresses, skipped or
+  /// not, and domains); the rest of the input is not read. 0: no cap.
+  uint64_t max_targets = 0;
   /// --blocklist / --allowlist (null: none). Addresses outside the allowlist
   /// or inside the blocklist are skipped and counted.
   std::shared_ptr<const prefix_set> blocklist;
@@ -75,6 +78,7 @@ struct scan_progress {
   /// The probes' counters (counter_registry), summed over the shards.
   counter_view probes;
   bool input_finished = false;    // the feeder reached the end of all input
+  bool capped = false;            // it stopped at max_targets (-n) instead
   uint64_t in_flight() const { return started - done - dropped; }
 };
 
@@ -134,6 +138,9 @@ class scan_engine {
   /// After the input: the permuted walk over the CIDR targets and the
   /// shuffled explicit addresses.
   bool walk(const target_space& space, const std::vector<ip_address>& shuffled);
+  /// Targets -n still lets through (UINT64_MAX without a cap); at 0 it
+  /// marks the scan capped.
+  uint64_t targets_left();
   bool try_push(const work_item& item);
   void close_inboxes();
   void record_error(absl::Status s);
@@ -152,6 +159,7 @@ class scan_engine {
   bool feeder_abandoned_ = false;
   int done_fd_ = -1;
   std::atomic<bool> input_finished_{false};
+  std::atomic<bool> capped_{false};
   std::atomic<uint64_t> targets_read_{0};
   std::atomic<uint64_t> skipped_reserved_{0};
   std::atomic<uint64_t> skipped_listed_{0};

@@ -293,7 +293,7 @@ TEST_F(Accounting, FaultMixAccountsForEveryTarget) {
   const std::string out = dir_.path + "/out.ndjson.zst";
   const auto t0 = std::chrono::steady_clock::now();
   scan_run r =
-      run_scan(command({"--shards", "2", "--max-inflight", "4000", "--dns-inflight", "2048", "-o",
+      run_scan(command({"--threads", "2", "--max-inflight", "4000", "--dns-inflight", "2048", "-o",
                         out, "-i", targets, "--blocklist", dir_.path + "/block.txt", "--allowlist",
                         dir_.path + "/allow.txt"}),
                dir_.path, out);
@@ -382,7 +382,7 @@ TEST_P(AccountingSignals, SignalMidScanAccountsForEveryHost) {
                         SIGINT});
   }
   scan_run r =
-      run_scan(command({"--shards", "2", "--max-inflight", "400", "--progress", "-o", out, range}),
+      run_scan(command({"--threads", "2", "--max-inflight", "400", "--progress", "-o", out, range}),
                dir_.path, out, std::move(triggers));
   ASSERT_EQ(r.proc.signals_sent.size(), twice ? 2U : 1U)
       << "the scan ended before the signal: " << r.describe();
@@ -451,7 +451,7 @@ TEST_P(AccountingDiskFull, OutputDiskFullIsAClearErrorAndTheFileStaysReadable) {
   // one frame larger than the file system, and nothing is written at all.
   scan_run r = run_scan(
       {PTRSCAN_BINARY, "--resolver", net_->resolver().to_string(), "--allow-reserved", "--probes",
-       "ptr,fcrdns", "--dns-timeout", "200", "--shards", "2", "--rate", "4000", "-o", out, range},
+       "ptr,fcrdns", "--dns-timeout", "200", "--threads", "2", "--rate", "4000", "-o", out, range},
       dir_.path, out);
   EXPECT_EQ(r.proc.exit_code, 1) << r.describe();
   EXPECT_FALSE(r.proc.timed_out);
@@ -516,7 +516,7 @@ TEST(AccountingReserved, MoreShardsThanTargetsAccountForEveryTarget) {
   for (int round = 0; round < 8; ++round) {
     for (const std::vector<std::string>& targets : inputs) {
       std::vector<std::string> argv = {PTRSCAN_BINARY, "--resolver", dns.address(), "--probes",
-                                       "ptr", "--allow-reserved", "--shards", "8", "-o", out};
+                                       "ptr", "--allow-reserved", "--threads", "8", "-o", out};
       argv.insert(argv.end(), targets.begin(), targets.end());
       if (targets.empty()) {
         argv.insert(argv.end(), {"-i", "/dev/null"});

@@ -172,7 +172,7 @@ class DnsFaultsScan : public ::testing::Test {
     meta_path_ = dir_ + "/meta.json";
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, {"127.0.0.1", server_->port()});
     argv.insert(argv.end(),
-                {"--dns-timeout", std::to_string(dns_timeout_ms), "--retries", "1", "--shards", "2",
+                {"--dns-timeout", std::to_string(dns_timeout_ms), "--retries", "1", "--threads", "2",
                  "-o", out_path_, "--metadata", meta_path_, "-i", targets_path});
     run_options ro;
     ro.deadline = std::chrono::seconds(60);
@@ -355,7 +355,7 @@ TEST(DnsFaultsTcp, TcpClosedForOneNameSparesOtherTruncatedAnswers) {
     }
   }
   std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, {"127.0.0.1", server.port()});
-  argv.insert(argv.end(), {"--dns-timeout", "250", "--shards", "1", "-o", "-"});
+  argv.insert(argv.end(), {"--dns-timeout", "250", "--threads", "1", "-o", "-"});
   argv.insert(argv.end(), targets.begin(), targets.end());
   run_options ro;
   ro.deadline = std::chrono::seconds(60);

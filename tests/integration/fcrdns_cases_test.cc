@@ -86,7 +86,7 @@ class FixtureScan : public ::testing::TestWithParam<fixture_case> {
       return;
     }
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
-    argv.insert(argv.end(), {"--shards", "2", "--dns-timeout", "3000", "-o", "-"});
+    argv.insert(argv.end(), {"--threads", "2", "--dns-timeout", "3000", "-o", "-"});
     for (const auto& c : fixture_cases()) {
       argv.push_back(c.ip);
     }

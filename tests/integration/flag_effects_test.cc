@@ -57,9 +57,9 @@ TEST_F(FlagEffects, DnsRateReachesTheResolverWholeOverAnyNumberOfShards) {
       {"1000", "4", 1000}, {"50", "2", 50},
   };
   for (const rate_case& c : cases) {
-    SCOPED_TRACE("--dns-rate " + c.rate + " --shards " + c.shards);
+    SCOPED_TRACE("--dns-rate " + c.rate + " --threads " + c.shards);
     const std::string meta = dir_ + "/meta-" + c.rate + "-" + c.shards + ".json";
-    scan({"--dns-rate", c.rate, "--shards", c.shards, "--dns-transport", "ring", "--metadata",
+    scan({"--dns-rate", c.rate, "--threads", c.shards, "--dns-transport", "ring", "--metadata",
           meta, "198.18.0.1", "198.18.0.2", "198.18.0.6", "198.18.0.9"});
     const json m = metadata(meta);
     ASSERT_TRUE(m.is_object()) << meta;
@@ -71,7 +71,7 @@ TEST_F(FlagEffects, DnsRateReachesTheResolverWholeOverAnyNumberOfShards) {
   }
   // Without the flag there is no ceiling.
   const std::string meta = dir_ + "/meta-none.json";
-  scan({"--shards", "2", "--metadata", meta, "198.18.0.1"});
+  scan({"--threads", "2", "--metadata", meta, "198.18.0.1"});
   const json m = metadata(meta);
   ASSERT_TRUE(m.is_object());
   EXPECT_EQ(m["dns"]["resolvers"][0].value("rate_ceiling", -1.0), 0.0) << m.dump();

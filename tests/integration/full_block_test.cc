@@ -50,7 +50,7 @@ TEST(FullBlock, Slash16MatchesThePlan) {
   const std::string out = tmp.path + "/full.ndjson.zst";
 
   std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed->resolver());
-  argv.insert(argv.end(), {"--shards", "2", "-o", out, block});
+  argv.insert(argv.end(), {"--threads", "2", "-o", out, block});
   run_options o;
   o.deadline = std::chrono::seconds(150);
   const auto t0 = std::chrono::steady_clock::now();
@@ -88,7 +88,7 @@ TEST(FullBlock, InterruptLeavesAFinishedStream) {
     SCOPED_TRACE("signal " + std::to_string(signo));
     const std::string out = tmp.path + "/sig" + std::to_string(signo) + ".ndjson.zst";
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed->resolver());
-    argv.insert(argv.end(), {"--shards", "2", "-o", out, block});
+    argv.insert(argv.end(), {"--threads", "2", "-o", out, block});
     run_options o;
     o.deadline = std::chrono::seconds(60);
     o.interrupt_after = std::chrono::milliseconds(1'500);

@@ -30,7 +30,7 @@ class OrderAndSlicing : public fixture_testbed_suite {
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
     argv.insert(argv.end(), {"--probes", "ptr", "--no-progress"});
     if (serial) {
-      argv.insert(argv.end(), {"--shards", "1", "--max-inflight", "1"});
+      argv.insert(argv.end(), {"--threads", "1", "--max-inflight", "1"});
     }
     argv.insert(argv.end(), args.begin(), args.end());
     run_options o;

@@ -130,7 +130,7 @@ TEST(PerSubnet, NeverMoreSessionsPerSlash24ThanAllowed) {
   smtp_scan_options o;
   o.ports = {port};
   o.probes = "smtp";
-  o.extra = {"--per-subnet", "3", "--shards", "2", "--max-inflight", "64", "-o", "-",
+  o.extra = {"--per-subnet", "3", "--threads", "2", "--max-inflight", "64", "-o", "-",
              "198.18.1.0/28", "198.18.2.0/28"};
   // No DNS is asked with --probes smtp; the resolver is never used.
   const std::vector<std::string> argv =

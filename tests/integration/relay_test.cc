@@ -92,7 +92,7 @@ class RelayScan : public ::testing::Test {
     o.ports = ports;
     o.probes = probes;
     o.extra = relay_flags;
-    o.extra.insert(o.extra.end(), {"--shards", "1", "-o", "-"});
+    o.extra.insert(o.extra.end(), {"--threads", "1", "-o", "-"});
     const endpoint no_resolver{"127.0.0.1", free_port("127.0.0.1")};
     std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, no_resolver, o);
     argv.insert(argv.end(), {open_ip_, closed_ip_});

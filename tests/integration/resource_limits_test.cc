@@ -125,7 +125,7 @@ class ResourceLimits : public ::testing::Test {
         "--smtp-ports", "25",
         "--ehlo-name", "scanner.test",
         "--per-subnet", "0",
-        "--shards", "2",
+        "--threads", "2",
         "--progress",
         "--seed", "5"};
     // clang-format on

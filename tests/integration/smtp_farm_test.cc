@@ -90,7 +90,7 @@ TEST(SmtpFarm, EveryHostHasItsBannerAndVerdict) {
   o.session_timeout_ms = 30'000;
   // Fewer session slots than hosts in flight: most hosts queue for a session
   // while their PTR lookups go on, and every one must still get its record.
-  o.extra = {"--shards", "2", "--max-sessions", "64", "-o", "-", plan.cidr()};
+  o.extra = {"--threads", "2", "--max-sessions", "64", "-o", "-", plan.cidr()};
   const std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, bed->resolver(), o);
   run_options ro;
   ro.deadline = std::chrono::seconds(90);

@@ -117,7 +117,7 @@ class SmtpFaultsScan : public ::testing::Test {
     o.connect_timeout_ms = connect_timeout_ms;
     o.read_timeout_ms = read_timeout_ms;
     o.session_timeout_ms = session_timeout_ms;
-    o.extra = {"--shards", "2", "-o", "-", "--dns-timeout", "500", "--retries", "1"};
+    o.extra = {"--threads", "2", "-o", "-", "--dns-timeout", "500", "--retries", "1"};
     std::vector<std::string> argv =
         ptrscan_smtp_command(PTRSCAN_BINARY, {"127.0.0.1", dns_->port()}, o);
     argv.insert(argv.end(), hosts.begin(), hosts.end());

@@ -107,7 +107,7 @@ class MtaScan : public ::testing::Test {
     if (tls_port_ != 0) {
       o.ports.push_back(tls_port_);
     }
-    o.extra = {"--shards", "2", "-o", "-"};
+    o.extra = {"--threads", "2", "-o", "-"};
     std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, bed_->resolver(), o);
     argv.insert(argv.end(), {mx1_ip_, mx3_ip_, exim_ip_, exim_mismatch_ip_});
     run_options ro;

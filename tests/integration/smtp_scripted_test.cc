@@ -84,7 +84,7 @@ class ScriptedScan : public ::testing::Test {
     o.connect_timeout_ms = 1'000;
     o.read_timeout_ms = read_timeout_ms;
     o.session_timeout_ms = 4'000;
-    o.extra = {"--shards", "2", "-o", "-"};
+    o.extra = {"--threads", "2", "-o", "-"};
     std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, bed_->resolver(), o);
     argv.insert(argv.end(), hosts.begin(), hosts.end());
     run_options ro;

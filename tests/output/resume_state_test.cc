@@ -49,6 +49,9 @@ TEST(ResumeStateTest, DamagedFilesAreRefused) {
 TEST(ResumeStateTest, FingerprintIgnoresOnlyPresentation) {
   const uint64_t a = arguments_fingerprint({"--rate", "10", "198.18.0.0/24"});
   EXPECT_EQ(a, arguments_fingerprint({"--rate", "10", "--no-progress", "198.18.0.0/24"}));
+  EXPECT_EQ(a, arguments_fingerprint({"-q", "--rate", "10", "-u", "s.csv", "198.18.0.0/24"}));
+  EXPECT_EQ(a, arguments_fingerprint({"--quiet", "--rate", "10", "--status-updates-file=s.csv",
+                                      "198.18.0.0/24"}));
   EXPECT_NE(a, arguments_fingerprint({"--rate", "10", "198.18.0.0/25"}));
   EXPECT_NE(a, arguments_fingerprint({"--rate", "1", "0", "198.18.0.0/24"}));
 }

@@ -1,42 +1,57 @@
 #include "report/report_args.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
+#include <iterator>
+#include <memory>
 
 namespace ptrscan::report {
+namespace {
+
+/// The command line of `ptrscan report`, bound to `parsed`.
+std::unique_ptr<CLI::App> make_app(report_args& parsed) {
+  auto app = std::make_unique<CLI::App>(
+      "Writes a self-contained HTML rDNS audit of ptrscan results: totals, a table of\n"
+      "networks by problems and a Hilbert-curve map of each /16.",
+      "ptrscan report");
+  app->set_help_flag();  // ours sets report_args::help; main prints the usage
+  app->add_flag("-h,--help", parsed.help, "this text");
+  app->add_option("-o,--output", parsed.output,
+                  "the HTML report (default: - , standard output)")
+      ->type_name("FILE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app->add_option("RESULTS", parsed.inputs,
+                  "ptrscan output, plain or zstd-compressed; - reads\nstandard input");
+  app->allow_extras();  // reported as "unknown option X" below
+  return app;
+}
+
+}  // namespace
 
 const char* report_usage() {
-  return "usage: ptrscan report [-o FILE] RESULTS.ndjson[.zst] ...\n"
-         "  Writes a self-contained HTML rDNS audit of ptrscan results: totals, a table of\n"
-         "  networks by problems and a Hilbert-curve map of each /16.\n"
-         "  RESULTS  ptrscan output, plain or zstd-compressed; - reads standard input\n"
-         "  -o FILE  the HTML report (default: - , standard output)\n";
+  static const std::string text = [] {
+    report_args unused;
+    return "usage: ptrscan report [-o FILE] RESULTS.ndjson[.zst] ...\n" + make_app(unused)->help();
+  }();
+  return text.c_str();
 }
 
 std::variant<report_args, usage_error> parse_report_args(const std::vector<std::string>& args) {
   report_args parsed;
-  bool options_ended = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (options_ended || a == "-" || a.empty() || a[0] != '-') {
-      parsed.inputs.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      options_ended = true;
-    } else if (a == "-h" || a == "--help") {
-      parsed.help = true;
-    } else if (a == "-o" || a == "--output") {
-      if (i + 1 == args.size()) {
-        return usage_error{a + " needs a file name"};
-      }
-      parsed.output = args[++i];
-    } else if (a.starts_with("--output=")) {
-      parsed.output = a.substr(9);
-    } else if (a.starts_with("-o")) {
-      parsed.output = a.substr(2);
-    } else {
-      return usage_error{"unknown option " + a};
-    }
+  std::unique_ptr<CLI::App> app = make_app(parsed);
+  // After "--" every word is a RESULTS file (CLI11 2.1 keeps "--" itself
+  // as an extra argument).
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  try {
+    app->parse(std::vector<std::string>(std::make_reverse_iterator(dashes), args.rend()));
+  } catch (const CLI::ParseError& e) {
+    return usage_error{e.what()};
+  }
+  if (const std::vector<std::string> extra = app->remaining(); !extra.empty()) {
+    return usage_error{"unknown option " + extra.front()};
+  }
+  if (dashes != args.end()) {
+    parsed.inputs.insert(parsed.inputs.end(), dashes + 1, args.end());
   }
   if (parsed.help) {
     return parsed;

@@ -1,54 +1,67 @@
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "simnet/checker.h"
 #include "simnet/commands.h"
 #include "simnet/ndjson_reader.h"
 
 namespace ptrscan::simnet {
+namespace {
 
-int run_check(arg_reader& args) {
+struct check_options {
   mix m;
   std::optional<cidr> targets;
   std::optional<probe_set> probes;
   std::string file;
-  while (!args.done()) {
-    const std::string_view arg = args.next();
-    if (arg == "--targets") {
-      const std::string_view text = args.value(arg);
-      if (!(targets = cidr::parse(text))) {
-        throw usage_error("check: bad --targets '" + std::string(text) + "'");
-      }
-    } else if (arg == "--probes") {
-      const std::string_view list = args.value(arg);
-      if (!(probes = probe_set::parse(list))) {
-        throw usage_error("check: bad --probes '" + std::string(list) + "'");
-      }
-    } else if (take_mix_flag(arg, args, m)) {
-      continue;
-    } else if (file.empty() && !arg.starts_with("--")) {
-      file = arg;
-    } else {
-      throw usage_error("check: unknown argument " + std::string(arg));
-    }
-  }
-  if (!probes || file.empty()) {
-    throw usage_error("check: --probes LIST and FILE are required");
-  }
-  const cidr t = targets.value_or(m.range);
+};
+
+int run_check(const check_options& o) {
+  const mix& m = o.m;
+  const cidr t = o.targets.value_or(m.range);
   if (!m.range.contains(t.base) || t.prefix < m.range.prefix) {
-    throw usage_error("check: --targets " + t.to_string() + " is not inside --range " +
+    throw usage_error("--targets " + t.to_string() + " is not inside --range " +
                       m.range.to_string());
   }
   const model sim(m);
-  checker c(sim, *probes, t);
-  for_each_line(file, [&](std::string_view line) { c.add_line(line); });
+  checker c(sim, *o.probes, t);
+  for_each_line(o.file, [&](std::string_view line) { c.add_line(line); });
   const check_summary s = c.finish();
   for (const std::string& e : s.examples) {
     std::cerr << "mismatch: " << e << "\n";
   }
   std::cout << s.to_json() << "\n";
   return s.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, command_runner& run) {
+  auto o = std::make_shared<check_options>();
+  CLI::App* sub = app.add_subcommand("check", "compare a ptrscan result FILE with the model");
+  sub->add_option_function<std::string>(
+         "--targets",
+         [o](const std::string& text) {
+           if (!(o->targets = cidr::parse(text))) {
+             throw CLI::ValidationError("--targets '" + text + "': expected an IPv4 CIDR");
+           }
+         },
+         "the scanned block (default: --range)")
+      ->type_name("CIDR");
+  sub->add_option_function<std::string>(
+         "--probes",
+         [o](const std::string& list) {
+           if (!(o->probes = probe_set::parse(list))) {
+             throw CLI::ValidationError("--probes '" + list + "': expected ptrscan's --probes");
+           }
+         },
+         "the probes the scan ran")
+      ->type_name("LIST")
+      ->required();
+  sub->add_option("FILE", o->file, "ptrscan's NDJSON output")->required();
+  add_mix_flags(*sub, o->m);
+  sub->callback([o, &run] { run = [o] { return run_check(*o); }; });
 }
 
 }  // namespace ptrscan::simnet

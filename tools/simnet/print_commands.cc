@@ -1,6 +1,8 @@
 // zones, nft and expect: subcommands that print what the model says.
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -11,73 +13,78 @@
 
 namespace ptrscan::simnet {
 
-int run_zones(arg_reader& args) {
-  mix m;
-  std::string dir;
-  while (!args.done()) {
-    const std::string_view flag = args.next();
-    if (flag == "--out") {
-      dir = args.value(flag);
-    } else if (!take_mix_flag(flag, args, m)) {
-      throw usage_error("zones: unknown argument " + std::string(flag));
-    }
-  }
-  if (dir.empty()) {
-    throw usage_error("zones: --out DIR is required");
-  }
-  const model sim(m);
-  nlohmann::ordered_json zones = nlohmann::ordered_json::array();
-  for (const zone_file& z : write_zone_files(sim, dir)) {
-    zones.push_back({{"origin", z.origin}, {"file", z.path}});
-  }
-  std::cout << nlohmann::ordered_json{{"zones", zones}}.dump() << "\n";
-  return 0;
-}
-
-int run_nft(arg_reader& args) {
-  mix m;
-  uint16_t port = 25;
-  while (!args.done()) {
-    const std::string_view flag = args.next();
-    if (flag == "--smtp-port") {
-      port = static_cast<uint16_t>(args.integer(flag, 1, 65535));
-    } else if (!take_mix_flag(flag, args, m)) {
-      throw usage_error("nft: unknown argument " + std::string(flag));
-    }
-  }
-  std::cout << nft_script(model(m), port);
-  return 0;
-}
-
-int run_expect(arg_reader& args) {
-  mix m;
-  std::optional<uint32_t> ip;
-  probe_set probes = *probe_set::parse("ptr,fcrdns,smtp,starttls");
-  while (!args.done()) {
-    const std::string_view arg = args.next();
-    if (arg == "--probes") {
-      const std::string_view list = args.value(arg);
-      const auto p = probe_set::parse(list);
-      if (!p) {
-        throw usage_error("expect: bad --probes '" + std::string(list) + "'");
+void add_zones_command(CLI::App& app, command_runner& run) {
+  auto m = std::make_shared<mix>();
+  auto dir = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand("zones", "write the zone files for Knot into DIR");
+  sub->add_option("--out", *dir, "the directory")->type_name("DIR")->required();
+  add_mix_flags(*sub, *m);
+  sub->callback([m, dir, &run] {
+    run = [m, dir] {
+      const model sim(*m);
+      nlohmann::ordered_json zones = nlohmann::ordered_json::array();
+      for (const zone_file& z : write_zone_files(sim, *dir)) {
+        zones.push_back({{"origin", z.origin}, {"file", z.path}});
       }
-      probes = *p;
-    } else if (take_mix_flag(arg, args, m)) {
-      continue;
-    } else if (!ip && (ip = parse_ipv4(arg))) {
-      continue;
-    } else {
-      throw usage_error("expect: unknown argument " + std::string(arg));
-    }
-  }
-  if (!ip) {
-    throw usage_error("expect: an IPv4 address is required");
-  }
-  const model sim(m);
-  nlohmann::json j = expectation_json(sim.truth(*ip), probes);
-  j["in_range"] = sim.in_range(*ip);
-  std::cout << j.dump() << "\n";
-  return 0;
+      std::cout << nlohmann::ordered_json{{"zones", zones}}.dump() << "\n";
+      return 0;
+    };
+  });
+}
+
+void add_nft_command(CLI::App& app, command_runner& run) {
+  auto m = std::make_shared<mix>();
+  auto port = std::make_shared<uint16_t>(25);
+  CLI::App* sub = app.add_subcommand("nft", "print the nftables rules of the silent hosts");
+  sub->add_option("--smtp-port", *port, "SMTP port (default 25)")
+      ->type_name("P")
+      ->check(CLI::Range(1, 65535));
+  add_mix_flags(*sub, *m);
+  sub->callback([m, port, &run] {
+    run = [m, port] {
+      std::cout << nft_script(model(*m), *port);
+      return 0;
+    };
+  });
+}
+
+void add_expect_command(CLI::App& app, command_runner& run) {
+  auto m = std::make_shared<mix>();
+  auto probes = std::make_shared<probe_set>(*probe_set::parse("ptr,fcrdns,smtp,starttls"));
+  auto ip = std::make_shared<uint32_t>(0);
+  CLI::App* sub = app.add_subcommand("expect", "print what the model says of IP, as JSON");
+  sub->add_option_function<std::string>(
+         "--probes",
+         [probes](const std::string& list) {
+           const auto p = probe_set::parse(list);
+           if (!p) {
+             throw CLI::ValidationError("--probes '" + list + "': expected ptrscan's --probes");
+           }
+           *probes = *p;
+         },
+         "the probes (default ptr,fcrdns,smtp,starttls)")
+      ->type_name("LIST");
+  sub->add_option_function<std::string>(
+         "IP",
+         [ip](const std::string& text) {
+           const auto v = parse_ipv4(text);
+           if (!v) {
+             throw CLI::ValidationError("IP '" + text + "': expected an IPv4 address");
+           }
+           *ip = *v;
+         },
+         "the address")
+      ->required();
+  add_mix_flags(*sub, *m);
+  sub->callback([m, probes, ip, &run] {
+    run = [m, probes, ip] {
+      const model sim(*m);
+      nlohmann::json j = expectation_json(sim.truth(*ip), *probes);
+      j["in_range"] = sim.in_range(*ip);
+      std::cout << j.dump() << "\n";
+      return 0;
+    };
+  });
 }
 
 }  // namespace ptrscan::simnet

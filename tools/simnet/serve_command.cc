@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <iostream>
 #include <memory>
@@ -45,41 +46,10 @@ void parse_endpoint(std::string_view text, serve_options& o) {
       std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (!ip || port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
       port > 65535) {
-    throw usage_error("serve: --dns wants IPV4:PORT, not '" + std::string(text) + "'");
+    throw CLI::ValidationError("--dns wants IPV4:PORT, not '" + std::string(text) + "'");
   }
   o.dns_ip = *ip;
   o.dns_port = static_cast<uint16_t>(port);
-}
-
-serve_options parse(arg_reader& args) {
-  serve_options o;
-  o.threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  while (!args.done()) {
-    const std::string_view flag = args.next();
-    if (flag == "--dns") {
-      parse_endpoint(args.value(flag), o);
-    } else if (flag == "--smtp-port") {
-      o.smtp_port = static_cast<uint16_t>(args.integer(flag, 0, 65535));
-    } else if (flag == "--no-smtp") {
-      o.smtp = false;
-    } else if (flag == "--no-dns") {
-      o.dns = false;
-    } else if (flag == "--delay-ms") {
-      o.delay.delay_ms = static_cast<int>(args.integer(flag, 0, 600'000));
-    } else if (flag == "--jitter-ms") {
-      o.delay.jitter_ms = static_cast<int>(args.integer(flag, 0, 600'000));
-    } else if (flag == "--threads") {
-      o.threads = static_cast<int>(args.integer(flag, 1, 256));
-    } else if (flag == "--max-seconds") {
-      o.max_seconds = static_cast<int>(args.integer(flag, 1, 86'400));
-    } else if (!take_mix_flag(flag, args, o.m)) {
-      throw usage_error("serve: unknown argument " + std::string(flag));
-    }
-  }
-  if (!o.dns && !o.smtp) {
-    throw usage_error("serve: --no-dns and --no-smtp leave nothing to serve");
-  }
-  return o;
 }
 
 // 20k concurrent SMTP sessions need more descriptors than the usual soft
@@ -97,8 +67,7 @@ void raise_fd_limit() {
 
 }  // namespace
 
-int run_serve(arg_reader& args) {
-  const serve_options o = parse(args);
+int run_serve(const serve_options& o) {
   for (const auto& [on, ip] : {std::pair{o.dns, o.dns_ip}, std::pair{o.smtp, uint32_t{0}}}) {
     if (const std::string why = on ? listen_refusal(ip) : std::string(); !why.empty()) {
       std::cerr << "ptrscan-simnet serve: " << why << "\n";
@@ -159,6 +128,40 @@ int run_serve(arg_reader& args) {
   }
   std::cerr << "ptrscan-simnet serve: " << stats.dump() << "\n";
   return 0;
+}
+
+void add_serve_command(CLI::App& app, command_runner& run) {
+  auto o = std::make_shared<serve_options>();
+  o->threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  CLI::App* sub = app.add_subcommand("serve", "answer DNS and SMTP for the whole range");
+  sub->add_option_function<std::string>(
+         "--dns", [o](const std::string& v) { parse_endpoint(v, *o); },
+         "DNS listener (default 127.0.0.1:53)")
+      ->type_name("ADDR:PORT");
+  sub->add_option("--smtp-port", o->smtp_port, "SMTP port (default 25)")
+      ->type_name("P")
+      ->check(CLI::Range(0, 65535));
+  sub->add_flag_callback("--no-smtp", [o] { o->smtp = false; }, "serve no SMTP");
+  sub->add_flag_callback("--no-dns", [o] { o->dns = false; }, "serve no DNS");
+  sub->add_option("--delay-ms", o->delay.delay_ms, "hold each reply D ms (default 0)")
+      ->type_name("D")
+      ->check(CLI::Range(0, 600'000));
+  sub->add_option("--jitter-ms", o->delay.jitter_ms, "plus up to J ms (default 0)")
+      ->type_name("J")
+      ->check(CLI::Range(0, 600'000));
+  sub->add_option("--threads", o->threads, "server threads (default: number of CPUs)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 256));
+  sub->add_option("--max-seconds", o->max_seconds, "exit after S seconds (default 600)")
+      ->type_name("S")
+      ->check(CLI::Range(1, 86'400));
+  add_mix_flags(*sub, o->m);
+  sub->callback([o, &run] {
+    if (!o->dns && !o->smtp) {
+      throw usage_error("serve: --no-dns and --no-smtp leave nothing to serve");
+    }
+    run = [o] { return run_serve(*o); };
+  });
 }
 
 }  // namespace ptrscan::simnet

@@ -19,7 +19,7 @@ struct smtp_scan_options {
   int connect_timeout_ms = 2'000;
   int read_timeout_ms = 5'000;
   int session_timeout_ms = 15'000;
-  /// Anything else (--shards 2, -o FILE, ...), before the targets.
+  /// Anything else (-T 2, -o FILE, ...), before the targets.
   std::vector<std::string> extra;
 };
 
