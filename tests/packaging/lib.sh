@@ -129,7 +129,7 @@ check_records() {
     fail "records in $file do not match the served zone: $report"
   log "records match the served zone: $report"
   # And by hand, for the eye: a few PTR names the zone served.
-  grep -o '"names":\["[^"]*"' "$file" | head -3 | sed 's/^/    /' >&2
+  grep -o -m 3 '"names":\["[^"]*"' "$file" | sed 's/^/    /' >&2
   grep -q '"ptr":{"status":"ok","names":\["' "$file" || fail "no PTR name in $file"
 }
 
