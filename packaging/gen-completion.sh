@@ -71,8 +71,8 @@ zsh)
     echo ""
     echo "local -a args subcommands"
     echo "args=("
-    # One spec per spelling; spellings of one option exclude each other.
-    # Every option may repeat (-i, --resolver, --dnsbl ... do).
+    # One spec per spelling. Every option may repeat (-i, --resolver,
+    # --dnsbl ... do), so none excludes another.
     printf '%s\n' "$table" | awk -F'\t' '
       function q(s) { gsub(/\x27/, "", s); return s }
       $1 == "opt" {
@@ -86,9 +86,7 @@ zsh)
         else if ($4 ~ /^choice:/) { c = substr($4, 8); gsub(/,/, " ", c); act = ":" a ":(" c ")" }
         else act = ":" a ": "
         n = split($2, nm, " ")
-        ex = ""
-        if (n > 1) ex = "(" $2 ")"
-        for (i = 1; i <= n; i++) printf "  \x27%s*%s[%s]%s\x27\n", ex, nm[i], d, act
+        for (i = 1; i <= n; i++) printf "  \x27*%s[%s]%s\x27\n", nm[i], d, act
       }'
     echo ")"
     echo "subcommands=("

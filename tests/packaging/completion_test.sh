@@ -122,7 +122,7 @@ for want in "-h --help" "--input" "--output" "--shards" "--resolver" "-T" 'subs=
   'compgen -W "ring c-ares"'; do
   grep -qF -- "$want" "$WORK/cli11.bash" || fail "bash completion from CLI11 help lacks '$want': $(cat "$WORK/cli11.bash")"
 done
-for want in "'(-i --input)*--input[read targets from FILE]:TEXT\\:FILE:_files'" \
+for want in "'*--input[read targets from FILE]:TEXT\\:FILE:_files'" \
   "--dns-transport[DNS transport]:TEXT\\:{ring,c-ares}:(ring c-ares)" "'diff:compare two scans'"; do
   grep -qF -- "$want" "$WORK/cli11.zsh" || fail "zsh completion from CLI11 help lacks $want: $(cat "$WORK/cli11.zsh")"
 done
