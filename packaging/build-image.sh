@@ -44,7 +44,7 @@ if ! run apt-get install -y -q --no-install-recommends /tmp/ptrscan.deb zstd pub
   run apt-get install -y -q --no-install-recommends /tmp/ptrscan.deb zstd publicsuffix >>"$PKG_CACHE/image-apt.log" 2>&1 ||
     fail "apt-get install in the image: $(tail -20 "$PKG_CACHE/image-apt.log")"
 fi
-run sh -c 'rm -f /tmp/ptrscan.deb && rm -rf /var/lib/apt/lists/* && ptrscan --version'
+run sh -c 'rm -f /tmp/ptrscan.deb && rm -rf /var/lib/apt/lists/* && ptrscan --version' >&2
 buildah config \
   --entrypoint '["/usr/bin/ptrscan"]' --cmd '--help' \
   --workingdir /out \

@@ -234,7 +234,7 @@ case "$MODE" in
         echo "setup: ${t}_test FAILED in $((SECONDS - start)) s" >&2
       fi
     done
-    echo "packaging tests: $passed passed, $failed failed"
+    echo "packaging: $passed passed, $failed failed"
     ((failed == 0))
     ;;
   cluster)
