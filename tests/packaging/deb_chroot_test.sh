@@ -61,7 +61,7 @@ for f in /usr/share/man/man1/ptrscan.1.gz /usr/share/bash-completion/completions
 done
 
 # The man page documents today's options (generated from --help).
-zcat "$ROOT/usr/share/man/man1/ptrscan.1.gz" | grep -q 'resolver HOST' ||
+zcat "$ROOT/usr/share/man/man1/ptrscan.1.gz" | grep -qF -- '\-\-resolver' ||
   fail "the man page does not document --resolver"
 
 RANGE=127.66.0.0/24
