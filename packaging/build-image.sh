@@ -53,7 +53,13 @@ buildah config \
   --label org.opencontainers.image.description="bulk mail-identity scanner (PTR, FCrDNS, SMTP, STARTTLS)" \
   --created-by "ptrscan packaging/build-image.sh: apt-get install ./$(basename "$DEB")" \
   "$ctr"
-buildah commit -q "$ctr" "$IMAGE" >/dev/null
+# The previous build of this tag, if any, is removed once the new one has
+# the tags (no untagged images pile up run after run).
+previous=$(buildah images -q --noheading "$IMAGE" 2>/dev/null | head -1 || true)
+image_id=$(buildah commit -q "$ctr" "$IMAGE")
 buildah tag "$IMAGE" "${IMAGE%:*}:latest"
+if [[ -n $previous && $image_id != "$previous"* ]]; then
+  buildah rmi "$previous" >/dev/null 2>&1 || true
+fi
 log "built $IMAGE ($(buildah images --format '{{.Size}}' "$IMAGE" | head -1))"
 echo "$IMAGE"
