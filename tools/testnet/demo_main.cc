@@ -310,8 +310,7 @@ int run(const demo_flags& f) {
   std::cout << "demo: records in " << out << "\n"
             << "      zstd -dc " << out << " | head\n";
   if (!f.serve) {
-    bed.reset();  // stop the servers before saying goodbye
-    std::cout << "demo: servers stopped\n";
+    bed.reset();  // done with them; --serve keeps them for the user
   }
   domain_servers servers;
   const int domains = run_domains(f, servers);
