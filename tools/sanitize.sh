@@ -9,8 +9,9 @@
 #                                        the integration suites against a TSan
 #                                        ptrscan (build-asan-ci, build-tsan-ci)
 # Extra arguments go to ctest (e.g. -R Reply, --repeat until-fail:3).
-# Run `tools/setup.sh build` first on a fresh machine: it installs the build
-# dependencies, the servers the integration tests start and, for fuzz, clang.
+# Run `tools/setup.sh deps` (or `test`) first on a fresh machine: it installs
+# the build dependencies, the servers the integration tests start and, for
+# fuzz, clang.
 # Environment: PTRSCAN_JOBS (default: nproc), PTRSCAN_FUZZ_SECONDS (default 20),
 # PTRSCAN_SANITIZE_DIR (build dir, default build-<mode> in the checkout).
 set -euo pipefail

@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# One entry point for a fresh Debian 12 machine (run as root):
-#   tools/setup.sh demo   install what is missing, build, run the local demo scan
-#   tools/setup.sh test   install what is missing, build, run every test
-#   tools/setup.sh build  install what is missing and build
+# One entry point for a fresh Debian 12 machine (run as root). Each mode
+# installs the Debian packages it needs that are missing, then:
+#   tools/setup.sh build  builds ptrscan and its tools, no tests or benchmarks
+#                         (binary: build/scanner/ptrscan)
+#   tools/setup.sh demo [--serve]  builds as `build`, runs the local demo scan;
+#                         --serve keeps its DNS and SMTP servers up and prints
+#                         ptrscan commands to try, until Ctrl-C
+#   tools/setup.sh test   builds everything, runs every test
+#   tools/setup.sh deps   installs what the tests need (tools/sanitize.sh), no build
+#   tools/setup.sh package  builds as `build`, then build/ptrscan_<version>_amd64.deb
+#   tools/setup.sh image  the .deb, then the OCI image localhost/ptrscan:<version>
+#                         (buildah on a debootstrap root: no registry)
+#   tools/setup.sh package-test  the .deb, then tests/packaging/*_test.sh: the
+#                         .deb in a clean Debian 12 chroot, the image under
+#                         podman, shell completion, demo --serve, a Slurm array
+#   tools/setup.sh cluster  builds as `build`, runs the Slurm job-array test alone
 #   tools/setup.sh bench [ARGS]  also install the benchmark tools, build, run
 #                         the micro-benchmarks, then bench/ptrscan-bench ARGS
 #                         (default: every scenario with reference lines)
@@ -14,7 +26,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${PTRSCAN_BUILD_DIR:-$ROOT/build}
 JOBS=${PTRSCAN_JOBS:-$(nproc)}
 
-PACKAGES=(
+# What building ptrscan and its tools needs (every mode).
+BUILD_PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config
   # libraries ptrscan links against
@@ -24,10 +37,19 @@ PACKAGES=(
   # command lines (ptrscan, ptrscan report, ptrscan-simnet, ptrscan-bench):
   # CLI11, header-only; option groups, validators, short options, subcommands
   libcli11-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev zstd
-  # real servers the integration tests and the demo start on loopback
+  # JSON reading in `ptrscan report`, the simulator and the test tools;
+  # zstd to read .zst output
+  nlohmann-json3-dev zstd
+  # the man page, generated from `ptrscan --help` at build time
+  help2man
+  # real servers the demo (and the integration tests) start on loopback
   knot unbound bind9-dnsutils iproute2
+)
+
+# What the tests need on top.
+TEST_PACKAGES=(
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
   # the simulator's filtered hosts (bench smoke test): nft inside a namespace
   nftables
   # headless Chromium renders `ptrscan report` pages in the report test
@@ -47,9 +69,29 @@ PACKAGES=(
 # What only the benchmarks need: dnsperf for the reference line, perf for
 # profiling a run by hand.
 BENCH_PACKAGES=(dnsperf linux-perf)
-if [[ $MODE == bench ]]; then
-  PACKAGES+=("${BENCH_PACKAGES[@]}")
-fi
+
+# What the packaging tests need (tests/packaging/).
+PACKAGING_PACKAGES=(
+  # a clean Debian 12 root (from Debian's mirror) to install the .deb into,
+  # and the OCI image's base
+  debootstrap
+  # the OCI image, built and run without a registry; runc because crun
+  # refuses cgroup v1/v2 hybrids with controllers on the v2 side
+  buildah podman runc
+  # podman's seccomp profile plus io_uring, for the image test
+  jq
+  # the completion test types into bash and zsh in a tmux pane
+  tmux zsh
+  # a single-node Slurm cluster for the job-array test
+  slurm-wlm munge
+)
+
+case "$MODE" in
+  test | deps) PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  bench) PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}") ;;
+  package-test | image | cluster) PACKAGES=("${BUILD_PACKAGES[@]}" "${PACKAGING_PACKAGES[@]}") ;;
+  *) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+esac
 
 # Exim conflicts with Postfix as a Debian package, so it is not installed:
 # its packages are downloaded and unpacked here, outside the repository, and
@@ -122,33 +164,91 @@ install_exim() {
   fi
 }
 
+# build [ON|OFF]: with or without the tests and benchmarks (the same build
+# dir either way; switching reconfigures, and what was built stays built).
 build() {
+  local all=${1:-OFF}
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DPTRSCAN_WERROR=ON >/dev/null
+    -DPTRSCAN_WERROR=ON -DPTRSCAN_BUILD_TESTS="$all" -DPTRSCAN_BUILD_BENCH="$all" >/dev/null
   cmake --build "$BUILD" -j "$JOBS"
 }
 
-install_packages
-install_exim
-export PTRSCAN_EXIM=$EXIM_CACHE/root/usr/sbin/exim4
-build
+# The .deb from the build dir (CPack; Depends from dpkg-shlibdeps).
+package() {
+  (cd "$BUILD" && cpack -G DEB >/dev/null)
+  DEB=$(ls -t "$BUILD"/ptrscan_*_amd64.deb | head -1)
+  echo "setup: $DEB" >&2
+  dpkg-deb -f "$DEB" Package Version Depends >&2
+}
+
+usage() {
+  echo "usage: $0 [build|demo [--serve]|test|deps|package|image|package-test|cluster|bench [ptrscan-bench args]]" >&2
+  exit 2
+}
 case "$MODE" in
-  build) ;;
+  build | demo | test | deps | package | image | package-test | cluster | bench) ;;
+  *) usage ;;
+esac
+
+install_packages
+case "$MODE" in
+  test | deps | bench)
+    install_exim
+    export PTRSCAN_EXIM=$EXIM_CACHE/root/usr/sbin/exim4
+    ;;
+esac
+case "$MODE" in
+  deps) exit 0 ;;
+  test | bench) build ON ;;
+  *) build OFF ;;
+esac
+export PTRSCAN_BUILD_DIR=$BUILD
+case "$MODE" in
+  build)
+    echo "setup: built $BUILD/scanner/ptrscan (tools/setup.sh package makes a .deb of it)" >&2
+    ;;
   demo)
-    exec "$BUILD/tools/ptrscan-demo" --out "${PTRSCAN_DEMO_OUT:-$ROOT/demo-out}"
+    shift
+    exec "$BUILD/tools/ptrscan-demo" --out "${PTRSCAN_DEMO_OUT:-$ROOT/demo-out}" "$@"
     ;;
   test)
     cd "$BUILD"
     exec ctest --output-on-failure -j "$JOBS" --timeout 900
+    ;;
+  package)
+    package
+    ;;
+  image)
+    package
+    IMAGE=$("$ROOT/packaging/build-image.sh" "$DEB")
+    echo "setup: image $IMAGE; push it with: podman push $IMAGE REGISTRY/ptrscan:${IMAGE##*:}" >&2
+    ;;
+  package-test)
+    package
+    # Each prints its own PASS/FAIL lines; all run, then the count. A test
+    # missing a tool exits 77 (skipped) on a developer's machine and fails
+    # when CI is set.
+    passed=0 failed=0 skipped=0
+    for t in deb_chroot oci completion demo_serve slurm; do
+      start=$SECONDS rc=0
+      "$ROOT/tests/packaging/${t}_test.sh" || rc=$?
+      case $rc in
+        0) passed=$((passed + 1)) result=passed ;;
+        77) skipped=$((skipped + 1)) result=skipped ;;
+        *) failed=$((failed + 1)) result=FAILED ;;
+      esac
+      echo "setup: ${t}_test $result in $((SECONDS - start)) s" >&2
+    done
+    echo "packaging: $passed passed, $failed failed, $skipped skipped"
+    ((failed == 0))
+    ;;
+  cluster)
+    exec "$ROOT/tests/packaging/slurm_test.sh"
     ;;
   bench)
     shift
     "$BUILD/bench/ptrscan_micro_bench"
     if (($# == 0)); then set -- all --reference; fi
     exec "$BUILD/bench/ptrscan-bench" "$@"
-    ;;
-  *)
-    echo "usage: $0 [build|demo|test|bench [ptrscan-bench args]]" >&2
-    exit 2
     ;;
 esac

@@ -1,11 +1,18 @@
 // ptrscan-demo: a local end-to-end scan. Starts knot + unbound on loopback
 // with generated zones for 198.18.0.0/20, runs ptrscan against them, checks
 // every record against the zones and says where the output is; then audits
-// the fixture domains of tools/testnet/domain_zones (MX, SPF, DNSBL).
+// the fixture domains of tools/testnet/domain_zones (MX, SPF, DNSBL). With
+// --serve it then keeps every server running and prints ptrscan command
+// lines to try against them, until SIGINT/SIGTERM (Ctrl-C) or
+// --serve-seconds; the servers are stopped by PID either way.
 //
 //   ptrscan-demo --out DIR [--block CIDR] [--seed N] [--ptrscan PATH]
+//                [--serve [--serve-seconds S]]
+
+#include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +21,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "testnet/dns_testbed.h"
 #include "testnet/domain_zones.h"
@@ -32,14 +40,26 @@ struct demo_flags {
   std::string block = "198.18.0.0/20";
   uint64_t seed = 1;
   std::string ptrscan = PTRSCAN_BINARY;
+  bool serve = false;
+  int serve_seconds = 3600;
 };
+
+// Set by SIGINT/SIGTERM while serving: a signal handler can reach nothing
+// but a global.
+std::atomic<bool> stop_requested{false};
+
+void on_stop_signal(int) { stop_requested = true; }
 
 void usage(std::ostream& os) {
   os << "usage: ptrscan-demo --out DIR [--block CIDR] [--seed N] [--ptrscan PATH]\n"
+        "                    [--serve [--serve-seconds S]]\n"
         "Starts knot and unbound on a loopback address with generated reverse and\n"
         "forward zones for CIDR (default 198.18.0.0/20, 4,096 addresses), scans it\n"
         "with ptrscan into DIR/demo.ndjson.zst and checks every record against the\n"
-        "zones. Exit 0 only when all of them match.\n";
+        "zones. Exit 0 only when all of them match.\n"
+        "--serve: then keep the DNS and SMTP servers running and print ptrscan\n"
+        "commands to try against them, until Ctrl-C (SIGINT/SIGTERM) or S seconds\n"
+        "(default 3600).\n";
 }
 
 // Returns 0 to go on, or the exit status to stop with.
@@ -73,6 +93,13 @@ int parse(int argc, char** argv, demo_flags& f) {
         return 2;
       }
       f.seed = std::strtoull(v, nullptr, 10);
+    } else if (a == "--serve") {
+      f.serve = true;
+    } else if (a == "--serve-seconds") {
+      if ((v = value("--serve-seconds")) == nullptr) {
+        return 2;
+      }
+      f.serve_seconds = static_cast<int>(std::clamp(std::strtol(v, nullptr, 10), 1L, 86'400L));
     } else if (a == "--ptrscan") {
       if ((v = value("--ptrscan")) == nullptr) {
         return 2;
@@ -92,14 +119,26 @@ int parse(int argc, char** argv, demo_flags& f) {
   return 0;
 }
 
+// The servers of the domain audit, kept for --serve.
+struct domain_servers {
+  std::unique_ptr<dns_testbed> bed;
+  std::unique_ptr<scripted_smtp_server> mx1;
+  std::unique_ptr<scripted_smtp_server> mx2;
+};
+
 // The domain audit: the MX-structure fixture domains (example.test and its
 // misconfigured siblings) through a second testbed, with an SMTP server on
 // example.test's two mail exchangers and a blocklist, checked against what
-// the fixture says each summary must contain.
-int run_domains(const demo_flags& f) {
-  std::unique_ptr<dns_testbed> bed = dns_testbed::start(domain_testbed());
-  scripted_smtp_server mx1(smtp_script::multiline_greeting, "127.77.0.1", 0);
-  scripted_smtp_server mx2(smtp_script::multiline_greeting, "127.77.0.2", mx1.address().port);
+// the fixture says each summary must contain. The servers are left in
+// `servers` (the caller stops them).
+int run_domains(const demo_flags& f, domain_servers& servers) {
+  servers.bed = dns_testbed::start(domain_testbed());
+  servers.mx1 = std::make_unique<scripted_smtp_server>(smtp_script::multiline_greeting,
+                                                       "127.77.0.1", 0);
+  servers.mx2 = std::make_unique<scripted_smtp_server>(smtp_script::multiline_greeting,
+                                                       "127.77.0.2", servers.mx1->address().port);
+  const dns_testbed* bed = servers.bed.get();
+  const scripted_smtp_server& mx1 = *servers.mx1;
   const std::string out = f.out_dir + "/domains.ndjson";
   // blocked.dom.test's mail exchanger is blocklisted, to show a skip.
   const std::string blocklist = f.out_dir + "/blocklist.txt";
@@ -156,6 +195,72 @@ int run_domains(const demo_flags& f) {
   return wrong == 0 && summaries == domain_cases().size() ? 0 : 1;
 }
 
+std::string join(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const std::string& a : argv) {
+    line += (line.empty() ? "" : " ") + a;
+  }
+  return line;
+}
+
+// --serve: print what to try, then wait for Ctrl-C, --serve-seconds or a
+// server that died. Returns when the caller should stop the servers.
+void serve(const demo_flags& f, dns_testbed& reverse, domain_servers& domains) {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  const std::string r = reverse.resolver().to_string();
+  const std::string d = domains.bed->resolver().to_string();
+  const std::string smtp_port = std::to_string(domains.mx1->address().port);
+  const std::string p = f.ptrscan;
+  const std::string dns_only = "--allow-reserved --probes ptr,fcrdns";
+  const std::string first_24 = f.block.substr(0, f.block.find('/')) + "/24";
+  // Only loopback is ever probed: the 198.18.0.0/15 addresses are not on
+  // this machine, so the reverse-zone commands run the DNS probes only
+  // (an SMTP probe would send connects out of the machine).
+  std::cout << "\n"
+            << "demo: serving until Ctrl-C (at most " << f.serve_seconds << " s):\n"
+            << "  " << f.block << " reverse and forward zones: unbound on " << r << " (knot on "
+            << reverse.authoritative().to_string() << ")\n"
+            << "  fixture domains (example.test ...): unbound on " << d
+            << "; SMTP on 127.77.0.1:" << smtp_port << " and 127.77.0.2:" << smtp_port << "\n"
+            << "\n"
+            << "Try (" << f.block << " is in the benchmarking range, RFC 2544, so\n"
+            << "--allow-reserved is needed: without it every address is skipped and counted\n"
+            << "as reserved):\n"
+            << "  " << join({p, "--resolver", r, dns_only, first_24}) << "\n"
+            << "  " << join({p, "--resolver", r, dns_only, "198.18.0.7", "198.18.1.9"}) << "\n"
+            << "  "
+            << join({p, "--resolver", r, dns_only, "-o", "/tmp/demo.ndjson.zst", "--metadata",
+                     "/tmp/demo-meta.json", f.block})
+            << "\n"
+            << "  zstd -dc /tmp/demo.ndjson.zst | grep -v '\"pass\"' | head\n"
+            << "  " << join({p, "report", "-o", "/tmp/demo.html", "/tmp/demo.ndjson.zst"}) << "\n"
+            << "  "
+            << join({p, "--resolver", d, "--allow-reserved", "--probes", "ptr,fcrdns,smtp",
+                     "--smtp-ports", smtp_port, "--dnsbl", domain_dnsbl_zone, "--ehlo-name",
+                     "demo.test", "example.test", "nullmx.dom.test", "implicit.dom.test"})
+            << "\n"
+            << "  dig @" << reverse.resolver().host << " -p " << reverse.resolver().port
+            << " -x 198.18.0.7\n"
+            << std::endl;
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(f.serve_seconds);
+  while (!stop_requested && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (!reverse.healthy() || !domains.bed->healthy()) {
+      // Ctrl-C reaches the servers too (one process group): not an error then.
+      if (!stop_requested) {
+        std::cerr << "demo: a server stopped:\n" << reverse.logs() << domains.bed->logs() << "\n";
+      }
+      break;
+    }
+  }
+  std::cout << "demo: stopping the servers" << std::endl;
+}
+
 int run(const demo_flags& f) {
   std::error_code ec;
   std::filesystem::create_directories(f.out_dir, ec);
@@ -204,9 +309,18 @@ int run(const demo_flags& f) {
   std::cout << "demo: " << report.summary() << "\n";
   std::cout << "demo: records in " << out << "\n"
             << "      zstd -dc " << out << " | head\n";
-  bed.reset();  // stop the servers before saying goodbye
+  if (!f.serve) {
+    bed.reset();  // done with them; --serve keeps them for the user
+  }
+  domain_servers servers;
+  const int domains = run_domains(f, servers);
+  if (f.serve) {
+    serve(f, *bed, servers);
+  }
+  // Stopped (by PID) in their destructors.
+  servers = domain_servers{};
+  bed.reset();
   std::cout << "demo: servers stopped\n";
-  const int domains = run_domains(f);
   return report.ok() && domains == 0 ? 0 : 1;
 }
 
