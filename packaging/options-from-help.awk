@@ -18,6 +18,10 @@ function trim(s) {
 }
 function flush(   kind) {
   if (names == "") {
+    # Not an option after all (prose that starts with a dash, such as a
+    # wrapped "--shuffle." in a group's description): forget its argument.
+    arg = ""
+    desc = ""
     return
   }
   if (arg == "") {
