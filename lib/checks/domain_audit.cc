@@ -29,6 +29,7 @@ void domain_audit::reset(std::string_view d) {
   hosts.clear();
   txt_status = dns_status::error;
   spf_records.clear();
+  spf_lengths.clear();
   addresses.clear();
 }
 
@@ -78,12 +79,14 @@ void domain_audit::set_mx(const dns_reply& mx) {
 void domain_audit::set_txt(const dns_reply& txt) {
   txt_status = txt.status;
   spf_records.clear();
+  spf_lengths.clear();
   if (txt.status != dns_status::ok) {
     return;
   }
   for (const std::string& t : txt.texts) {
     if (is_spf_record(t)) {
       spf_records.push_back(t.substr(0, max_spf_text));
+      spf_lengths.push_back(t.size());
     }
   }
 }
@@ -168,6 +171,19 @@ std::vector<domain_finding> domain_audit::findings(bool ptr_probed) const {
       add("no_spf");
     } else if (spf_records.size() > 1) {
       add("spf_multiple");  // RFC 7208 §4.5: permerror
+    }
+  }
+  if (spf_records.size() == 1) {
+    std::vector<spf_evaluation_facts> evaluated;
+    for (const mx_address& a : addresses) {
+      if (a.spf_evaluated) {
+        evaluated.push_back(a.spf_facts);
+      }
+    }
+    for (spf_lint_finding& l : lint_spf_record(spf_records[0], spf_lengths[0], evaluated)) {
+      domain_finding& f = add(l.code);
+      f.detail = std::move(l.detail);
+      f.count = l.count;
     }
   }
   return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checks/spf.h"
+#include "checks/spf_lint.h"
 #include "net/ip_address.h"
 #include "dns/dns_status.h"
 #include "dns/reply.h"
@@ -22,6 +23,8 @@ struct domain_finding {
   std::optional<ip_address> ip;  // the address
   std::string_view status;  // a lookup's status
   std::string_view result;  // an SPF result
+  std::string detail;       // spf_* lint: the term as written, or the include target
+  std::optional<uint64_t> count;  // spf_* lint: octets or lookups
 };
 
 /// One mail exchanger of a domain: an MX record's target, or the domain
@@ -52,6 +55,7 @@ struct mx_address {
   dns_status ptr = dns_status::error;
   bool spf_evaluated = false;
   spf_code spf = spf_code::none;
+  spf_evaluation_facts spf_facts;  // for the SPF lint
 };
 
 /// A domain target's audit (issue 5): its MX set with the misconfigurations
@@ -106,7 +110,9 @@ class domain_audit {
   size_t probed_count() const;
 
   /// What is wrong, most fundamental first. `ptr_probed`: whether the
-  /// addresses' PTR statuses mean anything (the ptr probe ran).
+  /// addresses' PTR statuses mean anything (the ptr probe ran). With one SPF
+  /// record, the SPF lint (lint_spf_record's spf_* codes) comes last: its
+  /// text, and what the evaluations at the probed addresses found.
   std::vector<domain_finding> findings(bool ptr_probed) const;
 
   std::string domain;
@@ -116,6 +122,7 @@ class domain_audit {
   std::vector<mx_host> hosts;
   dns_status txt_status = dns_status::error;
   std::vector<std::string> spf_records;  // TXT records that start "v=spf1"
+  std::vector<size_t> spf_lengths;       // their length as published (records are cut)
   std::vector<mx_address> addresses;
 };
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "net/ascii.h"
 #include "dns/wire.h"
 
 namespace ptrscan {
@@ -34,6 +35,8 @@ std::string_view type_name(uint16_t type) {
       return "MX";
     case dns_type_txt:
       return "TXT";
+    case dns_type_ptr:
+      return "PTR";
     default:
       return "?";
   }
@@ -91,6 +94,59 @@ bool is_multi_label_domain(std::string_view name) {
   return n != 0 && n > static_cast<size_t>(wire[0]) + 2;
 }
 
+/// A name built from SPF text, where every octet stands for itself, in the
+/// presentation form DNS names travel in (RFC 1035 §5.1): '\' and octets
+/// outside 0x21..0x7e escaped, so "a%_b" (a space) asks for "a\032b" and
+/// matches the owner name the reply parser reads back.
+std::string to_presentation(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char ch : raw) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\\') {
+      out.append("\\\\");
+    } else if (c < 0x21 || c > 0x7e) {
+      const char esc[4] = {'\\', static_cast<char>('0' + c / 100),
+                           static_cast<char>('0' + c / 10 % 10), static_cast<char>('0' + c % 10)};
+      out.append(esc, 4);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// The reverse: a name read from a reply ("\032", "\.") as the octets it
+/// stands for, lower-cased, for comparisons with SPF text and for %{p}.
+std::string from_presentation(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '\\' || i + 1 >= name.size()) {
+      out.push_back(ascii_lower(name[i]));
+    } else if (i + 3 < name.size() && is_digit(name[i + 1]) && is_digit(name[i + 2]) &&
+               is_digit(name[i + 3])) {
+      out.push_back(ascii_lower(static_cast<char>((name[i + 1] - '0') * 100 +
+                                                  (name[i + 2] - '0') * 10 + (name[i + 3] - '0'))));
+      i += 3;
+    } else {
+      out.push_back(ascii_lower(name[++i]));
+    }
+  }
+  return out;
+}
+
+/// `name` is `domain` or a name under it (§5.5), both lower-case.
+bool is_same_or_subdomain(std::string_view name, std::string_view domain) {
+  if (name.size() == domain.size()) {
+    return name == domain;
+  }
+  return name.size() > domain.size() && name.ends_with(domain) &&
+         name[name.size() - domain.size() - 1] == '.';
+}
+
 std::string limit_reason(std::string_view what, int limit) {
   std::string out(what);
   out.append(" (limit ").append(std::to_string(limit)).append(")");
@@ -141,11 +197,12 @@ bool spf_evaluation::answered(size_t i) const { return i < slots_.size() && slot
 // ---- DNS steps ----
 
 void spf_evaluation::load_record() {
-  if (!is_multi_label_domain(top().domain)) {
+  std::string name = to_presentation(top().domain);
+  if (!is_multi_label_domain(name)) {
     complete_frame(spf_code::none, {}, "malformed or single-label domain");
     return;
   }
-  ask(top().domain, dns_type_txt, wait::txt);
+  ask(std::move(name), dns_type_txt, wait::txt);
 }
 
 void spf_evaluation::ask(std::string name, uint16_t type, wait what) {
@@ -181,6 +238,23 @@ void spf_evaluation::on_answer(size_t i, dns_status status, const dns_reply& rec
   --unanswered_;
   if (waiting_ == wait::txt) {
     handle_txt(status, records);
+  } else if (waiting_ == wait::ptr_names) {
+    handle_ptr_names(status, records);
+  } else if (waiting_ == wait::ptr_hosts) {
+    // §5.5: a name is validated when one of its addresses is the IP; a
+    // lookup that fails only skips that name.
+    slot.matched = status == dns_status::ok && std::find(records.addrs.begin(), records.addrs.end(),
+                                                         ip_) != records.addrs.end();
+    if (unanswered_ == 0) {
+      for (size_t k = 0; k < slots_.size(); ++k) {
+        if (slots_[k].matched) {
+          validated_.push_back(from_presentation(ptr_names_[k]));
+        }
+      }
+      ptr_validated();
+    }
+  } else if (waiting_ == wait::exp_txt) {
+    handle_explanation(status, records);
   } else if (waiting_ == wait::mx_names && status == dns_status::ok && !records.mx.empty()) {
     handle_mx_names(records);
   } else {
@@ -268,12 +342,21 @@ void spf_evaluation::run() {
     queries_.clear();  // the last step is fully read
     slots_.clear();
   }
-  while (!done_ && unanswered_ == 0) {
+  while (!done_ && !explaining_ && unanswered_ == 0) {
     frame& f = top();
     if (f.next < f.record.directives.size()) {
+      if (needs_validation(f.record.directives[f.next])) {
+        start_ptr_validation(after_ptr::run);  // then this directive again
+        continue;
+      }
       const spf_directive d = f.record.directives[f.next++];
       evaluate(d);
     } else if (f.record.has_redirect()) {
+      if (ptr_ == ptr_state::unknown && lookups_ < limits_.max_lookups &&
+          uses_validated_name(f.record.view(f.record.redirect))) {
+        start_ptr_validation(after_ptr::run);
+        continue;
+      }
       follow_redirect();
     } else {
       complete_frame(spf_code::neutral, {}, "no mechanism matched");  // §4.7
@@ -297,8 +380,13 @@ void spf_evaluation::evaluate(const spf_directive& d) {
       }
       return;
     case spf_mechanism::ptr:
-      // Counted (§4.6.4) but not evaluated: see the class comment.
-      count_lookup();
+      // §5.5, on the names validated before this directive ran (run()).
+      if (!count_lookup() || (ptr_void_ && !count_void_lookup())) {
+        return;
+      }
+      if (ptr_matches(ascii_lower(target_name(d.domain_spec)))) {
+        mechanism_matched({});
+      }
       return;
     case spf_mechanism::include:
     case spf_mechanism::a:
@@ -319,19 +407,20 @@ void spf_evaluation::start_lookup_term(const spf_directive& d) {
     load_record();
     return;
   }
-  if (!is_queryable(name)) {
+  std::string qname = to_presentation(name);
+  if (!is_queryable(qname)) {
     return;  // a name no query can carry has no records: no match
   }
   switch (d.mechanism) {
     case spf_mechanism::a:
-      ask(std::move(name), address_type(), wait::a);  // §5.3
+      ask(std::move(qname), address_type(), wait::a);  // §5.3
       return;
     case spf_mechanism::mx:
       // §5.4: no implicit MX here; a domain without MX records matches nothing.
-      ask(std::move(name), dns_type_mx, wait::mx_names);
+      ask(std::move(qname), dns_type_mx, wait::mx_names);
       return;
     default:
-      ask(std::move(name), dns_type_a, wait::exists);  // §5.7: always A
+      ask(std::move(qname), dns_type_a, wait::exists);  // §5.7: always A
       return;
   }
 }
@@ -368,6 +457,7 @@ void spf_evaluation::complete_frame(spf_code code, std::string mechanism, std::s
   }
   // §5.2: what an include's result means to the record that includes it.
   if (code == spf_code::none) {
+    include_without_spf_ = top().domain;
     finish(spf_code::permerror, "include target has no SPF record");
     return;
   }
@@ -383,14 +473,164 @@ void spf_evaluation::complete_frame(spf_code code, std::string mechanism, std::s
 }
 
 void spf_evaluation::finish(spf_code code, std::string reason, std::string mechanism) {
-  done_ = true;
   result_.code = code;
   result_.reason = std::move(reason);
   result_.mechanism = std::move(mechanism);
   result_.domain = top().domain;
+  // §6.2: only a fail is explained, and only by the exp= of the record that
+  // decided it (an include's frame never finishes; a redirect replaced the
+  // record and its exp= with the target's).
+  if (code == spf_code::fail && !explaining_ && top().why == role::root &&
+      !top().record.explanation.empty()) {
+    queries_.clear();
+    slots_.clear();
+    unanswered_ = 0;
+    explaining_ = true;
+    start_explanation();
+    return;
+  }
+  end();
+}
+
+void spf_evaluation::end() {
+  done_ = true;
   queries_.clear();
   slots_.clear();
   unanswered_ = 0;
+}
+
+// ---- reverse names (§5.5), for ptr and %{p} ----
+
+bool spf_evaluation::needs_validation(const spf_directive& d) const {
+  if (ptr_ != ptr_state::unknown) {
+    return false;
+  }
+  // Terms that would break the lookup limit are not worth a PTR question:
+  // they end the evaluation as soon as they are counted.
+  const bool counts = d.mechanism != spf_mechanism::all && d.mechanism != spf_mechanism::ip4 &&
+                      d.mechanism != spf_mechanism::ip6;
+  if (counts && lookups_ >= limits_.max_lookups) {
+    return false;
+  }
+  return d.mechanism == spf_mechanism::ptr ||
+         uses_validated_name(top().record.view(d.domain_spec));
+}
+
+void spf_evaluation::start_ptr_validation(after_ptr then) {
+  ptr_ = ptr_state::asking;
+  after_ptr_ = then;
+  ask(ip_.reverse_name(), dns_type_ptr, wait::ptr_names);
+}
+
+void spf_evaluation::handle_ptr_names(dns_status status, const dns_reply& records) {
+  // §5.5: a failed PTR lookup makes ptr not match (never temperror); no
+  // names is a void lookup when the ptr mechanism asked.
+  ptr_void_ = status == dns_status::nxdomain || status == dns_status::nodata ||
+              (status == dns_status::ok && records.names.empty());
+  if (status == dns_status::ok) {
+    // §4.6.4: past the first max_ptr_names names, the rest are ignored.
+    const size_t n = std::min(records.names.size(), limits_.max_ptr_names);
+    const auto first = records.names.begin();
+    ptr_names_.assign(first, first + static_cast<std::ptrdiff_t>(n));
+  }
+  if (ptr_names_.empty()) {
+    ptr_validated();
+    return;
+  }
+  queries_.clear();
+  for (const std::string& name : ptr_names_) {
+    queries_.push_back(spf_query{name, address_type()});
+  }
+  slots_.assign(queries_.size(), answer_slot{});
+  unanswered_ = queries_.size();
+  waiting_ = wait::ptr_hosts;
+  ++step_;
+}
+
+void spf_evaluation::ptr_validated() {
+  ptr_ = ptr_state::known;
+  queries_.clear();
+  slots_.clear();
+  unanswered_ = 0;
+  switch (after_ptr_) {
+    case after_ptr::run:
+      return;  // run() goes on with the directive that asked
+    case after_ptr::exp_query:
+      explanation_query();
+      return;
+    case after_ptr::exp_text:
+      complete_explanation();
+      return;
+  }
+}
+
+bool spf_evaluation::ptr_matches(std::string_view target) const {
+  for (const std::string& name : validated_) {
+    if (is_same_or_subdomain(name, target)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view spf_evaluation::validated_name() const {
+  // §7.3: the <domain> itself if validated, else a name under it, else any.
+  const std::string domain = ascii_lower(top().domain);
+  for (const std::string& name : validated_) {
+    if (name == domain) {
+      return name;
+    }
+  }
+  for (const std::string& name : validated_) {
+    if (is_same_or_subdomain(name, domain)) {
+      return name;
+    }
+  }
+  return validated_.empty() ? std::string_view() : std::string_view(validated_.front());
+}
+
+// ---- explanation (§6.2) ----
+
+void spf_evaluation::start_explanation() {
+  if (ptr_ == ptr_state::unknown &&
+      uses_validated_name(top().record.view(top().record.explanation))) {
+    start_ptr_validation(after_ptr::exp_query);
+    return;
+  }
+  explanation_query();
+}
+
+void spf_evaluation::explanation_query() {
+  const std::string expanded =
+      expand_macros(top().record.view(top().record.explanation), macro_context());
+  std::string name = to_presentation(truncate_domain(strip_root_dot(expanded)));
+  if (!is_queryable(name)) {
+    end();
+    return;
+  }
+  // Not a term: neither the lookup nor the void limit counts it (§4.6.4).
+  ask(std::move(name), dns_type_txt, wait::exp_txt);
+}
+
+void spf_evaluation::handle_explanation(dns_status status, const dns_reply& records) {
+  // §6.2: a DNS error, no record, several records or a syntax error in the
+  // text: as if there were no exp=.
+  if (status != dns_status::ok || records.texts.size() != 1 ||
+      !check_explanation(records.texts.front()).empty()) {
+    end();
+    return;
+  }
+  exp_text_ = records.texts.front();
+  if (ptr_ == ptr_state::unknown && uses_validated_name(exp_text_)) {
+    start_ptr_validation(after_ptr::exp_text);
+    return;
+  }
+  complete_explanation();
+}
+
+void spf_evaluation::complete_explanation() {
+  result_.explanation = expand_macros(exp_text_, macro_context());
+  end();
 }
 
 bool spf_evaluation::count_lookup() {
@@ -432,7 +672,8 @@ std::string spf_evaluation::target_name(spf_text_ref spec) const {
 }
 
 spf_macro_context spf_evaluation::macro_context() const {
-  return spf_macro_context{local_, sender_domain_, top().domain, helo_, ip_};
+  return spf_macro_context{local_,         sender_domain_, top().domain,
+                           helo_,          ip_,            validated_name()};
 }
 
 uint16_t spf_evaluation::address_type() const { return ip_.is_v4() ? dns_type_a : dns_type_aaaa; }

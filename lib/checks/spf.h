@@ -30,12 +30,16 @@ struct spf_result {
   std::string mechanism;
   /// The domain whose record holds that term or caused the error.
   std::string domain;
+  /// For fail only: the explanation the domain publishes through exp=
+  /// (RFC 7208 §6.2), macros expanded; empty when it has none or it could
+  /// not be used.
+  std::string explanation;
 };
 
 /// One DNS question the evaluation needs answered.
 struct spf_query {
-  std::string name;   // presentation form, no trailing dot
-  uint16_t type = 0;  // dns_type_txt, dns_type_a, dns_type_aaaa or dns_type_mx
+  std::string name;   // presentation form (RFC 1035 §5.1 escapes), no trailing dot
+  uint16_t type = 0;  // dns_type_txt, dns_type_a, dns_type_aaaa, dns_type_mx or dns_type_ptr
 };
 
 /// Limits of §4.6.4. The defaults are the RFC's.
@@ -43,6 +47,7 @@ struct spf_limits {
   int max_lookups = 10;      // include, a, mx, ptr, exists, redirect
   int max_void_lookups = 2;  // terms whose lookup found nothing
   size_t max_mx_names = 10;  // MX records one mx mechanism may look at
+  size_t max_ptr_names = 10;  // PTR names validated (§4.6.4: the rest ignored)
 };
 
 /// check_host(<ip>, <domain>, <sender>) of RFC 7208 §4 as a resumable state
@@ -62,9 +67,19 @@ struct spf_limits {
 /// Answers are expected with CNAMEs already followed (dns_reply's
 /// dangling_cname re-asked by the owner); a timeout is on_answer with
 /// dns_status::timeout and empty records. Address lookups ask for A when
-/// the IP is IPv4 and AAAA when it is IPv6 (§5); the PTR mechanism is
-/// counted against the lookup limit but never matches (§5.5 discourages
-/// it, and a scanner must not depend on reverse zones it is auditing).
+/// the IP is IPv4 and AAAA when it is IPv6 (§5).
+///
+/// The ptr mechanism and the %{p} macro share one validation of the IP's
+/// reverse names (§5.5): a PTR question for the IP's in-addr.arpa / ip6.arpa
+/// name, then the addresses of at most max_ptr_names of its names, in answer
+/// order; a name whose addresses include the IP is validated. It is done
+/// once per evaluation, when first needed, and its lookups are not terms (only
+/// the ptr mechanism counts against the lookup limit, and as a void lookup
+/// when the PTR question found nothing).
+///
+/// When the result is fail, the exp= of the record that decided is looked up
+/// and expanded (§6.2) into spf_result::explanation; a problem with it only
+/// leaves the explanation empty.
 class spf_evaluation {
  public:
   /// `domain` is the sender's domain; the sender is `sender_local`@`domain`
@@ -96,15 +111,21 @@ class spf_evaluation {
   const spf_result& result() const { return result_; }
 
   /// DNS-querying terms and void lookups so far (§4.6.4), for reports.
+  /// Past a limit the count is one over it: the term that broke it.
   int lookups() const { return lookups_; }
   int void_lookups() const { return void_lookups_; }
+  /// The include target that had no SPF record (§5.2: permerror), or empty.
+  const std::string& include_without_spf() const { return include_without_spf_; }
 
  private:
   /// How a record came to be evaluated, which decides what its result
   /// means to the record above it.
   enum class role : uint8_t { root, include };
   /// What the current step is waiting for.
-  enum class wait : uint8_t { txt, a, mx_names, mx_hosts, exists };
+  enum class wait : uint8_t { txt, a, mx_names, mx_hosts, exists, ptr_names, ptr_hosts, exp_txt };
+  /// Where the reverse-name validation stands, and what it was started for.
+  enum class ptr_state : uint8_t { unknown, asking, known };
+  enum class after_ptr : uint8_t { run, exp_query, exp_text };
 
   struct frame {
     std::string domain;  // <domain> of this check_host() (%{d})
@@ -126,6 +147,19 @@ class spf_evaluation {
   void handle_txt(dns_status status, const dns_reply& records);
   void handle_mx_names(const dns_reply& records);
   void finish_step();
+
+  void start_ptr_validation(after_ptr then);
+  void handle_ptr_names(dns_status status, const dns_reply& records);
+  void ptr_validated();
+  bool needs_validation(const spf_directive& d) const;
+  bool ptr_matches(std::string_view target) const;
+  std::string_view validated_name() const;
+
+  void start_explanation();
+  void explanation_query();
+  void handle_explanation(dns_status status, const dns_reply& records);
+  void complete_explanation();
+  void end();
 
   void run();
   void evaluate(const spf_directive& d);
@@ -162,6 +196,17 @@ class spf_evaluation {
 
   int lookups_ = 0;
   int void_lookups_ = 0;
+  std::string include_without_spf_;
+
+  ptr_state ptr_ = ptr_state::unknown;
+  after_ptr after_ptr_ = after_ptr::run;
+  bool ptr_void_ = false;               // the PTR question found no names
+  std::vector<std::string> ptr_names_;  // asked for addresses, presentation form
+  std::vector<std::string> validated_;  // lower-case, escapes undone, PTR order
+
+  bool explaining_ = false;  // the result is fail; its exp= is being looked up
+  std::string exp_text_;
+
   bool done_ = false;
   spf_result result_;
 };

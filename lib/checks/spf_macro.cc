@@ -198,7 +198,10 @@ std::string letter_value(char letter, const spf_macro_context& ctx) {
     case 't':
       v = "0";
       break;
-    default:  // p, r
+    case 'p':
+      v = ctx.validated_name.empty() ? std::string_view("unknown") : ctx.validated_name;
+      break;
+    default:  // r
       v = "unknown";
       break;
   }
@@ -322,6 +325,36 @@ std::string expand_macros(std::string_view text, const spf_macro_context& ctx) {
     }
   }
   return out;
+}
+
+bool uses_validated_name(std::string_view text) {
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    if (text[pos] != '%') {
+      continue;
+    }
+    const macro_token tok = parse_macro(text, pos, true);
+    if (tok.length == 0) {
+      return false;  // not validated: nothing past this is expanded either
+    }
+    if (tok.letter == 'p') {
+      return true;
+    }
+    pos += tok.length - 1;
+  }
+  return false;
+}
+
+std::string_view check_explanation(std::string_view text) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t space = std::min(text.find(' ', start), text.size());
+    const spf_macro_scan scan = scan_macro_string(text.substr(start, space - start), true);
+    if (!scan.error.empty()) {
+      return scan.error;
+    }
+    start = space + 1;
+  }
+  return {};
 }
 
 std::string_view truncate_domain(std::string_view name) {

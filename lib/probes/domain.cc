@@ -20,7 +20,9 @@ constexpr field_doc fields[] = {
     {"spf.records", "array", "domain summary: the TXT records that are SPF records"},
     {"addresses.probed", "number", "domain summary: MX addresses probed"},
     {"addresses.skipped[]", "array", "domain summary: {ip, host, reason} not probed"},
-    {"findings[]", "array", "domain summary: {code, host, ip, status, result} of what is wrong"},
+    {"findings[]", "array",
+     "domain summary: {code, host, ip, status, result, detail, count} of what is wrong; spf_* "
+     "codes are the SPF lint (lib/checks/spf_lint.h)"},
 };
 
 // Tags: MX and TXT of the domain, then A and AAAA of MX host i.
@@ -168,6 +170,7 @@ void domain_worker::end_host(uint32_t slot) {
   if (const spf_evaluation* e = spf_ != nullptr ? spf_->evaluation(slot) : nullptr) {
     addr.spf_evaluated = true;
     addr.spf = e->result().code;
+    addr.spf_facts = facts_of(*e);
   }
 }
 
@@ -241,6 +244,12 @@ void write_domain_summary(json_writer& w, const domain_audit& a, bool ptr_probed
     }
     if (!f.result.empty()) {
       w.key("result").value(f.result);
+    }
+    if (!f.detail.empty()) {
+      w.key("detail").value(f.detail);
+    }
+    if (f.count) {
+      w.key("count").value(*f.count);
     }
     w.end_object();
   }

@@ -15,6 +15,8 @@ constexpr field_doc fields[] = {
     {"spf.reason", "string", "why, in a few words"},
     {"spf.mechanism", "string", "the term that decided, as written"},
     {"spf.domain", "string", "the domain whose record holds that term"},
+    {"spf.explanation", "string",
+     "with result fail: the domain's exp= explanation, macros expanded (RFC 7208 6.2)"},
 };
 
 class spf_probe final : public probe {
@@ -112,6 +114,9 @@ void write_spf_json(json_writer& w, const spf_result& r) {
   }
   if (!r.domain.empty()) {
     w.key("domain").value(r.domain);
+  }
+  if (!r.explanation.empty()) {
+    w.key("explanation").value(r.explanation);
   }
 }
 

@@ -39,7 +39,8 @@ class spf_worker final : public probe_worker {
 };
 
 /// Writes the members of the `spf` object (the caller opens it):
-/// "result", then "reason", "mechanism" and "domain" when not empty.
+/// "result", then "reason", "mechanism", "domain" and "explanation" when
+/// not empty.
 void write_spf_json(json_writer& w, const spf_result& r);
 
 std::shared_ptr<probe> make_spf_probe(const probe_options& o);

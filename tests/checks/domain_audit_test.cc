@@ -154,6 +154,45 @@ TEST(DomainAudit, ProbeOutcomesBecomeFindings) {
   EXPECT_THAT(codes(summary(a, false)), ElementsAre("mx_spf_not_pass:mx.example.test"));
 }
 
+TEST(DomainAudit, SpfLintInFindings) {
+  domain_audit a;
+  a.reset("example.test");
+  a.set_mx(mx_answer({{10, "mx.example.test"}}));
+  a.set_addresses(0, false, dns_status::ok, {ip("198.51.100.1")}, false);
+  dns_reply txt = status_only(dns_status::ok);
+  txt.texts = {"v=spf1 ptr include:gone.example.net +all"};
+  a.set_txt(txt);
+  a.collect_addresses([](const ip_address&) { return std::string_view(); });
+  a.addresses[0].probed = true;
+  a.addresses[0].ptr = dns_status::ok;
+  a.addresses[0].spf_evaluated = true;
+  a.addresses[0].spf = spf_code::permerror;
+  a.addresses[0].spf_facts = {3, 3, "gone.example.net"};
+  const json s = summary(a);
+  // The record's terms in record order, then what the evaluation found.
+  EXPECT_THAT(codes(s), ElementsAre("mx_spf_not_pass:mx.example.test", "spf_ptr",
+                                    "spf_all_pass", "spf_too_many_void_lookups",
+                                    "spf_include_without_spf"));
+  EXPECT_EQ(s["findings"][1]["detail"], "ptr");
+  EXPECT_EQ(s["findings"][2]["detail"], "+all");
+  EXPECT_EQ(s["findings"][3]["count"], 3);
+  EXPECT_FALSE(s["findings"][3].contains("detail"));
+  EXPECT_EQ(s["findings"][4]["detail"], "gone.example.net");
+
+  // Several SPF records: spf_multiple, and no lint of either.
+  txt.texts = {"v=spf1 +all", "v=spf1 ptr"};
+  a.set_txt(txt);
+  EXPECT_THAT(codes(summary(a)), ElementsAre("mx_spf_not_pass:mx.example.test", "spf_multiple"));
+
+  // The length as published, not as kept in the summary.
+  txt.texts = {"v=spf1 -all " + std::string(3000, 'x') + "=y"};
+  a.set_txt(txt);
+  a.addresses[0].spf_facts = {};
+  const json long_record = summary(a);
+  ASSERT_THAT(codes(long_record), ElementsAre("mx_spf_not_pass:mx.example.test", "spf_too_long"));
+  EXPECT_EQ(long_record["findings"][1]["count"], 3014);
+}
+
 TEST(DomainAudit, NxdomainAndFailedLookup) {
   domain_audit a;
   a.reset("nope.example.test");

@@ -16,7 +16,7 @@ struct expansion_case {
 // RFC 7208 §7.4: sender strong-bad@email.example.com, IP 192.0.2.3.
 spf_macro_context rfc_context(const ip_address& ip) {
   return spf_macro_context{"strong-bad", "email.example.com", "email.example.com", "mx.example.org",
-                           ip};
+                           ip, {}};
 }
 
 TEST(SpfMacroTest, Rfc7208Section74Examples) {

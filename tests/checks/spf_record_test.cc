@@ -165,7 +165,7 @@ TEST(SpfRecordTest, MutatedRecordsNeverCrash) {
       "v=spf1 a/24//64 mx:%{d2}.example.net/26 -ip4:192.0.2.0/24 ~ip6:2001:db8::/32 "
       "?exists:%{ir}.%{v}.%{l1r-}.x.example include:_spf.%{d} redirect=%{o}.example.org";
   const spf_macro_context ctx{"strong-bad", "example.com", "example.com", "mx.example.com",
-                              *ip_address::parse("2001:db8::1")};
+                              *ip_address::parse("2001:db8::1"), {}};
   uint32_t state = 777;  // a fixed LCG: the same mutations every run
   auto next = [&state] {
     state = state * 1103515245u + 12345u;

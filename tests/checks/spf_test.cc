@@ -52,7 +52,8 @@ class fake_dns {
  private:
   static uint16_t type_of(std::string_view t) {
     static const std::map<std::string_view, uint16_t> types = {
-        {"TXT", dns_type_txt}, {"A", dns_type_a}, {"AAAA", dns_type_aaaa}, {"MX", dns_type_mx}};
+        {"TXT", dns_type_txt}, {"A", dns_type_a},     {"AAAA", dns_type_aaaa},
+        {"MX", dns_type_mx},   {"PTR", dns_type_ptr}};
     const auto it = types.find(t);
     EXPECT_NE(it, types.end()) << "unknown type " << t;
     return it == types.end() ? 0 : it->second;
@@ -73,6 +74,8 @@ class fake_dns {
     dns_reply& r = records_[{name, type_of(type)}];
     if (type == "TXT") {
       r.texts.push_back(data);
+    } else if (type == "PTR") {
+      r.names.push_back(normalise_name(data));
     } else if (type == "MX") {
       const size_t sp = data.find(' ');
       const std::string host = data.substr(sp + 1);
@@ -357,12 +360,211 @@ TEST(SpfTest, ExistsAndPtr) {
        "exists:%{l}.example.net",
        "",
        "2001:db8::1"},
-      {"ptr is counted but never matches",
+      {"ptr without reverse names does not match",
        {"example.com TXT v=spf1 ptr -all"},
        c::fail,
        "-all",
        ""},
   });
+}
+
+// §5.5: the IP's PTR names whose addresses include the IP are validated; ptr
+// matches when one of them is the target or under it.
+TEST(SpfTest, PtrMechanism) {
+  run_table({
+      {"validated name under the domain",
+       {"example.com TXT v=spf1 ptr -all", "3.2.0.192.in-addr.arpa PTR mx1.example.com",
+        "mx1.example.com A 192.0.2.3"},
+       c::pass,
+       "ptr",
+       ""},
+      {"validated name equal to the target",
+       {"example.com TXT v=spf1 ptr:Mail.Example.NET -all",
+        "3.2.0.192.in-addr.arpa PTR mail.example.net", "mail.example.net A 192.0.2.3"},
+       c::pass,
+       "ptr:Mail.Example.NET",
+       ""},
+      {"a name that does not resolve back is not validated",
+       {"example.com TXT v=spf1 ptr -all", "3.2.0.192.in-addr.arpa PTR mx1.example.com",
+        "mx1.example.com A 192.0.2.4"},
+       c::fail,
+       "-all",
+       ""},
+      {"a validated name elsewhere does not match",
+       {"example.com TXT v=spf1 ptr -all", "3.2.0.192.in-addr.arpa PTR mx1.example.org",
+        "mx1.example.org A 192.0.2.3"},
+       c::fail,
+       "-all",
+       ""},
+      {"a label suffix is not a subdomain",
+       {"example.com TXT v=spf1 ptr -all", "3.2.0.192.in-addr.arpa PTR mx1.badexample.com",
+        "mx1.badexample.com A 192.0.2.3"},
+       c::fail,
+       "-all",
+       ""},
+      {"a failed PTR lookup is no match, not temperror (5.5)",
+       {"example.com TXT v=spf1 ptr -all", "3.2.0.192.in-addr.arpa SERVFAIL PTR"},
+       c::fail,
+       "-all",
+       ""},
+      {"a failed address lookup skips that name only",
+       {"example.com TXT v=spf1 ptr -all", "3.2.0.192.in-addr.arpa PTR a.example.com",
+        "3.2.0.192.in-addr.arpa PTR b.example.com", "a.example.com SERVFAIL A",
+        "b.example.com A 192.0.2.3"},
+       c::pass,
+       "ptr",
+       ""},
+      {"ipv6: ip6.arpa name and AAAA",
+       {"example.com TXT v=spf1 ptr -all",
+        "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa PTR "
+        "mx6.example.com",
+        "mx6.example.com AAAA 2001:db8::cb01"},
+       c::pass,
+       "ptr",
+       "",
+       "2001:db8::cb01"},
+  });
+}
+
+TEST(SpfTest, PtrLooksAtTenNamesAtMost) {
+  // §4.6.4: past ten PTR names the rest are ignored, so the eleventh, the
+  // only one that validates, cannot match.
+  std::vector<std::string> zone = {"example.com TXT v=spf1 ptr -all"};
+  for (int i = 1; i <= 10; ++i) {
+    zone.push_back("3.2.0.192.in-addr.arpa PTR h" + std::to_string(i) + ".example.com");
+    zone.push_back("h" + std::to_string(i) + ".example.com A 198.51.100.1");
+  }
+  zone.push_back("3.2.0.192.in-addr.arpa PTR good.example.com");
+  zone.push_back("good.example.com A 192.0.2.3");
+  fake_dns dns(zone);
+  const spf_result r = check(dns, "192.0.2.3");
+  EXPECT_EQ(r.code, spf_code::fail);
+  EXPECT_EQ(r.mechanism, "-all");
+  // TXT, PTR and the addresses of ten names.
+  EXPECT_EQ(dns.queries, 12);
+  EXPECT_THAT(dns.asked, ::testing::Not(::testing::Contains("good.example.com")));
+
+  // Ten names are all looked at: the tenth validates.
+  zone[zone.size() - 4] = "h10.example.com A 192.0.2.3";
+  fake_dns ten(zone);
+  EXPECT_EQ(check(ten, "192.0.2.3").code, spf_code::pass);
+}
+
+TEST(SpfTest, PtrCountsAsLookupAndVoid) {
+  run_table({
+      {"ptr with no reverse name is a void lookup",
+       {"example.com TXT v=spf1 a:n1.example.com a:n2.example.com ptr -all"},
+       c::permerror,
+       "",
+       "too many void DNS lookups"},
+  });
+  // The validation is done once, however many terms need it.
+  fake_dns dns({"example.com TXT v=spf1 ptr:example.org ptr:example.net ptr -all",
+                "3.2.0.192.in-addr.arpa PTR mx.example.com", "mx.example.com A 192.0.2.3"});
+  spf_evaluation e("example.com", *ip_address::parse("192.0.2.3"));
+  EXPECT_EQ(evaluate(dns, e).code, spf_code::pass);
+  EXPECT_EQ(e.lookups(), 3);
+  EXPECT_EQ(dns.queries, 3);  // TXT, PTR, A
+}
+
+// §7.3: %{p} is the validated name, the <domain> or a name under it first.
+TEST(SpfTest, ValidatedNameMacro) {
+  run_table({
+      {"subdomain of the domain preferred",
+       {"example.com TXT v=spf1 exists:%{p}.allow.example.net -all",
+        "3.2.0.192.in-addr.arpa PTR other.example.org",
+        "3.2.0.192.in-addr.arpa PTR mx.example.com", "other.example.org A 192.0.2.3",
+        "mx.example.com A 192.0.2.3", "mx.example.com.allow.example.net A 127.0.0.2"},
+       c::pass,
+       "exists:%{p}.allow.example.net",
+       ""},
+      {"any validated name otherwise",
+       {"example.com TXT v=spf1 exists:%{p}.allow.example.net -all",
+        "3.2.0.192.in-addr.arpa PTR other.example.org", "other.example.org A 192.0.2.3",
+        "other.example.org.allow.example.net A 127.0.0.2"},
+       c::pass,
+       "exists:%{p}.allow.example.net",
+       ""},
+      {"unknown without a validated name",
+       {"example.com TXT v=spf1 exists:%{p}.allow.example.net -all",
+        "3.2.0.192.in-addr.arpa PTR other.example.org", "other.example.org A 192.0.2.9",
+        "unknown.allow.example.net A 127.0.0.2"},
+       c::pass,
+       "exists:%{p}.allow.example.net",
+       ""},
+  });
+}
+
+// §6.2: a fail carries the exp= text of the record that decided it.
+TEST(SpfTest, Explanation) {
+  struct exp_case {
+    std::string label;
+    std::vector<std::string> zone;
+    spf_code want;
+    std::string explanation;
+  };
+  const std::vector<exp_case> cases = {
+      {"expanded on fail",
+       {"example.com TXT v=spf1 -all exp=why.%{d}",
+        "why.example.com TXT %{i} may not send for %{o} (%{l})"},
+       c::fail,
+       "192.0.2.3 may not send for example.com (postmaster)"},
+      {"not for softfail", {"example.com TXT v=spf1 ~all exp=why.example.com",
+                             "why.example.com TXT go away"}, c::softfail, ""},
+      {"an include's exp is never used",
+       {"example.com TXT v=spf1 include:inc.example.net -all",
+        "inc.example.net TXT v=spf1 -all exp=why.example.net", "why.example.net TXT included"},
+       c::fail,
+       ""},
+      {"the redirect target's exp replaces the first record's",
+       {"example.com TXT v=spf1 exp=a.example.com redirect=r.example.com",
+        "r.example.com TXT v=spf1 -all exp=b.example.com", "a.example.com TXT first",
+        "b.example.com TXT second %{d}"},
+       c::fail,
+       "second r.example.com"},
+      {"two TXT records: none",
+       {"example.com TXT v=spf1 -all exp=why.example.com", "why.example.com TXT one",
+        "why.example.com TXT two"},
+       c::fail,
+       ""},
+      {"a DNS error: none, and still fail",
+       {"example.com TXT v=spf1 -all exp=why.example.com", "why.example.com SERVFAIL TXT"},
+       c::fail,
+       ""},
+      {"a bad macro: none",
+       {"example.com TXT v=spf1 -all exp=why.example.com", "why.example.com TXT %{x}"},
+       c::fail,
+       ""},
+      {"%{p} in the text",
+       {"example.com TXT v=spf1 -all exp=why.example.com", "why.example.com TXT from %{p}",
+        "3.2.0.192.in-addr.arpa PTR mx.example.com", "mx.example.com A 192.0.2.3"},
+       c::fail,
+       "from mx.example.com"},
+      {"its lookup is not void: two voids and exp on nxdomain stay fail",
+       {"example.com TXT v=spf1 a:n1.example.com a:n2.example.com -all exp=nx.example.com"},
+       c::fail,
+       ""},
+  };
+  for (const exp_case& t : cases) {
+    SCOPED_TRACE(t.label);
+    fake_dns dns(t.zone);
+    const spf_result r = check(dns, "192.0.2.3");
+    EXPECT_EQ(r.code, t.want) << r.reason;
+    EXPECT_EQ(r.explanation, t.explanation);
+  }
+}
+
+// Names built from SPF text go out in presentation form: a space from %_
+// is \032, as the reply parser writes the owner name it reads back.
+TEST(SpfTest, MacroBuiltNamesAreEscaped) {
+  spf_evaluation e("example.com", *ip_address::parse("192.0.2.3"));
+  dns_reply txt;
+  txt.status = dns_status::ok;
+  txt.texts = {"v=spf1 a:x%_y.example.com -all"};
+  e.on_answer(0, dns_status::ok, txt);
+  ASSERT_EQ(e.pending().size(), 1U);
+  EXPECT_EQ(e.pending()[0].name, "x\\032y.example.com");
+  EXPECT_EQ(e.pending()[0].type, dns_type_a);
 }
 
 TEST(SpfTest, Include) {
@@ -649,10 +851,18 @@ TEST(SpfTest, CodeNamesAndJson) {
   std::string out;
   json_writer w(out);
   w.begin_object();
-  write_spf_json(w, spf_result{c::permerror, "multiple SPF records", "", "example.com"});
+  write_spf_json(w, spf_result{c::permerror, "multiple SPF records", "", "example.com", ""});
   w.end_object();
   EXPECT_EQ(out,
             R"({"result":"permerror","reason":"multiple SPF records","domain":"example.com"})");
+  out.clear();
+  json_writer w2(out);
+  w2.begin_object();
+  write_spf_json(w2, spf_result{c::fail, "", "-all", "example.com", "see example.com/why"});
+  w2.end_object();
+  EXPECT_EQ(out,
+            R"({"result":"fail","mechanism":"-all","domain":"example.com",)"
+            R"("explanation":"see example.com/why"})");
 }
 
 }  // namespace

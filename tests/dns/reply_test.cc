@@ -445,10 +445,13 @@ TEST(DnsReplyRecordsTest, TxtTable) {
        dns_status::nodata,
        {},
        ""},
-      {"empty rdata is malformed",
-       b(1, 0, "example.org", txt).rr("example.org", txt, {}).bytes(),
-       dns_status::error,
-       {},
+      {"empty rdata is a record with no text, beside the others",
+       b(1, 0, "example.org", txt)
+           .rr("example.org", txt, {})
+           .rr("example.org", txt, txt_rdata({"v=spf1 -all"}))
+           .bytes(),
+       dns_status::ok,
+       {"", "v=spf1 -all"},
        ""},
       {"string overruns its rdata",
        b(1, 0, "example.org", txt).rr("example.org", txt, {5, 'a', 'b'}).bytes(),

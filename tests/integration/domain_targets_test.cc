@@ -214,6 +214,34 @@ TEST_F(DomainTargets, SpfVerdictForEveryMechanismAndLimit) {
   EXPECT_EQ(o.summaries.at("multiple.spf.test")["spf"]["records"].size(), 2u);
   EXPECT_THAT(findings(o.summaries.at("multiple.spf.test")), ::testing::Contains("spf_multiple"));
   EXPECT_THAT(findings(o.summaries.at("none.spf.test")), ::testing::Contains("no_spf"));
+  // A fail carries the domain's exp= text, macros expanded (RFC 7208 6.2).
+  const json& exp = o.addresses.at({"exp.spf.test", spf_mx_address}).at("spf");
+  EXPECT_EQ(exp["explanation"], std::string(spf_mx_address) + " may not send for exp.spf.test")
+      << exp.dump();
+  EXPECT_FALSE(o.addresses.at({"ip4-fail.spf.test", spf_mx_address}).at("spf").contains(
+      "explanation"));
+  // The SPF lint: from the record's text, and from what evaluating it found.
+  const std::vector<std::pair<std::string, std::string>> lint = {
+      {"neutral.spf.test", "spf_all_neutral"},
+      {"mx-mech.spf.test", ""},
+      {"redirect-none.spf.test", ""},
+      {"too-many.spf.test", "spf_too_many_lookups"},
+      {"void.spf.test", "spf_too_many_void_lookups"},
+      {"include-none.spf.test", "spf_include_without_spf"},
+  };
+  for (const auto& [domain, code] : lint) {
+    SCOPED_TRACE(domain);
+    std::vector<std::string> spf_codes;
+    for (const std::string& f : findings(o.summaries.at(domain))) {
+      if (f.starts_with("spf_")) {
+        spf_codes.push_back(f);
+      }
+    }
+    EXPECT_THAT(spf_codes, code.empty() ? ElementsAreArray(std::vector<std::string>{})
+                                        : ElementsAreArray({code}));
+  }
+  EXPECT_EQ(o.summaries.at("include-none.spf.test")["findings"].back()["detail"],
+            "nospf.spf.test");
 }
 
 TEST_F(DomainTargets, DnsblListingsPerZone) {

@@ -43,6 +43,7 @@ const std::vector<spf_case>& spf_cases() {
       {"include-none.spf.test", "v=spf1 include:nospf.spf.test -all", "permerror", ""},
       {"redirect-none.spf.test", "v=spf1 redirect=nospf.spf.test", "permerror", ""},
       {"temperror.spf.test", "v=spf1 include:x.dead.test -all", "temperror", ""},
+      {"exp.spf.test", "v=spf1 ip4:192.0.2.0/24 -all exp=why.%{d}", "fail", ""},
   };
   return cases;
 }
@@ -143,6 +144,7 @@ testbed_options domain_testbed() {
       "elsewhere MX 5 other.spf.test.\n"
       "inc TXT \"v=spf1 ip4:127.77.0.10 -all\"\n"
       "nospf TXT \"not an spf record\"\n"
+      "why.exp TXT \"%{i} may not send for %{d}\"\n"
       "127.77.0.10.ex A 127.0.0.2\n"
       // %{ir}.%{v}._spf.%{d} for 127.77.0.10 at macro.spf.test
       "10.0.77.127.in-addr._spf.macro A 127.0.0.2\n";
