@@ -445,14 +445,26 @@ TEST(SmtpResultTest, RelayJson) {
                  R"("rcpt":{"code":250,"text":"2.1.5 \"Ok\""}},)"
                  R"("ms":{"relay":0.50,"total":1.50}})");
 
-  // Enabled but undecided: the status alone. clear() forgets the test.
+  // Enabled but undecided: the status and why. clear() forgets the test.
   r.relay = relay_status::untested;
   r.relay_mail = relay_reply{};
   r.relay_rcpt = relay_reply{};
   out.clear();
   json_writer w2(out);
   r.write_json(w2, {});
-  EXPECT_NE(out.find(R"("relay":{"status":"untested"},)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("relay":{"status":"untested","reason":"session_ended"},)"),
+            std::string::npos)
+      << out;
+  // A violation makes the reason, and the violations are listed.
+  r.add_violation(smtp_violation::unexpected_code);
+  r.add_violation(smtp_violation::early_talker);
+  out.clear();
+  json_writer w3(out);
+  r.write_json(w3, {});
+  EXPECT_NE(out.find(R"("relay":{"status":"untested","reason":"protocol_violation"},)"
+                     R"("violations":["early_talker","unexpected_code"],)"),
+            std::string::npos)
+      << out;
   r.clear();
   EXPECT_FALSE(r.relay_enabled);
   EXPECT_LT(r.ms_relay, 0);
