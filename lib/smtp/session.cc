@@ -358,12 +358,17 @@ bool smtp_prober::drain_unsolicited(uint32_t slot) {
   return surplus;
 }
 
-void smtp_prober::send_command(uint32_t slot, std::string_view line, phase next) {
+void smtp_prober::check_unsolicited(uint32_t slot) {
   session& s = at(slot);
   if (drain_unsolicited(slot)) {
     s.out->add_violation(s.ph == phase::greeting ? smtp_violation::early_talker
                                                  : smtp_violation::unsolicited_reply);
   }
+}
+
+void smtp_prober::send_command(uint32_t slot, std::string_view line, phase next) {
+  session& s = at(slot);
+  check_unsolicited(slot);
   s.ph = next;
   s.phase_ns = monotonic_ns();
   if (s.tls) {
@@ -641,6 +646,9 @@ void smtp_prober::handshake_io_failed(uint32_t slot, int res) {
 
 void smtp_prober::after_hello(uint32_t slot) {
   // A dialogue already out of step gives no relay verdict: MAIL is not sent.
+  if (options_.relay) {
+    check_unsolicited(slot);
+  }
   if (!options_.relay || at(slot).out->violations != 0) {
     quit(slot);
     return;
@@ -670,7 +678,9 @@ void smtp_prober::on_relay_reply(uint32_t slot, const smtp_reply& reply) {
   const bool is_mail = s.ph == phase::relay_mail;
   record_relay_reply(slot, reply);
   // Only a clean dialogue gives a verdict (finish() enforces it for
-  // violations seen later, up to QUIT).
+  // violations seen later, up to QUIT). A second reply to this command
+  // would be here already.
+  check_unsolicited(slot);
   if (out.violations != 0) {
     send_command(slot, "RSET\r\n", phase::rset);
     return;

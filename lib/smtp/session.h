@@ -149,6 +149,9 @@ class smtp_prober {
   /// handshake: a reply is only ever read from bytes that came after its
   /// command was sent.
   bool drain_unsolicited(uint32_t slot);
+  /// drain_unsolicited(), recording a violation when it found bytes:
+  /// early_talker after the greeting, unsolicited_reply after any other reply.
+  void check_unsolicited(uint32_t slot);
   /// A reply that cannot answer the command of `ph`: no code, 1xx or 3xx,
   /// or a 2xx other than the command's success code.
   static bool out_of_step(phase ph, int code);
