@@ -126,11 +126,13 @@ int report_main(const std::vector<std::string>& args) {
     std::fprintf(stderr, "ptrscan report: %s\n", terminal_safe(error).c_str());
     return exit_write_failed;
   }
+  const std::string shown_output =
+      options.output == "-" ? std::string("stdout") : terminal_safe(options.output);
   std::fprintf(stderr,
                "ptrscan report: %" PRIu64 " records, %zu networks, %zu of %zu /16s drawn, %" PRIu64
                " bad lines -> %s\n",
                view.totals.records, view.networks_seen, view.blocks.size(), view.blocks_seen,
-               view.totals.bad_lines, options.output == "-" ? "stdout" : terminal_safe(options.output).c_str());
+               view.totals.bad_lines, shown_output.c_str());
   return exit_ok;
 }
 

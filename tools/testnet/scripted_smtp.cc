@@ -415,7 +415,8 @@ void scripted_smtp_server::serve(int fd) {
         }
         ehlo += "250 STARTTLS\r\n";
       } else if (script_ == smtp_script::display_hazards) {
-        ehlo = "250-" + host + " hello\r\n250-X-\xe2\x80\xae" "GNIRTS\r\n250 \xc2\x85" "8BITMIME\r\n";
+        ehlo = "250-" + host + " hello\r\n250-X-\xe2\x80\xae" "GNIRTS\r\n"
+               "250 \xc2\x85" "8BITMIME\r\n";
       } else if (script_ == smtp_script::long_rcpt_text) {
         rcpt = "554 5.7.1 " + std::string(400, 'r') + "\r\n";
       }
