@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "net/absl_compat.h"
+#include "net/text_hazards.h"
 #include "scan/engine.h"
 #include "flags.h"
 #include "metadata.h"
@@ -169,7 +170,7 @@ int run(int argc, char** argv) {
   absl::StatusOr<scanner_flags> parsed = parse_flags(args);
   if (!parsed.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n(see ptrscan --help)\n",
-                 std::string(parsed.status().message()).c_str());
+                 terminal_safe(sv(parsed.status().message())).c_str());
     return exit_usage;
   }
   scanner_flags& flags = *parsed;
@@ -219,7 +220,7 @@ int run(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<target_reader>> reader =
       target_reader::open(flags.targets, flags.input_files);
   if (!reader.ok()) {
-    std::fprintf(stderr, "ptrscan: %s\n", std::string(reader.status().message()).c_str());
+    std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(reader.status().message())).c_str());
     return exit_usage;
   }
   // --state: resume where a run of the same command left off.
@@ -228,7 +229,7 @@ int run(int argc, char** argv) {
   if (!flags.state_file.empty()) {
     absl::StatusOr<std::optional<resume_point>> saved = resume_point::load(flags.state_file);
     if (!saved.ok()) {
-      std::fprintf(stderr, "ptrscan: %s\n", std::string(saved.status().message()).c_str());
+      std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(saved.status().message())).c_str());
       return exit_usage;
     }
     const uint64_t fingerprint = arguments_fingerprint(args);
@@ -238,14 +239,14 @@ int run(int argc, char** argv) {
         std::fprintf(stderr,
                      "ptrscan: %s belongs to a scan with other arguments; remove it to start "
                      "afresh\n",
-                     flags.state_file.c_str());
+                     terminal_safe(flags.state_file).c_str());
         return exit_usage;
       }
       struct stat st {};
       if (::stat(flags.output.c_str(), &st) != 0 || uint64_t(st.st_size) < r.file_size ||
           ::truncate(flags.output.c_str(), static_cast<off_t>(r.file_size)) != 0) {
         std::fprintf(stderr, "ptrscan: cannot resume: %s is missing or shorter than %s says\n",
-                     flags.output.c_str(), flags.state_file.c_str());
+                     terminal_safe(flags.output).c_str(), terminal_safe(flags.state_file).c_str());
         return exit_usage;
       }
       flags.scan.seed = r.seed;
@@ -276,14 +277,14 @@ int run(int argc, char** argv) {
       state->add(done);
       state->file_size = file_size;
       if (absl::Status s = state->save(path); !s.ok()) {
-        std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());
+        std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(s.message())).c_str());
       }
     };
   }
   absl::StatusOr<std::unique_ptr<output_sink>> sink =
       output_sink::open(flags.output, sink_options);
   if (!sink.ok()) {
-    std::fprintf(stderr, "ptrscan: %s\n", std::string(sink.status().message()).c_str());
+    std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(sink.status().message())).c_str());
     return exit_usage;
   }
   std::unique_ptr<status_updates> status;
@@ -291,7 +292,7 @@ int run(int argc, char** argv) {
     absl::StatusOr<std::unique_ptr<status_updates>> opened =
         status_updates::open(flags.status_updates_file);
     if (!opened.ok()) {
-      std::fprintf(stderr, "ptrscan: %s\n", std::string(opened.status().message()).c_str());
+      std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(opened.status().message())).c_str());
       (void)(*sink)->close();
       return exit_usage;
     }
@@ -306,7 +307,7 @@ int run(int argc, char** argv) {
     }
     absl::StatusOr<prefix_set> set = prefix_set::load(*file);
     if (!set.ok()) {
-      std::fprintf(stderr, "ptrscan: %s\n", std::string(set.status().message()).c_str());
+      std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(set.status().message())).c_str());
       return exit_usage;
     }
     *list = std::make_shared<const prefix_set>(std::move(*set));
@@ -329,7 +330,7 @@ int run(int argc, char** argv) {
 
   scan_engine engine(flags.scan, **reader, **sink);
   if (absl::Status s = engine.start(); !s.ok()) {
-    std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());
+    std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(s.message())).c_str());
     (void)(*sink)->close();
     return s.code() == absl::StatusCode::kInvalidArgument ? exit_usage : exit_runtime;
   }
@@ -401,11 +402,11 @@ int run(int argc, char** argv) {
   }
   int code = exit_ok;
   if (!engine_status.ok()) {
-    std::fprintf(stderr, "ptrscan: %s\n", std::string(engine_status.message()).c_str());
+    std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(engine_status.message())).c_str());
     code = exit_runtime;
   }
   if (!sink_status.ok()) {
-    std::fprintf(stderr, "ptrscan: %s\n", std::string(sink_status.message()).c_str());
+    std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(sink_status.message())).c_str());
     code = exit_runtime;
   }
   if (code == exit_ok && caught != 0) {
@@ -429,7 +430,7 @@ int run(int argc, char** argv) {
     m.probes = probes;
     m.exit_code = code;
     if (absl::Status s = write_metadata(flags.metadata_file, m); !s.ok()) {
-      std::fprintf(stderr, "ptrscan: %s\n", std::string(s.message()).c_str());
+      std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(s.message())).c_str());
       if (code == exit_ok) {
         code = exit_runtime;
       }

@@ -39,6 +39,7 @@ void dnsbl_result::clear() {
   status = dnsbl_status::error;
   codes.clear();
   reason.clear();
+  reason_truncated = false;
   error.clear();
 }
 
@@ -85,13 +86,26 @@ void dnsbl_add_reason(dns_status status, const std::vector<std::string>& texts,
     return;
   }
   for (const std::string& t : texts) {
-    if (out.reason.size() >= max_reason_bytes) {
+    const size_t separator = out.reason.empty() ? 0 : 2;
+    if (out.reason.size() + separator + t.size() > max_reason_bytes) {
+      // The cut is marked, and made at a character boundary so the kept
+      // part stays valid UTF-8 where the text was.
+      out.reason_truncated = true;
+      if (out.reason.size() + separator >= max_reason_bytes) {
+        break;
+      }
+      out.reason.append(out.reason.empty() ? "" : "; ");
+      size_t keep = max_reason_bytes - out.reason.size();
+      while (keep > 0 && keep < t.size() && (static_cast<unsigned char>(t[keep]) & 0xc0) == 0x80) {
+        --keep;
+      }
+      out.reason.append(t, 0, keep);
       break;
     }
-    if (!out.reason.empty()) {
+    if (separator != 0) {
       out.reason += "; ";
     }
-    out.reason.append(t, 0, max_reason_bytes - out.reason.size());
+    out.reason += t;
   }
 }
 

@@ -31,6 +31,9 @@ struct dnsbl_result {
   /// The TXT record(s) of a listing, joined with "; " (the reason text,
   /// often a removal URL). Empty when the list publishes none.
   std::string reason;
+  /// The TXT text was longer than the cap (512 bytes) and `reason` holds its
+  /// beginning (output: "reason" in dnsbl[].truncated).
+  bool reason_truncated = false;
   /// With status error: what went wrong ("servfail", "timeout", "answer
   /// 192.0.2.1 is outside 127.0.0.0/8", ...).
   std::string error;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "net/text_hazards.h"
+
 namespace ptrscan {
 namespace {
 
@@ -143,7 +145,9 @@ void append_json_string(std::string& out, std::string_view bytes) {
       }
       if (i < n && byte_class[p[i]] == non_ascii) {
         const size_t len = utf8_sequence_length(p + i, n - i);
-        if (len != 0) {
+        // A display hazard (C1, bidi, U+2028/9) is well-formed but leaves
+        // the run to be written as \uXXXX.
+        if (len != 0 && (len == 4 || text_hazard_at(bytes.substr(i, len)) == 0)) {
           i += len;
           continue;
         }
@@ -157,8 +161,16 @@ void append_json_string(std::string& out, std::string_view bytes) {
       break;
     }
     const unsigned char c = p[i];
+    size_t hazard_len = 0;
     if (byte_class[c] == escape) {
       append_escape(out, c);
+    } else if (const uint32_t cp = text_hazard_at(bytes.substr(i), &hazard_len); cp != 0) {
+      static constexpr char hex[] = "0123456789abcdef";
+      const char buf[6] = {'\\', 'u', hex[(cp >> 12) & 0xf], hex[(cp >> 8) & 0xf],
+                           hex[(cp >> 4) & 0xf], hex[cp & 0xf]};
+      out.append(buf, sizeof buf);
+      i += hazard_len;
+      continue;
     } else {
       // Each byte outside a well-formed sequence becomes one U+FFFD, as Go's
       // encoding/json (and so zgrab2) does. The escaped form keeps a replaced

@@ -13,7 +13,8 @@ constexpr field_doc fields[] = {
     {"dnsbl[].zone", "string", "the zone"},
     {"dnsbl[].status", "status", "not_listed|listed|error"},
     {"dnsbl[].codes", "array", "the listing's return codes (A records in 127/8)"},
-    {"dnsbl[].reason", "string", "the listing's TXT record(s)"},
+    {"dnsbl[].reason", "string", "the listing's TXT record(s), at most 512 bytes"},
+    {"dnsbl[].truncated", "array", "[\"reason\"] when the TXT text was cut at 512 bytes"},
     {"dnsbl[].error", "string", "what went wrong, with status error"},
 };
 
@@ -117,6 +118,9 @@ void write_dnsbl_json(json_writer& w, std::string_view zone, const dnsbl_result&
   }
   if (!r.reason.empty()) {
     w.key("reason").value(r.reason);
+  }
+  if (r.reason_truncated) {
+    w.key("truncated").begin_array().value("reason").end_array();
   }
   if (!r.error.empty()) {
     w.key("error").value(r.error);

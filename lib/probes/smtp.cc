@@ -31,11 +31,19 @@ constexpr field_doc fields[] = {
     {"smtp[].helo", "bool", "EHLO was refused and HELO answered"},
     {"smtp[].tls", "object", "STARTTLS (or port 465): version, cipher, certificate, name_match"},
     {"smtp[].ehlo_tls", "object", "the EHLO reply inside TLS"},
-    {"smtp[].relay", "object", "--probes relay: {status, mail, rcpt}"},
+    {"smtp[].relay", "object",
+     "--probes relay: {status, reason (with untested: protocol_violation|session_ended), "
+     "mail, rcpt}"},
+    {"smtp[].violations", "array",
+     "protocol violations: early_talker|unsolicited_reply|unexpected_code (no relay verdict)"},
+    {"smtp[].truncated", "array",
+     "what a cap cut: banner, ehlo.extensions, ehlo.line, tls.cert_names, "
+     "ehlo_tls.extensions, ehlo_tls.line, relay.mail.text, relay.rcpt.text"},
     {"smtp[].ms", "object", "milliseconds per phase"},
     {"checks.banner_ptr_match", "bool", "the greeting's host is one of the PTR names (null: none)"},
     {"checks.ehlo_ptr_match", "bool", "the EHLO host is one of the PTR names (null: none)"},
-    {"relay", "object", "--probes relay: the host's verdict over its ports {status, port}"},
+    {"relay", "object",
+     "--probes relay: the host's verdict over its ports {status, port; reason with untested}"},
 };
 
 /// A session's owner: host slot (24 bits), generation (24), port index (16).
@@ -382,6 +390,12 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
     w.key("status").value(to_string(decided->relay));
     if (decided->relay != relay_status::untested) {
       w.key("port").value(static_cast<uint64_t>(decided->port));
+    } else {
+      // No port decided: a violation on any port is the telling reason.
+      const bool violated = std::any_of(h.results.begin(), h.results.end(),
+                                        [](const smtp_result& r) { return r.violations != 0; });
+      w.key("reason").value(to_string(violated ? relay_untested_reason::protocol_violation
+                                               : relay_untested_reason::session_ended));
     }
     w.end_object();
     c.add(ids_.relay + static_cast<size_t>(decided->relay));

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "net/text_hazards.h"
 #include "core/clock.h"
 #include "input/permutation.h"
 #include "input/reserved.h"
@@ -19,23 +20,8 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// Input bytes made safe for a terminal: printable ASCII kept, the rest \xNN.
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      static constexpr char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xf]);
-    }
-  }
-  return out;
-}
+/// Input bytes made safe for a terminal (base/text_hazards.h).
+std::string printable(std::string_view s) { return terminal_safe(s); }
 
 }  // namespace
 

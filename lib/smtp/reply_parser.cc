@@ -121,6 +121,7 @@ void smtp_reply::clear() {
   raw.clear();
   malformed = false;
   truncated = false;
+  line_truncated = false;
 }
 
 std::string_view smtp_reply::first_line() const {
@@ -204,6 +205,7 @@ bool reply_reader::finish_line() {
   if (text.size() > max_line_) {
     text = text.substr(0, max_line_);
     reply_.truncated = true;
+    reply_.line_truncated = true;
   }
   reply_.lines.emplace_back(text);
   return ends;
@@ -232,11 +234,21 @@ std::string reply_host(const smtp_reply& r) {
 ehlo_info parse_ehlo(const smtp_reply& r) {
   ehlo_info info;
   info.host = reply_host(r);
-  for (size_t i = 1; i < r.lines.size() && info.extensions.size() < ehlo_info::max_extensions;
-       ++i) {
+  info.line_truncated = r.line_truncated;
+  // Every line is looked at (the reply is bounded by the reader's reply cap);
+  // only the first max_extensions are kept.
+  for (size_t i = 1; i < r.lines.size(); ++i) {
     std::string_view ext = trim(r.lines[i]);
-    if (!ext.empty()) {
+    if (ext.empty()) {
+      continue;
+    }
+    if (iequals(first_token(ext, nullptr), "STARTTLS")) {
+      info.starttls = true;
+    }
+    if (info.extensions.size() < ehlo_info::max_extensions) {
       info.extensions.emplace_back(ext);
+    } else {
+      info.extensions_truncated = true;
     }
   }
   return info;

@@ -26,6 +26,8 @@ struct smtp_reply {
   bool malformed = false;
   /// Some line or the raw text hit a cap and was cut.
   bool truncated = false;
+  /// Some line's text hit the line cap and was cut (raw may still hold it).
+  bool line_truncated = false;
 
   /// Back to the default state; keeps allocated capacity for the next reply.
   void clear();
@@ -96,6 +98,15 @@ struct ehlo_info {
   /// Every line after the first, whitespace-trimmed, kept as sent; empty lines
   /// dropped; at most max_extensions kept.
   std::vector<std::string> extensions;
+  /// STARTTLS is offered: looked for in every line of the reply, also past
+  /// the max_extensions kept (a server may list it 70th).
+  bool starttls = false;
+  /// More non-empty extension lines than max_extensions: the rest were not
+  /// kept (output: "ehlo.extensions" in smtp[].truncated).
+  bool extensions_truncated = false;
+  /// A line of the reply was longer than the reader's line cap and was cut
+  /// (output: "ehlo.line" in smtp[].truncated).
+  bool line_truncated = false;
 
   static constexpr size_t max_extensions = 64;
 

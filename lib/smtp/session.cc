@@ -38,6 +38,10 @@ std::string reply_summary(const smtp_reply& r) {
   return s;
 }
 
+// Bytes read per drain before a command: 16 receive buffers. A peer that
+// keeps more than that coming has made its point (the violation is recorded).
+constexpr int max_drain_reads = 16;
+
 bool is_ip_literal_or_empty(std::string_view host) {
   return host.empty() || host.front() == '[' || ip_address::parse(host).has_value();
 }
@@ -300,6 +304,12 @@ void smtp_prober::parse_inbox(uint32_t slot) {
       submit_recv(slot);
       return;
     case reply_reader::result::too_long:
+      if (s.ph == phase::greeting) {
+        // What came is the banner, cut: recorded and marked as such.
+        s.out->has_banner = true;
+        s.out->banner = banner_text(s.reader.reply());
+        s.out->banner_truncated = true;
+      }
       finish(slot, smtp_status::error, "reply longer than the reply cap without ending");
       return;
     case reply_reader::result::complete: {
@@ -312,8 +322,53 @@ void smtp_prober::parse_inbox(uint32_t slot) {
   }
 }
 
+bool smtp_prober::drain_unsolicited(uint32_t slot) {
+  session& s = at(slot);
+  // Left over from the last read: more than the one reply asked for.
+  bool surplus = !s.inbox.empty();
+  s.inbox.clear();
+  // Arrived since: checked with a non-blocking read right before the
+  // command goes out, outside the ring on purpose, so that nothing the
+  // server said before it could see the command is taken as its reply. No
+  // operation of this session is in flight here (one at a time, and this
+  // runs from a completion).
+  std::string plain;
+  for (int i = 0; i < max_drain_reads; ++i) {
+    const ssize_t n = ::recv(s.fd, s.buf.get(), recv_buffer_bytes, MSG_DONTWAIT);
+    if (n <= 0) {
+      break;  // nothing there (EAGAIN), or an end or error the next I/O reports
+    }
+    if (s.tls) {
+      // Ciphertext: only application data counts (TLS 1.3 sends session
+      // tickets after the handshake, unasked and harmless). A record cut
+      // short here is not seen (BoringSSL keeps it without a trace); a
+      // server that splits a record around our command on purpose could
+      // as well answer 250 to RCPT outright.
+      s.tls->feed_input(std::string_view(s.buf.get(), static_cast<size_t>(n)));
+      plain.clear();
+      (void)s.tls->read_plain(plain);
+      surplus = surplus || !plain.empty();
+    } else {
+      surplus = true;
+    }
+    if (static_cast<size_t>(n) < recv_buffer_bytes) {
+      break;
+    }
+  }
+  return surplus;
+}
+
+void smtp_prober::check_unsolicited(uint32_t slot) {
+  session& s = at(slot);
+  if (drain_unsolicited(slot)) {
+    s.out->add_violation(s.ph == phase::greeting ? smtp_violation::early_talker
+                                                 : smtp_violation::unsolicited_reply);
+  }
+}
+
 void smtp_prober::send_command(uint32_t slot, std::string_view line, phase next) {
   session& s = at(slot);
+  check_unsolicited(slot);
   s.ph = next;
   s.phase_ns = monotonic_ns();
   if (s.tls) {
@@ -345,14 +400,31 @@ void smtp_prober::after_send(uint32_t slot) {
       submit_recv(slot);
       return;
     default:
-      // A command is out: a reply may already be buffered (pipelining
-      // servers), otherwise read.
-      if (!s.inbox.empty()) {
-        parse_inbox(slot);
-        return;
-      }
+      // A command is out: its reply is what comes from now on (send_command
+      // set aside everything before).
       submit_recv(slot);
       return;
+  }
+}
+
+bool smtp_prober::out_of_step(phase ph, int code) {
+  const int klass = code / 100;
+  if (klass == 4 || klass == 5) {
+    return false;  // refusals come in many codes; each is an answer
+  }
+  switch (ph) {
+    case phase::ehlo:
+    case phase::helo:
+    case phase::ehlo_tls:
+    case phase::relay_mail:
+    case phase::rset:
+      return code != 250;
+    case phase::relay_rcpt:
+      return code != 250 && code != 251;
+    case phase::starttls:
+      return code != 220;
+    default:
+      return false;  // the greeting has its own checks
   }
 }
 
@@ -360,6 +432,31 @@ void smtp_prober::on_reply(uint32_t slot, const smtp_reply& reply) {
   session& s = at(slot);
   smtp_result& out = *s.out;
   const int klass = reply.code / 100;
+  if (out_of_step(s.ph, reply.code)) {
+    // No code, an intermediate code, or another command's success (a
+    // second greeting's 220 read after EHLO): the dialogue is out of step,
+    // so nothing more it says can be paired with what we ask.
+    out.add_violation(smtp_violation::unexpected_code);
+    switch (s.ph) {
+      case phase::ehlo:
+        out.ms_ehlo = ms_since(s.phase_ns);
+        break;
+      case phase::starttls:
+        out.tls_attempted = true;
+        out.tls_error = "STARTTLS answered out of step: " + reply_summary(reply);
+        break;
+      case phase::relay_mail:
+      case phase::relay_rcpt:
+        record_relay_reply(slot, reply);
+        // A transaction may be open: drop it before QUIT, never DATA.
+        send_command(slot, "RSET\r\n", phase::rset);
+        return;
+      default:
+        break;
+    }
+    quit(slot);
+    return;
+  }
   switch (s.ph) {
     case phase::greeting:
       out.has_banner = true;
@@ -386,7 +483,7 @@ void smtp_prober::on_reply(uint32_t slot, const smtp_reply& reply) {
         out.has_ehlo = true;
         out.ehlo = parse_ehlo(reply);
         // Over implicit TLS (465) there is nothing to upgrade.
-        if (!s.tls && options_.starttls && tls_ctx_ != nullptr && out.ehlo.has("STARTTLS")) {
+        if (!s.tls && options_.starttls && tls_ctx_ != nullptr && out.ehlo.starttls) {
           send_command(slot, "STARTTLS\r\n", phase::starttls);
           return;
         }
@@ -461,8 +558,14 @@ void smtp_prober::start_tls(uint32_t slot) {
   if (is_ip_literal_or_empty(sni)) {
     sni = {};
   }
+  // Nothing sent in clear text after STARTTLS's 220 counts, and anything
+  // sent is a violation (an injection ahead of the handshake, CVE-2011-0411
+  // the other way round).
+  if (!s.implicit_tls && drain_unsolicited(slot)) {
+    s.out->add_violation(smtp_violation::unsolicited_reply);
+  }
+  s.inbox.clear();
   s.tls = std::make_unique<tls_client_session>(*tls_ctx_, sni);
-  s.inbox.clear();  // nothing sent in clear text before the handshake counts
   drive_handshake(slot);
 }
 
@@ -542,7 +645,11 @@ void smtp_prober::handshake_io_failed(uint32_t slot, int res) {
 }
 
 void smtp_prober::after_hello(uint32_t slot) {
-  if (!options_.relay) {
+  // A dialogue already out of step gives no relay verdict: MAIL is not sent.
+  if (options_.relay) {
+    check_unsolicited(slot);
+  }
+  if (!options_.relay || at(slot).out->violations != 0) {
     quit(slot);
     return;
   }
@@ -550,17 +657,34 @@ void smtp_prober::after_hello(uint32_t slot) {
                phase::relay_mail);
 }
 
-void smtp_prober::on_relay_reply(uint32_t slot, const smtp_reply& reply) {
+void smtp_prober::record_relay_reply(uint32_t slot, const smtp_reply& reply) {
   session& s = at(slot);
   smtp_result& out = *s.out;
   const bool is_mail = s.ph == phase::relay_mail;
   relay_reply& recorded = is_mail ? out.relay_mail : out.relay_rcpt;
   recorded.received = true;
   recorded.code = reply.code;
-  recorded.text = std::string(reply.first_line().substr(0, relay_reply::max_text));
+  const std::string_view first = reply.first_line();
+  recorded.text = std::string(first.substr(0, relay_reply::max_text));
+  recorded.truncated = first.size() > relay_reply::max_text || reply.line_truncated;
   // RCPT follows MAIL's reply at once: the two phases add up to the test.
   const double ms = ms_since(s.phase_ns);
   out.ms_relay = is_mail ? ms : out.ms_relay + ms;
+}
+
+void smtp_prober::on_relay_reply(uint32_t slot, const smtp_reply& reply) {
+  session& s = at(slot);
+  smtp_result& out = *s.out;
+  const bool is_mail = s.ph == phase::relay_mail;
+  record_relay_reply(slot, reply);
+  // Only a clean dialogue gives a verdict (finish() enforces it for
+  // violations seen later, up to QUIT). A second reply to this command
+  // would be here already.
+  check_unsolicited(slot);
+  if (out.violations != 0) {
+    send_command(slot, "RSET\r\n", phase::rset);
+    return;
+  }
   switch (reply.code / 100) {
     case 2:
       if (is_mail) {
@@ -597,6 +721,11 @@ void smtp_prober::finish(uint32_t slot, smtp_status status, std::string error) {
     error.clear();
   }
   out.status = status;
+  if (out.violations != 0) {
+    // Replies may have been paired with the wrong commands: whatever RCPT
+    // seemed to say is no verdict.
+    out.relay = relay_status::untested;
+  }
   if (!error.empty() && out.error.empty()) {
     out.error = std::move(error);
   }

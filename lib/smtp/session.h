@@ -61,6 +61,11 @@ class smtp_client {
 /// completion handler. Sends MAIL and RCPT only for the opt-in relay test
 /// (smtp_options::relay), one command at a time; never sends DATA, and never
 /// waits for QUIT's reply.
+///
+/// Replies are paired with commands: one command is sent at a time (never
+/// pipelined), and bytes that arrive when no command awaits a reply are set
+/// aside and recorded as a violation (smtp_violation), never read as the
+/// next command's reply. A session with a violation gives no relay verdict.
 class smtp_prober {
  public:
   smtp_prober(ring& r, smtp_client& client, const smtp_options& options, const tls_context* tls,
@@ -137,6 +142,19 @@ class smtp_prober {
   void after_send(uint32_t slot);
   void after_hello(uint32_t slot);
   void on_relay_reply(uint32_t slot, const smtp_reply& reply);
+  void record_relay_reply(uint32_t slot, const smtp_reply& reply);
+  /// Sets aside every byte the server sent that no command asked for (left
+  /// over after the last reply, or waiting in the socket); true when there
+  /// were any. Called right before each command and before a STARTTLS
+  /// handshake: a reply is only ever read from bytes that came after its
+  /// command was sent.
+  bool drain_unsolicited(uint32_t slot);
+  /// drain_unsolicited(), recording a violation when it found bytes:
+  /// early_talker after the greeting, unsolicited_reply after any other reply.
+  void check_unsolicited(uint32_t slot);
+  /// A reply that cannot answer the command of `ph`: no code, 1xx or 3xx,
+  /// or a 2xx other than the command's success code.
+  static bool out_of_step(phase ph, int code);
   void quit(uint32_t slot);
   void finish(uint32_t slot, smtp_status status, std::string error = {});
   double ms_since(int64_t from_ns) const;

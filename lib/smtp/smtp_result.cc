@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <utility>
 
 #include "output/json_writer.h"
 #include "tls/cert_names.h"
@@ -40,6 +41,28 @@ std::string_view to_string(relay_status s) {
   return "untested";
 }
 
+std::string_view to_string(relay_untested_reason r) {
+  switch (r) {
+    case relay_untested_reason::protocol_violation:
+      return "protocol_violation";
+    case relay_untested_reason::session_ended:
+      return "session_ended";
+  }
+  return "session_ended";
+}
+
+std::string_view to_string(smtp_violation v) {
+  switch (v) {
+    case smtp_violation::early_talker:
+      return "early_talker";
+    case smtp_violation::unsolicited_reply:
+      return "unsolicited_reply";
+    case smtp_violation::unexpected_code:
+      return "unexpected_code";
+  }
+  return "unexpected_code";
+}
+
 smtp_status smtp_status_from_errno(int err) {
   switch (err < 0 ? -err : err) {
     case ECONNREFUSED:
@@ -63,6 +86,7 @@ void smtp_result::clear() {
   error.clear();
   has_banner = false;
   banner.clear();
+  banner_truncated = false;
   banner_host.clear();
   has_ehlo = false;
   helo = false;
@@ -77,6 +101,7 @@ void smtp_result::clear() {
   relay = relay_status::untested;
   relay_mail = relay_reply{};
   relay_rcpt = relay_reply{};
+  violations = 0;
   ms_connect = ms_banner = ms_ehlo = ms_tls = ms_relay = ms_total = -1;
 }
 
@@ -108,6 +133,35 @@ void write_relay_reply(json_writer& w, std::string_view key, const relay_reply& 
   w.key("code").value(r.code);
   w.key("text").value(r.text);
   w.end_object();
+}
+
+// What a cap cut in this entry (output `smtp[].truncated`), in a fixed
+// order; nothing is written when nothing was cut.
+void write_truncated(json_writer& w, const smtp_result& r) {
+  const std::pair<bool, std::string_view> cuts[] = {
+      {r.banner_truncated, "banner"},
+      {r.has_ehlo && r.ehlo.extensions_truncated, "ehlo.extensions"},
+      {r.has_ehlo && r.ehlo.line_truncated, "ehlo.line"},
+      {r.tls_attempted && r.tls.cert_names_truncated, "tls.cert_names"},
+      {r.has_ehlo_tls && r.ehlo_tls.extensions_truncated, "ehlo_tls.extensions"},
+      {r.has_ehlo_tls && r.ehlo_tls.line_truncated, "ehlo_tls.line"},
+      {r.relay_enabled && r.relay_mail.received && r.relay_mail.truncated, "relay.mail.text"},
+      {r.relay_enabled && r.relay_rcpt.received && r.relay_rcpt.truncated, "relay.rcpt.text"},
+  };
+  bool any = false;
+  for (const auto& [cut, name] : cuts) {
+    if (!cut) {
+      continue;
+    }
+    if (!any) {
+      w.key("truncated").begin_array();
+      any = true;
+    }
+    w.value(name);
+  }
+  if (any) {
+    w.end_array();
+  }
 }
 
 void write_ms(json_writer& w, std::string_view key, double ms) {
@@ -174,10 +228,23 @@ void smtp_result::write_json(json_writer& w, std::span<const std::string> ptr_na
   if (relay_enabled) {
     w.key("relay").begin_object();
     w.key("status").value(to_string(relay));
+    if (relay == relay_status::untested) {
+      w.key("reason").value(to_string(untested_reason()));
+    }
     write_relay_reply(w, "mail", relay_mail);
     write_relay_reply(w, "rcpt", relay_rcpt);
     w.end_object();
   }
+  if (violations != 0) {
+    w.key("violations").begin_array();
+    for (int v = 0; v < smtp_violation_count; ++v) {
+      if (has_violation(static_cast<smtp_violation>(v))) {
+        w.value(to_string(static_cast<smtp_violation>(v)));
+      }
+    }
+    w.end_array();
+  }
+  write_truncated(w, *this);
   w.key("ms").begin_object();
   write_ms(w, "connect", ms_connect);
   write_ms(w, "banner", ms_banner);

@@ -35,6 +35,28 @@ enum class relay_status : uint8_t {
 inline constexpr int relay_status_count = 4;
 std::string_view to_string(relay_status s);
 
+/// Why a relay test is `untested` (output contract `smtp[].relay.reason`).
+enum class relay_untested_reason : uint8_t {
+  protocol_violation,  // the dialogue broke the pairing of replies (smtp[].violations)
+  session_ended,       // the session ended before a MAIL or RCPT reply decided
+};
+std::string_view to_string(relay_untested_reason r);
+
+/// A protocol violation: bytes from the server that answer no command, or a
+/// reply that cannot be the answer to the command it follows (output
+/// contract `smtp[].violations`, a closed set). A session with any of these
+/// never yields a relay verdict: its replies may be paired with the wrong
+/// commands.
+enum class smtp_violation : uint8_t {
+  early_talker,       // bytes after the greeting, before EHLO was sent (a second greeting)
+  unsolicited_reply,  // bytes after a reply, before the next command was sent
+                      // (extra "250 ok" lines, or text after STARTTLS's 220)
+  unexpected_code,    // a reply with no code, a 1xx or 3xx code, or a 2xx other than
+                      // the command's success code (220 to EHLO, 250 to STARTTLS ...)
+};
+inline constexpr int smtp_violation_count = 3;
+std::string_view to_string(smtp_violation v);
+
 /// A reply of the relay test as recorded: its code and its first line of
 /// text, capped at max_text bytes.
 struct relay_reply {
@@ -43,6 +65,7 @@ struct relay_reply {
   bool received = false;
   int code = 0;  // 0: the reply had no code (garbage)
   std::string text;
+  bool truncated = false;  // text was cut at max_text
 };
 
 /// Everything one session learned; owned by the host job, filled in by the
@@ -54,6 +77,7 @@ struct smtp_result {
 
   bool has_banner = false;
   std::string banner;       // greeting as received, final CRLF removed, capped
+  bool banner_truncated = false;  // the greeting hit the reply cap and was cut
   std::string banner_host;  // host named by the greeting ("" when none)
 
   bool has_ehlo = false;
@@ -73,6 +97,18 @@ struct smtp_result {
   relay_status relay = relay_status::untested;
   relay_reply relay_mail;  // the reply to MAIL FROM
   relay_reply relay_rcpt;  // the reply to RCPT TO
+
+  /// smtp_violation bits seen in this session.
+  uint8_t violations = 0;
+  void add_violation(smtp_violation v) { violations |= uint8_t(1u << static_cast<unsigned>(v)); }
+  bool has_violation(smtp_violation v) const {
+    return (violations & (1u << static_cast<unsigned>(v))) != 0;
+  }
+  /// Why `relay` is untested (meaningful only then).
+  relay_untested_reason untested_reason() const {
+    return violations != 0 ? relay_untested_reason::protocol_violation
+                           : relay_untested_reason::session_ended;
+  }
 
   // Milliseconds per phase; negative = the phase did not complete.
   double ms_connect = -1;

@@ -226,15 +226,25 @@ bool is_ip_literal(std::string_view s) {
 }
 
 // Normalises one presented name; "" when it is not worth recording.
-std::string normalise_name(const unsigned char* data, size_t len) {
-  if (data == nullptr || len == 0 || len > max_cert_name_len + 1) {
+// `*too_long` is set when the name was dropped for its length (a cap, marked
+// in the record) rather than for its bytes (not a host name at all).
+std::string normalise_name(const unsigned char* data, size_t len, bool* too_long) {
+  if (data == nullptr || len == 0) {
+    return {};
+  }
+  if (len > max_cert_name_len + 1) {
+    *too_long = true;
     return {};
   }
   std::string out(reinterpret_cast<const char*>(data), len);
   if (out.back() == '.') {
     out.pop_back();
   }
-  if (out.empty() || out.size() > max_cert_name_len) {
+  if (out.size() > max_cert_name_len) {
+    *too_long = true;
+    return {};
+  }
+  if (out.empty()) {
     return {};
   }
   for (char& c : out) {
@@ -251,11 +261,17 @@ std::string normalise_name(const unsigned char* data, size_t len) {
   return out;
 }
 
-void add_name(std::vector<std::string>& names, std::string name) {
-  if (name.empty() || names.size() >= max_cert_names) {
+// Adds `name` unless empty or already there; a new name past
+// max_cert_names sets `*truncated` instead.
+void add_name(std::vector<std::string>& names, std::string name, bool* truncated) {
+  if (name.empty()) {
     return;
   }
   if (std::find(names.begin(), names.end(), name) != names.end()) {
+    return;
+  }
+  if (names.size() >= max_cert_names) {
+    *truncated = true;
     return;
   }
   names.push_back(std::move(name));
@@ -263,7 +279,12 @@ void add_name(std::vector<std::string>& names, std::string name) {
 
 }  // namespace
 
-std::vector<std::string> certificate_names(X509* cert) {
+std::vector<std::string> certificate_names(X509* cert, bool* truncated) {
+  bool ignored = false;
+  if (truncated == nullptr) {
+    truncated = &ignored;
+  }
+  *truncated = false;
   std::vector<std::string> names;
   if (cert == nullptr) {
     return names;
@@ -281,7 +302,7 @@ std::vector<std::string> certificate_names(X509* cert) {
       unsigned char* utf8 = nullptr;
       const int len = data != nullptr ? ASN1_STRING_to_UTF8(&utf8, data) : -1;
       if (len > 0) {
-        add_name(names, normalise_name(utf8, static_cast<size_t>(len)));
+        add_name(names, normalise_name(utf8, static_cast<size_t>(len), truncated), truncated);
       }
       OPENSSL_free(utf8);
     }
@@ -289,14 +310,18 @@ std::vector<std::string> certificate_names(X509* cert) {
   auto* sans = static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (sans != nullptr) {
-    for (size_t i = 0; i < sk_GENERAL_NAME_num(sans) && names.size() < max_cert_names; ++i) {
+    // Every SAN is looked at (the certificate bounds them), so a cut is
+    // known and marked.
+    for (size_t i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       const GENERAL_NAME* gen = sk_GENERAL_NAME_value(sans, i);
       if (gen->type != GEN_DNS) {
         continue;
       }
       const ASN1_IA5STRING* dns = gen->d.dNSName;
-      add_name(names, normalise_name(ASN1_STRING_get0_data(dns),
-                                     static_cast<size_t>(ASN1_STRING_length(dns))));
+      add_name(names,
+               normalise_name(ASN1_STRING_get0_data(dns),
+                              static_cast<size_t>(ASN1_STRING_length(dns)), truncated),
+               truncated);
     }
     GENERAL_NAMES_free(sans);
   }
@@ -526,7 +551,7 @@ tls_info tls_client_session::info() const {
   }
   bssl::UniquePtr<X509> leaf(SSL_get_peer_certificate(ssl_));
   if (leaf != nullptr) {
-    out.cert_names = certificate_names(leaf.get());
+    out.cert_names = certificate_names(leaf.get(), &out.cert_names_truncated);
     out.not_after = asn1_time_rfc3339(X509_get0_notAfter(leaf.get()));
     const long verify = SSL_get_verify_result(ssl_);
     if (!has_trust_store_) {

@@ -45,6 +45,8 @@ struct tls_info {
   std::string cipher;                   // IANA/RFC name (SSL_CIPHER_standard_name)
   std::vector<std::string> cert_names;  // subject CN (if any, first) then DNS SANs,
                                         // lower-cased, deduplicated, at most 100
+  bool cert_names_truncated = false;     // names left out: past max_cert_names, or
+                                        // longer than 255 bytes
   std::string not_after;                // leaf notAfter, RFC 3339 UTC; "" if no cert
   bool chain_valid = false;             // leaf verified against the trust store
                                         // (ignoring the host name)
@@ -117,7 +119,9 @@ class tls_client_session {
 
 /// Lower-cased, trailing-dot-free, deduplicated subject CN (first) and DNS
 /// SANs of `cert`, at most max_cert_names. Exposed for tests and tools.
-std::vector<std::string> certificate_names(X509* cert);
+/// `*truncated` (when given) says whether names were left out for the cap
+/// or for a length over 255 bytes.
+std::vector<std::string> certificate_names(X509* cert, bool* truncated = nullptr);
 
 /// `t` as RFC 3339 UTC ("2027-01-01T00:00:00Z"); "" when it cannot be read.
 std::string asn1_time_rfc3339(const ASN1_TIME* t);

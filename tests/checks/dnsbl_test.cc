@@ -73,7 +73,38 @@ TEST(DnsblReason, JoinsTxtRecordsAndIgnoresFailures) {
   dnsbl_result big;
   ASSERT_TRUE(dnsbl_decide(dns_status::ok, {ip("127.0.0.2")}, big));
   dnsbl_add_reason(dns_status::ok, {std::string(5000, 'x'), "more"}, big);
-  EXPECT_LE(big.reason.size(), 512u);
+  EXPECT_EQ(big.reason, std::string(512, 'x'));
+  EXPECT_TRUE(big.reason_truncated);
+  EXPECT_FALSE(r.reason_truncated);
+}
+
+// The cut is marked whichever record it falls in, never falls inside a
+// UTF-8 sequence, and a text that fits exactly is not marked.
+TEST(DnsblReason, CutIsMarked) {
+  dnsbl_result exact;
+  ASSERT_TRUE(dnsbl_decide(dns_status::ok, {ip("127.0.0.2")}, exact));
+  dnsbl_add_reason(dns_status::ok, {std::string(507, 'a'), "bcd"}, exact);
+  EXPECT_EQ(exact.reason.size(), 512u);
+  EXPECT_FALSE(exact.reason_truncated);
+
+  dnsbl_result second;
+  ASSERT_TRUE(dnsbl_decide(dns_status::ok, {ip("127.0.0.2")}, second));
+  dnsbl_add_reason(dns_status::ok, {std::string(500, 'a'), "see https://bl.test/long/path"},
+                   second);
+  EXPECT_EQ(second.reason, std::string(500, 'a') + "; see https:");
+  EXPECT_TRUE(second.reason_truncated);
+
+  dnsbl_result utf8;
+  ASSERT_TRUE(dnsbl_decide(dns_status::ok, {ip("127.0.0.2")}, utf8));
+  // 511 bytes of ASCII, then "é" (2 bytes) straddles the cap: dropped whole.
+  dnsbl_add_reason(dns_status::ok, {std::string(511, 'a') + "\xc3\xa9"}, utf8);
+  EXPECT_EQ(utf8.reason, std::string(511, 'a'));
+  EXPECT_TRUE(utf8.reason_truncated);
+
+  std::string out;
+  json_writer w(out);
+  write_dnsbl_json(w, "bl.test", utf8);
+  EXPECT_NE(out.find(R"(,"truncated":["reason"]})"), std::string::npos) << out;
 }
 
 TEST(DnsblJson, ListedAndError) {

@@ -95,7 +95,22 @@ std::string reference_json_string(std::string_view in) {
     }
     const size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
     if (len != 0 && i + len <= in.size() && valid_utf8(in.substr(i, len))) {
-      out.append(in.substr(i, len));
+      uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+      for (size_t k = 1; k < len; ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3f);
+      }
+      // Display hazards: C1, the bidi marks, embeddings, overrides and
+      // isolates, and the line/paragraph separators.
+      const bool hazard = (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e ||
+                          cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+                          (cp >= 0x2066 && cp <= 0x2069);
+      if (hazard) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+        out += buf;
+      } else {
+        out.append(in.substr(i, len));
+      }
       i += len;
     } else {
       out += "\\ufffd";
@@ -145,7 +160,26 @@ INSTANTIATE_TEST_SUITE_P(
         string_case{"space_and_tilde", " ~", "\" ~\""},
         string_case{"escape_in_long_run", "abcdefghij\"klmnopqrstuvwxyz", "\"abcdefghij\\\"klmnopqrstuvwxyz\""},
         string_case{"two_byte", "caf\xc3\xa9", "\"caf\xc3\xa9\""},
-        string_case{"two_byte_min", "\xc2\x80", "\"\xc2\x80\""},
+        string_case{"two_byte_min_is_c1", "\xc2\x80", "\"\\u0080\""},
+        // Display hazards (base/text_hazards.h) become \u escapes; their
+        // neighbours stay as they are.
+        string_case{"c1_csi_and_nel", "a\xc2\x9b" "31m\xc2\x85z", "\"a\\u009b31m\\u0085z\""},
+        string_case{"c1_last", "\xc2\x9f", "\"\\u009f\""},
+        string_case{"nbsp_after_c1_kept", "\xc2\xa0", "\"\xc2\xa0\""},
+        string_case{"rlo_in_long_run", "abcdefgh\xe2\x80\xaeijklmnop",
+                    "\"abcdefgh\\u202eijklmnop\""},
+        string_case{"bidi_embeddings", "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+                    "\"\\u202a\\u202b\\u202c\\u202d\""},
+        string_case{"bidi_isolates", "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+                    "\"\\u2066\\u2067\\u2068\\u2069\""},
+        string_case{"bidi_marks", "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c",
+                    "\"\\u200e\\u200f\\u061c\""},
+        string_case{"line_and_paragraph_separators", "a\xe2\x80\xa8" "b\xe2\x80\xa9",
+                    "\"a\\u2028b\\u2029\""},
+        string_case{"hazard_neighbours_kept",
+                    "\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b",
+                    "\"\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b\""},
+        string_case{"truncated_rlo_is_invalid_not_hazard", "\xe2\x80", "\"" + fffd + fffd + "\""},
         string_case{"three_byte", "\xe2\x82\xac", "\"\xe2\x82\xac\""},
         string_case{"three_byte_e0_min", "\xe0\xa0\x80", "\"\xe0\xa0\x80\""},
         string_case{"three_byte_before_surrogates", "\xed\x9f\xbf", "\"\xed\x9f\xbf\""},

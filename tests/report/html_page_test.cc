@@ -38,6 +38,17 @@ TEST(HtmlEscape, EscapesMarkupAndQuotes) {
             "b\xEF\xBF\xBD");
 }
 
+// Display hazards from the network are shown as text, never obeyed: a bidi
+// override in a PTR name must not reorder its table row.
+TEST(HtmlEscape, ShowsDisplayHazardsVisibly) {
+  EXPECT_EQ(escaped("evil\xe2\x80\xaegro.example"), "evil&lt;U+202E&gt;gro.example");
+  EXPECT_EQ(escaped("\xe2\x81\xa6x\xe2\x81\xa9"), "&lt;U+2066&gt;x&lt;U+2069&gt;");
+  EXPECT_EQ(escaped("a\xc2\x9b" "31m"), "a&lt;U+009B&gt;31m");
+  EXPECT_EQ(escaped("a\xe2\x80\xa8" "b\xe2\x80\xa9"), "a&lt;U+2028&gt;b&lt;U+2029&gt;");
+  // Neighbours are ordinary text.
+  EXPECT_EQ(escaped("\xc2\xa0\xe2\x80\xaf"), "\xc2\xa0\xe2\x80\xaf");
+}
+
 TEST(PageFormat, GroupsDigitsAndRoundsPercentages) {
   EXPECT_EQ(grouped(0), "0");
   EXPECT_EQ(grouped(999), "999");

@@ -267,9 +267,22 @@ struct relay_case {
   relay_reply mail;  // expected record of the MAIL reply (received = false: none)
   relay_reply rcpt;
   bool starttls = false;
+  std::vector<std::string> violations = {};  // smtp[].violations, in output order
 };
 
-relay_reply reply(int code, std::string text) { return relay_reply{true, code, std::move(text)}; }
+relay_reply reply(int code, std::string text) {
+  return relay_reply{true, code, std::move(text), false};
+}
+
+std::vector<std::string> violation_names(const smtp_result& r) {
+  std::vector<std::string> names;
+  for (int v = 0; v < smtp_violation_count; ++v) {
+    if (r.has_violation(static_cast<smtp_violation>(v))) {
+      names.emplace_back(to_string(static_cast<smtp_violation>(v)));
+    }
+  }
+  return names;
+}
 
 std::vector<relay_case> relay_cases() {
   const std::string mail = "MAIL FROM:<probe@sender.test>";
@@ -323,17 +336,13 @@ std::vector<relay_case> relay_cases() {
                     step::pause(1000)}),
        {ehlo, mail, rcpt}, relay_status::untested, smtp_status::timeout, reply(250, "2.1.0 Ok"),
        {}},
-      {"garbage for MAIL: untested, recorded without a code",
-       after_hello({step::expect(mail), step::send("what?\r\n"), step::expect("RSET"),
-                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
-       {ehlo, mail, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok, reply(0, "what?"),
-       {}},
       {"a long reply text is capped",
        after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
                     step::send("554 " + long_text + "\r\n"), step::expect("RSET"),
                     step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
        {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::closed, smtp_status::ok,
-       reply(250, "2.1.0 Ok"), reply(554, long_text.substr(0, relay_reply::max_text))},
+       reply(250, "2.1.0 Ok"),
+       relay_reply{true, 554, long_text.substr(0, relay_reply::max_text), true}},
       // Some servers hang up once they have refused to relay: the verdict
       // stands and the session keeps its status.
       {"hang-up after RCPT 554: closed, session ok",
@@ -370,6 +379,68 @@ std::vector<relay_case> relay_cases() {
         step::send("500 no\r\n"), step::expect("HELO"), step::send("500 no\r\n"),
         step::expect("QUIT")},
        {ehlo, "HELO scanner.test", "QUIT"}, relay_status::untested, smtp_status::ok, {}, {}},
+      {"RCPT 251 (will forward): open",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("251 2.1.5 will forward\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::open, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(251, "2.1.5 will forward")},
+
+      // Hostile peers (issue 15): bytes no command asked for are set aside
+      // and recorded, never read as the next command's reply, and a dialogue
+      // with any such violation gives no verdict.
+      {"greeting sent twice: the second is no reply to EHLO, and MAIL is never sent",
+       {step::send("220 mx.example.test ESMTP\r\n220 mx.example.test ESMTP\r\n"),
+        step::expect("EHLO scanner.test"), step::send("250-mx.example.test\r\n250 PIPELINING\r\n"),
+        step::expect("QUIT")},
+       {ehlo, "QUIT"}, relay_status::untested, smtp_status::ok, {}, {}, false,
+       {"early_talker"}},
+      {"second greeting after EHLO was sent: out of step, QUIT",
+       {step::send("220 mx.example.test ESMTP\r\n"), step::expect("EHLO scanner.test"),
+        step::send("220 mx.example.test ESMTP again\r\n"), step::pause(100),
+        step::send("250 mx.example.test\r\n"), step::expect("QUIT")},
+       {ehlo, "QUIT"}, relay_status::untested, smtp_status::ok, {}, {}, false,
+       {"unexpected_code"}},
+      {"extra 250 lines after EHLO's reply: set aside, MAIL never sent",
+       {step::send("220 mx.example.test ESMTP\r\n"), step::expect("EHLO scanner.test"),
+        step::send("250-mx.example.test\r\n250 PIPELINING\r\n250 ok\r\n250 ok\r\n250 ok\r\n"),
+        step::expect("QUIT")},
+       {ehlo, "QUIT"}, relay_status::untested, smtp_status::ok, {}, {}, false,
+       {"unsolicited_reply"}},
+      {"two replies to MAIL: no RCPT",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"),
+                    step::expect("RSET"), step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), {}, false, {"unsolicited_reply"}},
+      {"two replies to RCPT: the 250 is no verdict",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("250 2.1.5 Ok\r\n554 5.7.1 relay denied\r\n"),
+                    step::expect("RSET"), step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(250, "2.1.5 Ok"), false, {"unsolicited_reply"}},
+      {"a stray line after RSET's reply still voids the verdict",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("250 2.1.5 Ok\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(250, "2.1.5 Ok"), false, {"unsolicited_reply"}},
+      {"RCPT answered 220: out of step, untested",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("220 mx.example.test ESMTP\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(220, "mx.example.test ESMTP"), false, {"unexpected_code"}},
+      {"RCPT answered 354: out of step, untested",
+       after_hello({step::expect(mail), step::send("250 2.1.0 Ok\r\n"), step::expect(rcpt),
+                    step::send("354 go ahead\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, rcpt, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok,
+       reply(250, "2.1.0 Ok"), reply(354, "go ahead"), false, {"unexpected_code"}},
+      {"garbage for MAIL is out of step too",
+       after_hello({step::expect(mail), step::send("what?\r\n"), step::expect("RSET"),
+                    step::send("250 2.0.0 Ok\r\n"), step::expect("QUIT")}),
+       {ehlo, mail, "RSET", "QUIT"}, relay_status::untested, smtp_status::ok, reply(0, "what?"),
+       {}, false, {"unexpected_code"}},
   };
 }
 
@@ -378,6 +449,7 @@ void expect_reply(const relay_reply& got, const relay_reply& want, const char* w
   EXPECT_EQ(got.received, want.received);
   EXPECT_EQ(got.code, want.code);
   EXPECT_EQ(got.text, want.text);
+  EXPECT_EQ(got.truncated, want.truncated);
 }
 
 TEST(SmtpSessionTest, RelayTestScriptedPeers) {
@@ -400,6 +472,11 @@ TEST(SmtpSessionTest, RelayTestScriptedPeers) {
     EXPECT_EQ(to_string(r.status), to_string(c.status)) << r.error;
     expect_reply(r.relay_mail, c.mail, "MAIL");
     expect_reply(r.relay_rcpt, c.rcpt, "RCPT");
+    EXPECT_EQ(violation_names(r), c.violations);
+    if (r.relay == relay_status::untested) {
+      EXPECT_EQ(to_string(r.untested_reason()),
+                c.violations.empty() ? "session_ended" : "protocol_violation");
+    }
     if (c.mail.received) {
       EXPECT_GE(r.ms_relay, 0);
       EXPECT_GE(r.ms_total, r.ms_relay);
@@ -407,6 +484,93 @@ TEST(SmtpSessionTest, RelayTestScriptedPeers) {
       EXPECT_LT(r.ms_relay, 0);
     }
   }
+}
+
+// STARTTLS is found wherever it sits in the EHLO reply: here 70th, past the
+// 64 extensions kept, and the cut is marked.
+TEST(SmtpSessionTest, StarttlsFoundPastTheKeptExtensions) {
+  std::string ehlo = "250-many.example.test\r\n";
+  for (int i = 0; i < 69; ++i) {
+    ehlo += "250-X-EXT" + std::to_string(i) + "\r\n";
+  }
+  ehlo += "250 STARTTLS\r\n";
+  scripted_tcp_server server({step::send("220 many.example.test\r\n"), step::expect("EHLO"),
+                              step::send(ehlo), step::expect("STARTTLS"),
+                              step::send("454 4.7.0 TLS not available\r\n"),
+                              step::expect("QUIT")});
+  auto ctx = tls_context::create();
+  ASSERT_TRUE(ctx.ok());
+  smtp_options o = fast_options();
+  o.starttls = true;
+  smtp_result r = run_session(server.port(), o, ctx->get());
+  EXPECT_TRUE(server.completed());
+  EXPECT_EQ(server.lines(), (std::vector<std::string>{"EHLO scanner.test", "STARTTLS", "QUIT"}));
+  EXPECT_EQ(r.status, smtp_status::ok) << r.error;
+  ASSERT_TRUE(r.has_ehlo);
+  EXPECT_TRUE(r.ehlo.starttls);
+  EXPECT_EQ(r.ehlo.extensions.size(), ehlo_info::max_extensions);
+  EXPECT_EQ(r.ehlo.extensions.back(), "X-EXT63");
+  EXPECT_TRUE(r.ehlo.extensions_truncated);
+  EXPECT_TRUE(r.tls_attempted);
+  EXPECT_NE(r.tls_error.find("454"), std::string::npos) << r.tls_error;
+  EXPECT_EQ(r.violations, 0);
+  std::string out;
+  json_writer w(out);
+  r.write_json(w, {});
+  EXPECT_NE(out.find(R"("truncated":["ehlo.extensions"],)"), std::string::npos) << out;
+}
+
+// A line of the EHLO reply over the line cap is cut and marked.
+TEST(SmtpSessionTest, LongEhloLineIsMarked) {
+  scripted_tcp_server server(
+      {step::send("220 mx.example.test\r\n"), step::expect("EHLO"),
+       step::send("250-mx.example.test\r\n250 X-LONG " + std::string(3000, 'a') + "\r\n"),
+       step::expect("QUIT")});
+  smtp_result r = run_session(server.port(), fast_options(), nullptr);
+  EXPECT_EQ(r.status, smtp_status::ok) << r.error;
+  ASSERT_EQ(r.ehlo.extensions.size(), 1u);
+  EXPECT_EQ(r.ehlo.extensions[0].size(), 2048u);
+  EXPECT_TRUE(r.ehlo.line_truncated);
+  EXPECT_FALSE(r.ehlo.extensions_truncated);
+  std::string out;
+  json_writer w(out);
+  r.write_json(w, {});
+  EXPECT_NE(out.find(R"("truncated":["ehlo.line"],)"), std::string::npos) << out;
+}
+
+// A greeting that never ends within the reply cap: the banner is what came,
+// marked as cut, and the session is an error.
+TEST(SmtpSessionTest, BannerOverTheReplyCapIsKeptAndMarked) {
+  scripted_tcp_server server({step::send("220 " + std::string(20 * 1024, 'x'))});
+  smtp_result r = run_session(server.port(), fast_options(), nullptr);
+  EXPECT_EQ(r.status, smtp_status::error);
+  ASSERT_TRUE(r.has_banner);
+  EXPECT_EQ(r.banner.size(), 16u * 1024);
+  EXPECT_EQ(r.banner.substr(0, 8), "220 xxxx");
+  EXPECT_TRUE(r.banner_truncated);
+  std::string out;
+  json_writer w(out);
+  r.write_json(w, {});
+  EXPECT_NE(out.find(R"("truncated":["banner"],)"), std::string::npos) << out;
+}
+
+// Text after STARTTLS's 220, before the handshake, is an injection: set
+// aside (never read as a reply inside TLS) and recorded.
+TEST(SmtpSessionTest, BytesAfterStarttlsReadyAreAViolation) {
+  scripted_tcp_server server({step::send("220 tls.example.test\r\n"), step::expect("EHLO"),
+                              step::send("250-tls.example.test\r\n250 STARTTLS\r\n"),
+                              step::expect("STARTTLS"),
+                              step::send("220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n"),
+                              step::pause(300)});
+  auto ctx = tls_context::create();
+  ASSERT_TRUE(ctx.ok());
+  smtp_options o = fast_options();
+  o.starttls = true;
+  smtp_result r = run_session(server.port(), o, ctx->get());
+  EXPECT_TRUE(r.tls_attempted);
+  EXPECT_FALSE(r.tls_ok);
+  EXPECT_FALSE(r.has_ehlo_tls);
+  EXPECT_EQ(violation_names(r), std::vector<std::string>{"unsolicited_reply"});
 }
 
 // Without the relay probe the session says EHLO and QUIT, nothing between,
@@ -445,14 +609,26 @@ TEST(SmtpResultTest, RelayJson) {
                  R"("rcpt":{"code":250,"text":"2.1.5 \"Ok\""}},)"
                  R"("ms":{"relay":0.50,"total":1.50}})");
 
-  // Enabled but undecided: the status alone. clear() forgets the test.
+  // Enabled but undecided: the status and why. clear() forgets the test.
   r.relay = relay_status::untested;
   r.relay_mail = relay_reply{};
   r.relay_rcpt = relay_reply{};
   out.clear();
   json_writer w2(out);
   r.write_json(w2, {});
-  EXPECT_NE(out.find(R"("relay":{"status":"untested"},)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("relay":{"status":"untested","reason":"session_ended"},)"),
+            std::string::npos)
+      << out;
+  // A violation makes the reason, and the violations are listed.
+  r.add_violation(smtp_violation::unexpected_code);
+  r.add_violation(smtp_violation::early_talker);
+  out.clear();
+  json_writer w3(out);
+  r.write_json(w3, {});
+  EXPECT_NE(out.find(R"("relay":{"status":"untested","reason":"protocol_violation"},)"
+                     R"("violations":["early_talker","unexpected_code"],)"),
+            std::string::npos)
+      << out;
   r.clear();
   EXPECT_FALSE(r.relay_enabled);
   EXPECT_LT(r.ms_relay, 0);

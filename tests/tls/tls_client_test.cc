@@ -596,16 +596,45 @@ TEST(TlsClientTest, CertificateNamesAreNormalisedAndCapped) {
     sans.push_back("h" + std::to_string(i) + ".example.test");
   }
   bssl::UniquePtr<X509> cert = make_cert(key.get(), {"Mx1.Example.Test", sans, time(nullptr)});
-  const std::vector<std::string> names = certificate_names(cert.get());
+  bool truncated = false;
+  const std::vector<std::string> names = certificate_names(cert.get(), &truncated);
   ASSERT_EQ(names.size(), max_cert_names);
   EXPECT_EQ(names[0], "mx1.example.test");
   EXPECT_EQ(names[1], "*.mail.example.test");
   EXPECT_EQ(names[2], "h0.example.test");
   EXPECT_EQ(names.back(), "h97.example.test");
+  EXPECT_TRUE(truncated) << "52 names were left out";
 
   bssl::UniquePtr<X509> no_cn = make_cert(key.get(), {"", {"a.example.test"}, time(nullptr)});
-  EXPECT_THAT(certificate_names(no_cn.get()), ElementsAre("a.example.test"));
+  EXPECT_THAT(certificate_names(no_cn.get(), &truncated), ElementsAre("a.example.test"));
+  EXPECT_FALSE(truncated);
   EXPECT_THAT(certificate_names(nullptr), IsEmpty());
+}
+
+// The cut is marked only when a name was left out: exactly max_cert_names
+// distinct names (duplicates and names that are no host names aside) is
+// whole; one more, or one name over 255 bytes, is cut.
+TEST(TlsClientTest, CertificateNamesCutIsMarked) {
+  bssl::UniquePtr<EVP_PKEY> key = make_p256_key();
+  std::vector<std::string> sans = {"h0.example.test", "H0.example.test.",
+                                   std::string("nul\0.example.test", 17)};
+  for (size_t i = 1; i < max_cert_names; ++i) {
+    sans.push_back("h" + std::to_string(i) + ".example.test");
+  }
+  bool truncated = true;
+  bssl::UniquePtr<X509> full = make_cert(key.get(), {"", sans, time(nullptr)});
+  EXPECT_EQ(certificate_names(full.get(), &truncated).size(), max_cert_names);
+  EXPECT_FALSE(truncated);
+
+  sans.push_back("one-more.example.test");
+  bssl::UniquePtr<X509> over = make_cert(key.get(), {"", sans, time(nullptr)});
+  EXPECT_EQ(certificate_names(over.get(), &truncated).size(), max_cert_names);
+  EXPECT_TRUE(truncated);
+
+  bssl::UniquePtr<X509> long_name =
+      make_cert(key.get(), {"", {"a.example.test", std::string(300, 'x')}, time(nullptr)});
+  EXPECT_THAT(certificate_names(long_name.get(), &truncated), ElementsAre("a.example.test"));
+  EXPECT_TRUE(truncated);
 }
 
 TEST(TlsClientTest, Asn1TimeFormatsAsRfc3339) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "net/text_hazards.h"
 #include "report/html_page.h"
 #include "report/line_reader.h"
 #include "report/report_args.h"
@@ -25,8 +26,10 @@ class bad_line_log {
  public:
   void skipped(const std::string& path, uint64_t line, std::string_view why) {
     if (++count_ <= max_named_bad_lines) {
-      std::fprintf(stderr, "%s:%" PRIu64 ": skipped: %.*s\n", path.c_str(), line,
-                   static_cast<int>(why.size()), why.data());
+      // The path is the operator's and the reason may quote the line: both
+      // are shown, never obeyed, by the terminal.
+      std::fprintf(stderr, "%s:%" PRIu64 ": skipped: %s\n", terminal_safe(path).c_str(), line,
+                   terminal_safe(why).c_str());
     }
   }
   void summarise() const {
@@ -97,7 +100,8 @@ std::string write_output(const std::string& path, const std::string& html) {
 int report_main(const std::vector<std::string>& args) {
   auto parsed = parse_report_args(args);
   if (const auto* bad = std::get_if<usage_error>(&parsed)) {
-    std::fprintf(stderr, "ptrscan report: %s\n%s", bad->message.c_str(), report_usage());
+    std::fprintf(stderr, "ptrscan report: %s\n%s", terminal_safe(bad->message).c_str(),
+                 report_usage());
     return exit_usage;
   }
   const report_args& options = std::get<report_args>(parsed);
@@ -110,7 +114,7 @@ int report_main(const std::vector<std::string>& args) {
   bad_line_log log;
   for (const std::string& input : options.inputs) {
     if (const std::string error = read_input(input, builder, log); !error.empty()) {
-      std::fprintf(stderr, "ptrscan report: %s\n", error.c_str());
+      std::fprintf(stderr, "ptrscan report: %s\n", terminal_safe(error).c_str());
       return exit_usage;
     }
   }
@@ -119,14 +123,16 @@ int report_main(const std::vector<std::string>& args) {
   const report_view view = builder.view();
   if (const std::string error = write_output(options.output, render_page(view, {options.inputs}));
       !error.empty()) {
-    std::fprintf(stderr, "ptrscan report: %s\n", error.c_str());
+    std::fprintf(stderr, "ptrscan report: %s\n", terminal_safe(error).c_str());
     return exit_write_failed;
   }
+  const std::string shown_output =
+      options.output == "-" ? std::string("stdout") : terminal_safe(options.output);
   std::fprintf(stderr,
                "ptrscan report: %" PRIu64 " records, %zu networks, %zu of %zu /16s drawn, %" PRIu64
                " bad lines -> %s\n",
                view.totals.records, view.networks_seen, view.blocks.size(), view.blocks_seen,
-               view.totals.bad_lines, options.output == "-" ? "stdout" : options.output.c_str());
+               view.totals.bad_lines, shown_output.c_str());
   return exit_ok;
 }
 

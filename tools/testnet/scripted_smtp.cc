@@ -175,6 +175,16 @@ std::string_view to_string(smtp_script s) {
       return "starttls_garbage";
     case smtp_script::ehlo_other_host:
       return "ehlo_other_host";
+    case smtp_script::double_greeting:
+      return "double_greeting";
+    case smtp_script::ehlo_flood:
+      return "ehlo_flood";
+    case smtp_script::starttls_70th:
+      return "starttls_70th";
+    case smtp_script::display_hazards:
+      return "display_hazards";
+    case smtp_script::long_rcpt_text:
+      return "long_rcpt_text";
   }
   return "unknown";
 }
@@ -193,6 +203,16 @@ std::string script_host(smtp_script s) {
       return "tlsbad.example.test";
     case smtp_script::ehlo_other_host:
       return "banner.example.test";
+    case smtp_script::double_greeting:
+      return "twice.example.test";
+    case smtp_script::ehlo_flood:
+      return "flood.example.test";
+    case smtp_script::starttls_70th:
+      return "many.example.test";
+    case smtp_script::display_hazards:
+      return "bidi.example.test";
+    case smtp_script::long_rcpt_text:
+      return "long.example.test";
     default:
       return {};
   }
@@ -214,6 +234,18 @@ std::string script_greeting(smtp_script s) {
       return "220 tlsbad.example.test ESMTP scripted\r\n";
     case smtp_script::ehlo_other_host:
       return "220 banner.example.test ESMTP scripted\r\n";
+    case smtp_script::double_greeting:
+      return "220 twice.example.test ESMTP scripted\r\n220 twice.example.test ESMTP scripted\r\n";
+    case smtp_script::ehlo_flood:
+      return "220 flood.example.test ESMTP scripted\r\n";
+    case smtp_script::starttls_70th:
+      return "220 many.example.test ESMTP scripted\r\n";
+    case smtp_script::display_hazards:
+      // U+202E (RLO), U+009B (CSI), U+2028 (LINE SEPARATOR), U+2066 (LRI).
+      return "220 bidi.example.test \xe2\x80\xae ESMTP \xc2\x9b" "31m red\xe2\x80\xa8"
+             "x\xe2\x81\xa6y\r\n";
+    case smtp_script::long_rcpt_text:
+      return "220 long.example.test ESMTP scripted\r\n";
     default:
       return {};
   }
@@ -331,7 +363,66 @@ void scripted_smtp_server::serve(int fd) {
     }
   };
 
+  // A closed relay, whatever the extras: MAIL 250, RCPT 554, RSET 250.
+  auto closed_relay = [&](const std::string& ehlo_reply, const std::string& rcpt_reply) {
+    while (auto line = c.read_line()) {
+      record(*line);
+      const std::string verb = verb_of(*line);
+      bool ok = true;
+      if (verb == "QUIT") {
+        c.send("221 2.0.0 " + host + " bye\r\n");
+        return;
+      }
+      if (verb == "EHLO") {
+        ok = c.send(ehlo_reply);
+      } else if (verb == "HELO") {
+        ok = c.send("250 " + host + "\r\n");
+      } else if (verb == "STARTTLS") {
+        ok = c.send("454 4.7.0 TLS not available due to local problem\r\n");
+      } else if (verb == "MAIL") {
+        ok = c.send("250 2.1.0 Ok\r\n");
+      } else if (verb == "RCPT") {
+        ok = c.send(rcpt_reply);
+      } else if (verb == "RSET") {
+        ok = c.send("250 2.0.0 Ok\r\n");
+      } else {
+        ok = c.send("502 5.5.2 not implemented\r\n");
+      }
+      if (!ok) {
+        return;
+      }
+    }
+  };
+  const std::string relay_denied = "554 5.7.1 <" "relay>: Relay access denied\r\n";
+
   switch (script_) {
+    case smtp_script::double_greeting:
+    case smtp_script::ehlo_flood:
+    case smtp_script::starttls_70th:
+    case smtp_script::display_hazards:
+    case smtp_script::long_rcpt_text: {
+      if (!c.send(script_greeting(script_))) {
+        return;
+      }
+      std::string ehlo = "250-" + host + " hello\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+      std::string rcpt = relay_denied;
+      if (script_ == smtp_script::ehlo_flood) {
+        ehlo += "250 ok\r\n250 ok\r\n250 ok\r\n";
+      } else if (script_ == smtp_script::starttls_70th) {
+        ehlo = "250-" + host + " hello\r\n";
+        for (int i = 1; i < 70; ++i) {
+          ehlo += "250-X-EXT" + std::to_string(i) + "\r\n";
+        }
+        ehlo += "250 STARTTLS\r\n";
+      } else if (script_ == smtp_script::display_hazards) {
+        ehlo = "250-" + host + " hello\r\n250-X-\xe2\x80\xae" "GNIRTS\r\n"
+               "250 \xc2\x85" "8BITMIME\r\n";
+      } else if (script_ == smtp_script::long_rcpt_text) {
+        rcpt = "554 5.7.1 " + std::string(400, 'r') + "\r\n";
+      }
+      closed_relay(ehlo, rcpt);
+      return;
+    }
     case smtp_script::multiline_greeting:
     case smtp_script::ehlo_502:
     case smtp_script::greeting_554:

@@ -25,6 +25,13 @@ enum class smtp_script : uint8_t {
   garbage,             // binary bytes that are no SMTP reply
   starttls_garbage,    // advertises STARTTLS, says 220 to it, then sends non-TLS bytes
   ehlo_other_host,     // greets as banner.example.test, answers EHLO as ehlo.example.test
+  // Hostile peers (issue 15). Each is a closed relay: MAIL 250, RCPT 554,
+  // RSET 250, so a relay verdict of `open` can only be a misreading.
+  double_greeting,   // the greeting twice in one write
+  ehlo_flood,        // EHLO's reply followed by three extra "250 ok" in the same write
+  starttls_70th,     // 69 extensions, then STARTTLS; STARTTLS answered 454
+  display_hazards,   // greeting and EHLO with C1 controls, bidi overrides and U+2028
+  long_rcpt_text,    // RCPT refused with 400 bytes of text
 };
 
 /// Label for test names and messages ("multiline_greeting", ...).
