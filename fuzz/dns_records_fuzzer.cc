@@ -57,7 +57,7 @@ bool same_records(const dns_reply& a, const dns_reply& b) {
 void check_records(std::span<const uint8_t> packet, const std::string& qname, uint16_t qtype,
                    dns_reply& r) {
   ptrscan::parse_reply(packet, qname, qtype, r);
-  const bool found = !r.texts.empty() || !r.mx.empty() || !r.addrs.empty();
+  const bool found = !r.names.empty() || !r.texts.empty() || !r.mx.empty() || !r.addrs.empty();
   FUZZ_CHECK(found == (r.status == dns_status::ok));
   FUZZ_CHECK(r.reason.empty() == (r.status != dns_status::error));
   FUZZ_CHECK(r.names.empty() || qtype == ptrscan::dns_type_ptr);

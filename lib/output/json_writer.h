@@ -12,7 +12,7 @@ namespace ptrscan {
 /// (< 0x20 and 0x7f) become \u00XX (\n, \r, \t short forms), and every byte
 /// that is not part of a well-formed sequence (overlongs, surrogates,
 /// > U+10FFFF, truncated sequences) becomes U+FFFD (escaped, \ufffd). The
-/// display hazards of base/text_hazards.h (C1 controls, bidi marks, overrides
+/// display hazards of net/text_hazards.h (C1 controls, bidi marks, overrides
 /// and isolates, U+2028/U+2029) are written as \uXXXX escapes: the same
 /// string to a JSON parser, inert on a terminal that shows the raw line.
 void append_json_string(std::string& out, std::string_view bytes);

@@ -20,7 +20,7 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// Input bytes made safe for a terminal (base/text_hazards.h).
+/// Input bytes made safe for a terminal (net/text_hazards.h).
 std::string printable(std::string_view s) { return terminal_safe(s); }
 
 }  // namespace

@@ -161,7 +161,7 @@ INSTANTIATE_TEST_SUITE_P(
         string_case{"escape_in_long_run", "abcdefghij\"klmnopqrstuvwxyz", "\"abcdefghij\\\"klmnopqrstuvwxyz\""},
         string_case{"two_byte", "caf\xc3\xa9", "\"caf\xc3\xa9\""},
         string_case{"two_byte_min_is_c1", "\xc2\x80", "\"\\u0080\""},
-        // Display hazards (base/text_hazards.h) become \u escapes; their
+        // Display hazards (net/text_hazards.h) become \u escapes; their
         // neighbours stay as they are.
         string_case{"c1_csi_and_nel", "a\xc2\x9b" "31m\xc2\x85z", "\"a\\u009b31m\\u0085z\""},
         string_case{"c1_last", "\xc2\x9f", "\"\\u009f\""},
