@@ -22,7 +22,7 @@ namespace ptrscan {
 namespace {
 
 std::string dataset_path() {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../datasets/rdns/names.tsv").string();
+  return (std::filesystem::path(PTRSCAN_SOURCE_DIR) / "datasets/rdns/names.tsv").string();
 }
 
 struct counts {

@@ -51,8 +51,7 @@ TEST(RdnsTokensTest, KeywordsAreWholeTokensOnly) {
 }
 
 TEST(RdnsTokensTest, TableMatchesTheCitedListInDatasets) {
-  const auto path =
-      std::filesystem::path(__FILE__).parent_path() / "../../datasets/rdns/keywords.tsv";
+  const auto path = std::filesystem::path(PTRSCAN_SOURCE_DIR) / "datasets/rdns/keywords.tsv";
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
   const char* role_names[] = {"dynamic", "access", "static", "business", "mail"};
