@@ -1,6 +1,7 @@
-// The ptrscan command line, on CLI11: one function per option group, each
-// option declared once with its check and help text. Short options follow
-// zmap and zgrab2 (-o -i -b -w -r -p -T -m -n -u -q -V -h).
+// The ptrscan command line, on CLI11: one function per general option group,
+// each option declared once with its check and help text; every probe's
+// group comes from the probe table (lib/probes/table.h). Short options
+// follow zmap and zgrab2 (-o -i -b -w -r -p -T -m -n -u -q -V -h).
 #include "flags.h"
 
 #include <unistd.h>
@@ -23,10 +24,17 @@
 #include "absl/strings/str_split.h"
 #include "net/absl_compat.h"
 #include "net/ip_address.h"
-#include "input/target.h"
+#include "cli/options.h"
 
 namespace ptrscan {
 namespace {
+
+using cli::add_number;
+using cli::add_switch;
+using cli::add_value;
+using cli::describe_group;
+using cli::parse_uint;
+using cli::reject;
 
 // Group names, in --help order.
 constexpr char general_group[] = "General";
@@ -34,117 +42,6 @@ constexpr char input_group[] = "Input, order and slicing";
 constexpr char output_group[] = "Output";
 constexpr char performance_group[] = "Performance";
 constexpr char dns_group[] = "DNS resolution (every DNS probe)";
-constexpr char ptr_group[] = "PTR (probe ptr)";
-constexpr char fcrdns_group[] = "FCrDNS (probe fcrdns)";
-constexpr char rdns_group[] = "rDNS naming (with probe ptr)";
-constexpr char dnsbl_group[] = "DNSBL (--dnsbl)";
-constexpr char spf_group[] = "SPF and domains (domain targets)";
-constexpr char smtp_group[] = "SMTP (probes smtp, starttls, relay)";
-
-/// CLI11's formatter with option names as help2man and GNU tools write them
-/// ("-o, --output FILE"), our usage lines, and group headings that print
-/// their text even when the group has no options yet.
-class help_formatter : public CLI::Formatter {
- public:
-  void describe(const std::string& group, const std::string& text) {
-    for (auto& [g, t] : groups_) {
-      if (g == group) {
-        t = text;
-        return;
-      }
-    }
-    groups_.emplace_back(group, text);
-  }
-
-  std::string make_usage(const CLI::App*, std::string) const override {
-    return "Usage: ptrscan [OPTIONS] [TARGET ...]\n"
-           "       ptrscan report [-o FILE] RESULTS.ndjson[.zst] ...\n";
-  }
-
-  std::string make_option_name(const CLI::Option* opt, bool is_positional) const override {
-    if (is_positional) {
-      return opt->get_name(true, false);
-    }
-    std::vector<std::string> names;
-    for (const std::string& s : opt->get_snames()) {
-      names.push_back("-" + s);
-    }
-    for (const std::string& l : opt->get_lnames()) {
-      names.push_back("--" + l);
-    }
-    return absl::StrJoin(names, ", ");
-  }
-
-  std::string make_option_opts(const CLI::Option* opt) const override {
-    if (opt->get_type_size() == 0 || opt->get_type_name().empty()) {
-      return "";
-    }
-    return " " + opt->get_type_name();
-  }
-
-  // make_groups is not virtual in CLI11 2.1, so the whole page is composed
-  // here from the same parts as CLI::Formatter::make_help.
-  std::string make_help(const CLI::App* app, std::string name,
-                        CLI::AppFormatMode) const override {
-    return make_description(app) + "\n" + make_usage(app, name) + make_positionals(app) +
-           described_groups(app) + "\n" + make_footer(app);
-  }
-
- private:
-  std::string described_groups(const CLI::App* app) const {
-    std::string out;
-    auto group_text = [&](const std::string& group, const std::string& text) {
-      std::vector<const CLI::Option*> opts = app->get_options([&](const CLI::Option* o) {
-        return o->get_group() == group && o->nonpositional();
-      });
-      if (opts.empty() && text.empty()) {
-        return;
-      }
-      absl::StrAppend(&out, "\n", group, ":\n");
-      if (!text.empty()) {
-        // Indented like an option's description, so help2man keeps it as a
-        // paragraph of the section.
-        for (absl::string_view line : absl::StrSplit(text, '\n')) {
-          absl::StrAppend(&out, "  ", line, "\n");
-        }
-      }
-      for (const CLI::Option* o : opts) {
-        out += make_option(o, false);
-      }
-    };
-    for (const auto& [group, text] : groups_) {
-      group_text(group, text);
-    }
-    for (const std::string& group : app->get_groups()) {
-      const bool described = std::any_of(groups_.begin(), groups_.end(),
-                                         [&](const auto& g) { return g.first == group; });
-      if (!described && !group.empty()) {
-        group_text(group, "");
-      }
-    }
-    return out;
-  }
-
-  std::vector<std::pair<std::string, std::string>> groups_;
-};
-
-/// A DNS name as target lines accept it (LDH labels, at most 253 octets).
-bool is_domain_name(std::string_view text) {
-  const parsed_line p = parse_target_line(text);
-  const target_spec* t = std::get_if<target_spec>(&p);
-  return t != nullptr && t->kind == target_spec::kind_t::domain && t->domain == text;
-}
-
-std::optional<uint64_t> parse_uint(std::string_view s, uint64_t min, uint64_t max) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-[[noreturn]] void reject(std::string message) { throw CLI::ValidationError(std::move(message)); }
 
 /// "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353" → c-ares "ip:port" form.
 std::string parse_resolver(std::string_view s) {
@@ -182,114 +79,18 @@ std::string parse_resolver(std::string_view s) {
                      : absl::StrCat("[", ip->to_string(), "]:", port);
 }
 
-/// The name messages use for an option: its first long name.
-std::string flag_name(const std::string& names) {
-  std::string first;
-  for (absl::string_view n : absl::StrSplit(names, ',')) {
-    if (absl::StartsWith(n, "--")) {
-      return std::string(n);
-    }
-    if (first.empty()) {
-      first = std::string(n);
-    }
-  }
-  return first;
-}
-
-/// An option with one value per use; `each` sees every use's value in order
-/// (so the last one wins where it assigns) with the option's long name.
-CLI::Option* add_value(CLI::App& app, const std::string& names, const std::string& type,
-                       const std::string& help,
-                       std::function<void(const std::string& flag, const std::string& v)> each) {
-  const std::string flag = flag_name(names);
-  CLI::Option* o = app.add_option(
-      names,
-      [flag, each = std::move(each)](const CLI::results_t& values) {
-        for (const std::string& v : values) {
-          each(flag, v);
-        }
-        return true;
-      },
-      help);
-  o->type_name(type)->type_size(1)->expected(1);
-  o->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  return o;
-}
-
-/// A whole number in [min, max], with the old messages: "--x 'v': expected a
-/// whole number from MIN to MAX".
-template <class T>
-CLI::Option* add_number(CLI::App& app, const std::string& names, T& out, uint64_t min,
-                        uint64_t max, const std::string& type, const std::string& help) {
-  return add_value(app, names, type, help, [&out, min, max](const std::string& flag,
-                                                            const std::string& v) {
-    std::optional<uint64_t> n = parse_uint(v, min, max);
-    if (!n) {
-      reject(absl::StrCat(flag, " '", v, "': expected a whole number from ", min, " to ", max));
-    }
-    out = static_cast<T>(*n);
-  });
-}
-
-/// A switch: no value ("--allow-reserved=yes" is an error).
-CLI::Option* add_switch(CLI::App& app, const std::string& names, const std::string& help,
-                        std::function<void()> on) {
-  CLI::Option* o = app.add_flag_callback(names, std::move(on), help);
-  o->disable_flag_override();
-  return o;
-}
-
-/// Lower-cased, without a trailing dot; empty when not a domain name.
-std::string domain_arg(const std::string& text) {
-  std::string domain = absl::AsciiStrToLower(text);
-  if (!domain.empty() && domain.back() == '.') {
-    domain.pop_back();
-  }
-  return is_domain_name(domain) ? domain : std::string();
-}
-
 }  // namespace
-
-void describe_group(CLI::App& app, const std::string& group, const std::string& text) {
-  if (auto f = std::dynamic_pointer_cast<help_formatter>(app.get_formatter())) {
-    f->describe(group, text);
-  }
-}
 
 void add_general_flags(CLI::App& app, scanner_flags& f) {
   describe_group(app, general_group, "");
   app.option_defaults()->group(general_group);
   add_switch(app, "-h,--help", "this text", [&f] { f.help = true; });
   add_switch(app, "-V,--version", "print versions and exit", [&f] { f.version = true; });
-  add_value(app, "--probes", "LIST",
-            "comma list of: ptr, fcrdns, smtp, starttls (default:\n"
-            "all four) and the opt-in relay. fcrdns implies ptr;\n"
-            "starttls and relay imply smtp. smtp without ptr makes\n"
-            "no PTR query (the banner/EHLO checks are then null)",
-            [&f](const std::string&, const std::string& text) {
-              probe_set p{false, false, false, false, false};
-              for (absl::string_view piece : absl::StrSplit(text, ',')) {
-                std::string_view probe = sv(piece);
-                if (probe == "ptr") {
-                  p.ptr = true;
-                } else if (probe == "fcrdns") {
-                  p.ptr = true;
-                  p.fcrdns = true;
-                } else if (probe == "smtp") {
-                  p.smtp = true;
-                } else if (probe == "starttls") {
-                  p.smtp = true;
-                  p.starttls = true;
-                } else if (probe == "relay") {
-                  p.smtp = true;
-                  p.relay = true;
-                } else {
-                  reject(absl::StrCat("--probes: unknown probe '", av(probe),
-                                      "' (known: ptr, fcrdns, smtp, starttls, relay)"));
-                }
-              }
-              f.probe.set = p;
-            });
+  add_switch(app, "--list-fields",
+             "print the record fields each probe writes (name,\n"
+             "type, probe: meaning; tab-separated) and exit",
+             [&f] { f.list_fields = true; });
+  add_probe_selection(app, f.probe.set);
   add_switch(app, "-q,--quiet", "no progress lines and no summary on stderr (errors\nstill)",
              [&f] { f.quiet = true; });
   // One option with two names, so the last of them wins.
@@ -469,132 +270,6 @@ void add_dns_flags(CLI::App& app, scanner_flags& f) {
             });
 }
 
-void add_ptr_flags(CLI::App& app, scanner_flags&) {
-  // No options of its own yet: the DNS resolution group drives it.
-  describe_group(app, ptr_group,
-                 "The reverse-DNS name of each address (record \"ptr\"); it\n"
-                 "uses the DNS resolution options and has none of its own.");
-}
-
-void add_fcrdns_flags(CLI::App& app, scanner_flags& f) {
-  describe_group(app, fcrdns_group,
-                 "Forward-confirmed reverse DNS: the A/AAAA of the PTR names\n"
-                 "must lead back to the address (record \"fcrdns\").");
-  app.option_defaults()->group(fcrdns_group);
-  add_number(app, "--fcrdns-max-names", f.probe.max_forward_names, 1, 64, "N",
-             "look up A/AAAA of at most the first N PTR names\n"
-             "(default 10, the limit RFC 7208 sets for SPF's ptr)");
-}
-
-void add_rdns_flags(CLI::App& app, scanner_flags&) {
-  describe_group(app, rdns_group,
-                 "Classifies the primary PTR name (generic-dynamic, mail-like,\n"
-                 "...; record \"rdns\") whenever ptr runs; no options.");
-}
-
-void add_dnsbl_flags(CLI::App& app, scanner_flags& f) {
-  describe_group(app, dnsbl_group, "");
-  app.option_defaults()->group(dnsbl_group);
-  add_value(app, "--dnsbl", "ZONE",
-            "look every address up in DNS blocklist ZONE\n"
-            "(RFC 5782; repeatable, at most 16). No list is\n"
-            "queried unless named: public lists have usage terms",
-            [&f](const std::string& flag, const std::string& v) {
-              const std::string zone = domain_arg(v);
-              std::vector<std::string>& zones = f.probe.dnsbl_zones;
-              if (zone.empty()) {
-                reject(absl::StrCat(flag, " '", v, "': expected a DNS zone name"));
-              }
-              if (std::find(zones.begin(), zones.end(), zone) == zones.end()) {
-                zones.push_back(zone);
-              }
-              if (zones.size() > 16) {
-                reject(flag + ": at most 16 zones");
-              }
-            });
-}
-
-void add_spf_flags(CLI::App& app, scanner_flags&) {
-  describe_group(app, spf_group,
-                 "A domain TARGET is expanded through its MX records (none:\n"
-                 "its own A/AAAA; a null MX: nothing); each MX address is\n"
-                 "probed with \"input\", \"mx\" and its SPF verdict, and one\n"
-                 "summary record per domain follows. No options yet.");
-}
-
-void add_smtp_flags(CLI::App& app, scanner_flags& f) {
-  describe_group(app, smtp_group,
-                 "Without the relay probe ptrscan never sends MAIL or RCPT;\n"
-                 "it never sends DATA, and does not wait for the reply to\n"
-                 "QUIT. starttls: TLS after STARTTLS (465: implicit TLS).");
-  app.option_defaults()->group(smtp_group);
-  add_value(app, "-p,--smtp-ports", "LIST",
-            "ports to probe (default 25); 465 is implicit TLS",
-            [&f](const std::string& flag, const std::string& text) {
-              std::vector<uint16_t>& ports = f.probe.smtp.ports;
-              ports.clear();
-              for (absl::string_view piece : absl::StrSplit(text, ',')) {
-                std::optional<uint64_t> port = parse_uint(sv(piece), 1, 65535);
-                if (!port) {
-                  reject(absl::StrCat(flag, " '", text,
-                                      "': expected a comma list of ports (1-65535)"));
-                }
-                ports.push_back(static_cast<uint16_t>(*port));
-              }
-              if (ports.size() > 16) {
-                reject(flag + ": at most 16 ports");
-              }
-            });
-  add_value(app, "--ehlo-name", "NAME",
-            "name sent in EHLO/HELO (default: this host's name,\n"
-            "as gethostname() gives it; no DNS lookup)",
-            [&f](const std::string& flag, const std::string& v) {
-              if (v.empty() || v.find_first_of(" \t\r\n") != std::string::npos) {
-                reject(absl::StrCat(flag, " '", v,
-                                    "': expected a host name or address literal"));
-              }
-              f.probe.smtp.ehlo_name = v;
-            });
-  add_number(app, "--connect-timeout", f.probe.smtp.connect_timeout_ms, 1, 600'000, "MS",
-             "TCP connect (default 5000)");
-  add_number(app, "--read-timeout", f.probe.smtp.read_timeout_ms, 1, 600'000, "MS",
-             "each reply and each write (default 10000)");
-  add_number(app, "--session-timeout", f.probe.smtp.session_timeout_ms, 1, 3'600'000, "MS",
-             "the whole session, connect to QUIT (default 30000)");
-  add_number(app, "--max-sessions", f.max_sessions, 1, 1'000'000, "N",
-             "ceiling of SMTP sessions open at once across all\n"
-             "threads (default: one per port per host in flight,\n"
-             "lowered to fit the open-files limit); below it a\n"
-             "window adapts: it grows while connects are answered,\n"
-             "shrinks when connect latency or the share of\n"
-             "unanswered connects rises; a connect unanswered\n"
-             "for ~RTO (a silent host) leaves the window but keeps\n"
-             "its socket until --connect-timeout; other hosts wait");
-  add_number(app, "--per-subnet", f.probe.per_subnet, 0, 1'000'000, "N",
-             "SMTP sessions at once per /24 (IPv6: /64), so a dense\n"
-             "target list never crowds one network (default 8;\n"
-             "0 = no limit); a connect not yet answered after the\n"
-             "RTO holds no server and does not count");
-  for (auto [names, out] : {std::pair{"--relay-from", &f.probe.smtp.relay_from},
-                            std::pair{"--relay-to", &f.probe.smtp.relay_to}}) {
-    const bool from = std::string_view(names) == "--relay-from";
-    add_value(app, names, "DOMAIN",
-              from ? "probe relay (the open-relay test: after EHLO, MAIL\n"
-                     "FROM and RCPT TO, then RSET and QUIT; never DATA;\n"
-                     "only with permission): sender domain (default\n"
-                     "example.org)"
-                   : "recipient domain of the relay test, one the server\n"
-                     "must not accept mail for (default example.net)",
-              [out](const std::string& flag, const std::string& v) {
-                const std::string domain = domain_arg(v);
-                if (domain.empty()) {
-                  reject(absl::StrCat(flag, " '", v, "': expected a domain name"));
-                }
-                *out = domain;
-              });
-  }
-}
-
 namespace {
 
 /// The whole command line, bound to `f`.
@@ -604,7 +279,9 @@ std::unique_ptr<CLI::App> make_app(scanner_flags& f) {
       "forward-confirmed reverse DNS (FCrDNS), and the SMTP greeting, EHLO and\n"
       "STARTTLS compared with the PTR name; one NDJSON record per address.",
       "ptrscan");
-  app->formatter(std::make_shared<help_formatter>());
+  cli::use_help_formatter(*app,
+                          "Usage: ptrscan [OPTIONS] [TARGET ...]\n"
+                          "       ptrscan report [-o FILE] RESULTS.ndjson[.zst] ...\n");
   app->get_formatter()->column_width(26);
   app->set_help_flag();  // ours is -h/--help in the general group
   // Unknown options are collected and reported as such, not as CLI11's
@@ -633,12 +310,7 @@ std::unique_ptr<CLI::App> make_app(scanner_flags& f) {
   add_output_flags(*app, f);
   add_performance_flags(*app, f);
   add_dns_flags(*app, f);
-  add_ptr_flags(*app, f);
-  add_fcrdns_flags(*app, f);
-  add_rdns_flags(*app, f);
-  add_dnsbl_flags(*app, f);
-  add_spf_flags(*app, f);
-  add_smtp_flags(*app, f);
+  add_probe_flags(*app, f.probe);
   return app;
 }
 
@@ -734,7 +406,7 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
   if (dashes != args.end()) {
     f.targets.insert(f.targets.end(), dashes + 1, args.end());
   }
-  if (f.help || f.version) {
+  if (f.help || f.version || f.list_fields) {
     return f;
   }
   if (absl::Status s = resolve_slicing(f); !s.ok()) {

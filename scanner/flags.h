@@ -22,7 +22,6 @@ struct scanner_flags {
   scan_config scan;                       // -n is scan.max_targets
   probe_options probe;                    // what the probes are told
   uint32_t max_inflight = 2000;           // total, split across shards
-  uint32_t max_sessions = 0;              // SMTP sessions, total; 0: max_inflight x ports
   double dns_rate = 0;                    // --dns-rate, per resolver, all shards
   bool seed_given = false;                // --seed (else a random one, reported)
   bool retries_given = false;             // --retries (else the transport's default)
@@ -36,6 +35,7 @@ struct scanner_flags {
   bool quiet = false;                     // -q: no progress, no summary
   bool help = false;
   bool version = false;
+  bool list_fields = false;               // --list-fields
   // Slicing as written, checked together by parse_flags: "--shard I/N" or
   // zmap's "--shards N --shard I" (0: not given).
   std::string shard_arg;
@@ -50,23 +50,13 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args);
 /// sections, option lines "  -x, --long VALUE").
 std::string usage_text();
 
-/// Each adds one group of options to `app`, storing into `f` (each probe's
-/// group is meant to move into its probe's file). Values are checked as they
-/// are parsed; a bad one is a CLI::ValidationError naming the flag and value.
+/// Each adds one general group of options to `app`, storing into `f` (the
+/// probes' groups come from the probe table). Values are checked as they are
+/// parsed; a bad one is a CLI::ValidationError naming the flag and value.
 void add_general_flags(CLI::App& app, scanner_flags& f);
 void add_input_flags(CLI::App& app, scanner_flags& f);
 void add_output_flags(CLI::App& app, scanner_flags& f);
 void add_performance_flags(CLI::App& app, scanner_flags& f);
 void add_dns_flags(CLI::App& app, scanner_flags& f);
-void add_ptr_flags(CLI::App& app, scanner_flags& f);
-void add_fcrdns_flags(CLI::App& app, scanner_flags& f);
-void add_rdns_flags(CLI::App& app, scanner_flags& f);
-void add_dnsbl_flags(CLI::App& app, scanner_flags& f);
-void add_spf_flags(CLI::App& app, scanner_flags& f);
-void add_smtp_flags(CLI::App& app, scanner_flags& f);
-
-/// Gives a --help group a heading text, printed under its name even when the
-/// group has no options of its own; groups print in the order described.
-void describe_group(CLI::App& app, const std::string& group, const std::string& text);
 
 }  // namespace ptrscan

@@ -174,6 +174,10 @@ int run(int argc, char** argv) {
     return exit_usage;
   }
   scanner_flags& flags = *parsed;
+  if (flags.list_fields) {
+    std::fputs(list_fields().c_str(), stdout);
+    return exit_ok;
+  }
   if (flags.help) {
     std::fputs(usage_text().c_str(), stdout);
     return exit_ok;
@@ -204,7 +208,8 @@ int run(int argc, char** argv) {
                                 flags.scan.shard.resolver.servers.size());
     const uint64_t fit = nofile.rlim_cur > reserve + shards ? nofile.rlim_cur - reserve : shards;
     uint64_t sessions =
-        flags.max_sessions != 0 ? flags.max_sessions : uint64_t{flags.max_inflight} * ports;
+        flags.probe.max_sessions_total != 0 ? flags.probe.max_sessions_total
+                                            : uint64_t{flags.max_inflight} * ports;
     if (sessions > fit) {
       std::fprintf(stderr,
                    "ptrscan: at most %llu SMTP sessions at once, to fit the open-files limit "

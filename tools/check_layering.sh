@@ -2,6 +2,7 @@
 # The layering of lib/ (DESIGN.md "Layout"), checked by CI (.ci/run):
 #
 #   net     vocabulary types (ip_address, ASCII helpers): nothing but itself
+#   cli     the command-line kit (on CLI11) the scanner and the probes share
 #   core    the engine's toolbox (ring, slab, timers, queues): no protocol
 #   dns smtp tls input output   leaves: never the scan layer or the probes
 #   checks  pure verdict functions: no loop (core), no output, no scan, no probes
@@ -19,6 +20,7 @@ cd "$ROOT"
 # system headers).
 declare -A allowed=(
   [net]=""
+  [cli]="net input"
   [core]="net"
   [dns]="net core"
   [input]="net"
@@ -27,7 +29,7 @@ declare -A allowed=(
   [smtp]="net core tls output"
   [checks]="net dns"
   [scan]="net core dns input output"
-  [probes]="net core dns input output tls smtp checks scan"
+  [probes]="net cli core dns input output tls smtp checks scan"
 )
 
 status=0

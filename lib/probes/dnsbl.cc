@@ -1,7 +1,11 @@
 #include "probes/dnsbl.h"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "cli/options.h"
 #include "dns/reply.h"
 #include "output/json_writer.h"
 
@@ -130,6 +134,26 @@ void write_dnsbl_json(json_writer& w, std::string_view zone, const dnsbl_result&
 
 std::shared_ptr<probe> make_dnsbl_probe(const probe_options& o) {
   return o.dnsbl_zones.empty() ? nullptr : std::make_shared<dnsbl_probe>(o.dnsbl_zones);
+}
+
+void add_dnsbl_flags(CLI::App& app, probe_options& o) {
+  cli::add_value(app, "--dnsbl", "ZONE",
+                 "look every address up in DNS blocklist ZONE\n"
+                 "(RFC 5782; repeatable, at most 16). No list is\n"
+                 "queried unless named: public lists have usage terms",
+                 [&o](const std::string& flag, const std::string& v) {
+                   const std::string zone = cli::domain_arg(v);
+                   std::vector<std::string>& zones = o.dnsbl_zones;
+                   if (zone.empty()) {
+                     cli::reject(absl::StrCat(flag, " '", v, "': expected a DNS zone name"));
+                   }
+                   if (std::find(zones.begin(), zones.end(), zone) == zones.end()) {
+                     zones.push_back(zone);
+                   }
+                   if (zones.size() > 16) {
+                     cli::reject(flag + ": at most 16 zones");
+                   }
+                 });
 }
 
 }  // namespace ptrscan

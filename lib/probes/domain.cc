@@ -20,9 +20,15 @@ constexpr field_doc fields[] = {
     {"spf.records", "array", "domain summary: the TXT records that are SPF records"},
     {"addresses.probed", "number", "domain summary: MX addresses probed"},
     {"addresses.skipped[]", "array", "domain summary: {ip, host, reason} not probed"},
-    {"findings[]", "array",
-     "domain summary: {code, host, ip, status, result, detail, count} of what is wrong; spf_* "
-     "codes are the SPF lint (lib/checks/spf_lint.h)"},
+    {"findings[]", "array", "domain summary: what is wrong, one entry per finding"},
+    {"findings[].code", "string",
+     "mx_no_ptr, mx_spf_not_pass, ...; spf_* codes are the SPF lint (lib/checks/spf_lint.h)"},
+    {"findings[].host", "string", "the MX host it is about, when one"},
+    {"findings[].ip", "string", "the address it is about, when one"},
+    {"findings[].status", "status", "the lookup status behind it, when one"},
+    {"findings[].result", "status", "the SPF result behind it, when one"},
+    {"findings[].detail", "string", "more words, when any"},
+    {"findings[].count", "number", "how many, for findings about a number (lookups, ...)"},
 };
 
 // Tags: MX and TXT of the domain, then A and AAAA of MX host i.

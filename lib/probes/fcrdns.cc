@@ -1,5 +1,8 @@
 #include "probes/fcrdns.h"
 
+#include <CLI/CLI.hpp>
+
+#include "cli/options.h"
 #include "dns/reply.h"
 #include "output/json_writer.h"
 #include "probes/ptr.h"
@@ -135,6 +138,12 @@ void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
 
 std::shared_ptr<probe> make_fcrdns_probe(const probe_options& o) {
   return o.set.fcrdns && o.set.ptr ? std::make_shared<fcrdns_probe>(o.max_forward_names) : nullptr;
+}
+
+void add_fcrdns_flags(CLI::App& app, probe_options& o) {
+  cli::add_number(app, "--fcrdns-max-names", o.max_forward_names, 1, 64, "N",
+                  "look up A/AAAA of at most the first N PTR names\n"
+                  "(default 10, the limit RFC 7208 sets for SPF's ptr)");
 }
 
 }  // namespace ptrscan

@@ -47,4 +47,7 @@ void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
 
 std::shared_ptr<probe> make_fcrdns_probe(const probe_options& o);
 
+/// Its options: --fcrdns-max-names.
+void add_fcrdns_flags(CLI::App& app, probe_options& o);
+
 }  // namespace ptrscan

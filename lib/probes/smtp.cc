@@ -1,5 +1,6 @@
 #include "probes/smtp.h"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -7,9 +8,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "checks/identity.h"
+#include "cli/options.h"
 #include "core/clock.h"
 #include "core/ring.h"
+#include "net/absl_compat.h"
 #include "output/json_writer.h"
 #include "probes/ptr.h"
 #include "scan/jobs.h"
@@ -476,6 +480,74 @@ class smtp_probe final : public probe {
 
 std::shared_ptr<probe> make_smtp_probe(const probe_options& o) {
   return o.set.smtp ? std::make_shared<smtp_probe>(o) : nullptr;
+}
+
+void add_smtp_flags(CLI::App& app, probe_options& o) {
+  cli::add_value(app, "-p,--smtp-ports", "LIST",
+                 "ports to probe (default 25); 465 is implicit TLS",
+                 [&o](const std::string& flag, const std::string& text) {
+                   std::vector<uint16_t>& ports = o.smtp.ports;
+                   ports.clear();
+                   for (absl::string_view piece : absl::StrSplit(text, ',')) {
+                     std::optional<uint64_t> port = cli::parse_uint(sv(piece), 1, 65535);
+                     if (!port) {
+                       cli::reject(absl::StrCat(flag, " '", text,
+                                                "': expected a comma list of ports (1-65535)"));
+                     }
+                     ports.push_back(static_cast<uint16_t>(*port));
+                   }
+                   if (ports.size() > 16) {
+                     cli::reject(flag + ": at most 16 ports");
+                   }
+                 });
+  cli::add_value(app, "--ehlo-name", "NAME",
+                 "name sent in EHLO/HELO (default: this host's name,\n"
+                 "as gethostname() gives it; no DNS lookup)",
+                 [&o](const std::string& flag, const std::string& v) {
+                   if (v.empty() || v.find_first_of(" \t\r\n") != std::string::npos) {
+                     cli::reject(absl::StrCat(flag, " '", v,
+                                              "': expected a host name or address literal"));
+                   }
+                   o.smtp.ehlo_name = v;
+                 });
+  cli::add_number(app, "--connect-timeout", o.smtp.connect_timeout_ms, 1, 600'000, "MS",
+                  "TCP connect (default 5000)");
+  cli::add_number(app, "--read-timeout", o.smtp.read_timeout_ms, 1, 600'000, "MS",
+                  "each reply and each write (default 10000)");
+  cli::add_number(app, "--session-timeout", o.smtp.session_timeout_ms, 1, 3'600'000, "MS",
+                  "the whole session, connect to QUIT (default 30000)");
+  cli::add_number(app, "--max-sessions", o.max_sessions_total, 1, 1'000'000, "N",
+                  "ceiling of SMTP sessions open at once across all\n"
+                  "threads (default: one per port per host in flight,\n"
+                  "lowered to fit the open-files limit); below it a\n"
+                  "window adapts: it grows while connects are answered,\n"
+                  "shrinks when connect latency or the share of\n"
+                  "unanswered connects rises; a connect unanswered\n"
+                  "for ~RTO (a silent host) leaves the window but keeps\n"
+                  "its socket until --connect-timeout; other hosts wait");
+  cli::add_number(app, "--per-subnet", o.per_subnet, 0, 1'000'000, "N",
+                  "SMTP sessions at once per /24 (IPv6: /64), so a dense\n"
+                  "target list never crowds one network (default 8;\n"
+                  "0 = no limit); a connect not yet answered after the\n"
+                  "RTO holds no server and does not count");
+  for (auto [names, out] : {std::pair{"--relay-from", &o.smtp.relay_from},
+                            std::pair{"--relay-to", &o.smtp.relay_to}}) {
+    const bool from = std::string_view(names) == "--relay-from";
+    cli::add_value(app, names, "DOMAIN",
+                   from ? "probe relay (the open-relay test: after EHLO, MAIL\n"
+                          "FROM and RCPT TO, then RSET and QUIT; never DATA;\n"
+                          "only with permission): sender domain (default\n"
+                          "example.org)"
+                        : "recipient domain of the relay test, one the server\n"
+                          "must not accept mail for (default example.net)",
+                   [out](const std::string& flag, const std::string& v) {
+                     const std::string domain = cli::domain_arg(v);
+                     if (domain.empty()) {
+                       cli::reject(absl::StrCat(flag, " '", v, "': expected a domain name"));
+                     }
+                     *out = domain;
+                   });
+  }
 }
 
 }  // namespace ptrscan

@@ -1,6 +1,10 @@
 #include "probes/table.h"
 
+#include <CLI/CLI.hpp>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/options.h"
 #include "net/absl_compat.h"
 #include "scan/jobs.h"
 #include "probes/dnsbl.h"
@@ -16,20 +20,92 @@ namespace {
 
 // Every probe, in the order its members appear in a record. A probe that
 // starts after another (probe::after) must come later.
+// The --help groups print in this order too.
 constexpr probe_entry table[] = {
-    {"domain", "domain targets: MX, SPF record and mail exchangers", make_domain_probe},
-    {"ptr", "PTR lookup of the address's reverse name", make_ptr_probe},
-    {"fcrdns", "forward confirmation of the PTR names (A/AAAA)", make_fcrdns_probe},
-    {"rdns", "naming class of the primary PTR name", make_rdns_probe},
-    {"spf", "SPF check_host of a domain's MX addresses", make_spf_probe},
-    {"dnsbl", "DNS blocklist lookups (--dnsbl)", make_dnsbl_probe},
-    {"smtp", "SMTP banner, EHLO, STARTTLS and relay test", make_smtp_probe},
+    {"domain", "domain targets: MX, SPF record and mail exchangers", make_domain_probe,
+     "SPF and domains (domain targets)",
+     "A domain TARGET is expanded through its MX records (none:\n"
+     "its own A/AAAA; a null MX: nothing); each MX address is\n"
+     "probed with \"input\", \"mx\" and its SPF verdict, and one\n"
+     "summary record per domain follows. No options yet.",
+     nullptr},
+    {"ptr", "PTR lookup of the address's reverse name", make_ptr_probe, "PTR (probe ptr)",
+     "The reverse-DNS name of each address (record \"ptr\"); it\n"
+     "uses the DNS resolution options and has none of its own.",
+     nullptr},
+    {"fcrdns", "forward confirmation of the PTR names (A/AAAA)", make_fcrdns_probe,
+     "FCrDNS (probe fcrdns)",
+     "Forward-confirmed reverse DNS: the A/AAAA of the PTR names\n"
+     "must lead back to the address (record \"fcrdns\").",
+     add_fcrdns_flags},
+    {"rdns", "naming class of the primary PTR name", make_rdns_probe,
+     "rDNS naming (with probe ptr)",
+     "Classifies the primary PTR name (generic-dynamic, mail-like,\n"
+     "...; record \"rdns\") whenever ptr runs; no options.",
+     nullptr},
+    // Its heading is the domain probe's: SPF runs for domain targets only.
+    {"spf", "SPF check_host of a domain's MX addresses", make_spf_probe, "", "", nullptr},
+    {"dnsbl", "DNS blocklist lookups (--dnsbl)", make_dnsbl_probe, "DNSBL (--dnsbl)", "",
+     add_dnsbl_flags},
+    {"smtp", "SMTP banner, EHLO, STARTTLS and relay test", make_smtp_probe,
+     "SMTP (probes smtp, starttls, relay)",
+     "Without the relay probe ptrscan never sends MAIL or RCPT;\n"
+     "it never sends DATA, and does not wait for the reply to\n"
+     "QUIT. starttls: TLS after STARTTLS (465: implicit TLS).",
+     add_smtp_flags},
 };
 static_assert(std::size(table) <= max_probes);
 
 }  // namespace
 
 std::span<const probe_entry> probe_table() { return table; }
+
+void add_probe_selection(CLI::App& app, probe_set& set) {
+  cli::add_value(
+      app, "--probes", "LIST",
+      "comma list of: ptr, fcrdns, smtp, starttls (default:\n"
+      "all four) and the opt-in relay. fcrdns implies ptr;\n"
+      "starttls and relay imply smtp. smtp without ptr makes\n"
+      "no PTR query (the banner/EHLO checks are then null)",
+      [&set](const std::string&, const std::string& text) {
+        probe_set p{false, false, false, false, false};
+        for (absl::string_view piece : absl::StrSplit(text, ',')) {
+          const std::string_view name = sv(piece);
+          if (name == "ptr") {
+            p.ptr = true;
+          } else if (name == "fcrdns") {
+            p.ptr = true;
+            p.fcrdns = true;
+          } else if (name == "smtp") {
+            p.smtp = true;
+          } else if (name == "starttls") {
+            p.smtp = true;
+            p.starttls = true;
+          } else if (name == "relay") {
+            p.smtp = true;
+            p.relay = true;
+          } else {
+            cli::reject(absl::StrCat("--probes: unknown probe '", av(name),
+                                     "' (known: ptr, fcrdns, smtp, starttls, relay)"));
+          }
+        }
+        set = p;
+      });
+}
+
+void add_probe_flags(CLI::App& app, probe_options& o) {
+  for (const probe_entry& e : table) {
+    if (e.group.empty()) {
+      continue;
+    }
+    const std::string group(e.group);
+    cli::describe_group(app, group, std::string(e.group_text));
+    if (e.add_flags != nullptr) {
+      app.option_defaults()->group(group);
+      e.add_flags(app, o);
+    }
+  }
+}
 
 probe_list make_probes(const probe_options& o, counter_registry& counters) {
   probe_list out;

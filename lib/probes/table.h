@@ -1,8 +1,8 @@
 #pragma once
 
-// The probe table: every probe ptrscan has, in record order. Adding a probe
-// is one file pair here and one line in table.cc (see README "How to add a
-// probe").
+// The probe table: every probe ptrscan has, in record order, with its
+// command-line options. Adding a probe is one file pair here and one line in
+// table.cc (see README "How to add a probe").
 
 #include <cstdint>
 #include <span>
@@ -12,6 +12,10 @@
 
 #include "scan/probe_api.h"
 #include "smtp/session.h"
+
+namespace CLI {
+class App;
+}
 
 namespace ptrscan {
 
@@ -32,8 +36,11 @@ struct probe_options {
   /// --dnsbl: each address is looked up in these zones (RFC 5782).
   std::vector<std::string> dnsbl_zones;
   smtp_options smtp;
-  /// SMTP sessions open at once per shard (each holds a socket); 0: one
-  /// per port per host in flight.
+  /// --max-sessions: SMTP sessions open at once across all shards; 0: one
+  /// per port per host in flight (the scanner fits it to the open-files
+  /// limit and splits it into max_sessions).
+  uint32_t max_sessions_total = 0;
+  /// SMTP sessions open at once per shard (each holds a socket).
   uint32_t max_sessions = 0;
   /// SMTP sessions at once per /24 (IPv6: /64); 0 = no limit.
   uint32_t per_subnet = 8;
@@ -44,13 +51,24 @@ struct probe_options {
 /// One line of the table.
 struct probe_entry {
   std::string_view name;
-  std::string_view summary;  // one line, for --help and --list-fields
+  std::string_view summary;  // one line, for --list-fields
   /// Makes the probe, or null when the options leave it off.
   std::shared_ptr<probe> (*make)(const probe_options& o);
+  /// Its --help group ("" for none) and the paragraph under the heading.
+  std::string_view group;
+  std::string_view group_text;
+  /// Declares its options (lib/cli/options.h) into `o`; null for none.
+  void (*add_flags)(CLI::App& app, probe_options& o);
 };
 
 /// The table, in record order.
 std::span<const probe_entry> probe_table();
+
+/// --probes LIST (into the current option group): which probes run.
+void add_probe_selection(CLI::App& app, probe_set& set);
+
+/// Every probe's --help group, heading text and options, in table order.
+void add_probe_flags(CLI::App& app, probe_options& o);
 
 /// The probes `o` turns on, in record order, with their counters declared
 /// in `counters`.

@@ -244,6 +244,79 @@ TEST_F(DomainTargets, SpfVerdictForEveryMechanismAndLimit) {
             "nospf.spf.test");
 }
 
+/// Every member path of `j` to two levels below the record ("ptr",
+/// "ptr.names", "smtp[]", "smtp[].tls"; an array of objects adds "[]").
+void member_paths(const json& j, const std::string& prefix, int depth, std::set<std::string>& out) {
+  if (depth == 0 || !j.is_object()) {
+    return;
+  }
+  for (const auto& [key, value] : j.items()) {
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (value.is_array() && !value.empty() && value.front().is_object()) {
+      path += "[]";
+      out.insert(path);
+      for (const json& element : value) {
+        member_paths(element, path, depth - 1, out);
+      }
+    } else {
+      out.insert(path);
+      member_paths(value, path, depth - 1, out);
+    }
+  }
+}
+
+// --list-fields names every member the records of a scan with every probe
+// carry: a path is listed itself, leads to a listed path ("checks" to
+// "checks.ehlo_ptr_match"), or sits in a listed object ("smtp[].tls.version").
+TEST_F(DomainTargets, ListFieldsNamesEveryMemberTheRecordsCarry) {
+  scripted_smtp_server mx1(smtp_script::multiline_greeting, "127.77.0.1", 0);
+  const std::string port = std::to_string(mx1.address().port);
+  std::string listed_ip;
+  for (const dnsbl_case& c : dnsbl_cases()) {
+    if (c.status == "listed" && !c.reason.empty() && listed_ip.empty()) {
+      listed_ip = c.ip;
+    }
+  }
+  ASSERT_FALSE(listed_ip.empty());
+  run_result r = scan({"--probes", "ptr,fcrdns,smtp,starttls,relay", "--smtp-ports", port,
+                       "--ehlo-name", "scanner.test", "--dnsbl", domain_dnsbl_zone,
+                       "example.test", listed_ip});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  run_result fields = run_process({PTRSCAN_BINARY, "--list-fields"});
+  ASSERT_EQ(fields.exit_code, 0) << fields.describe();
+  std::map<std::string, std::string> listed;  // path -> type
+  std::istringstream lines(fields.out);
+  for (std::string line; std::getline(lines, line);) {
+    const std::vector<std::string> cols = [&] {
+      std::vector<std::string> c;
+      std::istringstream in(line);
+      for (std::string col; std::getline(in, col, '\t');) {
+        c.push_back(col);
+      }
+      return c;
+    }();
+    ASSERT_EQ(cols.size(), 3u) << line;
+    listed[cols[0]] = cols[1];
+  }
+  std::set<std::string> seen;
+  for (const json& rec : read(r).lines) {
+    member_paths(rec, "", 3, seen);
+  }
+  // The scan reached every probe's section.
+  for (const char* section : {"ptr", "fcrdns", "rdns", "spf", "smtp[]", "dnsbl[]", "mx",
+                              "findings[]", "relay", "checks"}) {
+    EXPECT_EQ(seen.count(section), 1u) << section;
+  }
+  for (const std::string& path : seen) {
+    bool covered = listed.count(path) != 0;
+    for (const auto& [name, type] : listed) {
+      covered = covered || name.rfind(path + ".", 0) == 0 || name.rfind(path + "[]", 0) == 0 ||
+                (type == "object" && path.rfind(name + ".", 0) == 0);
+    }
+    EXPECT_TRUE(covered) << path << " is in a record but not in --list-fields";
+  }
+}
+
 TEST_F(DomainTargets, DnsblListingsPerZone) {
   std::vector<std::string> args = {"--dnsbl", domain_dnsbl_zone};
   for (const dnsbl_case& c : dnsbl_cases()) {

@@ -292,6 +292,28 @@ TEST(Flags, HelpIsGroupedAndHelp2manFriendly) {
   EXPECT_LT(help.find("DNSBL (--dnsbl)"), help.find("--dnsbl ZONE"));
   EXPECT_LT(help.find("FCrDNS (probe"), help.find("--fcrdns-max-names"));
   EXPECT_THAT(help, HasSubstr("Exit status:"));
+  // Every probe of the table with a group has it on the page, with its text,
+  // in table order after the general groups.
+  size_t last = help.find("\nDNS resolution (every DNS probe):\n");
+  for (const probe_entry& e : probe_table()) {
+    if (e.group.empty()) {
+      continue;
+    }
+    const size_t at = help.find("\n" + std::string(e.group) + ":\n");
+    ASSERT_NE(at, std::string::npos) << e.name;
+    EXPECT_GT(at, last) << e.name;
+    last = at;
+    const std::string first_line(e.group_text.substr(0, e.group_text.find('\n')));
+    EXPECT_THAT(help.substr(at), HasSubstr(first_line)) << e.name;
+  }
+}
+
+TEST(Flags, ListFieldsIsAnActionLikeHelp) {
+  const scanner_flags f = parse_ok({"--list-fields"});
+  EXPECT_TRUE(f.list_fields);
+  EXPECT_FALSE(parse_ok({}).list_fields);
+  // Like --help, it needs nothing else and ignores slicing checks.
+  EXPECT_TRUE(parse_ok({"--list-fields", "--shard", "1/2"}).list_fields);
 }
 
 }  // namespace
