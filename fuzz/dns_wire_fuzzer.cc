@@ -10,14 +10,18 @@
 //    absolute form ("name.") encodes like the relative one;
 //  - decode_name output encodes back to exactly the bytes it came from;
 //  - a response echoing the query's question (in any letter case) matches,
-//    one with another type does not; read_header never reads past the end.
+//    one with another type does not; read_header never reads past the end;
+//  - question_matches (which walks wire labels) says what comparing the two
+//    questions' read_name texts, types and classes says, on any bytes.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dns/wire.h"
@@ -109,6 +113,25 @@ void check_wire(std::span<const uint8_t> bytes) {
   FUZZ_CHECK(std::equal(wire.begin(), wire.begin() + len, bytes.begin()));
 }
 
+/// question_matches' contract spelled out with read_name's texts.
+bool questions_equal_as_text(std::span<const uint8_t> response, std::span<const uint8_t> query) {
+  if (response.size() < ptrscan::dns_header_bytes || query.size() < ptrscan::dns_header_bytes ||
+      (response[4] << 8 | response[5]) != 1) {
+    return false;
+  }
+  std::string want;
+  std::string got;
+  const size_t want_end = ptrscan::read_name(query, ptrscan::dns_header_bytes, &want);
+  const size_t got_end = ptrscan::read_name(response, ptrscan::dns_header_bytes, &got);
+  if (want_end == 0 || got_end == 0 || want_end + 4 > query.size() ||
+      got_end + 4 > response.size()) {
+    return false;
+  }
+  return want == got &&
+         std::equal(query.begin() + want_end, query.begin() + want_end + 4,
+                    response.begin() + got_end);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -121,9 +144,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,  // header, QDCOUNT 1
       1, '7', 1, '0', 2, '1', '8', 3, '1', '9', '8', 7, 'i', 'n', '-', 'a', 'd', 'd', 'r',
       4, 'a', 'r', 'p', 'a', 0, 0, 12, 0, 1};
-  (void)ptrscan::question_matches(bytes, ptr_query);
-  (void)ptrscan::question_matches(ptr_query, bytes);
-  (void)ptrscan::question_matches(bytes, bytes);
+  for (const auto& [response, query] :
+       {std::pair{bytes, std::span<const uint8_t>(ptr_query)},
+        std::pair{std::span<const uint8_t>(ptr_query), bytes}, std::pair{bytes, bytes}}) {
+    FUZZ_CHECK(ptrscan::question_matches(response, query) ==
+               questions_equal_as_text(response, query));
+  }
   ptrscan::response_header h;
   FUZZ_CHECK(ptrscan::read_header(bytes, h) == (size >= ptrscan::dns_header_bytes));
   return 0;

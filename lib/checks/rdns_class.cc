@@ -187,22 +187,37 @@ rdns_classifier::rdns_classifier() : owned_psl_(psl_latest(nullptr)) {
 
 rdns_classifier::~rdns_classifier() = default;
 
+bool rdns_classifier::is_public_suffix(const char* suffix, size_t len) const {
+  const absl::string_view key(suffix, len);  // absl::string_view: the map hashes it as is
+  if (const auto it = suffix_cache_.find(key); it != suffix_cache_.end()) {
+    return it->second;
+  }
+  if (suffix_cache_.size() >= max_cached_suffixes) {
+    suffix_cache_.clear();  // hostile or very varied names: bounded, not grown
+  }
+  // `suffix` is NUL-terminated where libpsl needs it: it ends the name.
+  const bool is_public = psl_is_public_suffix2(psl_, suffix, PSL_TYPE_ICANN) != 0;
+  suffix_cache_.emplace(std::string(key.data(), key.size()), is_public);
+  return is_public;
+}
+
 rdns_name_parts rdns_classifier::split_name(std::string_view name) const {
   // libpsl wants a NUL-terminated string.
   std::array<char, max_name_len + 1> buf{};
   name = name.substr(0, max_name_len);
   std::memcpy(buf.data(), name.data(), name.size());
 
-  // The longest public suffix is the first one found from the left.
+  // The longest public suffix: every suffix of up to max_suffix_labels
+  // labels, from the right, the last one public wins.
   size_t suffix_at = name.rfind('.') == std::string_view::npos ? 0 : name.rfind('.') + 1;
   if (psl_ != nullptr) {
-    for (size_t at = 0; at < name.size();) {
-      if (psl_is_public_suffix2(psl_, buf.data() + at, PSL_TYPE_ICANN) != 0) {
+    size_t at = name.size();
+    for (int labels = 0; labels < max_suffix_labels && at > 0; ++labels) {
+      const size_t dot = at >= 2 ? name.rfind('.', at - 2) : std::string_view::npos;
+      at = dot == std::string_view::npos ? 0 : dot + 1;
+      if (is_public_suffix(buf.data() + at, name.size() - at)) {
         suffix_at = at;
-        break;
       }
-      const size_t dot = name.find('.', at);
-      at = dot == std::string_view::npos ? name.size() : dot + 1;
     }
   }
   rdns_name_parts parts;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "net/ip_address.h"
 
 struct psl_ctx_st;  // libpsl's context; kept out of this header
@@ -73,12 +74,26 @@ class rdns_classifier {
   /// the IP. Unknown TLDs are one-label suffixes (the list's "*" rule).
   rdns_name_parts split_name(std::string_view name) const;
 
+  /// No ICANN rule of the list spans more labels than this (4 in 2026,
+  /// counting a wildcard's "*"); suffixes are looked up from the right up
+  /// to it, so a long host part costs nothing.
+  static constexpr int max_suffix_labels = 6;
+  /// Suffix answers remembered (see suffix_cache_); past it the memo starts over.
+  static constexpr size_t max_cached_suffixes = 1 << 16;
+
  private:
   struct psl_deleter {
     void operator()(psl_ctx_st* p) const;
   };
+  bool is_public_suffix(const char* suffix, size_t len) const;
+
   std::unique_ptr<psl_ctx_st, psl_deleter> owned_psl_;
   const psl_ctx_st* psl_ = nullptr;
+  /// libpsl's answer per suffix text ("isp.net" -> false). The names of a
+  /// scan share few suffixes and a libpsl call costs thousands of
+  /// instructions (a third of a PTR sweep's CPU before this memo). Not
+  /// locked: a classifier belongs to one thread (each shard has its own).
+  mutable absl::flat_hash_map<std::string, bool> suffix_cache_;
 };
 
 }  // namespace ptrscan

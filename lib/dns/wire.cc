@@ -112,46 +112,107 @@ size_t encode_name(std::string_view text, std::span<uint8_t, max_wire_name> out)
   return pos;
 }
 
+namespace {
+
+/// Walks a wire name label by label, as read_name reads it: compression
+/// pointers followed (message form only, at most max_name_jumps), obsolete
+/// label types and names over max_wire_name refused.
+class label_walker {
+ public:
+  label_walker(std::span<const uint8_t> msg, size_t pos, name_form form)
+      : msg_(msg), pos_(pos), form_(form) {}
+
+  /// The next label's length (0 at the root) with `label` at its octets, or
+  /// -1 when the name is malformed.
+  int next(const uint8_t** label) {
+    while (pos_ < msg_.size()) {
+      const uint8_t len = msg_[pos_];
+      if ((len & 0xc0) == 0xc0) {
+        if (form_ != name_form::message || pos_ + 1 >= msg_.size() ||
+            ++jumps_ > max_name_jumps) {
+          return -1;
+        }
+        if (end_ == 0) {
+          end_ = pos_ + 2;
+        }
+        pos_ = static_cast<size_t>((len & 0x3f) << 8) | msg_[pos_ + 1];
+        continue;
+      }
+      if ((len & 0xc0) != 0) {
+        return -1;  // 0x40/0x80 label types are obsolete (RFC 6891 §5)
+      }
+      if (len == 0) {
+        if (end_ == 0) {
+          end_ = pos_ + 1;
+        }
+        return 0;
+      }
+      wire_len_ += len + 1;
+      if (wire_len_ > max_wire_name || pos_ + 1 + len > msg_.size()) {
+        return -1;
+      }
+      *label = msg_.data() + pos_ + 1;
+      pos_ += 1 + len;
+      return len;
+    }
+    return -1;
+  }
+
+  /// Where the name ends at its start (after the root label or the first
+  /// pointer); valid once next() returned 0.
+  size_t end() const { return end_; }
+
+ private:
+  std::span<const uint8_t> msg_;
+  size_t pos_;
+  name_form form_;
+  size_t end_ = 0;
+  int jumps_ = 0;
+  size_t wire_len_ = 1;  // the root label
+};
+
+/// True when the label is all octets that stand for themselves in text
+/// (printable, not '.' or '\\') and none is an upper-case letter.
+bool plain_label(const uint8_t* label, size_t len) {
+  bool plain = true;
+  for (size_t i = 0; i < len; ++i) {
+    const uint8_t c = label[i];
+    plain &= c > 0x20 && c < 0x7f && c != '.' && c != '\\' && !(c >= 'A' && c <= 'Z');
+  }
+  return plain;
+}
+
+}  // namespace
+
 size_t read_name(std::span<const uint8_t> msg, size_t pos, std::string* text, name_form form) {
-  size_t end = 0;  // where the name ends at its start (set at the first jump)
-  int jumps = 0;
-  size_t wire_len = 1;  // the root label
   if (text != nullptr) {
     text->clear();
   }
-  while (pos < msg.size()) {
-    const uint8_t len = msg[pos];
-    if ((len & 0xc0) == 0xc0) {
-      if (form != name_form::message || pos + 1 >= msg.size() || ++jumps > max_name_jumps) {
-        return 0;
-      }
-      if (end == 0) {
-        end = pos + 2;
-      }
-      pos = static_cast<size_t>((len & 0x3f) << 8) | msg[pos + 1];
-      continue;
-    }
-    if ((len & 0xc0) != 0) {
-      return 0;  // 0x40/0x80 label types are obsolete (RFC 6891 §5)
-    }
-    if (len == 0) {
-      return end != 0 ? end : pos + 1;
-    }
-    wire_len += len + 1;
-    if (wire_len > max_wire_name || pos + 1 + len > msg.size()) {
+  label_walker walk(msg, pos, form);
+  for (;;) {
+    const uint8_t* label = nullptr;
+    const int len = walk.next(&label);
+    if (len < 0) {
       return 0;
     }
-    if (text != nullptr) {
-      if (!text->empty()) {
-        text->push_back('.');
-      }
-      for (size_t i = 0; i < len; ++i) {
-        append_label_octet(msg[pos + 1 + i], form, *text);
+    if (len == 0) {
+      return walk.end();
+    }
+    if (text == nullptr) {
+      continue;
+    }
+    if (!text->empty()) {
+      text->push_back('.');
+    }
+    // Most labels are lower-case LDH: one append, no per-octet escaping.
+    if (plain_label(label, static_cast<size_t>(len))) {
+      text->append(reinterpret_cast<const char*>(label), static_cast<size_t>(len));
+    } else {
+      for (int i = 0; i < len; ++i) {
+        append_label_octet(label[i], form, *text);
       }
     }
-    pos += 1 + len;
   }
-  return 0;
 }
 
 std::string decode_name(std::span<const uint8_t> wire) {
@@ -218,16 +279,33 @@ bool question_matches(std::span<const uint8_t> response, std::span<const uint8_t
       get16(response.data() + 4) != 1) {
     return false;
   }
-  std::string want;
-  std::string got;
-  const size_t want_end = read_name(query, dns_header_bytes, &want);
-  const size_t got_end = read_name(response, dns_header_bytes, &got);
-  if (want_end == 0 || got_end == 0 || want_end + 4 > query.size() ||
-      got_end + 4 > response.size()) {
+  // The names label by label, letters compared case-insensitively: what
+  // comparing read_name's texts would say, without building them (this
+  // runs for every answer).
+  label_walker want(query, dns_header_bytes, name_form::message);
+  label_walker got(response, dns_header_bytes, name_form::message);
+  for (;;) {
+    const uint8_t* a = nullptr;
+    const uint8_t* b = nullptr;
+    const int na = want.next(&a);
+    const int nb = got.next(&b);
+    if (na < 0 || nb < 0 || na != nb) {
+      return false;
+    }
+    if (na == 0) {
+      break;
+    }
+    for (int i = 0; i < na; ++i) {
+      if (absl::ascii_tolower(a[i]) != absl::ascii_tolower(b[i])) {
+        return false;
+      }
+    }
+  }
+  if (want.end() + 4 > query.size() || got.end() + 4 > response.size()) {
     return false;
   }
-  // Type and class as octets; the names are compared in read_name's form.
-  return want == got && std::memcmp(response.data() + got_end, query.data() + want_end, 4) == 0;
+  // Type and class as octets.
+  return std::memcmp(response.data() + got.end(), query.data() + want.end(), 4) == 0;
 }
 
 }  // namespace ptrscan

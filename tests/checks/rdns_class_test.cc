@@ -237,6 +237,9 @@ TEST(RdnsSplitNameTest, PublicSuffixComesFromLibpsl) {
            {"x.y.city.kawasaki.jp", "x.y", "city", "kawasaki.jp"},
            {"mx.example", "", "mx", "example"},
            {"co.uk", "", "", "co.uk"},
+           // The list's longest ICANN rules have four labels.
+           {"a.b.c.d.e.host.school.pvt.k12.ma.us", "a.b.c.d.e.host", "school", "pvt.k12.ma.us"},
+           {"a.b.c.d.e.f.g.h.i.j.k.example.co.uk", "a.b.c.d.e.f.g.h.i.j.k", "example", "co.uk"},
        }) {
     SCOPED_TRACE(r.name);
     const rdns_name_parts p = c.split_name(r.name);
@@ -244,6 +247,32 @@ TEST(RdnsSplitNameTest, PublicSuffixComesFromLibpsl) {
     EXPECT_EQ(p.organisation, r.organisation);
     EXPECT_EQ(p.suffix, r.suffix);
   }
+}
+
+// The suffix memo changes no answer: names split the same on a cold and a
+// warm classifier, in any order, and past the memo's bound (where it starts
+// over) too.
+TEST(RdnsSplitNameTest, MemoisedSuffixesGiveTheSameSplit) {
+  const std::vector<std::string> names = {
+      "foo.co.uk", "x.y.city.kawasaki.jp", "x.y.foo.kawasaki.jp", "host.school.pvt.k12.ma.us",
+      "c-73-15-2-1.hsd1.ca.comcast.net", "mx.example", "co.uk", "a.b.c.d.e.f.example.com.au"};
+  rdns_classifier warm;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& name : names) {
+      const rdns_classifier cold;
+      const rdns_name_parts want = cold.split_name(name);
+      const rdns_name_parts got = warm.split_name(name);
+      EXPECT_EQ(got.suffix, want.suffix) << name;
+      EXPECT_EQ(got.organisation, want.organisation) << name;
+      EXPECT_EQ(got.host, want.host) << name;
+    }
+  }
+  // Fill the memo past its bound with distinct suffixes; answers hold.
+  for (size_t i = 0; i <= rdns_classifier::max_cached_suffixes / 4; ++i) {
+    (void)warm.split_name("a.b.c.d" + std::to_string(i) + ".example");
+  }
+  EXPECT_EQ(warm.split_name("mail.foo.co.uk").suffix, "co.uk");
+  EXPECT_EQ(warm.split_name("x.y.city.kawasaki.jp").suffix, "kawasaki.jp");
 }
 
 TEST(RdnsClassNamesTest, EveryClassHasItsContractName) {
