@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "input/reverse_name.h"
 
 namespace ptrscan {
 
@@ -239,6 +240,9 @@ parsed_line parse_target_line(std::string_view line) {
       return make_address(*a);
     }
     return make_error("not a valid IPv4 address");
+  }
+  if (std::optional<parsed_line> reverse = parse_reverse_name(token)) {
+    return *std::move(reverse);
   }
   return parse_domain(token);
 }

@@ -141,7 +141,9 @@ INSTANTIATE_TEST_SUITE_P(
         line_case{"xn--bcher-kva.example", "domain:xn--bcher-kva.example"},
         line_case{"a-b.c--d.example", "domain:a-b.c--d.example"},
         line_case{"123.example.com", "domain:123.example.com"},
-        line_case{"1.2.3.4.in-addr.arpa", "domain:1.2.3.4.in-addr.arpa"},
+        line_case{"in-addr.arpa.example", "domain:in-addr.arpa.example"},
+        line_case{"xin-addr.arpa", "domain:xin-addr.arpa"},
+        line_case{"myip6.arpa", "domain:myip6.arpa"},
         line_case{"0x7f000001", "domain:0x7f000001"}));
 
 INSTANTIATE_TEST_SUITE_P(
@@ -159,6 +161,55 @@ INSTANTIATE_TEST_SUITE_P(
         line_case{"b\xc3\xbc" "cher.example", "error:unexpected byte 0xc3"},
         line_case{"a\x1b[31m.com", "error:unexpected byte 0x1b"},
         line_case{"1.2.3.4,", "error:unexpected ','"}));
+
+// Issue 16 item 7: a reverse name is the address it names, never a domain.
+INSTANTIATE_TEST_SUITE_P(
+    ReverseNames, TargetLineTest,
+    ::testing::Values(
+        line_case{"7.2.0.192.in-addr.arpa", "address:192.0.2.7"},
+        line_case{"7.2.0.192.in-addr.arpa.", "address:192.0.2.7"},
+        line_case{"7.2.0.192.IN-ADDR.ARPA", "address:192.0.2.7"},
+        line_case{"1.2.3.4.in-addr.arpa", "address:4.3.2.1"},
+        line_case{" 255.0.18.198.In-Addr.Arpa. # comment", "address:198.18.0.255"},
+        line_case{"0.0.0.0.in-addr.arpa", "address:0.0.0.0"},
+        line_case{"5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+                  "address:2001:db8::25"},
+        line_case{"5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.IP6.ARPA.",
+                  "address:2001:db8::25"},
+        line_case{"f.e.d.c.b.a.9.8.7.6.5.4.3.2.1.0.f.e.d.c.b.a.9.8.7.6.5.4.3.2.1.0.ip6.arpa",
+                  "address:123:4567:89ab:cdef:123:4567:89ab:cdef"},
+        // A partial name is the block its reverse zone covers.
+        line_case{"2.0.192.in-addr.arpa", "block:192.0.2.0/24"},
+        line_case{"2.0.192.in-addr.arpa.", "block:192.0.2.0/24"},
+        line_case{"18.198.in-addr.arpa", "block:198.18.0.0/16"},
+        line_case{"10.in-addr.arpa", "block:10.0.0.0/8"},
+        line_case{"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+                  "address:2001:db8::"},
+        line_case{"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+                  "block:2001:db8::20/124"},
+        line_case{"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+                  "block:2001:db8::/96"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    BadReverseNames, TargetLineTest,
+    ::testing::Values(
+        line_case{"in-addr.arpa", "error:in-addr.arpa itself names no address"},
+        line_case{"IP6.ARPA.", "error:ip6.arpa itself names no address"},
+        line_case{"1.7.2.0.192.in-addr.arpa", "error:5 labels before in-addr.arpa"},
+        line_case{"256.2.0.192.in-addr.arpa", "error:label '256' is not a decimal octet"},
+        line_case{"07.2.0.192.in-addr.arpa", "error:label '07' is not a decimal octet"},
+        line_case{"0-25.2.0.192.in-addr.arpa", "error:RFC 2317"},
+        line_case{"mail.2.0.192.in-addr.arpa", "error:label 'mail'"},
+        line_case{"7..0.192.in-addr.arpa", "error:label '' is not a decimal octet"},
+        line_case{".in-addr.arpa", "error:label ''"},
+        line_case{"g.ip6.arpa", "error:label 'g' is not one hex nibble"},
+        line_case{"10.8.b.d.0.1.0.0.2.ip6.arpa", "error:label '10'"},
+        // 8 nibbles: a /32, far beyond what a scan can finish.
+        line_case{"8.b.d.0.1.0.0.2.ip6.arpa", "error:8 nibbles name a /32 block"},
+        line_case{"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+                  "error:give 24 nibbles or more"},
+        line_case{"0.5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+                  "error:33 labels before ip6.arpa"}));
 
 INSTANTIATE_TEST_SUITE_P(
     BlankAndComments, TargetLineTest,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -81,6 +82,41 @@ TEST_F(InputHandling, ExpandsCidrAndMixesSources) {
   EXPECT_THAT(ips(r), UnorderedElementsAre("198.18.0.1", "198.18.0.8", "198.18.0.9", "198.18.0.10",
                                            "198.18.0.11", "198.18.0.12", "198.18.0.13",
                                            "198.18.0.14", "198.18.0.15", "2001:db8::25"));
+}
+
+// Issue 16 item 7: a reverse name is scanned as the address it names (a host
+// record with `ip`, no `input`, no domain summary), a partial one as its
+// block, and a name under in-addr.arpa that names no address is a bad line.
+TEST_F(InputHandling, ReverseNamesAreAddresses) {
+  // 31 nibbles of 2001:db8::2x: the /124 from 2001:db8::20.
+  std::string partial_v6 = "2.";
+  for (int i = 0; i < 22; ++i) {
+    partial_v6 += "0.";
+  }
+  partial_v6 += "8.b.d.0.1.0.0.2.ip6.arpa";
+  const std::string path = write(
+      "reverse.txt",
+      "1.0.18.198.in-addr.arpa.\n"
+      "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.IP6.ARPA\n"
+      "mail.0.18.198.in-addr.arpa\n");
+  run_result r = scan({"-i", path, "8.0.18.198.IN-ADDR.ARPA",
+                       partial_v6});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr(path + ":3"));
+  EXPECT_THAT(r.err, HasSubstr("not a usable reverse name"));
+  std::multiset<std::string> seen;
+  for (const auto& rec : parse_ndjson(r.out).records) {
+    EXPECT_FALSE(rec.contains("domain")) << rec.dump();
+    EXPECT_FALSE(rec.contains("input")) << rec.dump();
+    seen.insert(rec.value("ip", std::string("?")));
+  }
+  std::multiset<std::string> want = {"198.18.0.1", "198.18.0.8", "2001:db8::25"};
+  for (int i = 0; i < 16; ++i) {  // the /124 the 31-nibble name covers (::25 again)
+    char ip[32];
+    std::snprintf(ip, sizeof ip, "2001:db8::%x", 0x20 + i);
+    want.insert(ip);
+  }
+  EXPECT_EQ(seen, want) << r.out;
 }
 
 TEST_F(InputHandling, ReservedRangesAreSkippedWithoutAllowReserved) {

@@ -12,6 +12,9 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <time.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
@@ -138,6 +141,79 @@ std::string make_results(expected& e) {
          "\nthis is not json\n{\"truncated\":\n";
   ++e.domain_summaries;
   e.bad_lines += 2;
+  return out;
+}
+
+// The mail sections' input: domain summaries with findings and SPF lint, MX
+// addresses with SPF verdicts, DNSBL listings, relay verdicts, SMTP
+// violations and certificates around the 30-day line of the reference time
+// (2026-12-07, given with --as-of). Counted while generating, independently
+// of the report code.
+struct mail_expected {
+  int domains = 0, domains_with_findings = 0, spf_pass = 0, spf_softfail = 0, spf_fail = 0;
+  int dnsbl_checked = 0, dnsbl_listed = 0;
+  int relay_open = 0, relay_closed = 0, relay_untested = 0;
+  int violation_hosts = 0, smtp_probed = 0;
+  int certs_expired = 0, certs_expiring = 0;
+  std::vector<std::string> expiring_ips;
+};
+
+std::string make_mail_results(mail_expected& e) {
+  std::string out;
+  for (int d = 0; d < 12; ++d) {
+    const std::string domain = "d" + std::to_string(d) + ".example.test";
+    for (int m = 0; m < 2; ++m) {
+      const int n = d * 2 + m;
+      const std::string ip = "127.77.1." + std::to_string(n + 1);
+      const char* spf = n % 4 == 0 ? "fail" : n % 3 == 0 ? "softfail" : "pass";
+      ++(n % 4 == 0 ? e.spf_fail : n % 3 == 0 ? e.spf_softfail : e.spf_pass);
+      std::string rec = R"({"ip":")" + ip + R"(","input":")" + domain +
+                        R"(","mx":{"host":"mx)" + std::to_string(m + 1) + "." + domain +
+                        R"(","preference":10},"spf":{"result":")" + spf +
+                        R"(","mechanism":"-all","domain":")" + domain + R"("})";
+      rec += R"(,"dnsbl":[{"zone":"bl.test","status":")" +
+             std::string(n % 5 == 0 ? R"(listed","codes":["127.0.0.2"],"reason":"listed for spam)"
+                                    : "not_listed") +
+             R"("}])";
+      ++e.dnsbl_checked;
+      e.dnsbl_listed += n % 5 == 0 ? 1 : 0;
+      // Certificates: n days around the reference 2026-12-07 (day 0).
+      const int days = n * 3 - 10;  // -10 .. 59
+      char not_after[32];
+      const int64_t base = 1796644800;  // 2026-12-07T12:00:00Z
+      const int64_t t = base + int64_t{days} * 86400;
+      const time_t tt = static_cast<time_t>(t);
+      struct tm tm {};
+      gmtime_r(&tt, &tm);
+      std::strftime(not_after, sizeof not_after, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      if (days < 0) {
+        ++e.certs_expired;
+      } else if (days <= 30) {
+        ++e.certs_expiring;
+        e.expiring_ips.push_back(ip);
+      }
+      const char* relay = n % 6 == 0 ? "open" : n % 6 == 1 ? "untested" : "closed";
+      ++(n % 6 == 0 ? e.relay_open : n % 6 == 1 ? e.relay_untested : e.relay_closed);
+      const bool violation = n % 6 == 1;
+      e.violation_hosts += violation ? 1 : 0;
+      ++e.smtp_probed;
+      rec += R"(,"smtp":[{"port":25,"status":"ok","banner_host":"mx.test","tls":{"version":"TLSv1.3","cert_names":["mx.test"],"not_after":")" +
+             std::string(not_after) + "\"}" +
+             (violation ? R"(,"violations":["early_talker"])" : "") + "}]" +
+             R"(,"relay":{"status":")" + relay + "\"" +
+             (n % 6 == 1 ? R"(,"reason":"protocol_violation")" : R"(,"port":25)") + "}}\n";
+      out += rec;
+    }
+    const bool findings = d % 3 != 0;
+    out += R"({"domain":")" + domain +
+           R"(","mx":{"status":"ok","null":false,"implicit":false,"hosts":[]},"spf":{"status":"ok","records":["v=spf1 ptr ?all"]},"addresses":{"probed":2,"skipped":[]},"findings":[)" +
+           (findings ? R"({"code":"mx_spf_not_pass","host":"mx1.)" + domain +
+                           R"(","result":"fail"},{"code":"spf_ptr","detail":"ptr"},{"code":"spf_all_neutral","detail":"?all"})"
+                     : std::string()) +
+           "]}\n";
+    ++e.domains;
+    e.domains_with_findings += findings ? 1 : 0;
+  }
   return out;
 }
 
@@ -397,6 +473,56 @@ TEST_F(ReportChromium, MapCellsArePaintedInTheirVerdictsColour) {
     const auto [x, y] = hilbert_cell(256, probes[i].offset);
     EXPECT_EQ(got[i], probes[i].rgb) << probes[i].network << " offset " << probes[i].offset
                                      << " at (" << x << ", " << y << ")";
+  }
+}
+
+// Issue 16 item 8: the mail sections render in a browser with the numbers the
+// records imply; the page's script still runs to its end.
+TEST_F(ReportChromium, RendersTheMailSections) {
+  mail_expected e;
+  const std::string results = dir_.path + "/mail.ndjson";
+  const std::string page = dir_.path + "/mail.html";
+  std::ofstream(results) << make_mail_results(e);
+  ASSERT_EQ(report::report_main({"--as-of", "2026-12-07T12:00:00Z", "-o", page, results}), 0);
+  const run_result r = run_chromium({"--dump-dom"}, page);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const std::string& dom = r.out;
+  ASSERT_NE(dom.find("data-rendered=\"1\""), std::string::npos);
+
+  EXPECT_EQ(count_of(dom, "domains-seen"), e.domains);
+  EXPECT_EQ(count_of(dom, "domains-with-findings"), e.domains_with_findings);
+  const std::regex domain_row("<tr data-domain=\"(d[0-9]+\\.example\\.test)\" data-findings=\"([0-9]+)\"");
+  int rows = 0;
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), domain_row);
+       it != std::sregex_iterator(); ++it) {
+    const int d = std::stoi(std::string((*it)[1]).substr(1));
+    EXPECT_EQ(std::stoi((*it)[2]), d % 3 != 0 ? 3 : 0) << (*it)[1];
+    ++rows;
+  }
+  EXPECT_EQ(rows, e.domains);
+  EXPECT_NE(dom.find("data-code=\"spf_all_neutral\""), std::string::npos);
+  EXPECT_NE(dom.find("v=spf1 ptr ?all"), std::string::npos);
+
+  EXPECT_EQ(count_of(dom, "spf-evaluated"), e.spf_pass + e.spf_softfail + e.spf_fail);
+  EXPECT_EQ(count_of(dom, "spf-pass"), e.spf_pass);
+  EXPECT_EQ(count_of(dom, "spf-fail"), e.spf_fail);
+  EXPECT_EQ(count_of(dom, "spf-softfail"), e.spf_softfail);
+  EXPECT_EQ(count_of(dom, "dnsbl-checked"), e.dnsbl_checked);
+  EXPECT_EQ(count_of(dom, "dnsbl-listed-hosts"), e.dnsbl_listed);
+  EXPECT_EQ(attribute(dom, "<tr data-zone=\"bl.test\"[^>]*>", "data-listed"),
+            std::to_string(e.dnsbl_listed));
+  EXPECT_EQ(count_of(dom, "relay-open"), e.relay_open);
+  EXPECT_EQ(count_of(dom, "relay-closed"), e.relay_closed);
+  EXPECT_EQ(count_of(dom, "relay-untested"), e.relay_untested);
+  EXPECT_EQ(count_of(dom, "relay-untested-protocol_violation"), e.relay_untested);
+  EXPECT_EQ(count_of(dom, "violation-hosts"), e.violation_hosts);
+  EXPECT_EQ(count_of(dom, "certs-expired"), e.certs_expired);
+  EXPECT_EQ(count_of(dom, "certs-expiring"), e.certs_expiring);
+  const size_t certs_at = dom.find("<section id=\"certificates-section\"");
+  ASSERT_NE(certs_at, std::string::npos);
+  const std::string certs = dom.substr(certs_at);
+  for (const std::string& ip : e.expiring_ips) {
+    EXPECT_NE(certs.find(">" + ip + "<"), std::string::npos) << ip;
   }
 }
 

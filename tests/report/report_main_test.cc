@@ -72,13 +72,48 @@ TEST(ReportMain, ManyBadLinesAreSummarised) {
   for (int i = 0; i < 25; ++i) {
     text += "oops\n";
   }
-  write_file(dir.file("junk"), text);
+  write_file(dir.file("junk"), text + good);
   const run_result r = run({"-o", dir.file("out.html"), dir.file("junk")});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find(":10: skipped"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(":11: skipped"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("25 bad lines skipped"), std::string::npos) << r.err;
   EXPECT_EQ(count_of(read_file(dir.file("out.html")), "total-bad-lines"), 25);
+}
+
+// Issue 16: a file of junk exited 0 with an empty-looking report.
+TEST(ReportMain, NoRecordAtAllIsExitThreeAndWritesNothing) {
+  temp_dir dir;
+  write_file(dir.file("junk"), "oops\n{\"neither\":1}\n");
+  write_file(dir.file("empty"), "");
+  for (const std::string& input : {dir.file("junk"), dir.file("empty")}) {
+    const run_result r = run({"-o", dir.file("out.html"), input});
+    EXPECT_EQ(r.exit_code, 3) << input << r.err;
+    EXPECT_NE(r.err.find("no line of the input is a ptrscan record"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("out.html")));
+  }
+  // One domain summary is a record.
+  write_file(dir.file("domain"), "oops\n{\"domain\":\"example.org\",\"findings\":[]}\n");
+  EXPECT_EQ(run({"-o", dir.file("out.html"), dir.file("domain")}).exit_code, 0);
+}
+
+TEST(ReportMain, AsOfSetsTheCertificateReference) {
+  temp_dir dir;
+  write_file(dir.file("a.ndjson"),
+             R"({"ip":"192.0.2.1","smtp":[{"port":25,"status":"ok","tls":{"not_after":"2027-01-01T00:00:00Z"}}]})"
+             "\n");
+  EXPECT_EQ(run({"--as-of", "2026-12-15", "-o", dir.file("soon.html"), dir.file("a.ndjson")})
+                .exit_code,
+            0);
+  EXPECT_EQ(count_of(read_file(dir.file("soon.html")), "certs-expiring"), 1);
+  EXPECT_EQ(run({"--as-of=2026-06-01T00:00:00Z", "-o", dir.file("far.html"),
+                 dir.file("a.ndjson")})
+                .exit_code,
+            0);
+  EXPECT_EQ(count_of(read_file(dir.file("far.html")), "certs-expiring"), 0);
+  const run_result bad = run({"--as-of", "yesterday", dir.file("a.ndjson")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--as-of"), std::string::npos) << bad.err;
 }
 
 TEST(ReportMain, UnreadableInputIsAUsageErrorAndWritesNothing) {

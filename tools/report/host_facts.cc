@@ -138,6 +138,136 @@ void read_checks(const json& record, host_facts& host) {
   }
 }
 
+std::vector<std::string> string_array(const json& obj, const char* key) {
+  std::vector<std::string> out;
+  const json* v = member(obj, key);
+  if (v != nullptr && v->is_array()) {
+    for (const json& e : *v) {
+      if (e.is_string()) {
+        out.push_back(e.get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+// The certificate and violations of each port, in `smtp[]` order.
+void read_smtp_mail(const json& record, host_facts& host) {
+  const json* smtp = member(record, "smtp");
+  if (smtp == nullptr || !smtp->is_array()) {
+    return;
+  }
+  for (const json& port : *smtp) {
+    const json* number = member(port, "port");
+    const auto p = number != nullptr && number->is_number_unsigned() && number->get<uint64_t>() <= 65535
+                       ? static_cast<uint16_t>(number->get<uint64_t>())
+                       : uint16_t{0};
+    if (std::vector<std::string> kinds = string_array(port, "violations"); !kinds.empty()) {
+      host.violations.push_back({p, std::move(kinds)});
+    }
+    if (const json* tls = object_member(port, "tls")) {
+      if (const std::string_view not_after = string_member(*tls, "not_after"); !not_after.empty()) {
+        const std::vector<std::string> names = string_array(*tls, "cert_names");
+        host.certs.push_back({p, std::string(not_after), names.empty() ? "" : names.front()});
+      }
+    }
+  }
+}
+
+void read_mail(const json& record, host_facts& host) {
+  host.input = string_member(record, "input");
+  host.ts = string_member(record, "ts");
+  if (const json* mx = object_member(record, "mx")) {
+    host.mx_host = string_member(*mx, "host");
+  }
+  if (const json* spf = object_member(record, "spf")) {
+    host.spf_result = string_member(*spf, "result");
+    if (host.spf_result.empty()) {
+      host.spf_result = "(no result)";
+    }
+    host.spf_mechanism = string_member(*spf, "mechanism");
+    host.spf_detail = string_member(*spf, "reason");
+    if (host.spf_detail.empty()) {
+      host.spf_detail = string_member(*spf, "explanation");
+    }
+  }
+  if (const json* lists = member(record, "dnsbl"); lists != nullptr && lists->is_array()) {
+    for (const json& e : *lists) {
+      dnsbl_fact f;
+      f.zone = string_member(e, "zone");
+      f.status = string_member(e, "status");
+      f.codes = string_array(e, "codes");
+      f.reason = string_member(e, f.status == "error" ? "error" : "reason");
+      if (!f.zone.empty()) {
+        host.dnsbl.push_back(std::move(f));
+      }
+    }
+  }
+  if (const json* relay = object_member(record, "relay")) {
+    host.relay_status = string_member(*relay, "status");
+    if (host.relay_status.empty()) {
+      host.relay_status = "(no status)";
+    }
+    host.relay_reason = string_member(*relay, "reason");
+    const json* port = member(*relay, "port");
+    if (port != nullptr && port->is_number_unsigned() && port->get<uint64_t>() <= 65535) {
+      host.relay_port = static_cast<uint16_t>(port->get<uint64_t>());
+    }
+  }
+  read_smtp_mail(record, host);
+}
+
+// A finding's other members as "key value", in a fixed order.
+std::string finding_detail(const json& f) {
+  std::string out;
+  for (const char* key : {"status", "result", "detail"}) {
+    if (const std::string_view v = string_member(f, key); !v.empty()) {
+      out += out.empty() ? "" : ", ";
+      out += key;
+      out += ' ';
+      out += v;
+    }
+  }
+  if (const json* count = member(f, "count"); count != nullptr && count->is_number()) {
+    out += out.empty() ? "count " : ", count ";
+    out += count->dump();
+  }
+  return out;
+}
+
+domain_facts read_domain(const json& record) {
+  domain_facts d;
+  d.domain = string_member(record, "domain");
+  d.ts = string_member(record, "ts");
+  if (const json* mx = object_member(record, "mx")) {
+    d.mx_status = string_member(*mx, "status");
+  }
+  if (const json* spf = object_member(record, "spf")) {
+    d.spf_status = string_member(*spf, "status");
+    d.spf_records = string_array(*spf, "records");
+  }
+  if (const json* addresses = object_member(record, "addresses")) {
+    const json* probed = member(*addresses, "probed");
+    if (probed != nullptr && probed->is_number_unsigned()) {
+      d.addresses_probed = probed->get<uint64_t>();
+    }
+  }
+  if (const json* findings = member(record, "findings"); findings != nullptr && findings->is_array()) {
+    for (const json& f : *findings) {
+      finding_fact ff;
+      ff.code = string_member(f, "code");
+      if (ff.code.empty()) {
+        continue;
+      }
+      ff.host = string_member(f, "host");
+      ff.ip = string_member(f, "ip");
+      ff.detail = finding_detail(f);
+      d.findings.push_back(std::move(ff));
+    }
+  }
+  return d;
+}
+
 parsed_record bad(std::string why) {
   parsed_record r;
   r.error = std::move(why);
@@ -145,6 +275,17 @@ parsed_record bad(std::string why) {
 }
 
 }  // namespace
+
+bool is_spf_lint(std::string_view code) {
+  for (std::string_view lint :
+       {"spf_all_pass", "spf_all_neutral", "spf_no_all", "spf_ptr", "spf_too_long",
+        "spf_too_many_lookups", "spf_too_many_void_lookups", "spf_include_without_spf"}) {
+    if (code == lint) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string_view to_string(map_verdict v) {
   switch (v) {
@@ -204,6 +345,7 @@ parsed_record parse_record(std::string_view line) {
     if (!string_member(record, "domain").empty()) {
       parsed_record r;
       r.what = parsed_record::kind::domain_summary;
+      r.domain = read_domain(record);
       return r;
     }
     return bad("neither \"ip\" nor \"domain\"");
@@ -219,6 +361,7 @@ parsed_record parse_record(std::string_view line) {
   read_ptr(record, r.host);
   read_smtp(record, r.host);
   read_checks(record, r.host);
+  read_mail(record, r.host);
   return r;
 }
 

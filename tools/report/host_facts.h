@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "checks/rdns_class.h"
 #include "net/ip_address.h"
@@ -36,6 +37,27 @@ inline constexpr int map_verdict_count = 6;
 /// page uses in ids, classes and data attributes.
 std::string_view to_string(map_verdict v);
 
+/// One `dnsbl[]` entry (README "DNS blocklists").
+struct dnsbl_fact {
+  std::string zone;
+  std::string status;  ///< listed, not_listed, error (or what a newer ptrscan writes)
+  std::vector<std::string> codes;
+  std::string reason;  ///< the TXT reason of a listing, or `error` of a failed lookup
+};
+
+/// One `smtp[]` entry's certificate (`tls.not_after`, README "Output").
+struct cert_fact {
+  uint16_t port = 0;
+  std::string not_after;   ///< RFC 3339 as written
+  std::string first_name;  ///< the first of `tls.cert_names`
+};
+
+/// One `smtp[]` entry's `violations`.
+struct violation_fact {
+  uint16_t port = 0;
+  std::vector<std::string> kinds;
+};
+
 /// The part of one output record (DESIGN.md, "Output record") that the
 /// report counts. Fields of probes that were not run keep their defaults.
 struct host_facts {
@@ -61,7 +83,45 @@ struct host_facts {
   std::string banner_host;
   std::optional<bool> banner_ptr_match;  ///< `checks.banner_ptr_match`; nullopt: null or absent
   std::optional<bool> ehlo_ptr_match;    ///< `checks.ehlo_ptr_match`
+
+  // Mail facts (README "Domain targets", "Open-relay test", "DNS blocklists").
+  std::string input;    ///< the domain target the address came from; "" for an address target
+  std::string mx_host;  ///< `mx.host`
+  std::string spf_result;  ///< `spf.result`; "" without an `spf` object
+  std::string spf_mechanism;
+  std::string spf_detail;  ///< `spf.reason`, else `spf.explanation`
+  std::vector<dnsbl_fact> dnsbl;
+  std::string relay_status;  ///< the record's `relay.status`; "" without the relay probe
+  std::string relay_reason;
+  uint16_t relay_port = 0;
+  std::vector<violation_fact> violations;  ///< ports with `violations`
+  std::vector<cert_fact> certs;            ///< ports whose TLS gave a `not_after`
+  std::string ts;  ///< the record's `ts` (RFC 3339) where the scanner writes one
 };
+
+/// One `findings[]` entry of a domain summary.
+struct finding_fact {
+  std::string code;
+  std::string host;
+  std::string ip;
+  /// The entry's `status`, `result`, `detail` and `count`, as "key value" text.
+  std::string detail;
+};
+
+/// The part of a domain summary record (README "Domain targets") the report
+/// shows.
+struct domain_facts {
+  std::string domain;
+  std::string mx_status;
+  std::string spf_status;
+  std::vector<std::string> spf_records;
+  std::vector<finding_fact> findings;
+  uint64_t addresses_probed = 0;
+  std::string ts;
+};
+
+/// True for the finding codes of the SPF lint (README "Domain targets").
+bool is_spf_lint(std::string_view code);
 
 /// The map colour of a scanned host: its FCrDNS verdict, or what the PTR
 /// lookup alone says when FCrDNS was not run.
@@ -76,6 +136,7 @@ struct parsed_record {
   };
   kind what = kind::bad;
   host_facts host;
+  domain_facts domain;  ///< kind domain_summary
   std::string error;
 };
 

@@ -31,6 +31,8 @@ shows the last record.</li>
 <li>PTR coverage: records whose PTR lookup found a name, of those looked up. FCrDNS pass rate:
 <code>pass</code> of the records that have a PTR name (<code>pass</code>, <code>fail</code>,
 <code>error</code>).</li>
+<li>Every percentage names its base beside it. The FCrDNS card and the pass, fail and error rows
+of its table share one base: the records with a PTR name.</li>
 <li>Banner mismatch: <code>checks.banner_ptr_match</code> is false, of the records where it is
 true or false. STARTTLS: hosts with at least one SMTP port answering <code>ok</code> whose EHLO
 offers STARTTLS (or that speak TLS from the start, port 465).</li>
@@ -62,6 +64,7 @@ std::string render_page(const report_view& view, const page_info& info) {
   append_escaped(out, inputs);
   out += "</span> by ptrscan " PTRSCAN_VERSION ".</p>\n</header>\n";
   render_totals(out, view.totals);
+  render_mail(out, view);
   render_maps(out, view);
   render_networks(out, view);
   render_mismatches(out, view);

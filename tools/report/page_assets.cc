@@ -40,6 +40,17 @@ tr.zero td { color: var(--muted); }
 figure.block { margin: 0; }
 figure.block canvas { width: 512px; height: 512px; image-rendering: pixelated; border: 1px solid var(--line);
                       display: block; background: #fff; }
+.of, .muted { color: var(--muted); font-size: 11px; }
+table.list { margin: 6px 0 10px; }
+table.list td, table.list th { vertical-align: top; }
+table.list td.name { max-width: 46em; }
+span.code { font: 12px ui-monospace, Menlo, Consolas, monospace; background: #eef1f5;
+            border-radius: 3px; padding: 0 4px; }
+span.lint-code { background: #fff1d6; }
+.spf-record { margin-bottom: 2px; }
+.verdict-bad { color: #b3261e; font-weight: 600; }
+.verdict-warn { color: #8a5a00; }
+p.absent { font-style: italic; }
 figure.block .probe { font: 12px ui-monospace, Menlo, Consolas, monospace; min-height: 1.5em; }
 )css";
 }

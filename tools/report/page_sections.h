@@ -14,6 +14,18 @@ namespace ptrscan::report {
 /// Headline rates (cards) and the breakdown tables.
 void render_totals(std::string& out, const report_totals& totals);
 
+/// A breakdown table's frame and one row of it: the count, and its share of
+/// `whole`, which `of` names beside the percentage.
+void begin_panel(std::string& out, std::string_view title);
+void end_panel(std::string& out);
+void stat_row(std::string& out, std::string_view id, std::string_view label, uint64_t count,
+              uint64_t whole, std::string_view of);
+
+/// The mail sections (mail_data.h): domain summaries, SPF at the MX
+/// addresses, DNSBL listings, relay verdicts, SMTP violations and
+/// certificates expired or expiring.
+void render_mail(std::string& out, const report_view& view);
+
 /// The legend and one Hilbert-curve map per /16.
 void render_maps(std::string& out, const report_view& view);
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,6 +13,10 @@ struct report_args {
   std::string output = "-";         ///< "-": stdout
   std::vector<std::string> inputs;  ///< at least one; "-": stdin
   bool help = false;                ///< -h/--help: print usage, nothing else
+  /// --as-of TIME (RFC 3339 or YYYY-MM-DD), seconds since the epoch: the
+  /// reference time for certificate expiry instead of the records' latest
+  /// `ts` or the clock.
+  std::optional<int64_t> as_of;
 };
 
 /// Why a command line was refused (exit status 2).

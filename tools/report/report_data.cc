@@ -1,5 +1,7 @@
 #include "report/report_data.h"
 
+#include <ctime>
+
 namespace ptrscan::report {
 
 void report_builder::add(const parsed_record& record) {
@@ -9,6 +11,7 @@ void report_builder::add(const parsed_record& record) {
       return;
     case parsed_record::kind::domain_summary:
       ++totals_.domain_summaries;
+      mail_.add_domain(record.domain);
       return;
     case parsed_record::kind::host:
       break;
@@ -17,12 +20,14 @@ void report_builder::add(const parsed_record& record) {
   totals_.add(host);
   networks_.add(host);
   map_.add(host.ip, verdict_of(host));
+  mail_.add_host(host);
   if (host.banner_ptr_match == false && mismatches_.size() < limits_.mismatches) {
     mismatches_.push_back({host.ip.to_string(), host.ptr_name, host.banner_host});
   }
 }
 
-report_view report_builder::view() const {
+report_view report_builder::view(std::optional<int64_t> as_of,
+                                 std::optional<int64_t> now) const {
   report_view v;
   v.totals = totals_;
   v.networks = networks_.worst(limits_.networks);
@@ -31,6 +36,7 @@ report_view report_builder::view() const {
   v.blocks_seen = map_.block_count();
   v.mismatches = mismatches_;
   v.mismatches_seen = totals_.banner_mismatch;
+  v.mail = mail_.view(as_of, now.value_or(static_cast<int64_t>(std::time(nullptr))));
   return v;
 }
 

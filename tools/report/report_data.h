@@ -1,11 +1,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "report/address_map.h"
 #include "report/host_facts.h"
+#include "report/mail_data.h"
 #include "report/networks.h"
 #include "report/totals.h"
 
@@ -34,13 +37,15 @@ struct report_view {
   size_t blocks_seen = 0;                   ///< before the map limit
   std::vector<mismatch_sample> mismatches;  ///< the first ones, in input order
   uint64_t mismatches_seen = 0;
+  mail_view mail;  ///< domain, SPF, DNSBL, relay, violation and certificate sections
 };
 
 /// Accumulates records as they stream past; memory follows the networks
 /// seen (see network_table and address_map), never the records.
 class report_builder {
  public:
-  explicit report_builder(page_limits limits = {}) : limits_(limits) {}
+  explicit report_builder(page_limits limits = {}, mail_limits mail = {})
+      : limits_(limits), mail_(mail) {}
 
   /// Counts one parsed line.
   void add(const parsed_record& record);
@@ -49,8 +54,11 @@ class report_builder {
 
   const report_totals& totals() const { return totals_; }
 
-  /// The page's data. Sorting and drawing happen here, once.
-  report_view view() const;
+  /// The page's data. Sorting and drawing happen here, once. `as_of` and
+  /// `now` (seconds since the epoch) choose the reference time for
+  /// certificate expiry (see mail_builder::view); `now` defaults to the clock.
+  report_view view(std::optional<int64_t> as_of = std::nullopt,
+                   std::optional<int64_t> now = std::nullopt) const;
 
  private:
   page_limits limits_;
@@ -58,6 +66,7 @@ class report_builder {
   network_table networks_;
   address_map map_;
   std::vector<mismatch_sample> mismatches_;
+  mail_builder mail_;
 };
 
 }  // namespace ptrscan::report

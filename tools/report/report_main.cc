@@ -17,6 +17,9 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_write_failed = 1;
 constexpr int exit_usage = 2;
+// Every input was read and not one line was a record (a file of junk, an
+// empty file, the wrong file): an empty report would look like a clean audit.
+constexpr int exit_no_records = 3;
 
 // A file of garbage must not bury the terminal: the first few bad lines are
 // named, the rest only counted (the page shows the count too).
@@ -119,8 +122,16 @@ int report_main(const std::vector<std::string>& args) {
     }
   }
   log.summarise();
+  const report_totals& seen = builder.totals();
+  if (seen.records + seen.domain_summaries == 0) {
+    std::fprintf(stderr,
+                 "ptrscan report: no line of the input is a ptrscan record (%" PRIu64
+                 " lines skipped); no report written\n",
+                 seen.bad_lines);
+    return exit_no_records;
+  }
 
-  const report_view view = builder.view();
+  const report_view view = builder.view(options.as_of);
   if (const std::string error = write_output(options.output, render_page(view, {options.inputs}));
       !error.empty()) {
     std::fprintf(stderr, "ptrscan report: %s\n", terminal_safe(error).c_str());
