@@ -313,7 +313,78 @@ JSON = {
 }
 
 
+# --- SMTP sessions: scripted peers (smtp_session_fuzzer.cc's input) ----------
+# A flags byte (1 STARTTLS, 2 relay test, 4 port 465), then chunks of
+# [trigger][length][bytes]: trigger & 3 more command lines the peer reads
+# before writing the chunk, trigger & 4 shuts the peer's side after it.
+
+STARTTLS, RELAY, IMPLICIT = 1, 2, 4
+
+
+def session(flags, *chunks):
+    out = bytes([flags])
+    for trigger, text in chunks:
+        data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+        assert len(data) <= 255, text
+        out += bytes([trigger, len(data)]) + data
+    return out
+
+
+GREET = "220 mx.example.test ESMTP scripted\r\n"
+EHLO_OK = "250-mx.example.test hello\r\n250-PIPELINING\r\n250 SIZE 10240000\r\n"
+
+
+def session_seeds():
+    return {
+        # The hostile cases the integration tests script (smtp_hostile_test).
+        # A second greeting before EHLO: read as EHLO's reply it once made a
+        # closed relay look open.
+        "double_greeting": session(RELAY, (0, GREET + GREET), (1, EHLO_OK), (1, "250 ok\r\n"),
+                                   (1, "554 5.7.1 relay denied\r\n"), (1, "250 ok\r\n")),
+        # Extra "250 ok" lines after EHLO's reply.
+        "ehlo_flood": session(RELAY, (0, GREET),
+                              (1, EHLO_OK + "250 ok\r\n250 ok\r\n250 ok\r\n"),
+                              (1, "250 ok\r\n"), (1, "554 5.7.1 relay denied\r\n")),
+        # Talks before it was asked: EHLO's reply sent with the greeting.
+        "early_talker": session(RELAY, (0, GREET + EHLO_OK), (1, "250 ok\r\n"),
+                                (1, "250 ok\r\n"), (1, "250 ok\r\n")),
+        # Clean dialogues: a closed and an open relay, replies in step.
+        "relay_closed": session(RELAY, (0, GREET), (1, EHLO_OK), (1, "250 2.1.0 Ok\r\n"),
+                                (1, "554 5.7.1 <x@example.net>: Relay access denied\r\n"),
+                                (1, "250 2.0.0 Ok\r\n")),
+        "relay_open": session(RELAY, (0, GREET), (1, EHLO_OK), (1, "250 2.1.0 Ok\r\n"),
+                              (1, "250 2.1.5 Ok\r\n"), (1, "250 2.0.0 Ok\r\n")),
+        # EHLO refused, HELO answered.
+        "helo_fallback": session(0, (0, GREET), (1, "502 5.5.2 no EHLO\r\n"),
+                                 (1, "250 mx.example.test\r\n")),
+        # STARTTLS offered and accepted; the "handshake" is garbage.
+        "starttls_garbage": session(STARTTLS, (0, GREET),
+                                    (1, "250-mx.example.test\r\n250 STARTTLS\r\n"),
+                                    (1, "220 2.0.0 Ready to start TLS\r\n"),
+                                    (0, b"\x16\x03\x03\x00\x02\x02\x28")),
+        # STARTTLS answered 454: the session goes on in clear text.
+        "starttls_454": session(STARTTLS | RELAY, (0, GREET),
+                                (1, "250-mx.example.test\r\n250 STARTTLS\r\n"),
+                                (1, "454 4.7.0 TLS not available\r\n"), (1, "250 ok\r\n"),
+                                (1, "550 no\r\n")),
+        # STARTTLS's 220 with clear text after it (an injection).
+        "starttls_injection": session(STARTTLS, (0, GREET),
+                                      (1, "250-mx.example.test\r\n250 STARTTLS\r\n"),
+                                      (1, "220 go ahead\r\n250 injected\r\n")),
+        # Port 465: the server answers the ClientHello with text.
+        "implicit_tls_text": session(IMPLICIT, (1, GREET)),
+        # A greeting refused, one without a code, one cut by EOF.
+        "greeting_554": session(0, (0, "554 no service here\r\n")),
+        "greeting_garbage": session(RELAY, (0, "hello there\r\n")),
+        "greeting_eof": session(0, (4, "220-mx.example.test")),
+        # A reply that is another command's success: 220 to EHLO.
+        "ehlo_220": session(RELAY, (0, GREET), (1, GREET)),
+    }
+
+
 def main():
+    for k, v in session_seeds().items():
+        write("smtp_session", k, v)
     for k, v in GREETINGS.items():
         write("smtp_reply", k, v)
     for k, v in EHLO.items():

@@ -365,12 +365,16 @@ int run(int argc, char** argv) {
     }
     if (sig > 0) {
       caught = sig;
-      // First signal: finish what is in flight. Second: drop it.
+      // First signal: finish what is in flight (SMTP sessions not yet
+      // started are written as stopped, those open get --stop-grace).
+      // Second: drop it.
       static int count = 0;
       engine.request_stop(++count >= 2 ? 2 : 1);
       std::fprintf(stderr, "ptrscan: %s, %s\n", strsignal(sig),
-                   count >= 2 ? "dropping hosts in flight" : "finishing hosts in flight "
-                                                             "(again to drop them)");
+                   count >= 2 ? "dropping hosts in flight"
+                              : "finishing hosts in flight (SMTP sessions waiting are "
+                                "written as stopped, open ones get --stop-grace; again "
+                                "to drop them)");
     }
     if (!(*sink)->error().ok()) {
       engine.request_stop(2);

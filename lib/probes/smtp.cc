@@ -27,7 +27,9 @@ namespace {
 constexpr field_doc fields[] = {
     {"smtp[]", "array", "one session per --smtp-ports entry"},
     {"smtp[].port", "number", "the port"},
-    {"smtp[].status", "status", "ok|refused|timeout|reset|rejected|error"},
+    {"smtp[].status", "status",
+     "ok|refused|timeout|reset|rejected|error, or stopped: the scan's own (a first "
+     "SIGINT/SIGTERM came before the session started, or ended it after --stop-grace)"},
     {"smtp[].error", "string", "detail of an error (and where a timeout struck)"},
     {"smtp[].banner", "string", "the greeting as received"},
     {"smtp[].banner_host", "string", "the host the greeting names"},
@@ -36,7 +38,7 @@ constexpr field_doc fields[] = {
     {"smtp[].tls", "object", "STARTTLS (or port 465): version, cipher, certificate, name_match"},
     {"smtp[].ehlo_tls", "object", "the EHLO reply inside TLS"},
     {"smtp[].relay", "object",
-     "--probes relay: {status, reason (with untested: protocol_violation|session_ended), "
+     "--probes relay: {status, reason (with untested: protocol_violation|session_ended|scan_stopped), "
      "mail, rcpt}"},
     {"smtp[].violations", "array",
      "protocol violations: early_talker|unsolicited_reply|unexpected_code (no relay verdict)"},
@@ -80,6 +82,7 @@ class smtp_worker final : public probe_worker, private smtp_client {
         id_(id),
         options_(o.smtp),
         per_subnet_(o.per_subnet),
+        stop_grace_ns_(int64_t{o.stop_grace_ms} * 1'000'000),
         relay_(o.set.relay),
         max_sessions_(o.max_sessions != 0
                           ? o.max_sessions
@@ -134,6 +137,15 @@ class smtp_worker final : public probe_worker, private smtp_client {
   }
   void after_drain(int64_t now_ns) override {
     admission_.expire(now_ns, [this](uint64_t owner) { on_connect_presumed_lost(owner); });
+    if (stopping()) {
+      // The first signal: no session starts any more; those talking get
+      // --stop-grace from the moment this shard saw the stop.
+      stop_waiting_sessions();
+      if (!sessions_stopped_ && now_ns - stop_seen_ns_ >= stop_grace_ns_) {
+        sessions_stopped_ = true;
+        prober_->stop_all();
+      }
+    }
     start_waiting_sessions();
     counter_block& c = s_.counters();
     c.set(ids_.active, prober_->active());
@@ -169,6 +181,44 @@ class smtp_worker final : public probe_worker, private smtp_client {
     std::deque<waiting_session> waiting;
   };
 
+  /// Whether the scan is stopping (a first signal); remembers when this
+  /// shard first saw it, where --stop-grace starts.
+  bool stopping() {
+    if (stop_seen_ns_ < 0 && s_.stopping()) {
+      stop_seen_ns_ = monotonic_ns();
+    }
+    return stop_seen_ns_ >= 0;
+  }
+
+  /// Session `port_index` of host `slot` will not start: the scan is
+  /// stopping. Written as `stopped`, never as anything a server said.
+  void stop_session(uint32_t slot, uint16_t port_index) {
+    smtp_result& out = hosts_[slot].results[port_index];
+    out.clear();
+    out.port = options_.ports[port_index];
+    out.relay_enabled = options_.relay;
+    out.status = smtp_status::stopped;
+    out.error = "scan stopped before the session started";
+    release_subnet(slot, port_index);
+    s_.release(job_kind::host, slot, id_);
+  }
+
+  /// Every session waiting for a --per-subnet place or a session slot is
+  /// written as stopped (and its host released).
+  void stop_waiting_sessions() {
+    std::vector<waiting_session> all(waiting_.begin(), waiting_.end());
+    waiting_.clear();
+    for (auto& [key, st] : subnets_) {
+      all.insert(all.end(), st.waiting.begin(), st.waiting.end());
+      st.waiting.clear();
+    }
+    for (const waiting_session& w : all) {
+      if (s_.generation(job_kind::host, w.slot) == w.generation) {
+        stop_session(w.slot, w.port_index);
+      }
+    }
+  }
+
   /// The live ticket of `owner`, or null when the host is gone.
   ticket* ticket_of(const session_owner& o) {
     if (o.slot >= hosts_.size() ||
@@ -182,6 +232,10 @@ class smtp_worker final : public probe_worker, private smtp_client {
   /// Admits a session under --per-subnet (or parks it until its subnet has
   /// room), then start_session().
   void request_session(uint32_t slot, uint16_t port_index) {
+    if (stopping()) {
+      stop_session(slot, port_index);  // a name job's child started after the stop
+      return;
+    }
     if (per_subnet_ != 0) {
       subnet_state& st = subnets_[subnet_of(s_.host_ip(slot))];
       if (st.admitted >= per_subnet_) {
@@ -197,6 +251,10 @@ class smtp_worker final : public probe_worker, private smtp_client {
   /// Starts session `port_index` of host `slot`, or queues it when every
   /// session slot is taken. The host's hold covers it either way.
   void start_session(uint32_t slot, uint16_t port_index) {
+    if (stopping()) {
+      stop_session(slot, port_index);
+      return;
+    }
     // Two limits: the adaptive window over sessions in the pipe, and
     // --max-sessions over every open socket.
     if (prober_->active() >= prober_->capacity() || !admission_.can_start()) {
@@ -321,6 +379,11 @@ class smtp_worker final : public probe_worker, private smtp_client {
   const uint8_t id_;
   smtp_options options_;
   const uint32_t per_subnet_;
+  const int64_t stop_grace_ns_;
+  /// When this shard first saw the stop (-1: not stopping); whether the
+  /// grace is over and stop_all() has run.
+  int64_t stop_seen_ns_ = -1;
+  bool sessions_stopped_ = false;
   const bool relay_;
   const uint32_t max_sessions_;
   const smtp_counter_ids ids_;
@@ -398,8 +461,12 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
       // No port decided: a violation on any port is the telling reason.
       const bool violated = std::any_of(h.results.begin(), h.results.end(),
                                         [](const smtp_result& r) { return r.violations != 0; });
-      w.key("reason").value(to_string(violated ? relay_untested_reason::protocol_violation
-                                               : relay_untested_reason::session_ended));
+      const bool stopped =
+          std::any_of(h.results.begin(), h.results.end(),
+                      [](const smtp_result& r) { return r.status == smtp_status::stopped; });
+      w.key("reason").value(to_string(violated  ? relay_untested_reason::protocol_violation
+                                      : stopped ? relay_untested_reason::scan_stopped
+                                                : relay_untested_reason::session_ended));
     }
     w.end_object();
     c.add(ids_.relay + static_cast<size_t>(decided->relay));
@@ -530,6 +597,12 @@ void add_smtp_flags(CLI::App& app, probe_options& o) {
                   "target list never crowds one network (default 8;\n"
                   "0 = no limit); a connect not yet answered after the\n"
                   "RTO holds no server and does not count");
+  cli::add_number(app, "--stop-grace", o.stop_grace_ms, 0, 600'000, "MS",
+                  "on the first SIGINT/SIGTERM: SMTP sessions already\n"
+                  "open may go on this long, then end with status\n"
+                  "stopped; sessions not yet started (waiting for\n"
+                  "--per-subnet or a session slot) are written as\n"
+                  "stopped at once (default 2000)");
   for (auto [names, out] : {std::pair{"--relay-from", &o.smtp.relay_from},
                             std::pair{"--relay-to", &o.smtp.relay_to}}) {
     const bool from = std::string_view(names) == "--relay-from";

@@ -44,6 +44,9 @@ struct probe_options {
   uint32_t max_sessions = 0;
   /// SMTP sessions at once per /24 (IPv6: /64); 0 = no limit.
   uint32_t per_subnet = 8;
+  /// --stop-grace: after the first SIGINT/SIGTERM, how long SMTP sessions
+  /// already open may go on before they are ended as `stopped`.
+  int stop_grace_ms = 2000;
   /// Hosts in flight per shard (the SMTP default above follows it).
   uint32_t max_inflight = 1000;
 };

@@ -42,6 +42,40 @@ std::string reply_summary(const smtp_reply& r) {
 // keeps more than that coming has made its point (the violation is recorded).
 constexpr int max_drain_reads = 16;
 
+}  // namespace
+
+const char* smtp_prober::phase_name(phase ph) {
+  switch (ph) {
+    case phase::idle:
+      return "idle";
+    case phase::connecting:
+      return "connect";
+    case phase::greeting:
+      return "greeting";
+    case phase::ehlo:
+      return "EHLO";
+    case phase::helo:
+      return "HELO";
+    case phase::starttls:
+      return "STARTTLS";
+    case phase::tls_handshake:
+      return "TLS handshake";
+    case phase::ehlo_tls:
+      return "EHLO after STARTTLS";
+    case phase::relay_mail:
+      return "MAIL";
+    case phase::relay_rcpt:
+      return "RCPT";
+    case phase::rset:
+      return "RSET";
+    case phase::quit:
+      return "QUIT";
+  }
+  return "?";
+}
+
+namespace {
+
 bool is_ip_literal_or_empty(std::string_view host) {
   return host.empty() || host.front() == '[' || ip_address::parse(host).has_value();
 }
@@ -73,26 +107,8 @@ smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port
     return start_result::busy;
   }
   const auto slot = static_cast<uint32_t>(got);
+  prepare(slot, port, out, owner);
   session& s = at(slot);
-  if (!s.buf) {
-    s.buf = std::make_unique_for_overwrite<char[]>(recv_buffer_bytes);
-  }
-  s.ph = phase::connecting;
-  s.owner = owner;
-  s.out = out;
-  out->clear();
-  out->port = port;
-  out->relay_enabled = options_.relay;
-  s.implicit_tls = port == 465;
-  s.start_ns = monotonic_ns();
-  s.deadline_ns = s.start_ns + int64_t{options_.session_timeout_ms} * 1'000'000;
-  s.phase_ns = s.start_ns;
-  s.reader.reset();
-  s.outbox.clear();
-  s.outbox_off = 0;
-  s.inbox.clear();
-  s.tls.reset();
-  s.sending = false;
 
   std::memset(&s.addr, 0, sizeof(s.addr));
   if (ip.is_v4()) {
@@ -125,6 +141,61 @@ smtp_prober::start_result smtp_prober::start(const ip_address& ip, uint16_t port
   }
   submit_connect(slot);
   return start_result::started;
+}
+
+void smtp_prober::prepare(uint32_t slot, uint16_t port, smtp_result* out, uint64_t owner) {
+  session& s = at(slot);
+  if (!s.buf) {
+    s.buf = std::make_unique_for_overwrite<char[]>(recv_buffer_bytes);
+  }
+  s.ph = phase::connecting;
+  s.owner = owner;
+  s.out = out;
+  out->clear();
+  out->port = port;
+  out->relay_enabled = options_.relay;
+  s.implicit_tls = port == 465;
+  s.start_ns = monotonic_ns();
+  s.deadline_ns = s.start_ns + int64_t{options_.session_timeout_ms} * 1'000'000;
+  s.phase_ns = s.start_ns;
+  s.reader.reset();
+  s.outbox.clear();
+  s.outbox_off = 0;
+  s.inbox.clear();
+  s.tls.reset();
+  s.sending = false;
+  s.stopped = false;
+}
+
+smtp_prober::start_result smtp_prober::adopt(int fd, uint16_t port, smtp_result* out,
+                                             uint64_t owner) {
+  int64_t got = sessions_.acquire();
+  if (got < 0) {
+    ::close(fd);
+    return start_result::busy;
+  }
+  const auto slot = static_cast<uint32_t>(got);
+  prepare(slot, port, out, owner);
+  at(slot).fd = fd;
+  on_connected(slot);
+  return start_result::started;
+}
+
+void smtp_prober::stop_all() {
+  for (uint32_t slot = 0; slot < sessions_.capacity(); ++slot) {
+    session& s = at(slot);
+    if (s.ph == phase::idle || s.stopped) {
+      continue;
+    }
+    s.stopped = true;
+    // Every open session has exactly one operation in flight (all of its
+    // operations carry this user_data); canceling it ends its linked
+    // timeout too. A completion already on its way finds `stopped` set.
+    io_uring_sqe* sqe = ring_.get_sqe();
+    io_uring_prep_cancel64(
+        sqe, user_data{op_kind::smtp_io, sessions_.generation(slot), slot}.pack(), 0);
+    io_uring_sqe_set_data64(sqe, user_data{op_kind::cancel, 0, 0}.pack());
+  }
 }
 
 void smtp_prober::link_timeout(uint32_t slot, int timeout_ms) {
@@ -186,6 +257,13 @@ void smtp_prober::on_completion(uint64_t data, int res) {
   const uint32_t slot = ud.index;
   session& s = at(slot);
   if (s.ph == phase::idle) {
+    return;
+  }
+  if (s.stopped) {
+    // Canceled by stop_all() (or done just before the cancel took): the
+    // scan is stopping, whatever this completion says.
+    finish(slot, smtp_status::stopped, std::string("scan stopped after --stop-grace, during ") +
+                                           phase_name(s.ph));
     return;
   }
   if (s.ph == phase::connecting) {

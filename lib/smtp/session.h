@@ -77,9 +77,21 @@ class smtp_prober {
   /// until on_smtp_done(owner). `finished`: it failed at once (no socket:
   /// `*out` says why) and on_smtp_done will not be called; `busy`: no slot.
   start_result start(const ip_address& ip, uint16_t port, smtp_result* out, uint64_t owner);
+  /// Testing seam (fuzz/smtp_session_fuzzer.cc): a session over `fd`, a
+  /// stream socket already connected (one end of a socketpair), from the
+  /// greeting on (port 465: from the TLS handshake). Takes `fd`; `busy` (and
+  /// `fd` closed) when no slot is free. Unlike start(), on_smtp_done may come
+  /// from inside (port 465 without a TLS context).
+  start_result adopt(int fd, uint16_t port, smtp_result* out, uint64_t owner);
 
   /// A ring completion whose user_data names one of our operations.
   void on_completion(uint64_t user_data, int res);
+
+  /// The scan is stopping and the grace is over: every open session is
+  /// ended with status `stopped` (what it learned so far is kept), through
+  /// a cancel of its one operation in flight, so each still ends from a
+  /// completion handler and on_smtp_done comes for each. Idempotent.
+  void stop_all();
 
   uint32_t active() const { return sessions_.in_use(); }
   uint32_t capacity() const { return sessions_.capacity(); }
@@ -106,6 +118,7 @@ class smtp_prober {
     smtp_result* out = nullptr;
     bool implicit_tls = false;
     bool sending = false;  // the in-flight op is a send (else connect/recv)
+    bool stopped = false;  // stop_all(): the next completion ends it as stopped
     int64_t start_ns = 0;
     int64_t deadline_ns = 0;
     int64_t phase_ns = 0;
@@ -125,6 +138,8 @@ class smtp_prober {
   };
 
   session& at(uint32_t slot) { return sessions_[slot]; }
+  /// Resets slot `slot` for a new session to `port` writing into `*out`.
+  void prepare(uint32_t slot, uint16_t port, smtp_result* out, uint64_t owner);
   void submit_connect(uint32_t slot);
   void submit_recv(uint32_t slot);
   void submit_send(uint32_t slot);
@@ -155,6 +170,8 @@ class smtp_prober {
   /// A reply that cannot answer the command of `ph`: no code, 1xx or 3xx,
   /// or a 2xx other than the command's success code.
   static bool out_of_step(phase ph, int code);
+  /// For error texts ("during greeting").
+  static const char* phase_name(phase ph);
   void quit(uint32_t slot);
   void finish(uint32_t slot, smtp_status status, std::string error = {});
   double ms_since(int64_t from_ns) const;

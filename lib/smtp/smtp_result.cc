@@ -23,6 +23,8 @@ std::string_view to_string(smtp_status s) {
       return "rejected";
     case smtp_status::error:
       return "error";
+    case smtp_status::stopped:
+      return "stopped";
   }
   return "error";
 }
@@ -47,6 +49,8 @@ std::string_view to_string(relay_untested_reason r) {
       return "protocol_violation";
     case relay_untested_reason::session_ended:
       return "session_ended";
+    case relay_untested_reason::scan_stopped:
+      return "scan_stopped";
   }
   return "session_ended";
 }

@@ -15,8 +15,10 @@ namespace ptrscan {
 class json_writer;
 
 /// Outcome of one SMTP session (output contract `smtp[].status`).
-enum class smtp_status : uint8_t { ok, refused, timeout, reset, rejected, error };
-inline constexpr int smtp_status_count = 6;
+/// `stopped` is the scanner's, never the server's: the first SIGINT/SIGTERM
+/// ended the session after --stop-grace, or came before it started.
+enum class smtp_status : uint8_t { ok, refused, timeout, reset, rejected, error, stopped };
+inline constexpr int smtp_status_count = 7;
 std::string_view to_string(smtp_status s);
 
 /// Maps a negative errno from connect/recv/send to the closed status set:
@@ -39,6 +41,7 @@ std::string_view to_string(relay_status s);
 enum class relay_untested_reason : uint8_t {
   protocol_violation,  // the dialogue broke the pairing of replies (smtp[].violations)
   session_ended,       // the session ended before a MAIL or RCPT reply decided
+  scan_stopped,        // the scan was stopped (smtp[].status stopped) before a reply decided
 };
 std::string_view to_string(relay_untested_reason r);
 
@@ -106,8 +109,9 @@ struct smtp_result {
   }
   /// Why `relay` is untested (meaningful only then).
   relay_untested_reason untested_reason() const {
-    return violations != 0 ? relay_untested_reason::protocol_violation
-                           : relay_untested_reason::session_ended;
+    return violations != 0              ? relay_untested_reason::protocol_violation
+           : status == smtp_status::stopped ? relay_untested_reason::scan_stopped
+                                            : relay_untested_reason::session_ended;
   }
 
   // Milliseconds per phase; negative = the phase did not complete.

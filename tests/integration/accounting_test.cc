@@ -132,7 +132,8 @@ std::vector<std::string> expand(const std::string& cidr) {
 }
 
 /// The records the injected DNS loss cannot have touched (their lookups all
-/// got an answer), which must then match the simulator's model exactly.
+/// got an answer) and a signal did not cut short (no SMTP session
+/// `stopped`), which must then match the simulator's model exactly.
 struct split_records {
   std::string untouched;  // NDJSON
   uint64_t untouched_count = 0;
@@ -145,7 +146,15 @@ split_records split_by_dns_loss(const ndjson_lines& lines) {
         r.contains("ptr") && r["ptr"].is_object() ? r["ptr"].value("status", "") : "";
     const std::string fcrdns =
         r.contains("fcrdns") && r["fcrdns"].is_object() ? r["fcrdns"].value("status", "") : "";
-    if (ptr == "timeout" || ptr == "error" || ptr == "servfail" || fcrdns == "error") {
+    // A first signal writes SMTP sessions it did not wait for as `stopped`
+    // (--stop-grace): the scanner's word, not the model's.
+    bool stopped = false;
+    if (r.contains("smtp") && r["smtp"].is_array()) {
+      for (const json& session : r["smtp"]) {
+        stopped = stopped || (session.is_object() && session.value("status", "") == "stopped");
+      }
+    }
+    if (ptr == "timeout" || ptr == "error" || ptr == "servfail" || fcrdns == "error" || stopped) {
       ++s.touched;
       continue;
     }

@@ -210,6 +210,55 @@ TEST(SmtpSessionTest, SilentPeersThroughASmallRingAllTimeOut) {
   }
 }
 
+// The first signal's grace is over (issue 15 item 8): stop_all() ends every
+// open session as `stopped`, keeping what it learnt, however long its own
+// timeouts would have let it wait. One session waits for a greeting, one for
+// EHLO's reply, from peers silent for 3 s, with a 60 s read timeout.
+TEST(SmtpSessionTest, StopAllEndsOpenSessionsAsStopped) {
+  scripted_tcp_server silent({step::pause(3'000)});
+  scripted_tcp_server after_ehlo(
+      {step::send("220 mx.example.test ESMTP\r\n"), step::expect("EHLO"), step::pause(3'000)});
+  ring r;
+  ASSERT_TRUE(r.init(16).ok());
+  done_flag flag;
+  smtp_options o = fast_options();
+  o.read_timeout_ms = 60'000;
+  o.session_timeout_ms = 120'000;
+  smtp_prober prober(r, flag, o, nullptr, 4);
+  smtp_result greeting_wait;
+  smtp_result ehlo_wait;
+  ASSERT_EQ(prober.start(*ip_address::parse("127.0.0.1"), silent.port(), &greeting_wait, 1),
+            smtp_prober::start_result::started);
+  ASSERT_EQ(prober.start(*ip_address::parse("127.0.0.1"), after_ehlo.port(), &ehlo_wait, 2),
+            smtp_prober::start_result::started);
+  // Run until the second session waits for EHLO's reply (its banner is in).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ehlo_wait.has_banner && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(50'000'000), 0);
+    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
+  }
+  ASSERT_TRUE(ehlo_wait.has_banner);
+  ASSERT_EQ(flag.done, 0);
+  prober.stop_all();
+  prober.stop_all();  // idempotent: one end per session
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (flag.done < 2 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(50'000'000), 0);
+    r.drain([&](uint64_t data, int res, uint32_t) { prober.on_completion(data, res); });
+  }
+  ASSERT_EQ(flag.done, 2);
+  EXPECT_EQ(prober.active(), 0u);
+  EXPECT_EQ(greeting_wait.status, smtp_status::stopped);
+  EXPECT_EQ(greeting_wait.error, "scan stopped after --stop-grace, during greeting");
+  EXPECT_EQ(ehlo_wait.status, smtp_status::stopped);
+  EXPECT_EQ(ehlo_wait.error, "scan stopped after --stop-grace, during EHLO");
+  EXPECT_EQ(ehlo_wait.banner, "220 mx.example.test ESMTP") << "what it learnt is kept";
+  std::string json;
+  json_writer w(json);
+  ehlo_wait.write_json(w, {});
+  EXPECT_NE(json.find("\"status\":\"stopped\""), std::string::npos) << json;
+}
+
 TEST(SmtpSessionTest, ConnectionRefused) {
   uint16_t port = 0;
   {
