@@ -27,6 +27,11 @@ namespace ptrscan {
 
 class output_sink;
 
+/// Most bytes of one host record: under `ptrscan report`'s 1 MiB line limit,
+/// so every record ptrscan writes is read whole. Probes whose sections would
+/// pass it are left out and named in the record's "truncated".
+inline constexpr size_t max_record_bytes = 512 * 1024;
+
 struct shard_config {
   /// The probes, in table order (lib/probes/table.cc); shared by every shard.
   probe_list probes;
