@@ -347,6 +347,11 @@ int run(int argc, char** argv) {
   flags.scan.shard.counters = counters;
   const probe_list& probes = flags.scan.shard.probes;
 
+  // Only tests set this: a record cap low enough to reach with small
+  // fixtures (the default, 512 KiB, needs a hostile peer on many ports).
+  if (const char* v = std::getenv("PTRSCAN_TEST_MAX_RECORD_BYTES"); v != nullptr) {
+    flags.scan.shard.max_record_bytes = std::strtoull(v, nullptr, 10);
+  }
   scan_engine engine(flags.scan, **reader, **sink);
   if (absl::Status s = engine.start(); !s.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(s.message())).c_str());

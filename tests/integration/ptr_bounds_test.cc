@@ -32,8 +32,11 @@ using testing_faults::fault_dns_server;
 std::string reverse(const std::string& ip) { return ip_address::parse(ip)->reverse_name(); }
 
 json scan_one(const fault_dns_server& server, const std::string& ip,
-              std::vector<std::string> extra = {}) {
+              std::vector<std::string> extra = {}, const std::string& env = "") {
   std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, {"127.0.0.1", server.port()});
+  if (!env.empty()) {
+    argv.insert(argv.begin(), {"/usr/bin/env", env});
+  }
   argv.insert(argv.end(), {"--dns-timeout", "500", "--threads", "1",
                            "--no-progress", "-o", "-"});
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -166,6 +169,33 @@ TEST(PtrBounds, HugePtrAnswerGivesABoundedRecord) {
   EXPECT_NE(std::find(f0["addrs"].begin(), f0["addrs"].end(), json(ip)), f0["addrs"].end());
   EXPECT_LT(rec.value("_line_bytes", size_t{0}), size_t{16 * 1024});
   EXPECT_EQ(server.tcp_queries(reverse(ip)), 1);
+}
+
+// The cap on a whole record: every member has its own cap, so the 512 KiB
+// default takes a hostile peer on many ports to reach; a test-only variable
+// lowers it. The fcrdns section (32 forward entries) would pass 1,500
+// bytes: it is left out and named, the ptr and rdns sections stay, and the
+// line stays under the cap.
+TEST(PtrBounds, RecordOverTheCapLeavesOutAProbeAndSaysSo) {
+  fault_dns_server server;
+  const std::string ip = "198.18.53.4";
+  dns_rule ptr;
+  ptr.fault = dns_fault::truncated;
+  for (int i = 0; i < 40; ++i) {
+    ptr.ptr.push_back(numbered("cap.test", i));
+  }
+  server.set(reverse(ip), ptr);
+  json rec = scan_one(server, ip, {}, "PTRSCAN_TEST_MAX_RECORD_BYTES=1500");
+  EXPECT_EQ(rec.value("truncated", json::array()), json::array({"fcrdns"})) << rec.dump();
+  EXPECT_FALSE(rec.contains("fcrdns")) << rec.dump();
+  EXPECT_EQ(json_string(rec["ptr"], "status"), "ok");
+  EXPECT_EQ(rec["ptr"].value("names_total", 0), 40);
+  EXPECT_EQ(json_string(rec["rdns"], "name"), numbered("cap.test", 0));
+  EXPECT_LE(rec.value("_line_bytes", size_t{0}), size_t{1500 + 1});
+  // Without the variable nothing is cut.
+  json whole = scan_one(server, ip);
+  EXPECT_FALSE(whole.contains("truncated")) << whole.dump();
+  EXPECT_EQ(json_string(whole["fcrdns"], "status"), "fail");
 }
 
 }  // namespace
