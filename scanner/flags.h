@@ -36,6 +36,7 @@ struct scanner_flags {
   bool help = false;
   bool version = false;
   bool list_fields = false;               // --list-fields
+  bool allow_large_scan = false;          // --allow-large-scan: TARGETs above a /8 of public space
   // Slicing as written, checked together by parse_flags: "--shard I/N" or
   // zmap's "--shards N --shard I" (0: not given).
   std::string shard_arg;

@@ -26,6 +26,7 @@
 #include "flags.h"
 #include "metadata.h"
 #include "status_updates.h"
+#include "input/target_guard.h"
 #include "input/target_reader.h"
 #include "output/output_sink.h"
 #include "output/resume_state.h"
@@ -222,6 +223,19 @@ int run(int argc, char** argv) {
         static_cast<uint32_t>(std::max<uint64_t>(1, sessions / shards));
   }
 
+  // TARGET arguments are typed by hand: a typo or a range larger than meant
+  // stops here, before anything is sent (lines from -i files are skipped
+  // and counted one by one instead).
+  absl::StatusOr<std::vector<std::string>> target_warnings =
+      check_command_line_targets(flags.targets, flags.allow_large_scan);
+  if (!target_warnings.ok()) {
+    std::fprintf(stderr, "ptrscan: %s\n(see ptrscan --help)\n",
+                 terminal_safe(sv(target_warnings.status().message())).c_str());
+    return exit_usage;
+  }
+  for (const std::string& w : *target_warnings) {
+    std::fprintf(stderr, "ptrscan: warning: %s\n", terminal_safe(w).c_str());
+  }
   absl::StatusOr<std::unique_ptr<target_reader>> reader =
       target_reader::open(flags.targets, flags.input_files);
   if (!reader.ok()) {
@@ -333,6 +347,11 @@ int run(int argc, char** argv) {
   flags.scan.shard.counters = counters;
   const probe_list& probes = flags.scan.shard.probes;
 
+  // Only tests set this: a record cap low enough to reach with small
+  // fixtures (the default, 512 KiB, needs a hostile peer on many ports).
+  if (const char* v = std::getenv("PTRSCAN_TEST_MAX_RECORD_BYTES"); v != nullptr) {
+    flags.scan.shard.max_record_bytes = std::strtoull(v, nullptr, 10);
+  }
   scan_engine engine(flags.scan, **reader, **sink);
   if (absl::Status s = engine.start(); !s.ok()) {
     std::fprintf(stderr, "ptrscan: %s\n", terminal_safe(sv(s.message())).c_str());

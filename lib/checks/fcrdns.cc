@@ -1,5 +1,6 @@
 #include "checks/fcrdns.h"
 
+#include <algorithm>
 
 namespace ptrscan {
 
@@ -15,6 +16,23 @@ std::string_view to_string(fcrdns_status s) {
       return "error";
   }
   return "error";
+}
+
+void forward_lookup::add_addrs(std::span<const ip_address> found, const ip_address& ip) {
+  for (const ip_address& addr : found) {
+    if (std::find(addrs.begin(), addrs.end(), addr) != addrs.end()) {
+      continue;
+    }
+    // Distinct count without keeping every address: an address not kept is
+    // counted each time it comes (A and AAAA answers never share one, and an
+    // RR set holds no duplicates).
+    ++addrs_total;
+    if (addrs.size() < max_forward_addrs) {
+      addrs.push_back(addr);
+    } else if (addr == ip) {
+      addrs.back() = addr;  // the one address the verdict needs stays
+    }
+  }
 }
 
 dns_status forward_lookup::combined() const {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
+#include <unordered_set>
 
 namespace ptrscan {
 namespace {
@@ -100,9 +102,45 @@ bool decode_txt(std::span<const uint8_t> rdata, std::string& out) {
 
 enum class decoded : uint8_t { added, skipped, malformed };
 
+/// The hashes of the distinct PTR names an answer held beyond the ones
+/// kept: 8 bytes a name, bounded by the packet (a 64 KiB answer holds at
+/// most ~5,900 records), so a repeated name is not counted twice.
+using dropped_names = std::unordered_set<uint64_t>;
+
+/// Adds one PTR name to `out.names`, kept sorted, distinct and capped at
+/// max_ptr_names: the smallest names in byte order stay, whatever order the
+/// RR set came in. Every distinct name is counted in `out.names_total`.
+void keep_ptr_name(std::string&& name, dns_reply& out, dropped_names& dropped) {
+  std::vector<std::string>& kept = out.names;
+  const auto at = std::lower_bound(kept.begin(), kept.end(), name);
+  if (at != kept.end() && *at == name) {
+    return;  // a repeat of a kept name
+  }
+  if (kept.size() < max_ptr_names) {
+    // Nothing was dropped yet (the list only fills up), so the name is new.
+    kept.insert(at, std::move(name));
+    ++out.names_total;
+    return;
+  }
+  if (at == kept.end()) {
+    // After every kept name: count it once, keep only its hash.
+    if (dropped.insert(std::hash<std::string>{}(name)).second) {
+      ++out.names_total;
+    }
+    return;
+  }
+  // Before the largest kept name: new (every dropped name sorts after all
+  // kept ones), and it displaces that largest name, which was counted.
+  const size_t index = static_cast<size_t>(at - kept.begin());
+  dropped.insert(std::hash<std::string>{}(kept.back()));
+  kept.pop_back();
+  kept.insert(kept.begin() + static_cast<std::ptrdiff_t>(index), std::move(name));
+  ++out.names_total;
+}
+
 /// Decodes one record of the asked type into `out`.
 decoded decode_record(std::span<const uint8_t> pkt, const rr_ref& rr, uint16_t qtype,
-                      dns_reply& out) {
+                      dns_reply& out, dropped_names& dropped) {
   switch (qtype) {
     case dns_type_ptr: {
       std::string target;
@@ -112,7 +150,7 @@ decoded decode_record(std::span<const uint8_t> pkt, const rr_ref& rr, uint16_t q
       if (target.empty()) {
         return decoded::skipped;  // a PTR to the root names no host
       }
-      out.names.push_back(std::move(target));
+      keep_ptr_name(std::move(target), out, dropped);
       return decoded::added;
     }
     case dns_type_a: {
@@ -170,6 +208,7 @@ const rr_ref* find_cname(const std::vector<rr_ref>& rrs, const std::string& owne
 
 void set_error(dns_reply& out, std::string_view reason) {
   out.names.clear();
+  out.names_total = 0;
   out.addrs.clear();
   out.texts.clear();
   out.mx.clear();
@@ -184,13 +223,14 @@ void follow_chain(std::span<const uint8_t> pkt, const std::vector<rr_ref>& rrs,
                   std::string_view qname, uint16_t qtype, dns_reply& out) {
   std::string current = normalise_name(qname);
   std::string target;
+  dropped_names dropped;
   for (int hop = 0; hop <= max_cname_hops; ++hop) {
     bool found = false;
     for (const rr_ref& rr : rrs) {
       if (rr.type != qtype || rr.owner != current) {
         continue;
       }
-      switch (decode_record(pkt, rr, qtype, out)) {
+      switch (decode_record(pkt, rr, qtype, out, dropped)) {
         case decoded::added:
           found = true;
           break;
@@ -232,6 +272,7 @@ void dns_reply::clear() {
   status = dns_status::error;
   reason = {};
   names.clear();
+  names_total = 0;
   addrs.clear();
   texts.clear();
   mx.clear();

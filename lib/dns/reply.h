@@ -22,6 +22,11 @@ inline constexpr uint16_t dns_type_aaaa = 28;
 /// Longest CNAME chain followed inside one answer and across re-queries.
 inline constexpr int max_cname_hops = 8;
 
+/// Most PTR names kept from one answer (`ptr.names`); the rest are counted
+/// (`names_total`), not kept. A 64 KiB TCP answer holds ~3,800 names: what
+/// one host costs must not follow what its peer chooses to send.
+inline constexpr size_t max_ptr_names = 32;
+
 /// One MX record (RFC 1035 §3.3.9).
 struct mx_record {
   uint16_t preference = 0;
@@ -38,8 +43,14 @@ struct dns_reply {
   /// Why status is error, when it is: "malformed", "oversized", "transport",
   /// ... (the static strings of dns_reason); empty otherwise.
   std::string_view reason;
-  /// PTR targets: lower-case, escaped text form, no trailing dot.
+  /// PTR targets: lower-case, escaped text form, no trailing dot; distinct
+  /// and in canonical (byte-wise sorted) order, at most max_ptr_names of
+  /// them: the first ones in that order, so which names are kept never
+  /// depends on the order the server sent the RR set in.
   std::vector<std::string> names;
+  /// How many distinct PTR names the answer held (names.size() unless the
+  /// cap cut them).
+  uint32_t names_total = 0;
   /// A / AAAA.
   std::vector<ip_address> addrs;
   /// TXT: one entry per record, its character-strings concatenated with

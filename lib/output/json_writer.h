@@ -45,6 +45,23 @@ class json_writer {
   /// Ends the current top-level value with '\n' (one NDJSON line).
   void end_line();
 
+  /// Where the writer stands: rewind() to it drops everything written since
+  /// (the bytes and the comma state), e.g. a section that made a record too
+  /// large.
+  struct mark_t {
+    size_t size;
+    uint32_t depth;
+    uint64_t first_bits;
+    bool after_key;
+  };
+  mark_t mark() const { return {out_.size(), depth_, first_bits_, after_key_}; }
+  void rewind(const mark_t& m) {
+    out_.resize(m.size);
+    depth_ = m.depth;
+    first_bits_ = m.first_bits;
+    after_key_ = m.after_key;
+  }
+
  private:
   void before_value();
   std::string& out_;

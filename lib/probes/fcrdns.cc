@@ -17,7 +17,12 @@ constexpr field_doc fields[] = {
     {"fcrdns.forward[]", "array", "A and AAAA of each PTR name looked up"},
     {"fcrdns.forward[].name", "string", "the PTR name"},
     {"fcrdns.forward[].status", "status", "ok when it has addresses, else the lookups' status"},
-    {"fcrdns.forward[].addrs", "array", "its addresses, A then AAAA"},
+    {"fcrdns.forward[].addrs", "array",
+     "its addresses, A then AAAA; at most 32, always the scanned one when found"},
+    {"fcrdns.forward[].addrs_total", "number", "how many addresses it had, when addrs were cut"},
+    {"fcrdns.forward[].truncated", "array", "what a cap cut: \"addrs\" (more than 32)"},
+    {"fcrdns.unchecked", "number",
+     "PTR names not looked up (beyond --fcrdns-max-names or the 32 names kept)"},
 };
 
 class fcrdns_probe final : public probe {
@@ -69,8 +74,11 @@ absl::Status fcrdns_worker::init() {
 void fcrdns_worker::start_host(uint32_t slot) {
   host& h = hosts_[slot];
   h.verdict = fcrdns_verdict{};
+  // The ptr probe keeps the names sorted: the first N are the same names
+  // whatever order the resolver sent them in, so is the verdict.
   const std::span<const std::string> names = ptr_->names(slot);
   const size_t n = std::min<size_t>(names.size(), max_names_);
+  h.unchecked = ptr_->names_total(slot) - static_cast<uint32_t>(n);
   h.forward.resize(n);
   for (size_t i = 0; i < n; ++i) {
     forward_lookup& f = h.forward[i];
@@ -78,6 +86,7 @@ void fcrdns_worker::start_host(uint32_t slot) {
     f.a = dns_status::error;
     f.aaaa = dns_status::error;
     f.addrs.clear();
+    f.addrs_total = 0;
   }
   // Tag: name index * 2, +1 for AAAA.
   for (size_t i = 0; i < n; ++i) {
@@ -97,7 +106,7 @@ void fcrdns_worker::on_answer(job_kind, uint32_t slot, uint32_t tag, std::string
   }
   forward_lookup& f = h.forward[i];
   ((tag & 1) != 0 ? f.aaaa : f.a) = reply.status;
-  f.addrs.insert(f.addrs.end(), reply.addrs.begin(), reply.addrs.end());
+  f.add_addrs(reply.addrs, s_.host_ip(slot));
 }
 
 void fcrdns_worker::write_host(uint32_t slot, json_writer& w) {
@@ -105,6 +114,9 @@ void fcrdns_worker::write_host(uint32_t slot, json_writer& w) {
   h.verdict = decide_fcrdns(s_.host_ip(slot), ptr_->status(slot), h.forward);
   w.key("fcrdns").begin_object();
   write_fcrdns_json(w, h.verdict, h.forward);
+  if (h.unchecked != 0) {
+    w.key("unchecked").value(uint64_t{h.unchecked});
+  }
   w.end_object();
   s_.counters().add(status_counter_ + static_cast<size_t>(h.verdict.status));
 }
@@ -131,6 +143,10 @@ void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
       }
       w.end_array();
     }
+    if (f.addrs_total > f.addrs.size()) {
+      w.key("addrs_total").value(uint64_t{f.addrs_total});
+      w.key("truncated").begin_array().value("addrs").end_array();
+    }
     w.end_object();
   }
   w.end_array();
@@ -142,8 +158,8 @@ std::shared_ptr<probe> make_fcrdns_probe(const probe_options& o) {
 
 void add_fcrdns_flags(CLI::App& app, probe_options& o) {
   cli::add_number(app, "--fcrdns-max-names", o.max_forward_names, 1, 64, "N",
-                  "look up A/AAAA of at most the first N PTR names\n"
-                  "(default 10, the limit RFC 7208 sets for SPF's ptr)");
+                  "look up A/AAAA of at most N PTR names, the first in sorted\n"
+                  "order (default 32: every name kept; fcrdns.unchecked counts the rest)");
 }
 
 }  // namespace ptrscan

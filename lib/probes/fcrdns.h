@@ -12,7 +12,7 @@ namespace ptrscan {
 class ptr_worker;
 
 /// Forward-confirmed reverse DNS: A and AAAA of the host's PTR names (the
-/// first max_forward_names), then the RFC 8601 iprev verdict. Starts when
+/// first max_forward_names in sorted order), then the RFC 8601 iprev verdict. Starts when
 /// the ptr probe is done on the host.
 class fcrdns_worker final : public probe_worker {
  public:
@@ -32,6 +32,7 @@ class fcrdns_worker final : public probe_worker {
   struct host {
     std::vector<forward_lookup> forward;
     fcrdns_verdict verdict;
+    uint32_t unchecked = 0;  // PTR names not looked up
   };
   probe_services& s_;
   const uint8_t id_;

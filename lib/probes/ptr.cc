@@ -11,7 +11,10 @@ namespace {
 constexpr field_doc fields[] = {
     {"ptr", "object", "the PTR lookup of the address's reverse name"},
     {"ptr.status", "status", "ok|nxdomain|nodata|servfail|refused|timeout|error"},
-    {"ptr.names", "array", "PTR names (lower case, no trailing dot), when ok"},
+    {"ptr.names", "array",
+     "PTR names (lower case, no trailing dot, sorted), when ok; at most 32"},
+    {"ptr.names_total", "number", "how many distinct names the answer held, when names were cut"},
+    {"ptr.truncated", "array", "what a cap cut: \"names\" (more than 32 names)"},
     {"ptr.reason", "string", "why, with status error: malformed, oversized, transport, ..."},
 };
 
@@ -49,6 +52,7 @@ void ptr_worker::start_host(uint32_t slot) {
   h.status = dns_status::error;
   h.reason = {};
   h.names.clear();
+  h.names_total = 0;
   char qname[ip_address::max_reverse_len];
   const size_t n = s_.host_ip(slot).reverse_name(qname);
   s_.ask(job_kind::host, slot, id_, 0, std::string_view(qname, n), dns_type_ptr);
@@ -59,11 +63,10 @@ void ptr_worker::on_answer(job_kind, uint32_t slot, uint32_t, std::string_view,
   host& h = hosts_[slot];
   h.status = reply.status;
   h.reason = reply.reason;
-  for (const std::string& n : reply.names) {
-    if (std::find(h.names.begin(), h.names.end(), n) == h.names.end()) {
-      h.names.push_back(n);
-    }
-  }
+  // One answer per host (the scan layer chases CNAMEs before it calls):
+  // parse_reply already made the names distinct, sorted and capped.
+  h.names.assign(reply.names.begin(), reply.names.end());
+  h.names_total = std::max<uint32_t>(reply.names_total, static_cast<uint32_t>(h.names.size()));
 }
 
 void ptr_worker::write_host(uint32_t slot, json_writer& w) {
@@ -76,6 +79,12 @@ void ptr_worker::write_host(uint32_t slot, json_writer& w) {
       w.value(n);
     }
     w.end_array();
+    if (h.names_total > h.names.size()) {
+      w.key("names_total").value(uint64_t{h.names_total});
+      w.key("truncated").begin_array();
+      w.value("names");
+      w.end_array();
+    }
   } else if (h.status == dns_status::error && !h.reason.empty()) {
     w.key("reason").value(h.reason);
   }

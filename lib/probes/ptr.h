@@ -24,11 +24,17 @@ class ptr_worker final : public probe_worker {
 
   /// What the lookup found (read by the probes that start after it).
   dns_status status(uint32_t slot) const { return hosts_[slot].status; }
-  /// The PTR names, distinct, in answer order; empty unless status is ok.
+  /// The PTR names, distinct, sorted (canonical order, see dns_reply::names),
+  /// at most max_ptr_names; empty unless status is ok.
   std::span<const std::string> names(uint32_t slot) const {
     const host& h = hosts_[slot];
     return h.status == dns_status::ok ? std::span<const std::string>(h.names)
                                       : std::span<const std::string>();
+  }
+  /// How many distinct names the answer held (>= names().size()).
+  uint32_t names_total(uint32_t slot) const {
+    const host& h = hosts_[slot];
+    return h.status == dns_status::ok ? h.names_total : 0;
   }
 
  private:
@@ -36,6 +42,7 @@ class ptr_worker final : public probe_worker {
     dns_status status = dns_status::error;
     std::string_view reason;  // why, with status error (static text)
     std::vector<std::string> names;
+    uint32_t names_total = 0;
   };
   probe_services& s_;
   const uint8_t id_;

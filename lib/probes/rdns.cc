@@ -10,7 +10,7 @@ namespace {
 
 constexpr field_doc fields[] = {
     {"rdns", "object", "how the primary PTR name is made"},
-    {"rdns.name", "string", "the name classified: FCrDNS's name on pass, else the first"},
+    {"rdns.name", "string", "the name classified: FCrDNS's name on pass, else the first sorted"},
     {"rdns.class", "status",
      "none|invalid|generic-dynamic|generic-static|generic-unspecified|mail-like|custom"},
     {"rdns.ip_encoded", "string", "how the address is written in the name (dashed, hex, ...)"},

@@ -123,7 +123,10 @@ std::string list_fields() {
   probe_options all;
   all.set = probe_set{true, true, true, true, true};
   all.dnsbl_zones = {"zone.invalid"};
-  std::string out = "ip\tstring\tthe target address (every host record)\n";
+  std::string out =
+      "ip\tstring\tthe target address (every host record)\n"
+      "truncated\tarray\tprobes whose sections were left out: the record would have "
+      "passed 512 KiB\n";
   for (const probe_entry& e : table) {
     const std::shared_ptr<probe> p = e.make(all);
     if (!p) {

@@ -32,7 +32,7 @@ struct probe_set {
 struct probe_options {
   probe_set set;
   /// PTR names whose A/AAAA are looked up (RFC 7208 §4.6.4 stops at 10 too).
-  uint32_t max_forward_names = 10;
+  uint32_t max_forward_names = 32;  // every PTR name kept (max_ptr_names)
   /// --dnsbl: each address is looked up in these zones (RFC 5782).
   std::vector<std::string> dnsbl_zones;
   smtp_options smtp;

@@ -538,9 +538,28 @@ void shard::write_host_record(uint32_t slot, std::string& out) {
   json_writer w(out);
   char ip_text[ip_address::max_text_len];
   w.begin_object();
+  const size_t start = out.size();
   w.key("ip").value(std::string_view(ip_text, hosts_[slot].ip.format(ip_text)));
-  for (const std::unique_ptr<probe_worker>& p : workers_) {
-    p->write_host(slot, w);
+  // Every member has its own cap; this one bounds their sum. A probe whose
+  // sections would take the record past the cap is left out and
+  // named in "truncated" (its counters still count the host).
+  std::vector<std::string_view> cut;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    const json_writer::mark_t before = w.mark();
+    workers_[i]->write_host(slot, w);
+    // Room is kept for the "truncated" list itself (a few probe names).
+    constexpr size_t marker_room = 256;
+    if (out.size() - start + marker_room > config_.max_record_bytes) {
+      w.rewind(before);
+      cut.push_back(config_.probes[i]->name());
+    }
+  }
+  if (!cut.empty()) {
+    w.key("truncated").begin_array();
+    for (std::string_view name : cut) {
+      w.value(name);
+    }
+    w.end_array();
   }
   w.end_object();
   w.end_line();

@@ -27,9 +27,16 @@ namespace ptrscan {
 
 class output_sink;
 
+/// Most bytes of one host record: under `ptrscan report`'s 1 MiB line limit,
+/// so every record ptrscan writes is read whole. Probes whose sections would
+/// pass it are left out and named in the record's "truncated".
+inline constexpr size_t default_max_record_bytes = 512 * 1024;
+
 struct shard_config {
   /// The probes, in table order (lib/probes/table.cc); shared by every shard.
   probe_list probes;
+  /// Cap on one host record's bytes (default_max_record_bytes; tests lower it).
+  size_t max_record_bytes = default_max_record_bytes;
   /// The counters they declared.
   std::shared_ptr<const counter_registry> counters;
   uint32_t max_inflight = 1000;  // hosts in flight in this shard

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,40 @@ TEST(FcrdnsTest, JsonNamesTheMatchingName) {
             R"({"status":"pass","name":"b.example","forward":[)"
             R"({"name":"a.example","status":"ok","addrs":["198.18.9.9"]},)"
             R"({"name":"b.example","status":"ok","addrs":["198.18.0.7"]}]})");
+}
+
+// An A answer can hold thousands of addresses: the record keeps 32, counts
+// them all and marks the cut, and the scanned address is never the one cut
+// (the verdict would turn from pass to fail).
+TEST(FcrdnsTest, ForwardAddressesAreCappedButKeepTheScannedOne) {
+  using s = dns_status;
+  std::vector<ip_address> many;
+  for (uint32_t i = 0; i < 100; ++i) {
+    many.push_back(ip_address::v4(0xC6120A00u + i));  // 198.18.10.0 ...
+  }
+  many.insert(many.begin() + 80, ip);
+  forward_lookup f;
+  f.name = "big.example";
+  f.a = s::ok;
+  f.aaaa = s::nodata;
+  f.add_addrs(many, ip);
+  f.add_addrs(std::vector<ip_address>{v6}, ip);
+  ASSERT_EQ(f.addrs.size(), max_forward_addrs);
+  EXPECT_EQ(f.addrs_total, 102u);
+  EXPECT_NE(std::find(f.addrs.begin(), f.addrs.end(), ip), f.addrs.end());
+  std::vector<forward_lookup> fl = {f};
+  EXPECT_EQ(decide_fcrdns(ip, s::ok, fl).status, fcrdns_status::pass);
+  std::string out;
+  json_writer w(out);
+  w.begin_object();
+  write_fcrdns_json(w, decide_fcrdns(ip, s::ok, fl), fl);
+  w.end_object();
+  EXPECT_NE(out.find(R"("addrs_total":102,"truncated":["addrs"])"), std::string::npos) << out;
+  // Under the cap nothing is marked; repeats count once.
+  forward_lookup g;
+  g.add_addrs(std::vector<ip_address>{other, other, ip}, ip);
+  EXPECT_EQ(g.addrs.size(), 2u);
+  EXPECT_EQ(g.addrs_total, 2u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,7 @@ TEST(DnsReplyTest, Table) {
     EXPECT_EQ(a.status, c.status);
     EXPECT_EQ(a.reason, c.reason);
     EXPECT_EQ(a.names, c.names);
+    EXPECT_EQ(a.names_total, c.names.size());
     std::vector<std::string> addrs;
     for (const ip_address& ip : a.addrs) {
       addrs.push_back(ip.to_string());
@@ -197,8 +199,84 @@ TEST(DnsReplyTest, UnreadablePtrTargetIsMalformedNotNodata) {
   parse_reply(ptr_with_rdata(dns_packet_builder::name("fine.example"), 2, at), rev,
               dns_type_ptr, a);
   EXPECT_EQ(a.status, dns_status::ok);
-  EXPECT_THAT(a.names, ElementsAre("good0.example", "good1.example", "fine.example"));
+  // Sorted, not in answer order (see PtrNamesAreSortedDistinctAndCapped).
+  EXPECT_THAT(a.names, ElementsAre("fine.example", "good0.example", "good1.example"));
   EXPECT_EQ(a.reason, "");
+}
+
+std::string numbered(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "h%04d.big.example", i);
+  return buf;
+}
+
+// Issue 15: the names kept from one answer are capped, counted and the same
+// whatever order the RR set comes in (FCrDNS and rdns read them in this
+// order, so their verdicts cannot depend on the resolver's rotation).
+TEST(DnsReplyTest, PtrNamesAreSortedDistinctAndCapped) {
+  constexpr int distinct = 40;
+  std::vector<std::string> expected;
+  for (int i = 0; i < static_cast<int>(max_ptr_names); ++i) {
+    expected.push_back(numbered(i));
+  }
+  // Several orders of the same RR set (rotations and the reverse), with a
+  // few names repeated: the same names kept, the same total.
+  for (int rotate : {0, 1, 7, 20, 33, 39, -1}) {
+    SCOPED_TRACE("rotate " + std::to_string(rotate));
+    dns_packet_builder b(1, 0, rev, 12);
+    for (int k = 0; k < distinct; ++k) {
+      const int i = rotate < 0 ? distinct - 1 - k : (k + rotate) % distinct;
+      // Mixed case: kept lower-case, so "H0005" and "h0005" are one name.
+      std::string n = numbered(i);
+      if (i % 5 == 0) {
+        n[0] = 'H';
+      }
+      b.rr_at_question(12, dns_packet_builder::name(n));
+      if (i % 9 == 0) {
+        b.rr_at_question(12, dns_packet_builder::name(numbered(i)));  // a repeat
+      }
+    }
+    dns_reply a;
+    parse_reply(b.bytes(), rev, dns_type_ptr, a);
+    EXPECT_EQ(a.status, dns_status::ok);
+    EXPECT_EQ(a.names, expected);
+    EXPECT_EQ(a.names_total, uint32_t{distinct});
+  }
+  // At or under the cap, everything is kept and the total is the count.
+  dns_reply a;
+  parse_reply(dns_packet_builder(1, 0, rev, 12)
+                  .rr_at_question(12, dns_packet_builder::name("b.example"))
+                  .rr_at_question(12, dns_packet_builder::name("a.example"))
+                  .rr_at_question(12, dns_packet_builder::name("b.example"))
+                  .bytes(),
+              rev, dns_type_ptr, a);
+  EXPECT_THAT(a.names, ElementsAre("a.example", "b.example"));
+  EXPECT_EQ(a.names_total, 2u);
+}
+
+// A 62 KB answer of 2,000 distinct names keeps 32 of them: what is held
+// after parsing does not follow what the peer sent.
+TEST(DnsReplyTest, LargestTcpAnswerKeepsOnlyTheCap) {
+  dns_packet_builder b(1, 0, rev, 12);
+  for (int n = 0; n < 2000; ++n) {
+    b.rr_at_question(12, dns_packet_builder::name(numbered(1999 - n)));
+  }
+  const std::vector<uint8_t> packet = b.bytes();
+  ASSERT_LE(packet.size(), 65535u);
+  dns_reply a;
+  parse_reply(packet, rev, dns_type_ptr, a);
+  EXPECT_EQ(a.status, dns_status::ok);
+  ASSERT_EQ(a.names.size(), max_ptr_names);
+  EXPECT_EQ(a.names.front(), numbered(0));
+  EXPECT_EQ(a.names.back(), numbered(static_cast<int>(max_ptr_names) - 1));
+  EXPECT_EQ(a.names_total, 2000u);
+  // A damaged record among them still makes the whole answer an error.
+  std::vector<uint8_t> broken = packet;
+  broken[broken.size() - 1] = 0x7f;  // the last name no longer ends with its rdata
+  parse_reply(broken, rev, dns_type_ptr, a);
+  EXPECT_EQ(a.status, dns_status::error);
+  EXPECT_THAT(a.names, IsEmpty());
+  EXPECT_EQ(a.names_total, 0u);
 }
 
 TEST(DnsReplyTest, UnreadableCnameTargetIsMalformed) {

@@ -102,6 +102,14 @@ std::vector<std::string> big_ptr_set() {
   return names;
 }
 
+/// What parse_reply keeps of it: the first max_ptr_names in sorted order
+/// (the set is already sorted); the answer still arrives whole (its size).
+std::vector<std::string> big_ptr_set_kept() {
+  std::vector<std::string> names = big_ptr_set();
+  names.resize(max_ptr_names);
+  return names;
+}
+
 class TcpRetryTest : public ::testing::Test {
  protected:
   fault_dns_server server;
@@ -220,7 +228,7 @@ TEST_F(TcpRetryTest, AnAnswerPast4096OctetsArrivesWhole) {
   const outcome& o = col.results[1];
   EXPECT_EQ(o.status, dns_status::ok);
   EXPECT_GT(o.packet_bytes, 4096u);
-  EXPECT_EQ(o.names, big_ptr_set());
+  EXPECT_EQ(o.names, big_ptr_set_kept());
   EXPECT_EQ(server.tcp_queries("12.0.18.198.in-addr.arpa"), 1);
 }
 
@@ -313,7 +321,7 @@ TEST_F(TcpRetryTest, OneMisbehavingNameSparesTheOthers) {
     EXPECT_EQ(o.addrs, std::vector<std::string>{"198.51.100." + std::to_string(i + 1)}) << name;
     EXPECT_EQ(server.tcp_queries(name), 1) << name;
   }
-  EXPECT_EQ(col.results[200].names, big_ptr_set());
+  EXPECT_EQ(col.results[200].names, big_ptr_set_kept());
   EXPECT_EQ(server.tcp_queries("big.tcp.test"), 1);
   for (size_t k = 0; k < bad.size(); ++k) {
     const outcome& o = col.results[100 + k];

@@ -496,9 +496,13 @@ TEST(AccountingReserved, ReservedTargetsAreSkippedAndCounted) {
   temp_dir dir;
   ASSERT_FALSE(dir.path.empty());
   const std::string out = dir.path + "/out.ndjson";
+  // A bad line of an -i file is rejected and counted (as a TARGET argument
+  // it would be a usage error: issue 15 item 9).
+  const std::string bad = dir.path + "/bad.txt";
+  std::ofstream(bad) << "not an address\n";
   scan_run r = run_scan({PTRSCAN_BINARY, "--resolver", dns.address(), "--probes", "ptr,fcrdns,smtp",
                          "-o", out, "10.0.0.0/30", "192.168.7.7", "127.0.0.1", "::1", "fe80::1",
-                         "198.18.0.0/24", "not an address"},
+                         "198.18.0.0/24", "-i", bad},
                         dir.path, out);
   ASSERT_EQ(r.proc.exit_code, 0) << r.describe();
   ASSERT_TRUE(r.summary.found) << r.describe();

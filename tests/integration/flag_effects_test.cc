@@ -6,12 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "dns/reply.h"
 #include "fixture_testbed_suite.h"
 #include "testnet/dns_testbed.h"
 #include "testnet/fixture_zones.h"
@@ -78,8 +80,10 @@ TEST_F(FlagEffects, DnsRateReachesTheResolverWholeOverAnyNumberOfShards) {
 }
 
 TEST_F(FlagEffects, FcrdnsMaxNamesBoundsTheForwardLookups) {
-  // 198.18.0.12 has fixture_big_ptr_count PTR names, every one resolving
-  // back: the names looked up are exactly the first N.
+  // 198.18.0.12 has fixture_big_ptr_count (120) PTR names, every one
+  // resolving back: the record keeps the first 32 in sorted order, counts
+  // the rest, and the names looked up are exactly the first N of those.
+  static_assert(fixture_big_ptr_count > max_ptr_names);
   for (int n : {1, 3, 10, 64}) {
     SCOPED_TRACE("--fcrdns-max-names " + std::to_string(n));
     const run_result r = scan({"--fcrdns-max-names", std::to_string(n), "198.18.0.12"});
@@ -88,20 +92,26 @@ TEST_F(FlagEffects, FcrdnsMaxNamesBoundsTheForwardLookups) {
     const json& rec = lines.records.front();
     ASSERT_EQ(rec["ptr"].value("status", ""), "ok") << rec.dump();
     const json& names = rec["ptr"]["names"];
-    ASSERT_EQ(names.size(), size_t{fixture_big_ptr_count});
+    ASSERT_EQ(names.size(), max_ptr_names);
+    EXPECT_EQ(rec["ptr"].value("names_total", 0), fixture_big_ptr_count) << rec["ptr"].dump();
+    EXPECT_EQ(rec["ptr"]["truncated"], json::array({"names"})) << rec["ptr"].dump();
+    const std::vector<std::string> kept = names.get<std::vector<std::string>>();
+    EXPECT_TRUE(std::is_sorted(kept.begin(), kept.end())) << names.dump();
     ASSERT_TRUE(rec["fcrdns"].contains("forward")) << rec.dump();
     const json& forward = rec["fcrdns"]["forward"];
-    ASSERT_EQ(forward.size(), size_t(n)) << rec["fcrdns"].dump();
+    const size_t looked_up = std::min<size_t>(size_t(n), max_ptr_names);
+    ASSERT_EQ(forward.size(), looked_up) << rec["fcrdns"].dump();
     for (size_t i = 0; i < forward.size(); ++i) {
       EXPECT_EQ(forward[i].value("name", ""), names[i].get<std::string>()) << i;
     }
     EXPECT_EQ(rec["fcrdns"].value("status", ""), "pass");
+    EXPECT_EQ(rec["fcrdns"].value("unchecked", size_t{0}), fixture_big_ptr_count - looked_up);
   }
-  // The default is 10.
+  // The default looks up every name kept.
   const run_result r = scan({"198.18.0.12"});
   const ndjson_lines lines = parse_ndjson(r.out);
   ASSERT_EQ(lines.records.size(), 1u) << r.out;
-  EXPECT_EQ(lines.records.front()["fcrdns"]["forward"].size(), 10u);
+  EXPECT_EQ(lines.records.front()["fcrdns"]["forward"].size(), max_ptr_names);
 }
 
 }  // namespace

@@ -58,6 +58,73 @@ TEST_F(InputHandling, BadLineIsReportedWithFileAndLineAndSkipped) {
   EXPECT_THAT(ips(r), UnorderedElementsAre("198.18.0.1", "198.18.0.8"));
 }
 
+// Issue 15 item 9: a TARGET argument is typed by hand, so a typo stops the
+// scan before anything is sent (exit 2, naming the argument); the same text
+// in an -i file is one bad line among many, skipped and counted.
+TEST_F(InputHandling, TypoInATargetArgumentIsAUsageError) {
+  for (const char* typo : {"10.0.0.0/33", "300.1.2.0/24", "2001:db8::/64", "198.18.0.0/"}) {
+    SCOPED_TRACE(typo);
+    run_result r = scan({"198.18.0.1", typo});
+    EXPECT_EQ(r.exit_code, 2) << r.describe();
+    EXPECT_THAT(r.err, HasSubstr(std::string("argument 2 '") + typo + "'"));
+    EXPECT_TRUE(ips(r).empty()) << "nothing is scanned: " << r.out;
+    const std::string path = write("typo.txt", std::string("198.18.0.1\n") + typo + "\n");
+    run_result from_file = scan({"-i", path});
+    EXPECT_EQ(from_file.exit_code, 0) << from_file.describe();
+    EXPECT_THAT(from_file.err, HasSubstr(path + ":2"));
+    EXPECT_THAT(ips(from_file), UnorderedElementsAre("198.18.0.1"));
+  }
+}
+
+TEST_F(InputHandling, CidrWithHostBitsSetWarnsAndScansTheBlock) {
+  run_result r = scan({"198.18.0.9/30"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("warning: argument 1 '198.18.0.9/30' has host bits set: "
+                               "scanning 198.18.0.8/30"));
+  EXPECT_THAT(ips(r),
+              UnorderedElementsAre("198.18.0.8", "198.18.0.9", "198.18.0.10", "198.18.0.11"));
+  // Written as a block boundary: no warning.
+  run_result clean = scan({"198.18.0.8/30"});
+  EXPECT_EQ(clean.exit_code, 0) << clean.describe();
+  EXPECT_THAT(clean.err, ::testing::Not(HasSubstr("host bits")));
+}
+
+// More public space than a /8 needs --allow-large-scan, and the error says
+// so. Every address is blocklisted (-b 0.0.0.0/0) and -n caps what is read,
+// so even the runs that are let through send nothing anywhere.
+TEST_F(InputHandling, MoreThanASlash8OfPublicSpaceNeedsAFlag) {
+  const std::string all = write("all.txt", "0.0.0.0/0\n::/0\n");
+  struct guard_case {
+    std::vector<std::string> targets;
+    bool allowed_without_flag;
+  };
+  const std::vector<guard_case> cases = {
+      {{"0.0.0.0/0"}, false},
+      {{"11.0.0.0/8"}, true},                    // exactly a /8: no flag needed
+      {{"11.0.0.0/8", "12.0.0.1"}, false},       // one address more
+      {{"11.0.0.0/9", "12.0.0.0/9", "13.0.0.0/9"}, false},  // summed over arguments
+      {{"10.0.0.0/8", "11.0.0.0/8"}, true},      // private space is not counted
+  };
+  for (const guard_case& c : cases) {
+    SCOPED_TRACE(c.targets.front() + " ... (" + std::to_string(c.targets.size()) + ")");
+    std::vector<std::string> args = {"-b", all, "-n", "5"};
+    args.insert(args.end(), c.targets.begin(), c.targets.end());
+    run_result r = scan(args);
+    if (c.allowed_without_flag) {
+      EXPECT_EQ(r.exit_code, 0) << r.describe();
+    } else {
+      EXPECT_EQ(r.exit_code, 2) << r.describe();
+      EXPECT_THAT(r.err, HasSubstr("more than a /8"));
+      EXPECT_THAT(r.err, HasSubstr("--allow-large-scan"));
+    }
+    EXPECT_TRUE(ips(r).empty()) << r.out;
+    args.insert(args.begin(), "--allow-large-scan");
+    run_result allowed = scan(args);
+    EXPECT_EQ(allowed.exit_code, 0) << allowed.describe();
+    EXPECT_TRUE(ips(allowed).empty()) << allowed.out;
+  }
+}
+
 TEST_F(InputHandling, MissingInputFileIsAUsageError) {
   const std::string path = dir_ + "/does-not-exist.txt";
   run_result r = scan({"-i", path, "198.18.0.1"});

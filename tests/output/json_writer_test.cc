@@ -428,5 +428,28 @@ TEST(JsonWriterTest, AppendsToExistingChunk) {
   EXPECT_EQ(out, "{\"n\":0}\n{\"n\":1}\n");
 }
 
+// The record cap (shard::write_host_record) drops a probe's sections by
+// rewinding to a mark: the bytes and the comma state go back, so what is
+// written next is valid JSON, first member or not.
+TEST(JsonWriterTest, RewindDropsASectionAndKeepsTheCommas) {
+  for (bool first : {true, false}) {
+    std::string out = "prefix\n";
+    json_writer w(out);
+    w.begin_object();
+    if (!first) {
+      w.key("ip").value("192.0.2.1");
+    }
+    const json_writer::mark_t m = w.mark();
+    w.key("big").begin_object().key("list").begin_array().value("x").value("y");
+    w.end_array().end_object();
+    w.rewind(m);
+    w.key("truncated").begin_array().value("big").end_array();
+    w.end_object();
+    w.end_line();
+    EXPECT_EQ(out, first ? "prefix\n{\"truncated\":[\"big\"]}\n"
+                         : "prefix\n{\"ip\":\"192.0.2.1\",\"truncated\":[\"big\"]}\n");
+  }
+}
+
 }  // namespace
 }  // namespace ptrscan

@@ -88,6 +88,30 @@ TEST(LineReader, SkipsAnOverlongLineAndGoesOn) {
   EXPECT_EQ(r.numbers, (std::vector<uint64_t>{1, 2, 3, 4}));
 }
 
+// Issue 15: an overlong line is not held whole, but its head comes back (the
+// report keeps the host it names), both when the line ends within the
+// buffer and when it runs on past it.
+TEST(LineReader, AnOverlongLineReturnsItsHead) {
+  const std::string head = R"({"ip":"198.51.100.7","ptr":{"status":"ok","names":[)";
+  std::string huge = head;
+  huge.resize(line_reader::max_line_bytes * 3, 'x');
+  temp_dir dir;
+  write_file(dir.file("long.zst"), zstd_frame(huge + "\nafter\n" + huge));
+  line_reader reader(dir.file("long.zst"));
+  std::string_view line;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(reader.next(line), line_reader::status::too_long) << i;
+    EXPECT_EQ(line.size(), line_reader::head_bytes);
+    EXPECT_EQ(line.substr(0, head.size()), head);
+    if (i == 0) {
+      ASSERT_EQ(reader.next(line), line_reader::status::line);
+      EXPECT_EQ(line, "after");
+    }
+  }
+  EXPECT_EQ(reader.next(line), line_reader::status::end);
+  EXPECT_EQ(reader.line_number(), 3u);
+}
+
 TEST(LineReader, ReportsATruncatedZstdStream) {
   std::string frame = zstd_frame("a\nb\nc\n");
   frame.resize(frame.size() - 3);

@@ -66,6 +66,32 @@ TEST(ReportMain, BadLinesAreNamedSkippedAndCounted) {
   EXPECT_EQ(count_of(html, "total-bad-lines"), 3);  // the blank line is not one
 }
 
+// Issue 15: a record longer than the report reads (a hostile range's) is
+// kept as a host of unknown verdict, shown and counted, never dropped.
+TEST(ReportMain, OversizedRecordIsKeptShownAndCounted) {
+  std::string huge = R"({"ip":"198.51.100.7","ptr":{"status":"ok","names":[)";
+  while (huge.size() <= (size_t{1} << 20) + 100) {
+    huge += R"("h.example",)";
+  }
+  huge += R"("z.example"]}})";
+  temp_dir dir;
+  write_file(dir.file("big.ndjson"),
+             std::string(good) + huge + "\n" + std::string(64, 'x') + std::string(2 << 20, 'y') +
+                 "\n");
+  const run_result r = run({"-o", dir.file("out.html"), dir.file("big.ndjson")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(":2: longer than 1 MiB: kept as host 198.51.100.7"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(":3: skipped: line longer than 1 MiB, without \"ip\""), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("2 records (1 oversized)"), std::string::npos) << r.err;
+  const std::string html = read_file(dir.file("out.html"));
+  EXPECT_EQ(count_of(html, "total-records"), 2);
+  EXPECT_EQ(count_of(html, "total-oversized"), 1);
+  EXPECT_EQ(count_of(html, "total-bad-lines"), 1);
+  EXPECT_NE(html.find("198.51.100"), std::string::npos);  // its network is on the page
+}
+
 TEST(ReportMain, ManyBadLinesAreSummarised) {
   temp_dir dir;
   std::string text;

@@ -306,6 +306,9 @@ std::string_view to_string(map_verdict v) {
 }
 
 map_verdict verdict_of(const host_facts& host) {
+  if (host.oversized) {
+    return map_verdict::error;  // whatever it says is unread: unknown
+  }
   switch (host.fcrdns) {
     case fcrdns_outcome::pass:
       return map_verdict::pass;
@@ -362,6 +365,27 @@ parsed_record parse_record(std::string_view line) {
   read_smtp(record, r.host);
   read_checks(record, r.host);
   read_mail(record, r.host);
+  return r;
+}
+
+parsed_record parse_oversized_head(std::string_view head) {
+  constexpr std::string_view key = "\"ip\":\"";
+  const size_t at = head.find(key);
+  if (at == std::string_view::npos) {
+    return bad("line longer than 1 MiB, without \"ip\" in its first bytes");
+  }
+  const size_t start = at + key.size();
+  const size_t end = head.find('"', start);
+  const std::optional<ip_address> address =
+      end == std::string_view::npos ? std::nullopt
+                                    : ip_address::parse(head.substr(start, end - start));
+  if (!address) {
+    return bad("line longer than 1 MiB, its \"ip\" is not an IP address");
+  }
+  parsed_record r;
+  r.what = parsed_record::kind::host;
+  r.host.ip = *address;
+  r.host.oversized = true;
   return r;
 }
 

@@ -97,6 +97,10 @@ struct host_facts {
   std::vector<violation_fact> violations;  ///< ports with `violations`
   std::vector<cert_fact> certs;            ///< ports whose TLS gave a `not_after`
   std::string ts;  ///< the record's `ts` (RFC 3339) where the scanner writes one
+  /// The line was longer than the report reads (line_reader::max_line_bytes):
+  /// only its `ip` is known. Counted and shown as a host whose verdict is
+  /// unknown, never dropped: a hostile range must not vanish from the audit.
+  bool oversized = false;
 };
 
 /// One `findings[]` entry of a domain summary.
@@ -145,5 +149,10 @@ struct parsed_record {
 /// Optional fields of an unexpected type are ignored rather than fatal, so a
 /// record from a newer ptrscan with extra or changed fields still counts.
 parsed_record parse_record(std::string_view line);
+
+/// A host record from the head of a line too long to read whole: the `ip`
+/// member among its first bytes (ptrscan writes it first) makes it a host
+/// with `oversized` set; without one it is `bad`.
+parsed_record parse_oversized_head(std::string_view head);
 
 }  // namespace ptrscan::report

@@ -43,11 +43,22 @@ line_reader::status line_reader::next(std::string_view& text) {
       ++line_number_;
       const bool was_skipping = skipping_;
       skipping_ = false;
-      return was_skipping || text.size() > max_line_bytes ? status::too_long : status::line;
+      if (was_skipping) {
+        text = head_;
+        return status::too_long;
+      }
+      if (text.size() > max_line_bytes) {
+        text = text.substr(0, head_bytes);
+        return status::too_long;
+      }
+      return status::line;
     }
     // No complete line buffered: forget what was returned, and what belongs
     // to an overlong line, before reading more.
     if (skipping_ || pending_.size() - pending_pos_ > max_line_bytes) {
+      if (!skipping_) {
+        head_.assign(pending_, pending_pos_, head_bytes);
+      }
       skipping_ = true;
       pending_.clear();
     } else {
@@ -71,6 +82,7 @@ line_reader::status line_reader::next(std::string_view& text) {
         return status::line;
       }
       pending_.clear();
+      text = head_;
       return status::too_long;
     }
   }

@@ -17,15 +17,17 @@ namespace ptrscan::report {
 /// piped `.zst` file works too.
 class line_reader {
  public:
-  /// Lines longer than this are reported as too long and skipped: a record
-  /// from ptrscan is a few KiB at most, and the cap keeps a file without
-  /// newlines from growing one line until memory runs out.
+  /// Lines longer than this are not held whole: a record from ptrscan is a
+  /// few KiB at most, and the cap keeps a file without newlines from growing
+  /// one line until memory runs out. Their first head_bytes are returned
+  /// (status too_long), enough for the record's leading "ip".
   static constexpr size_t max_line_bytes = 1 << 20;
+  static constexpr size_t head_bytes = 4096;
 
   /// What next() found.
   enum class status {
     line,      ///< `text` holds the line, without its '\n'
-    too_long,  ///< the line was longer than max_line_bytes and was skipped
+    too_long,  ///< longer than max_line_bytes: `text` holds its first head_bytes
     end,       ///< no more lines
     failed,    ///< a read error or a corrupt or truncated zstd stream: error()
   };
@@ -66,6 +68,7 @@ class line_reader {
   std::string pending_;     // bytes not yet split into lines
   size_t pending_pos_ = 0;  // start of the unreturned part of pending_
   bool skipping_ = false;   // inside an overlong line, dropping bytes to its '\n'
+  std::string head_;        // the first head_bytes of that line
   uint64_t line_number_ = 0;
   std::string error_;
 };

@@ -143,6 +143,8 @@ void render_totals(std::string& out, const report_totals& t) {
   begin_panel(out, "Input");
   stat_row(out, "total-domain-summaries", "domain summary records", t.domain_summaries,
            t.records + t.domain_summaries, "records of either kind");
+  stat_row(out, "total-oversized", "host records over 1 MiB (kept, contents unread)",
+           t.oversized, t.records, "host records");
   stat_row(out, "total-bad-lines", "lines skipped (not a record)", t.bad_lines,
            t.records + t.domain_summaries + t.bad_lines, "non-blank lines");
   end_panel(out);

@@ -49,8 +49,6 @@ class report_builder {
 
   /// Counts one parsed line.
   void add(const parsed_record& record);
-  /// Counts a line that was skipped before parsing (longer than the reader's cap).
-  void add_skipped_line() { ++totals_.bad_lines; }
 
   const report_totals& totals() const { return totals_; }
 

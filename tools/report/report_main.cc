@@ -35,7 +35,22 @@ class bad_line_log {
                    terminal_safe(why).c_str());
     }
   }
+  // An oversized record is kept (as a host whose contents are unread); the
+  // first few are named, as bad lines are.
+  void oversized(const std::string& path, uint64_t line, const std::string& ip) {
+    if (++oversized_ <= max_named_bad_lines) {
+      std::fprintf(stderr,
+                   "%s:%" PRIu64 ": longer than 1 MiB: kept as host %s, its contents unread\n",
+                   terminal_safe(path).c_str(), line, terminal_safe(ip).c_str());
+    }
+  }
   void summarise() const {
+    if (oversized_ > max_named_bad_lines) {
+      std::fprintf(stderr,
+                   "ptrscan report: %" PRIu64 " oversized records kept unread (the first %" PRIu64
+                   " are named above)\n",
+                   oversized_, max_named_bad_lines);
+    }
     if (count_ > max_named_bad_lines) {
       std::fprintf(stderr,
                    "ptrscan report: %" PRIu64 " bad lines skipped (the first %" PRIu64
@@ -46,6 +61,7 @@ class bad_line_log {
 
  private:
   uint64_t count_ = 0;
+  uint64_t oversized_ = 0;
 };
 
 // Streams one input into `builder`. Returns "" or why the input could not be
@@ -60,10 +76,18 @@ std::string read_input(const std::string& path, report_builder& builder, bad_lin
         return "";
       case line_reader::status::failed:
         return reader.error();
-      case line_reader::status::too_long:
-        builder.add_skipped_line();
-        log.skipped(name, reader.line_number(), "line longer than 1 MiB");
+      case line_reader::status::too_long: {
+        // Kept as a host whose contents are unread (shown and counted),
+        // never dropped: an oversized record is what a hostile peer makes.
+        const parsed_record head = parse_oversized_head(line);
+        if (head.what == parsed_record::kind::bad) {
+          log.skipped(name, reader.line_number(), head.error);
+        } else {
+          log.oversized(name, reader.line_number(), head.host.ip.to_string());
+        }
+        builder.add(head);
         continue;
+      }
       case line_reader::status::line:
         break;
     }
@@ -140,10 +164,10 @@ int report_main(const std::vector<std::string>& args) {
   const std::string shown_output =
       options.output == "-" ? std::string("stdout") : terminal_safe(options.output);
   std::fprintf(stderr,
-               "ptrscan report: %" PRIu64 " records, %zu networks, %zu of %zu /16s drawn, %" PRIu64
-               " bad lines -> %s\n",
-               view.totals.records, view.networks_seen, view.blocks.size(), view.blocks_seen,
-               view.totals.bad_lines, shown_output.c_str());
+               "ptrscan report: %" PRIu64 " records (%" PRIu64
+               " oversized), %zu networks, %zu of %zu /16s drawn, %" PRIu64 " bad lines -> %s\n",
+               view.totals.records, view.totals.oversized, view.networks_seen, view.blocks.size(),
+               view.blocks_seen, view.totals.bad_lines, shown_output.c_str());
   return exit_ok;
 }
 

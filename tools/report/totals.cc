@@ -14,6 +14,7 @@ void count_match(const std::optional<bool>& match, uint64_t& yes, uint64_t& no) 
 void report_totals::add(const host_facts& host) {
   ++records;
   ++(host.ip.is_v4() ? ipv4 : ipv6);
+  oversized += host.oversized ? 1 : 0;
 
   if (host.ptr != ptr_outcome::not_run) {
     ++ptr_probed;

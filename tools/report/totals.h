@@ -16,7 +16,8 @@ struct report_totals {
   uint64_t ipv4 = 0;
   uint64_t ipv6 = 0;
   uint64_t domain_summaries = 0;  ///< records with `domain` and no `ip`
-  uint64_t bad_lines = 0;         ///< lines skipped: not a record, or too long
+  uint64_t bad_lines = 0;         ///< lines skipped: not a record
+  uint64_t oversized = 0;  ///< host records longer than the report reads: kept, unread
 
   uint64_t ptr_probed = 0;  ///< records with a `ptr` object; the base of PTR coverage
   uint64_t ptr_found = 0;
