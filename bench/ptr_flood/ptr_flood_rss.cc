@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -107,8 +108,11 @@ int main(int argc, char** argv) {
     std::perror("fork/wait4");
     return 1;
   }
+  // stringstream << rdbuf: istreambuf_iterator trips gcc's -Wnull-dereference.
   std::ifstream in(out_path, std::ios::binary);
-  const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ostringstream slurp;
+  slurp << in.rdbuf();
+  const std::string output = std::move(slurp).str();
   ::unlink(out_path);
   size_t records = 0;
   size_t longest = 0;
