@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -30,7 +29,6 @@
 #include "output/output_sink.h"
 #include "output/resume_state.h"
 #include "report/report_main.h"
-#include "tls/tls_library.h"
 
 namespace ptrscan {
 namespace {
@@ -183,8 +181,7 @@ int run(int argc, char** argv) {
     return exit_ok;
   }
   if (flags.version) {
-    std::printf("ptrscan %s\nc-ares %s, zstd %s, %s, liburing (build) 2.x\n", PTRSCAN_VERSION,
-                ares_version(nullptr), ZSTD_versionString(), tls_library_version().c_str());
+    std::fputs(version_text().c_str(), stdout);
     return exit_ok;
   }
 
@@ -424,10 +421,20 @@ int run(int argc, char** argv) {
     m.end = std::chrono::system_clock::now();
     m.elapsed_s = elapsed;
     m.seed = flags.scan.seed;
+    m.notes = flags.notes;
+    m.hostname = host_name();
+    m.dns_timeout_ms = flags.scan.shard.resolver.timeout_ms;
+    m.dns_tries = flags.scan.shard.resolver.tries;
+    for (const std::shared_ptr<probe>& pr : probes) {
+      if (pr->name() == "smtp") {
+        m.smtp = &flags.probe.smtp;
+      }
+    }
     m.shard_index = flags.scan.shard_index;
     m.shard_count = flags.scan.shard_count;
     m.max_targets = flags.scan.max_targets;
     m.resolvers = engine.resolvers();
+    m.source_addresses = source_addresses(m.resolvers);
     m.resolver_stats = engine.resolver_stats();
     m.progress = p;
     m.skipped = engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}
