@@ -17,7 +17,7 @@ constexpr field_doc fields[] = {
     {"fcrdns.forward[]", "array", "A and AAAA of each PTR name looked up"},
     {"fcrdns.forward[].name", "string", "the PTR name"},
     {"fcrdns.forward[].status", "status", "ok when it has addresses, else the lookups' status"},
-    {"fcrdns.forward[].addrs", "array", "its addresses, A then AAAA"},
+    {"fcrdns.forward[].addresses", "array", "its addresses, A then AAAA"},
 };
 
 class fcrdns_probe final : public probe {
@@ -125,7 +125,7 @@ void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
     w.key("name").value(f.name);
     w.key("status").value(to_string(f.combined()));
     if (!f.addrs.empty()) {
-      w.key("addrs").begin_array();
+      w.key("addresses").begin_array();
       for (const ip_address& a : f.addrs) {
         w.value(std::string_view(buf, a.format(buf)));
       }

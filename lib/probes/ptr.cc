@@ -12,7 +12,7 @@ constexpr field_doc fields[] = {
     {"ptr", "object", "the PTR lookup of the address's reverse name"},
     {"ptr.status", "status", "ok|nxdomain|nodata|servfail|refused|timeout|error"},
     {"ptr.names", "array", "PTR names (lower case, no trailing dot), when ok"},
-    {"ptr.reason", "string", "why, with status error: malformed, oversized, transport, ..."},
+    {"ptr.error", "string", "why, with status error: malformed, oversized, transport, ..."},
 };
 
 class ptr_probe final : public probe {
@@ -77,7 +77,7 @@ void ptr_worker::write_host(uint32_t slot, json_writer& w) {
     }
     w.end_array();
   } else if (h.status == dns_status::error && !h.reason.empty()) {
-    w.key("reason").value(h.reason);
+    w.key("error").value(h.reason);
   }
   w.end_object();
   s_.counters().add(status_counter_ + static_cast<size_t>(h.status));

@@ -123,7 +123,10 @@ std::string list_fields() {
   probe_options all;
   all.set = probe_set{true, true, true, true, true};
   all.dnsbl_zones = {"zone.invalid"};
-  std::string out = "ip\tstring\tthe target address (every host record)\n";
+  std::string out =
+      "ip\tstring\tthe target address (every host record)\n"
+      "ts\tstring\twhen the host or domain finished, RFC 3339 UTC with milliseconds (every "
+      "record)\n";
   for (const probe_entry& e : table) {
     const std::shared_ptr<probe> p = e.make(all);
     if (!p) {

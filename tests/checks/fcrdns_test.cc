@@ -88,8 +88,8 @@ TEST(FcrdnsTest, JsonNamesTheMatchingName) {
   w.end_object();
   EXPECT_EQ(out,
             R"({"status":"pass","name":"b.example","forward":[)"
-            R"({"name":"a.example","status":"ok","addrs":["198.18.9.9"]},)"
-            R"({"name":"b.example","status":"ok","addrs":["198.18.0.7"]}]})");
+            R"({"name":"a.example","status":"ok","addresses":["198.18.9.9"]},)"
+            R"({"name":"b.example","status":"ok","addresses":["198.18.0.7"]}]})");
 }
 
 }  // namespace
