@@ -43,12 +43,23 @@ def main():
     bad = 0
     if a.records:
         v = validator(a.schema_dir, "ptrscan-record.schema.json")
+        # The same schema entered at the kind of record the line looks like,
+        # for errors that name the member instead of "not valid under any".
+        kinds = {}
+        for kind in ("host_record", "domain_summary"):
+            s = dict(v.schema)
+            s.pop("oneOf")
+            s["$ref"] = "#/$defs/" + kind
+            kinds[kind] = jsonschema.Draft202012Validator(s)
         lines = pathlib.Path(a.records).read_text().splitlines()
         if not lines:
             print(f"{a.records}: no records")
             bad += 1
         for n, line in enumerate(lines, 1):
-            bad += report(f"{a.records}:{n}", v, json.loads(line))
+            doc = json.loads(line)
+            kind = "domain_summary" if isinstance(doc, dict) and "domain" in doc else "host_record"
+            found = report(f"{a.records}:{n}", kinds[kind], doc)
+            bad += found or report(f"{a.records}:{n}", v, doc)
     if a.metadata:
         v = validator(a.schema_dir, "ptrscan-metadata.schema.json")
         bad += report(a.metadata, v, json.loads(pathlib.Path(a.metadata).read_text()))
