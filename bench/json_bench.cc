@@ -13,6 +13,7 @@
 
 #include "output/json_writer.h"
 #include "output/output_sink.h"
+#include "output/timestamp.h"
 #include "sample_records.h"
 
 namespace ptrscan {
@@ -20,7 +21,7 @@ namespace {
 
 // The record of DESIGN.md: one host with PTR, FCrDNS, naming and one SMTP
 // session with STARTTLS.
-void write_typical_record(std::string& out, int n) {
+void write_typical_record(std::string& out, int n, rfc3339_ms* ts = nullptr) {
   json_writer w(out);
   w.begin_object();
   w.key("ip").value("198.18.0.7");
@@ -55,6 +56,9 @@ void write_typical_record(std::string& out, int n) {
   w.end_object().end_array();
   w.key("checks").begin_object().key("banner_ptr_match").value(true);
   w.key("ehlo_ptr_match").value(true).end_object();
+  if (ts != nullptr) {
+    w.key("ts").value(ts->format(realtime_ns()));
+  }
   w.end_object();
   w.end_line();
 }
@@ -73,6 +77,41 @@ void BM_WriteTypicalRecord(benchmark::State& state) {
   state.counters["record_bytes"] = static_cast<double>(out.size());
 }
 BENCHMARK(BM_WriteTypicalRecord);
+
+// The same record with its `ts` as shard.cc writes it: a clock read and the
+// cached text (compare with BM_WriteTypicalRecord for the cost per record).
+void BM_WriteTypicalRecordWithTs(benchmark::State& state) {
+  std::string out;
+  out.reserve(4096);
+  rfc3339_ms ts;
+  int n = 0;
+  for (auto _ : state) {
+    out.clear();
+    write_typical_record(out, n++ & 63, &ts);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["record_bytes"] = static_cast<double>(out.size());
+}
+BENCHMARK(BM_WriteTypicalRecordWithTs);
+
+// `ts` alone: the clock read and the formatting, cached and not.
+void BM_RecordTimestamp(benchmark::State& state) {
+  rfc3339_ms ts;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ts.format(realtime_ns()).data());
+  }
+}
+BENCHMARK(BM_RecordTimestamp);
+
+void BM_RecordTimestampUncached(benchmark::State& state) {
+  int64_t t = realtime_ns();
+  for (auto _ : state) {
+    rfc3339_ms ts;  // a fresh cache: every call a gmtime_r
+    t += 1'000'000'007;
+    benchmark::DoNotOptimize(ts.format(t).data());
+  }
+}
+BENCHMARK(BM_RecordTimestampUncached);
 
 std::string ascii_input(size_t len) {
   const std::string banner = "220 mx1.example.org ESMTP Postfix (Debian/GNU) ready at ";

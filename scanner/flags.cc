@@ -171,8 +171,12 @@ void add_output_flags(CLI::App& app, scanner_flags& f) {
   add_value(app, "-m,--metadata", "FILE",
             "write a JSON summary of the run to FILE at the end:\n"
             "times, arguments, seed, shard, resolvers, counts per\n"
-            "status, hosts/s",
+            "status, hosts/s, host name, version, probes, timeouts",
             [&f](const std::string&, const std::string& v) { f.metadata_file = v; });
+  add_value(app, "--notes", "TEXT",
+            "free text copied into --metadata's notes (who ran it,\n"
+            "why, a ticket)",
+            [&f](const std::string&, const std::string& v) { f.notes = v; });
   add_value(app, "-u,--status-updates-file", "FILE",
             "write a CSV line to FILE every second and at the end\n"
             "(as zmap's -u; a header first): real-time,\n"

@@ -28,6 +28,7 @@ struct scanner_flags {
   std::string blocklist_file;             // -b
   std::string allowlist_file;             // -w
   std::string metadata_file;              // -m
+  std::string notes;                      // --notes, into the metadata
   std::string status_updates_file;        // -u
   std::string state_file;                 // --state
   uint32_t state_interval_ms = 5000;      // --state-interval

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -24,6 +23,7 @@
 #include "net/text_hazards.h"
 #include "scan/engine.h"
 #include "flags.h"
+#include "human_output.h"
 #include "metadata.h"
 #include "status_updates.h"
 #include "input/target_guard.h"
@@ -31,7 +31,6 @@
 #include "output/output_sink.h"
 #include "output/resume_state.h"
 #include "report/report_main.h"
-#include "tls/tls_library.h"
 
 namespace ptrscan {
 namespace {
@@ -41,14 +40,6 @@ using clock = std::chrono::steady_clock;
 constexpr int exit_ok = 0;
 constexpr int exit_runtime = 1;
 constexpr int exit_usage = 2;
-
-std::string clock_text(double seconds) {
-  auto s = static_cast<uint64_t>(seconds);
-  if (s >= 3600) {
-    return absl::StrFormat("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
-  }
-  return absl::StrFormat("%d:%02d", s / 60, s % 60);
-}
 
 /// This process's peak resident set, KiB: VmHWM from /proc/self/status.
 /// ru_maxrss is carried across execve, so a ptrscan forked from a large
@@ -69,79 +60,10 @@ uint64_t peak_rss_kib(const rusage& ru) {
   return static_cast<uint64_t>(ru.ru_maxrss);
 }
 
-scan_totals totals_of(const scan_progress& p) {
-  scan_totals t;
-  t.records = p.done + p.children_done;
-  t.hosts = p.done;
-  t.names_read = p.names_read;
-  t.names_done = p.names_done;
-  t.names_dropped = p.names_dropped;
-  t.children_done = p.children_done;
-  return t;
-}
-
-void print_progress(const scan_progress& p, const probe_list& probes, double elapsed,
-                    double rate) {
-  std::string line = absl::StrFormat("ptrscan: %s %llu done, %.0f hosts/s, %llu in flight",
-                                     clock_text(elapsed), p.done, rate, p.in_flight());
-  for (const std::shared_ptr<probe>& pr : probes) {
-    pr->progress(p.probes, line);
-  }
-  if (p.input_finished) {
-    uint64_t total = p.queued;
-    if (total > 0) {
-      absl::StrAppendFormat(&line, ", %.1f%% of %llu", 100.0 * double(p.done) / double(total),
-                            total);
-      if (rate > 0 && p.done < total) {
-        absl::StrAppend(&line, ", ETA ", clock_text(double(total - p.done) / rate));
-      }
-    }
-  } else {
-    absl::StrAppendFormat(&line, ", %llu read so far", p.targets_read);
-  }
-  std::fprintf(stderr, "%s\n", line.c_str());
-}
-
 void print_summary(const scan_progress& p, const probe_list& probes, double elapsed,
                    const std::map<std::string, uint64_t>& skipped, uint64_t seed,
                    uint64_t max_targets) {
-  std::string line = absl::StrFormat("ptrscan: %llu hosts in %.2f s (%.0f hosts/s)", p.done,
-                                     elapsed, elapsed > 0 ? double(p.done) / elapsed : 0.0);
-  const scan_totals totals = totals_of(p);
-  for (const std::shared_ptr<probe>& pr : probes) {
-    pr->summary(p.probes, totals, line);
-  }
-  absl::StrAppend(&line, "; skipped ", p.skipped_reserved, " reserved");
-  if (p.skipped_resumed != 0) {
-    absl::StrAppend(&line, ", ", p.skipped_resumed, " written before (--state)");
-  }
-  if (p.skipped_listed != 0) {
-    absl::StrAppend(&line, ", ", p.skipped_listed, " by --blocklist/--allowlist");
-  }
-  if (!skipped.empty()) {
-    absl::StrAppend(&line, " (");
-    bool first = true;
-    for (const auto& [name, n] : skipped) {
-      absl::StrAppend(&line, first ? "" : ", ", name, " ", n);
-      first = false;
-    }
-    absl::StrAppend(&line, ")");
-  }
-  absl::StrAppend(&line, "; ", p.lines_rejected, " input lines rejected");
-  if (p.capped) {
-    absl::StrAppend(&line, "; capped: stopped at -n ", max_targets, " targets");
-  }
-  if (p.dropped != 0 || p.queued != p.done || p.names_queued != p.names_done) {
-    absl::StrAppend(&line, "; ", p.dropped, " dropped in flight, ",
-                    p.queued - p.done - p.dropped, " queued but not started");
-  }
-  absl::StrAppend(&line, "; ", p.dns_queries, " DNS queries (", p.dns_retransmits,
-                  " retransmitted, ", p.dns_timeouts, " timed out");
-  if (p.dns_server_downs != 0) {
-    absl::StrAppend(&line, ", resolvers backed off ", p.dns_server_downs, " times, ", p.dns_moved,
-                    " retries moved");
-  }
-  absl::StrAppend(&line, "); seed ", seed);
+  std::string line = summary_line(p, probes, elapsed, skipped, seed, max_targets);
   // What the run cost, for comparing runs without an external timer.
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -149,7 +71,7 @@ void print_summary(const scan_progress& p, const probe_list& probes, double elap
                      double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   absl::StrAppendFormat(&line, "; cpu %.2f s, peak RSS %.1f MiB", cpu,
                         double(peak_rss_kib(ru)) / 1024);
-  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fprintf(stderr, "ptrscan: %s\n", line.c_str());
 }
 
 int run(int argc, char** argv) {
@@ -184,8 +106,7 @@ int run(int argc, char** argv) {
     return exit_ok;
   }
   if (flags.version) {
-    std::printf("ptrscan %s\nc-ares %s, zstd %s, %s, liburing (build) 2.x\n", PTRSCAN_VERSION,
-                ares_version(nullptr), ZSTD_versionString(), tls_library_version().c_str());
+    std::fputs(version_text().c_str(), stdout);
     return exit_ok;
   }
 
@@ -360,6 +281,14 @@ int run(int argc, char** argv) {
   }
 
   const bool show_progress = flags.progress == 1 || (flags.progress == -1 && isatty(2));
+  // Targets come from stdin when no target and no -i is given, or "-i -".
+  const bool reads_stdin =
+      (flags.targets.empty() && flags.input_files.empty()) ||
+      std::find(flags.input_files.begin(), flags.input_files.end(), "-") != flags.input_files.end();
+  if (show_progress && reads_stdin && isatty(0)) {
+    // Otherwise a scan started without targets looks hung.
+    std::fprintf(stderr, "ptrscan: reading targets from stdin (end with Ctrl-D)\n");
+  }
   const auto started = clock::now();
   const auto started_wall = std::chrono::system_clock::now();
   auto last_tick = started;
@@ -407,8 +336,10 @@ int run(int argc, char** argv) {
     if (show_progress && now - last_tick >= std::chrono::seconds(1)) {
       scan_progress p = engine.progress();
       double dt = std::chrono::duration<double>(now - last_tick).count();
-      print_progress(p, probes, std::chrono::duration<double>(now - started).count(),
-                     double(p.done - last_done) / dt);
+      std::fprintf(stderr, "ptrscan: %s\n",
+                   progress_line(p, probes, std::chrono::duration<double>(now - started).count(),
+                                 double(p.done - last_done) / dt, reads_stdin)
+                       .c_str());
       last_done = p.done;
       last_tick = now;
     }
@@ -447,10 +378,20 @@ int run(int argc, char** argv) {
     m.end = std::chrono::system_clock::now();
     m.elapsed_s = elapsed;
     m.seed = flags.scan.seed;
+    m.notes = flags.notes;
+    m.hostname = host_name();
+    m.dns_timeout_ms = flags.scan.shard.resolver.timeout_ms;
+    m.dns_tries = flags.scan.shard.resolver.tries;
+    for (const std::shared_ptr<probe>& pr : probes) {
+      if (pr->name() == "smtp") {
+        m.smtp = &flags.probe.smtp;
+      }
+    }
     m.shard_index = flags.scan.shard_index;
     m.shard_count = flags.scan.shard_count;
     m.max_targets = flags.scan.max_targets;
     m.resolvers = engine.resolvers();
+    m.source_addresses = source_addresses(m.resolvers);
     m.resolver_stats = engine.resolver_stats();
     m.progress = p;
     m.skipped = engine.feeder_abandoned() ? std::map<std::string, uint64_t>{}

@@ -62,6 +62,8 @@ TEST_PACKAGES=(
   # configuration": no system mail service; Exim only unpacked, see
   # install_exim), setsid for Postfix's master, openssl for cross-checks
   postfix util-linux openssl ca-certificates
+  # the output's JSON Schema (schema/) checked against real scans
+  python3 python3-jsonschema
   # libraries the unpacked Exim (exim4-daemon-light) links against
   libidn12 libidn2-0 libgnutls30 libgnutls-dane0 libdb5.3 libnsl2 libpcre2-8-0 libcrypt1
 )

@@ -37,7 +37,8 @@ std::string_view summary_line(std::string_view text) {
     const size_t start = text.rfind('\n', from - 1);
     const size_t begin = start == std::string_view::npos ? 0 : start + 1;
     const std::string_view line = text.substr(begin, from - begin);
-    if (line.starts_with("ptrscan: ") && line.find(" hosts in ") != std::string_view::npos) {
+    if (line.starts_with("ptrscan: ") && (line.find(" hosts in ") != std::string_view::npos ||
+                                          line.find(" host in ") != std::string_view::npos)) {
       return line;
     }
     if (begin == 0) {

@@ -17,10 +17,11 @@ constexpr field_doc fields[] = {
     {"fcrdns.forward[]", "array", "A and AAAA of each PTR name looked up"},
     {"fcrdns.forward[].name", "string", "the PTR name"},
     {"fcrdns.forward[].status", "status", "ok when it has addresses, else the lookups' status"},
-    {"fcrdns.forward[].addrs", "array",
+    {"fcrdns.forward[].addresses", "array",
      "its addresses, A then AAAA; at most 32, always the scanned one when found"},
-    {"fcrdns.forward[].addrs_total", "number", "how many addresses it had, when addrs were cut"},
-    {"fcrdns.forward[].truncated", "array", "what a cap cut: \"addrs\" (more than 32)"},
+    {"fcrdns.forward[].addresses_total", "number",
+     "how many addresses it had, when addresses were cut"},
+    {"fcrdns.forward[].truncated", "array", "what a cap cut: \"addresses\" (more than 32)"},
     {"fcrdns.unchecked", "number",
      "PTR names not looked up (beyond --fcrdns-max-names or the 32 names kept)"},
 };
@@ -137,15 +138,15 @@ void write_fcrdns_json(json_writer& w, const fcrdns_verdict& v,
     w.key("name").value(f.name);
     w.key("status").value(to_string(f.combined()));
     if (!f.addrs.empty()) {
-      w.key("addrs").begin_array();
+      w.key("addresses").begin_array();
       for (const ip_address& a : f.addrs) {
         w.value(std::string_view(buf, a.format(buf)));
       }
       w.end_array();
     }
     if (f.addrs_total > f.addrs.size()) {
-      w.key("addrs_total").value(uint64_t{f.addrs_total});
-      w.key("truncated").begin_array().value("addrs").end_array();
+      w.key("addresses_total").value(uint64_t{f.addrs_total});
+      w.key("truncated").begin_array().value("addresses").end_array();
     }
     w.end_object();
   }

@@ -15,7 +15,7 @@ constexpr field_doc fields[] = {
      "PTR names (lower case, no trailing dot, sorted), when ok; at most 32"},
     {"ptr.names_total", "number", "how many distinct names the answer held, when names were cut"},
     {"ptr.truncated", "array", "what a cap cut: \"names\" (more than 32 names)"},
-    {"ptr.reason", "string", "why, with status error: malformed, oversized, transport, ..."},
+    {"ptr.error", "string", "why, with status error: malformed, oversized, transport, ..."},
 };
 
 class ptr_probe final : public probe {
@@ -86,7 +86,7 @@ void ptr_worker::write_host(uint32_t slot, json_writer& w) {
       w.end_array();
     }
   } else if (h.status == dns_status::error && !h.reason.empty()) {
-    w.key("reason").value(h.reason);
+    w.key("error").value(h.reason);
   }
   w.end_object();
   s_.counters().add(status_counter_ + static_cast<size_t>(h.status));

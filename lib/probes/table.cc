@@ -126,7 +126,9 @@ std::string list_fields() {
   std::string out =
       "ip\tstring\tthe target address (every host record)\n"
       "truncated\tarray\tprobes whose sections were left out: the record would have "
-      "passed 512 KiB\n";
+      "passed 512 KiB\n"
+      "ts\tstring\twhen the host or domain finished, RFC 3339 UTC with milliseconds (every "
+      "record)\n";
   for (const probe_entry& e : table) {
     const std::shared_ptr<probe> p = e.make(all);
     if (!p) {

@@ -421,6 +421,14 @@ void scan_engine::feed() {
     }
   }
   if (go_on && stop_.load(std::memory_order_relaxed) == 0) {
+    // Every line is read: what is left is the walk, whose length is known.
+    const uint64_t walk_length = shard_share(shuffled.size(), shard_index, shard_count) +
+                          shard_share(space.size(), shard_index, shard_count);
+    targets_total_.store(targets_read_.load(std::memory_order_relaxed) +
+                             std::min(walk_length, targets_left()),
+                         std::memory_order_relaxed);
+    names_total_.store(names_read_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    totals_known_.store(true);
     walk(space, shuffled);
   }
   if (stop_.load(std::memory_order_relaxed) == 0 && go_on) {
@@ -477,6 +485,9 @@ scan_progress scan_engine::progress() const {
   p.names_read = names_read_.load(std::memory_order_relaxed);
   p.names_queued = names_queued_.load(std::memory_order_relaxed);
   p.input_finished = input_finished_.load();
+  p.totals_known = totals_known_.load();
+  p.targets_total = targets_total_.load(std::memory_order_relaxed);
+  p.names_total = names_total_.load(std::memory_order_relaxed);
   const counter_registry* registry = config_.shard.counters.get();
   p.probes.registry = registry;
   p.probes.values.assign(registry != nullptr ? registry->size() : 0, 0);

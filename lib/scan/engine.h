@@ -78,6 +78,12 @@ struct scan_progress {
   /// The probes' counters (counter_registry), summed over the shards.
   counter_view probes;
   bool input_finished = false;    // the feeder reached the end of all input
+  /// Set once every input line is read (CIDR blocks and --shuffle addresses
+  /// are then still being walked): how many addresses and names this run
+  /// reads in all (after --shard and -n), for a percentage and an ETA.
+  bool totals_known = false;
+  uint64_t targets_total = 0;
+  uint64_t names_total = 0;
   bool capped = false;            // it stopped at max_targets (-n) instead
   uint64_t in_flight() const { return started - done - dropped; }
 };
@@ -159,6 +165,9 @@ class scan_engine {
   bool feeder_abandoned_ = false;
   int done_fd_ = -1;
   std::atomic<bool> input_finished_{false};
+  std::atomic<bool> totals_known_{false};
+  std::atomic<uint64_t> targets_total_{0};
+  std::atomic<uint64_t> names_total_{0};
   std::atomic<bool> capped_{false};
   std::atomic<uint64_t> targets_read_{0};
   std::atomic<uint64_t> skipped_reserved_{0};

@@ -12,9 +12,14 @@ void append_counts(std::string& line, std::string_view title, const counter_view
   if (f == nullptr) {
     return;
   }
-  absl::StrAppend(&line, "; ", av(title));
+  // Nothing counted, nothing said: a bare "; spf" reads as a cut line.
+  bool titled = false;
   for (size_t i = 0; i < f->labels.size(); ++i) {
     if (const uint64_t n = c.at(f->first + i); n != 0) {
+      if (!titled) {
+        absl::StrAppend(&line, "; ", av(title));
+        titled = true;
+      }
       absl::StrAppend(&line, " ", f->labels[i], " ", n);
     }
   }

@@ -534,6 +534,10 @@ void shard::finish_host(uint32_t slot) {
   close_one(job_kind::name, parent);
 }
 
+std::string_view shard::record_time() {
+  return ts_text_.format(config_.clock ? config_.clock() : realtime_ns());
+}
+
 void shard::write_host_record(uint32_t slot, std::string& out) {
   json_writer w(out);
   char ip_text[ip_address::max_text_len];
@@ -561,6 +565,7 @@ void shard::write_host_record(uint32_t slot, std::string& out) {
     }
     w.end_array();
   }
+  w.key("ts").value(record_time());
   w.end_object();
   w.end_line();
 }
@@ -578,6 +583,7 @@ void shard::finish_name(uint32_t slot) {
   for (uint8_t p : name_probes_) {
     workers_[p]->write_name(slot, w);
   }
+  w.key("ts").value(record_time());
   w.end_object();
   w.end_line();
   if (config_.track_ordinals) {

@@ -19,6 +19,7 @@
 #include "dns/resolver_client.h"
 #include "dns/udp_resolver.h"
 #include "input/prefix_set.h"
+#include "output/timestamp.h"
 #include "scan/counters.h"
 #include "scan/jobs.h"
 #include "scan/probe_api.h"
@@ -64,6 +65,8 @@ struct shard_config {
   int64_t chunk_max_age_ns = 250'000'000;
   /// Hand each chunk's host ordinals to the sink (for --state).
   bool track_ordinals = false;
+  /// The clock of each record's `ts`; empty: realtime_ns. Tests inject one.
+  wall_clock clock;
 };
 
 /// Counters a shard updates and the main thread reads once a second.
@@ -188,6 +191,8 @@ class shard final : private resolver_client, private probe_services {
   void finish_host(uint32_t slot);
   void finish_name(uint32_t slot);
   void write_host_record(uint32_t slot, std::string& out);
+  /// The `ts` of a record finished now (RFC 3339 UTC, milliseconds).
+  std::string_view record_time();
   void arm_wakeup();
   void flush_chunk(int64_t now_ns);
   absl::Status init_dns();
@@ -195,6 +200,7 @@ class shard final : private resolver_client, private probe_services {
 
   const uint32_t id_;
   const shard_config config_;
+  rfc3339_ms ts_text_;  // each record's `ts`, formatted once a millisecond
   shard_inbox& inbox_;
   output_sink& sink_;
   shard_counters& counters_;

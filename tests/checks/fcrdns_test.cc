@@ -89,8 +89,8 @@ TEST(FcrdnsTest, JsonNamesTheMatchingName) {
   w.end_object();
   EXPECT_EQ(out,
             R"({"status":"pass","name":"b.example","forward":[)"
-            R"({"name":"a.example","status":"ok","addrs":["198.18.9.9"]},)"
-            R"({"name":"b.example","status":"ok","addrs":["198.18.0.7"]}]})");
+            R"({"name":"a.example","status":"ok","addresses":["198.18.9.9"]},)"
+            R"({"name":"b.example","status":"ok","addresses":["198.18.0.7"]}]})");
 }
 
 // An A answer can hold thousands of addresses: the record keeps 32, counts
@@ -119,7 +119,7 @@ TEST(FcrdnsTest, ForwardAddressesAreCappedButKeepTheScannedOne) {
   w.begin_object();
   write_fcrdns_json(w, decide_fcrdns(ip, s::ok, fl), fl);
   w.end_object();
-  EXPECT_NE(out.find(R"("addrs_total":102,"truncated":["addrs"])"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("addresses_total":102,"truncated":["addresses"])"), std::string::npos) << out;
   // Under the cap nothing is marked; repeats count once.
   forward_lookup g;
   g.add_addrs(std::vector<ip_address>{other, other, ip}, ip);

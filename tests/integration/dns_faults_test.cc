@@ -237,7 +237,7 @@ class DnsFaultsScan : public ::testing::Test {
     ASSERT_TRUE(r.contains("ptr") && r["ptr"].is_object()) << r.dump();
     EXPECT_EQ(json_string(r["ptr"], "status"), want.ptr_status) << r.dump();
     // An error says why; no other status carries a reason.
-    EXPECT_EQ(json_string(r["ptr"], "reason"), want.ptr_reason) << r.dump();
+    EXPECT_EQ(json_string(r["ptr"], "error"), want.ptr_reason) << r.dump();
     if (want.ptr_status == "ok") {
       EXPECT_EQ(json_strings(r["ptr"], "names"), want.names) << r.dump();
     } else {

@@ -186,7 +186,7 @@ TEST_P(FixtureScan, RecordMatches) {
         continue;
       }
       EXPECT_EQ(string_at(f, "status"), want->second.status) << name;
-      EXPECT_THAT(strings_at(f, "addrs"), UnorderedElementsAreArray(want->second.addrs)) << name;
+      EXPECT_THAT(strings_at(f, "addresses"), UnorderedElementsAreArray(want->second.addrs)) << name;
     }
   }
   if (c.fcrdns_status == "pass") {
@@ -197,7 +197,7 @@ TEST_P(FixtureScan, RecordMatches) {
       if (string_at(f, "name") == passed) {
         listed = true;
         EXPECT_EQ(string_at(f, "status"), "ok");
-        EXPECT_THAT(strings_at(f, "addrs"), Contains(c.ip));
+        EXPECT_THAT(strings_at(f, "addresses"), Contains(c.ip));
       }
     }
     EXPECT_TRUE(listed) << passed << " is not in fcrdns.forward";

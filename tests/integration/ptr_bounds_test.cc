@@ -163,10 +163,10 @@ TEST(PtrBounds, HugePtrAnswerGivesABoundedRecord) {
   EXPECT_EQ(json_string(rec["fcrdns"], "name"), "h0000.big.test");
   EXPECT_EQ(rec["fcrdns"].value("unchecked", 0), 2000 - static_cast<int>(max_ptr_names));
   const json& f0 = rec["fcrdns"]["forward"][0];
-  EXPECT_EQ(f0["addrs"].size(), max_forward_addrs);
-  EXPECT_EQ(f0.value("addrs_total", 0), 100);
-  EXPECT_EQ(f0["truncated"], json::array({"addrs"}));
-  EXPECT_NE(std::find(f0["addrs"].begin(), f0["addrs"].end(), json(ip)), f0["addrs"].end());
+  EXPECT_EQ(f0["addresses"].size(), max_forward_addrs);
+  EXPECT_EQ(f0.value("addresses_total", 0), 100);
+  EXPECT_EQ(f0["truncated"], json::array({"addresses"}));
+  EXPECT_NE(std::find(f0["addresses"].begin(), f0["addresses"].end(), json(ip)), f0["addresses"].end());
   EXPECT_LT(rec.value("_line_bytes", size_t{0}), size_t{16 * 1024});
   EXPECT_EQ(server.tcp_queries(reverse(ip)), 1);
 }

@@ -57,7 +57,9 @@ log "ptrscan --version in the chroot: $(echo "$out" | tr '\n' ' ')"
 
 for f in /usr/share/man/man1/ptrscan.1.gz /usr/share/bash-completion/completions/ptrscan \
   /usr/share/zsh/vendor-completions/_ptrscan /usr/share/doc/ptrscan/examples/slurm-array.sh \
-  /usr/share/doc/ptrscan/examples/k8s-indexed-job.yaml; do
+  /usr/share/doc/ptrscan/examples/k8s-indexed-job.yaml \
+  /usr/share/ptrscan/schema/ptrscan-record.schema.json \
+  /usr/share/ptrscan/schema/ptrscan-metadata.schema.json; do
   [[ -e $ROOT$f ]] || fail "$f is not installed"
 done
 

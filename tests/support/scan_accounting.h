@@ -50,7 +50,9 @@ inline summary_counts parse_summary_line(const std::string& err) {
   std::istringstream in(err);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.find(" hosts in ") != std::string::npos &&
+    // "ptrscan: N hosts in", "1 host in", "2 domains (...) in": the one
+    // line that counts rejected input lines.
+    if (line.rfind("ptrscan: ", 0) == 0 &&
         line.find("input lines rejected") != std::string::npos) {
       s.line = line;
     }
@@ -66,7 +68,7 @@ inline summary_counts parse_summary_line(const std::string& err) {
     }
     return 0;
   };
-  s.hosts = number(R"(ptrscan: (\d+) hosts in )");
+  s.hosts = number(R"(ptrscan: (\d+) hosts? )");  // absent (0) for domains only
   s.skipped_reserved = number(R"(skipped (\d+) reserved)");
   s.skipped_listed = number(R"((\d+) by --blocklist/--allowlist)");
   s.skipped_resumed = number(R"((\d+) written before \(--state\))");

@@ -91,8 +91,8 @@ std::string compare(const json& rec, const expected_record& e, size_t& dead_as_t
           diff += "forward[" + name + "].status " + status + " != " + it->status + "; ";
         }
       }
-      if (sorted_names(f, "addrs") != it->addrs) {
-        diff += "forward[" + name + "].addrs; ";
+      if (sorted_names(f, "addresses") != it->addrs) {
+        diff += "forward[" + name + "].addresses; ";
       }
       if (name == e.fcrdns_name) {
         pass_name_listed = true;

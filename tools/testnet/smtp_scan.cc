@@ -94,7 +94,7 @@ std::string summary_lines(const std::string& err) {
 
 scan_summary parse_summary(const std::string& err) {
   scan_summary out;
-  static const std::regex hosts_re(R"(ptrscan: (\d+) hosts in ([0-9.]+) s)");
+  static const std::regex hosts_re(R"(ptrscan: (\d+) hosts? in ([0-9.]+) s)");
   static const std::regex smtp_re(R"((?:^|; )smtp ((?:[a-z]+ \d+ ?)+)(?:;|$))");
   static const std::regex count_re(R"([a-z]+ (\d+))");
   std::istringstream in(err);
