@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -67,7 +68,9 @@ struct job_base {
   uint32_t open = 0;
   /// Hosts: bit p set once probe p is done (its dependants started).
   uint32_t done_probes = 0;
-  std::vector<ask_state> asks;
+  /// A deque: a new ask never moves the others, so a probe answering one
+  /// ask (shard::on_dns_result holds it by reference) may ask again.
+  std::deque<ask_state> asks;
   uint32_t asks_used = 0;
 
   void reset_base(uint64_t o) {

@@ -130,7 +130,7 @@ TEST_F(Schema, RealOutputValidates) {
   bool relay = false;
   for (const json& r : records()) {
     summary = summary || r.contains("domain");
-    mx_record = mx_record || r.contains("mx") && r.contains("ip");
+    mx_record = mx_record || (r.contains("mx") && r.contains("ip"));
     listed = listed || (r.contains("dnsbl") && r["dnsbl"].dump().find("\"listed\"") !=
                                                    std::string::npos);
     relay = relay || r.contains("relay");
