@@ -106,6 +106,7 @@ TEST(PtrBounds, FcrdnsVerdictDoesNotDependOnRrOrder) {
     EXPECT_EQ(rec["fcrdns"]["forward"].size(), max_ptr_names);
     EXPECT_EQ(json_string(rec["rdns"], "name"), numbered(zone, 25));
     rec.erase("_line_bytes");
+    rec.erase("ts");  // when the host finished: differs run to run
     if (first_default.is_null()) {
       first_default = rec;
     }
@@ -116,6 +117,7 @@ TEST(PtrBounds, FcrdnsVerdictDoesNotDependOnRrOrder) {
     EXPECT_EQ(bounded["fcrdns"].value("unchecked", 0), 30);
     EXPECT_EQ(json_string(bounded["rdns"], "name"), numbered(zone, 0));
     bounded.erase("_line_bytes");
+    bounded.erase("ts");
     if (first_bounded.is_null()) {
       first_bounded = bounded;
     }
