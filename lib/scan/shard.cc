@@ -396,7 +396,7 @@ void shard::ask(job_kind kind, uint32_t slot, uint8_t probe, uint32_t tag,
 }
 
 void shard::send(job_kind kind, uint32_t slot, uint32_t ask_index) {
-  const ask_state& a = job(kind, slot).asks[ask_index];
+  const ask_state& a = *job(kind, slot).asks[ask_index];
   const uint64_t cookie = ask_cookie{slot, generation(kind, slot), static_cast<uint8_t>(kind),
                                      a.probe, ask_index}
                               .pack();
@@ -418,7 +418,7 @@ void shard::on_dns_result(uint64_t cookie, dns_status transport, std::string_vie
       c.ask >= job(kind, c.slot).asks_used) {
     return;
   }
-  ask_state& a = job(kind, c.slot).asks[c.ask];
+  ask_state& a = *job(kind, c.slot).asks[c.ask];
   // The packet's rcode and records decide; without one, the transport says
   // what happened (timeout, error and why).
   if (!packet.empty()) {

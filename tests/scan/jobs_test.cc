@@ -23,7 +23,7 @@ TEST(JobBase, AnAskStaysPutWhileTheJobAsksMore) {
   for (int i = 0; i < 1000; ++i) {
     later.push_back(&j.new_ask());
   }
-  EXPECT_EQ(&j.asks[0], where);
+  EXPECT_EQ(j.asks[0].get(), where);
   EXPECT_EQ(first.qname, "example.test");
   // Reused from one job to the next, in the same places.
   j.reset_base(2);
