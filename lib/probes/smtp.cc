@@ -34,7 +34,7 @@ constexpr field_doc fields[] = {
     {"smtp[].banner", "string", "the greeting as received"},
     {"smtp[].banner_host", "string", "the host the greeting names"},
     {"smtp[].ehlo", "object", "the EHLO reply: host, extensions, size, starttls, ..."},
-    {"smtp[].helo", "bool", "EHLO was refused and HELO answered"},
+    {"smtp[].ehlo.helo", "bool", "EHLO was refused and HELO answered"},
     {"smtp[].tls", "object", "STARTTLS (or port 465): version, cipher, certificate, name_match"},
     {"smtp[].ehlo_tls", "object", "the EHLO reply inside TLS"},
     {"smtp[].relay", "object",
