@@ -18,7 +18,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <random>
 #include <thread>
 
 #include "../support/missing_fixture.h"
@@ -53,10 +52,7 @@ class RelayScan : public ::testing::Test {
     if (const std::string why = mta_missing(mta_kind::postfix); !why.empty()) {
       throw std::runtime_error(why);
     }
-    std::mt19937 rng{std::random_device{}()};
-    const std::string a = std::to_string(std::uniform_int_distribution<int>(10, 250)(rng));
-    const std::string b = std::to_string(std::uniform_int_distribution<int>(1, 254)(rng));
-    const std::string net = "127." + a + "." + b + ".";
+    const std::string net = random_loopback_24();
     open_ip_ = net + "40";
     closed_ip_ = net + "41";
     port_ = free_port_on_all({open_ip_, closed_ip_});

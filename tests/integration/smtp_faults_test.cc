@@ -21,7 +21,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <random>
 
 #include "../support/fault_dns_server.h"
 #include "../support/fault_smtp_server.h"
@@ -75,10 +74,7 @@ class SmtpFaultsScan : public ::testing::Test {
   }
 
   static void setup() {
-    std::mt19937 rng{std::random_device{}()};
-    const std::string net = "127." +
-                            std::to_string(std::uniform_int_distribution<int>(10, 250)(rng)) + "." +
-                            std::to_string(std::uniform_int_distribution<int>(1, 254)(rng)) + ".";
+    const std::string net = random_loopback_24();
     std::vector<std::string> hosts;
     for (int i = 0; i < normal_peers; ++i) {
       hosts.push_back(net + std::to_string(10 + i));

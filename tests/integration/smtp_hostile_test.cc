@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
-#include <random>
 
 #include "testnet/mta_fixture.h"
 #include "testnet/scripted_smtp.h"
@@ -46,10 +45,7 @@ class HostileScan : public ::testing::Test {
   }
 
   static void setup() {
-    std::mt19937 rng{std::random_device{}()};
-    const std::string a = std::to_string(std::uniform_int_distribution<int>(10, 250)(rng));
-    const std::string b = std::to_string(std::uniform_int_distribution<int>(1, 254)(rng));
-    const std::string net = "127." + a + "." + b + ".";
+    const std::string net = random_loopback_24();
     std::vector<std::string> hosts;
     for (size_t i = 0; i < hostile_scripts.size(); ++i) {
       hosts.push_back(net + std::to_string(60 + i));
@@ -64,7 +60,7 @@ class HostileScan : public ::testing::Test {
     o.connect_timeout_ms = 1'000;
     o.read_timeout_ms = 2'000;
     o.session_timeout_ms = 6'000;
-    o.extra = {"--shards", "1", "-o", "-"};
+    o.extra = {"-T", "1", "-o", "-"};
     const endpoint no_resolver{"127.0.0.1", free_port("127.0.0.1")};
     std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, no_resolver, o);
     argv.insert(argv.end(), hosts.begin(), hosts.end());

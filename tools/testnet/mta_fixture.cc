@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -90,6 +91,12 @@ bool tcp_port_free(const std::string& host, uint16_t port) {
             ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
   ::close(fd);
   return ok;
+}
+
+std::string random_loopback_24() {
+  std::mt19937 rng{std::random_device{}()};
+  return "127." + std::to_string(std::uniform_int_distribution<int>(10, 250)(rng)) + "." +
+         std::to_string(std::uniform_int_distribution<int>(1, 254)(rng)) + ".";
 }
 
 uint16_t free_port_on_all(const std::vector<std::string>& hosts) {

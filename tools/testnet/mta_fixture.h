@@ -112,6 +112,10 @@ std::string mta_missing(mta_kind kind);
 /// Debian package, so it is not installed, only unpacked).
 std::string exim_binary();
 
+/// "127.A.B." with A in 10..250 and B in 1..254 chosen at random: a /24 of
+/// loopback of a test's own, so suites running at once rarely share peers.
+std::string random_loopback_24();
+
 /// A port that is free for TCP on every one of `hosts` right now.
 uint16_t free_port_on_all(const std::vector<std::string>& hosts);
 
