@@ -234,8 +234,7 @@ void add_dns_flags(CLI::App& app, scanner_flags& f) {
              "measured round trips (RFC 6298), doubled per try,\n"
              "never above this");
   add_value(app, "--retries", "N",
-            "further tries per query after the first (default 4\n"
-            "with the ring transport, 2 with c-ares)",
+            "further tries per query after the first (default 4)",
             [&f](const std::string& flag, const std::string& v) {
               std::optional<uint64_t> n = parse_uint(v, 0, 20);
               if (!n) {
@@ -243,20 +242,6 @@ void add_dns_flags(CLI::App& app, scanner_flags& f) {
               }
               f.scan.shard.resolver.tries = static_cast<int>(*n) + 1;
               f.retries_given = true;
-            });
-  add_value(app, "--dns-transport", "T",
-            "ring (default: UDP on the thread's io_uring, and a\n"
-            "TCP retry of each truncated answer on its own\n"
-            "connection, also on the ring) or c-ares (c-ares\n"
-            "does everything; slower, for comparison)",
-            [&f](const std::string& flag, const std::string& v) {
-              if (v == "ring") {
-                f.scan.shard.ring_dns = true;
-              } else if (v == "c-ares") {
-                f.scan.shard.ring_dns = false;
-              } else {
-                reject(absl::StrCat(flag, " '", v, "': use ring or c-ares"));
-              }
             });
   add_number(app, "--dns-sockets", f.scan.shard.dns_sockets, 1, 64, "N",
              "UDP source sockets per resolver per thread (default\n"
@@ -439,11 +424,9 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
     f.probe.smtp.relay = true;
   }
   if (!f.retries_given) {
-    // The ring transport resends after each resolver's measured timer, so
-    // a try lost in a burst of congestion costs milliseconds and four
-    // retries are cheap; c-ares doubles a fixed 2 s per try, where four
-    // would hold a dead resolver's queries for a minute.
-    f.scan.shard.resolver.tries = f.scan.shard.ring_dns ? 5 : 3;
+    // Tries are resent after each resolver's measured timer, so a try lost
+    // in a burst of congestion costs milliseconds and four retries are cheap.
+    f.scan.shard.resolver.tries = 5;
   }
   if (f.scan.shards > f.max_inflight) {
     f.scan.shards = f.max_inflight;

@@ -7,7 +7,7 @@ namespace ptrscan {
 /// What an io_uring operation was for. Every SQE's user_data carries one.
 enum class op_kind : uint8_t {
   none = 0,
-  dns_poll = 1,  // poll on a c-ares socket; index = fd
+  // 1 is free (it was a c-ares socket's poll).
   wakeup = 2,    // read on the shard's eventfd
   cancel = 3,    // completion of a cancel request itself; ignored
   smtp_io = 4,   // connect/recv/send of an SMTP session; index = session slot

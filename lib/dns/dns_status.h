@@ -34,8 +34,6 @@ inline constexpr std::string_view rcode = "rcode";
 inline constexpr std::string_view bad_name = "bad_name";
 /// parse_reply was asked for a type it does not read.
 inline constexpr std::string_view unsupported_type = "unsupported_type";
-/// The resolver library failed for a reason of its own (c-ares only).
-inline constexpr std::string_view resolver = "resolver";
 }  // namespace dns_reason
 
 /// True for statuses that leave a question unanswered (as opposed to a

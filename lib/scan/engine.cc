@@ -70,17 +70,19 @@ absl::Status scan_engine::start() {
   }
   {
     // Resolve the server list once, up front, so a bad --resolver is a usage
-    // error before any thread starts and the metadata can name the servers.
-    ring probe_ring;
-    struct null_client final : resolver_client {
-      void on_dns_result(uint64_t, dns_status, std::string_view,
-                         std::span<const uint8_t>) override {}
-    } null;
-    resolver probe(probe_ring, null);
-    if (absl::Status s = probe.init(config_.shard.resolver); !s.ok()) {
-      return s;
+    // error before any thread starts, every shard asks the same servers and
+    // the metadata can name them.
+    absl::StatusOr<std::vector<std::string>> servers =
+        resolver_servers(config_.shard.resolver.servers);
+    if (!servers.ok()) {
+      return servers.status();
     }
-    resolvers_ = probe.servers();
+    if (servers->empty()) {
+      return absl::InvalidArgumentError(
+          "no DNS resolver: /etc/resolv.conf names none; give one with --resolver");
+    }
+    config_.shard.resolver.servers = *servers;
+    resolvers_ = std::move(*servers);
   }
   shards_running_.store(static_cast<int>(config_.shards));
   shard_dns_stats_.resize(config_.shards);

@@ -53,7 +53,6 @@ shard::shard(uint32_t id, const shard_config& config, shard_inbox& inbox, output
       sink_(sink),
       counters_(counters),
       stop_(stop),
-      cares_(ring_, *this),
       hosts_(config.max_inflight),
       names_(config.max_names != 0 ? config.max_names
                                    : std::max<uint32_t>(1, config.max_inflight / 4)) {
@@ -124,10 +123,7 @@ absl::Status shard::run() {
       }
     }
 
-    int64_t wait = cares_.next_timeout_ns(max_wait_ns);
-    if (udp_) {
-      wait = udp_->next_timeout_ns(wait);
-    }
+    int64_t wait = udp_->next_timeout_ns(max_wait_ns);
     if (!chunk_.empty()) {
       wait = std::min(wait, std::max<int64_t>(chunk_started_ns_ + config_.chunk_max_age_ns -
                                                   monotonic_ns(),
@@ -138,7 +134,7 @@ absl::Status shard::run() {
     // the CPU per lookup stays flat when the resolver is the bottleneck and
     // answers trickle in (the loop woke for one or two completions each).
     unsigned batch = 1;
-    if (udp_ && udp_->on_wire() >= batch_wait_min_inflight) {
+    if (udp_->on_wire() >= batch_wait_min_inflight) {
       batch = batch_wait_completions;
       wait = std::min(wait, batch_wait_ns);
     }
@@ -155,16 +151,11 @@ absl::Status shard::run() {
     ring_.drain([this](uint64_t data, int res, uint32_t flags) {
       user_data ud = user_data::unpack(data);
       switch (ud.op) {
-        case op_kind::dns_poll:
-          cares_.on_poll_completion(ud.index, ud.generation, res);
-          break;
         case op_kind::dns_recv:
         case op_kind::dns_send:
         case op_kind::dns_tcp:
         case op_kind::dns_tcp_timeout:
-          if (udp_) {
-            udp_->on_completion(data, res, flags);
-          }
+          udp_->on_completion(data, res, flags);
           break;
         case op_kind::wakeup:
           wakeup_armed_ = false;
@@ -179,18 +170,13 @@ absl::Status shard::run() {
           break;
       }
     });
-    cares_.process_timeouts();
-    if (udp_) {
-      udp_->process_timeouts();
-    }
-    counters_.dns_queries.store(dns_queries_sent(), std::memory_order_relaxed);
-    if (udp_) {
-      counters_.dns_retransmits.store(udp_->retransmits(), std::memory_order_relaxed);
-      counters_.dns_timeouts.store(udp_->timeouts(), std::memory_order_relaxed);
-      counters_.dns_lost.store(udp_->lost(), std::memory_order_relaxed);
-      counters_.dns_server_downs.store(udp_->server_downs(), std::memory_order_relaxed);
-      counters_.dns_moved.store(udp_->moved(), std::memory_order_relaxed);
-    }
+    udp_->process_timeouts();
+    counters_.dns_queries.store(udp_->queries_sent(), std::memory_order_relaxed);
+    counters_.dns_retransmits.store(udp_->retransmits(), std::memory_order_relaxed);
+    counters_.dns_timeouts.store(udp_->timeouts(), std::memory_order_relaxed);
+    counters_.dns_lost.store(udp_->lost(), std::memory_order_relaxed);
+    counters_.dns_server_downs.store(udp_->server_downs(), std::memory_order_relaxed);
+    counters_.dns_moved.store(udp_->moved(), std::memory_order_relaxed);
     const int64_t after_drain = monotonic_ns();
     for (const std::unique_ptr<probe_worker>& w : workers_) {
       w->after_drain(after_drain);
@@ -202,17 +188,9 @@ absl::Status shard::run() {
 }
 
 absl::Status shard::init_dns() {
-  // With the ring transport c-ares only reads the server list (from
-  // /etc/resolv.conf when no --resolver was given); it sends nothing.
-  if (absl::Status s = cares_.init(config_.resolver); !s.ok()) {
-    return s;
-  }
-  if (!config_.ring_dns) {
-    return absl::OkStatus();  // c-ares does all DNS
-  }
   udp_resolver_options o;
-  // c-ares has read /etc/resolv.conf when no --resolver was given.
-  o.servers = cares_.servers();
+  // The engine has resolved the list (--resolver, else /etc/resolv.conf).
+  o.servers = config_.resolver.servers;
   o.sockets_per_server = config_.dns_sockets;
   o.max_inflight = config_.dns_inflight;
   o.timeout_ms = config_.resolver.timeout_ms;
@@ -225,10 +203,6 @@ absl::Status shard::init_dns() {
 
 std::vector<dns_server_stats> shard::dns_stats() const {
   return udp_ ? udp_->server_stats() : std::vector<dns_server_stats>{};
-}
-
-uint64_t shard::dns_queries_sent() const {
-  return cares_.queries_sent() + (udp_ ? udp_->queries_sent() : 0);
 }
 
 void shard::arm_wakeup() {
@@ -340,8 +314,9 @@ void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, 
     ++children_in_flight_;
     h.parent_generation = names_.generation(parent);
   }
-  // The guard keeps the host open while its probes start: c-ares may call
-  // back synchronously inside a query, and a probe may have nothing to do.
+  // The guard keeps the host open while its probes start: a query may be
+  // answered synchronously (a name that cannot be asked), and a probe may
+  // have nothing to do.
   h.open = 1;
   for (uint8_t p : host_starters_) {
     workers_[p]->start_host(slot);
@@ -400,11 +375,7 @@ void shard::send(job_kind kind, uint32_t slot, uint32_t ask_index) {
   const uint64_t cookie = ask_cookie{slot, generation(kind, slot), static_cast<uint8_t>(kind),
                                      a.probe, ask_index}
                               .pack();
-  if (udp_) {
-    udp_->query(a.qname, a.type, cookie);
-  } else {
-    cares_.query(a.qname, a.type, cookie);
-  }
+  udp_->query(a.qname, a.type, cookie);
 }
 
 void shard::on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,

@@ -42,9 +42,7 @@ struct shard_config {
   std::shared_ptr<const counter_registry> counters;
   uint32_t max_inflight = 1000;  // hosts in flight in this shard
   resolver_options resolver;
-  /// The ring transport (the default); false: c-ares does all DNS itself.
-  bool ring_dns = true;
-  /// Ring transport knobs (servers, timeout and tries come from `resolver`).
+  /// DNS transport knobs (servers, timeout and tries come from `resolver`).
   int dns_sockets = 2;
   /// Ceiling of DNS queries on the wire in this shard; each resolver's
   /// window adapts below it (dns_pacer). Memory-safe: ~0.5 KiB a query.
@@ -147,8 +145,8 @@ class shard final : private resolver_client, private probe_services {
   /// job is written, or on a stop request. Runs on the calling thread.
   absl::Status run();
 
-  /// What each resolver's pacer learnt and did in this shard (ring
-  /// transport; empty with c-ares). Read after run() returned.
+  /// What each resolver's pacer learnt and did in this shard. Read after
+  /// run() returned.
   std::vector<dns_server_stats> dns_stats() const;
 
  private:
@@ -196,7 +194,6 @@ class shard final : private resolver_client, private probe_services {
   void arm_wakeup();
   void flush_chunk(int64_t now_ns);
   absl::Status init_dns();
-  uint64_t dns_queries_sent() const;
 
   const uint32_t id_;
   const shard_config config_;
@@ -207,9 +204,6 @@ class shard final : private resolver_client, private probe_services {
   const stop_flag& stop_;
 
   ring ring_;
-  /// c-ares: the whole DNS transport with --dns-transport c-ares; with the
-  /// ring transport it only supplies the server list.
-  resolver cares_;
   std::unique_ptr<udp_resolver> udp_;
   int64_t wakeup_ns_ = 0;
   slab<host_job> hosts_;

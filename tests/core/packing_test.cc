@@ -13,7 +13,7 @@ namespace {
 
 TEST(UserDataTest, RoundTripsEveryField) {
   const user_data cases[] = {
-      {op_kind::dns_poll, 0, 0},
+      {op_kind::dns_recv, 0, 0},
       {op_kind::wakeup, user_data::generation_mask, UINT32_MAX},
       {op_kind::cancel, 12345, 678},
   };
@@ -24,8 +24,8 @@ TEST(UserDataTest, RoundTripsEveryField) {
     EXPECT_EQ(back.index, u.index);
   }
   // A generation wider than 24 bits does not bleed into the op.
-  EXPECT_EQ(user_data::unpack(user_data{op_kind::dns_poll, 0xffffffff, 1}.pack()).op,
-            op_kind::dns_poll);
+  EXPECT_EQ(user_data::unpack(user_data{op_kind::dns_recv, 0xffffffff, 1}.pack()).op,
+            op_kind::dns_recv);
 }
 
 TEST(AskCookieTest, RoundTripsEveryField) {

@@ -22,7 +22,7 @@
 
 #include "dns/reply.h"
 #include "dns/dns_status.h"
-#include "dns/resolver.h"
+#include "dns/resolver_client.h"
 
 namespace ptrscan::testing_dns {
 

@@ -15,7 +15,6 @@
 #include "../support/fault_dns_server.h"
 #include "dns/dns_status.h"
 #include "dns/reply.h"
-#include "dns/resolver.h"
 #include "dns/udp_resolver.h"
 
 namespace ptrscan {

@@ -61,7 +61,7 @@ TEST_F(FlagEffects, DnsRateReachesTheResolverWholeOverAnyNumberOfShards) {
   for (const rate_case& c : cases) {
     SCOPED_TRACE("--dns-rate " + c.rate + " --threads " + c.shards);
     const std::string meta = dir_ + "/meta-" + c.rate + "-" + c.shards + ".json";
-    scan({"--dns-rate", c.rate, "--threads", c.shards, "--dns-transport", "ring", "--metadata",
+    scan({"--dns-rate", c.rate, "--threads", c.shards, "--metadata",
           meta, "198.18.0.1", "198.18.0.2", "198.18.0.6", "198.18.0.9"});
     const json m = metadata(meta);
     ASSERT_TRUE(m.is_object()) << meta;

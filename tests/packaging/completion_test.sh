@@ -59,8 +59,8 @@ run_checks() {
   expect "ptrscan --resolver"
   clear_line
   # Ambiguous: the candidates are listed.
-  tm send-keys -t t "ptrscan --dns-t" Tab Tab
-  expect "--dns-transport"
+  tm send-keys -t t "ptrscan --dns-" Tab Tab
+  expect "--dns-sockets"
   clear_line
   tm send-keys -t t "ptrscan -i $WORK/files/targets-o" Tab
   expect "ptrscan -i $WORK/files/targets-one.txt"

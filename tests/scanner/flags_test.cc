@@ -209,7 +209,6 @@ TEST(Flags, BadValuesNameTheFlagAndTheValue) {
       {{"--session-timeout", "3600001"}, "--session-timeout '3600001'"},
       {{"--dns-timeout", "0"}, "--dns-timeout '0'"},
       {{"--retries", "21"}, "--retries '21': expected a whole number from 0 to 20"},
-      {{"--dns-transport", "tcp"}, "--dns-transport 'tcp': use ring or c-ares"},
       {{"--dns-sockets", "65"}, "--dns-sockets '65'"},
       {{"--dns-inflight", "0"}, "--dns-inflight '0'"},
       {{"--dns-rate", "x"}, "--dns-rate 'x'"},
@@ -250,7 +249,7 @@ TEST(Flags, ProbeSpecificOptions) {
       {"--probes", "fcrdns,relay", "--relay-from", "Sender.Example.", "--relay-to", "rcpt.example",
        "--dnsbl", "BL.example", "--dnsbl", "bl.example.", "--fcrdns-max-names", "3",
        "--resolver", "127.0.0.1:5353", "--resolver", "::1", "--retries", "0",
-       "--dns-transport", "c-ares", "--ehlo-name", "scanner.test", "--per-subnet", "0"});
+       "--ehlo-name", "scanner.test", "--per-subnet", "0"});
   EXPECT_TRUE(f.probe.set.ptr && f.probe.set.fcrdns);  // fcrdns implies ptr
   EXPECT_TRUE(f.probe.set.smtp && f.probe.set.relay);  // relay implies smtp
   EXPECT_FALSE(f.probe.set.starttls);
@@ -261,11 +260,10 @@ TEST(Flags, ProbeSpecificOptions) {
   EXPECT_EQ(f.probe.max_forward_names, 3u);
   EXPECT_THAT(f.scan.shard.resolver.servers, ElementsAre("127.0.0.1:5353", "[::1]:53"));
   EXPECT_EQ(f.scan.shard.resolver.tries, 1);
-  EXPECT_FALSE(f.scan.shard.ring_dns);
   EXPECT_EQ(f.probe.smtp.ehlo_name, "scanner.test");
   EXPECT_EQ(f.probe.per_subnet, 0u);
-  // c-ares without --retries: 2 retries.
-  EXPECT_EQ(parse_ok({"--dns-transport", "c-ares"}).scan.shard.resolver.tries, 3);
+  // Without --retries: 4 retries.
+  EXPECT_EQ(parse_ok({}).scan.shard.resolver.tries, 5);
 }
 
 TEST(Flags, HelpIsGroupedAndHelp2manFriendly) {
