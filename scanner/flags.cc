@@ -125,9 +125,10 @@ void add_input_flags(CLI::App& app, scanner_flags& f) {
              "without it they are skipped and counted",
              [&f] { f.scan.allow_reserved = true; });
   add_switch(app, "--allow-large-scan",
-             "let the TARGETs given as arguments hold more public\n"
-             "space than a /8 (without it, such a command line is a\n"
-             "usage error, as masscan refuses 0.0.0.0/0)",
+             "let the targets hold more public space than a /8\n"
+             "(without it, such TARGET arguments are a usage error,\n"
+             "as masscan refuses 0.0.0.0/0, and -i lines past it\n"
+             "are rejected lines)",
              [&f] { f.allow_large_scan = true; });
   add_number(app, "-n,--max-targets", f.scan.max_targets, 1, UINT64_MAX, "N",
              "stop after N targets of this slice (each address read\n"

@@ -255,6 +255,7 @@ int run(int argc, char** argv) {
   if (!flags.seed_given) {
     flags.scan.seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   }
+  flags.scan.max_public_addresses = flags.allow_large_scan ? 0 : max_public_without_flag;
 
   if (int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
     std::fprintf(stderr, "ptrscan: c-ares: %s\n", ares_strerror(rc));

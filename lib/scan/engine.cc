@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "input/permutation.h"
 #include "input/reserved.h"
+#include "input/target_guard.h"
 
 namespace ptrscan {
 namespace {
@@ -362,6 +363,10 @@ void scan_engine::feed() {
   uint64_t domains_seen = 0;  // domains are dealt the same way among themselves
   target_space space;
   std::vector<ip_address> shuffled;
+  // Public addresses in the blocks read so far: the arguments were checked
+  // as a whole before the scan (check_command_line_targets); lines from
+  // files are checked here, one by one, as they stream in.
+  uint64_t public_in_blocks = 0;
 
   bool go_on = true;
   while (go_on && stop_.load(std::memory_order_relaxed) == 0) {
@@ -393,6 +398,20 @@ void scan_engine::feed() {
         // A block wholly inside one skipped range is counted without being
         // walked (0.0.0.0/0 minus 10/8 must not iterate 10/8). Its share
         // of the slice is what this process would have walked of it.
+        if (config_.max_public_addresses != 0) {
+          const uint64_t n = public_addresses(t.block);
+          if (n > config_.max_public_addresses - std::min(public_in_blocks,
+                                                          config_.max_public_addresses)) {
+            on_reject(rejected_line{
+                reader_.last_source(), reader_.last_line(),
+                absl::StrCat(t.block.base.to_string(), "/", t.block.prefix),
+                absl::StrCat("more public space than a /8 in all (", public_in_blocks,
+                             " public addresses before this block, ", n,
+                             " in it): pass --allow-large-scan to scan it")});
+            break;
+          }
+          public_in_blocks += n;
+        }
         const uint64_t share =
             std::min(shard_share(t.block.size(), shard_index, shard_count), targets_left());
         if (!config_.allow_reserved) {

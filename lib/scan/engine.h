@@ -47,6 +47,10 @@ struct scan_config {
   std::shared_ptr<const prefix_set> allowlist;
   /// --state: ordinals an earlier run wrote are skipped (counted).
   std::shared_ptr<const resume_point> resume;
+  /// Most public addresses the CIDR blocks of the whole input may hold (see
+  /// target_guard.h); a block that would pass it is a rejected line that
+  /// says so. 0: no limit (--allow-large-scan).
+  uint64_t max_public_addresses = 0;
 };
 
 /// Totals for progress lines and the final summary: a consistent-enough

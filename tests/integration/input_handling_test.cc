@@ -125,6 +125,34 @@ TEST_F(InputHandling, MoreThanASlash8OfPublicSpaceNeedsAFlag) {
   }
 }
 
+// The same guard for lines from -i files, which stream: the block that
+// would take the running total past a /8 is a rejected line naming file and
+// line (the scan goes on with the rest), and with --allow-large-scan it is
+// read like any other. Every address is blocklisted: blocks wholly inside
+// the blocklist are counted, never walked, so nothing is sent.
+TEST_F(InputHandling, FileLinesPastASlash8OfPublicSpaceAreRejected) {
+  const std::string all = write("all-file.txt", "0.0.0.0/0\n::/0\n");
+  const std::string path = write("large.txt",
+                                 "11.0.0.0/9\n10.0.0.0/8\n12.0.0.0/9\n13.0.0.0/9\n"
+                                 "14.0.0.0/24\n");
+  run_result r = scan({"-b", all, "-i", path});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  // 11/9 and 12/9 make a /8 of public space (10/8 is private): 13/9 would
+  // pass it, and so would 14.0.0.0/24 after it.
+  EXPECT_THAT(r.err, HasSubstr(path + ":4: more public space than a /8 in all (16777216 public "
+                               "addresses before this block, 8388608 in it): pass "
+                               "--allow-large-scan"));
+  EXPECT_THAT(r.err, HasSubstr(path + ":5: more public space than a /8"));
+  EXPECT_THAT(r.err, HasSubstr("2 input lines rejected"));
+  // What was read is counted (10/8 too: the test allows reserved space).
+  EXPECT_THAT(r.err, HasSubstr("(blocklist " + std::to_string(2 * (1 << 23) + (1 << 24)) + ")"));
+  run_result allowed = scan({"--allow-large-scan", "-b", all, "-i", path});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.describe();
+  EXPECT_THAT(allowed.err, HasSubstr("0 input lines rejected"));
+  EXPECT_THAT(allowed.err,
+              HasSubstr("(blocklist " + std::to_string(3 * (1 << 23) + (1 << 24) + 256) + ")"));
+}
+
 TEST_F(InputHandling, MissingInputFileIsAUsageError) {
   const std::string path = dir_ + "/does-not-exist.txt";
   run_result r = scan({"-i", path, "198.18.0.1"});
