@@ -33,13 +33,19 @@ constexpr field_doc fields[] = {
     {"smtp[].error", "string", "detail of an error (and where a timeout struck)"},
     {"smtp[].banner", "string", "the greeting as received"},
     {"smtp[].banner_host", "string", "the host the greeting names"},
+    {"smtp[].greet_pause", "bool",
+     "the greeting came 2,000 ms or more after the connection (ms.banner)"},
+    {"smtp[].middlebox", "array",
+     "what a firewall's SMTP inspection left: banner_masked (a greeting of asterisks), "
+     "starttls_masked (XXXXXXXA where STARTTLS was, and no STARTTLS)"},
     {"smtp[].ehlo", "object", "the EHLO reply: host, extensions, size, starttls, ..."},
     {"smtp[].ehlo.helo", "bool", "EHLO was refused and HELO answered"},
     {"smtp[].tls", "object", "STARTTLS (or port 465): version, cipher, certificate, name_match"},
     {"smtp[].ehlo_tls", "object", "the EHLO reply inside TLS"},
     {"smtp[].relay", "object",
      "--probes relay: {status, reason (with untested: protocol_violation|session_ended|scan_stopped), "
-     "mail, rcpt}"},
+     "greylisted (with tempfail: the deciding reply's text says grey/graylisted), "
+     "mail, rcpt: {code, text, enhanced (RFC 3463 code starting the text)}}"},
     {"smtp[].violations", "array",
      "protocol violations: early_talker|unsolicited_reply|unexpected_code (no relay verdict)"},
     {"smtp[].truncated", "array",

@@ -242,8 +242,13 @@ ehlo_info parse_ehlo(const smtp_reply& r) {
     if (ext.empty()) {
       continue;
     }
-    if (iequals(first_token(ext, nullptr), "STARTTLS")) {
+    const std::string_view keyword = first_token(ext, nullptr);
+    if (iequals(keyword, "STARTTLS")) {
       info.starttls = true;
+    } else if (keyword.size() == 8 && keyword.find_first_not_of("Xx") >= 7 &&
+               (keyword[7] == 'A' || keyword[7] == 'a' || keyword[7] == 'X' ||
+                keyword[7] == 'x')) {
+      info.starttls_masked = true;
     }
     if (info.extensions.size() < ehlo_info::max_extensions) {
       info.extensions.emplace_back(ext);
@@ -271,6 +276,85 @@ std::string_view ehlo_info::param(std::string_view keyword) const {
     }
   }
   return {};
+}
+
+}  // namespace ptrscan
+
+namespace ptrscan {
+namespace {
+
+// 1 to 3 digits at `s`, starting at `i`; returns the index after them, or
+// npos when there are none or more than 3.
+size_t skip_digits(std::string_view s, size_t i) {
+  size_t j = i;
+  while (j < s.size() && j - i < 4 && s[j] >= '0' && s[j] <= '9') {
+    ++j;
+  }
+  return j == i || j - i > 3 ? std::string_view::npos : j;
+}
+
+}  // namespace
+
+std::string_view enhanced_status(int code, std::string_view text) {
+  if (code < 200 || code > 599 || text.size() < 5) {
+    return {};
+  }
+  const char cls = text[0];
+  if ((cls != '2' && cls != '4' && cls != '5') || cls != char('0' + code / 100) ||
+      text[1] != '.') {
+    return {};
+  }
+  size_t i = skip_digits(text, 2);
+  if (i == std::string_view::npos || i >= text.size() || text[i] != '.') {
+    return {};
+  }
+  i = skip_digits(text, i + 1);
+  if (i == std::string_view::npos) {
+    return {};
+  }
+  if (i < text.size() && text[i] != ' ' && text[i] != '\t') {
+    return {};  // "5.7.1x" or "5.7.1234": not a code
+  }
+  return text.substr(0, i);
+}
+
+bool banner_masked(std::string_view banner) {
+  // The text after the code and its separator.
+  size_t i = 0;
+  while (i < banner.size() && i < 3 && banner[i] >= '0' && banner[i] <= '9') {
+    ++i;
+  }
+  if (i < banner.size() && (banner[i] == ' ' || banner[i] == '-')) {
+    ++i;
+  }
+  size_t stars = 0;
+  size_t others = 0;
+  for (; i < banner.size(); ++i) {
+    const char c = banner[i];
+    if (c == '*') {
+      ++stars;
+    } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      ++others;
+    }
+  }
+  return stars >= 8 && stars >= 3 * others;
+}
+
+bool says_greylisted(int code, std::string_view text) {
+  if (code < 400 || code > 499) {
+    return false;
+  }
+  std::string lower(text);
+  for (char& c : lower) {
+    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  for (std::string_view word : {"greylist", "graylist", "grey-list", "gray-list", "grey list",
+                                "gray list"}) {
+    if (lower.find(word) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace ptrscan

@@ -101,6 +101,11 @@ struct ehlo_info {
   /// STARTTLS is offered: looked for in every line of the reply, also past
   /// the max_extensions kept (a server may list it 70th).
   bool starttls = false;
+  /// A keyword the length of STARTTLS made of X's ("XXXXXXXA",
+  /// "XXXXXXXX"): what a firewall's SMTP inspection (Cisco ASA/PIX
+  /// "ESMTP inspection") leaves of STARTTLS when it strips it. Looked for
+  /// in every line, as `starttls` is.
+  bool starttls_masked = false;
   /// More non-empty extension lines than max_extensions: the rest were not
   /// kept (output: "ehlo.extensions" in smtp[].truncated).
   bool extensions_truncated = false;
@@ -119,5 +124,24 @@ struct ehlo_info {
 };
 
 ehlo_info parse_ehlo(const smtp_reply& r);
+
+/// The enhanced status code (RFC 3463 §2: class.subject.detail, class 2, 4
+/// or 5 and equal to the reply code's first digit, subject and detail of 1
+/// to 3 digits) that starts a reply's text ("5.7.1 Relaying denied"), or ""
+/// when the text does not start with one (RFC 2034 makes it the first
+/// token of every line of a reply, when the server uses them at all).
+std::string_view enhanced_status(int code, std::string_view text);
+
+/// A greeting whose text is mostly asterisks ("220 ****************2*0**0"):
+/// what a firewall's SMTP inspection shows in place of the server's
+/// banner. At least 8 '*' and at least 3/4 of the text's non-blank bytes.
+/// `banner` is the greeting as recorded (code included).
+bool banner_masked(std::string_view banner);
+
+/// A temporary refusal that names greylisting ("450 4.2.0 Greylisted",
+/// "451 4.7.1 greylisted, try again", "Gray-listed"): the only evidence
+/// taken is the text's own word, never a code alone (4.7.1 is also a
+/// policy or rate-limit refusal).
+bool says_greylisted(int code, std::string_view text);
 
 }  // namespace ptrscan

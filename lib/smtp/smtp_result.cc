@@ -136,6 +136,9 @@ void write_relay_reply(json_writer& w, std::string_view key, const relay_reply& 
   w.key(key).begin_object();
   w.key("code").value(r.code);
   w.key("text").value(r.text);
+  if (std::string_view e = enhanced_status(r.code, r.text); !e.empty()) {
+    w.key("enhanced").value(e);
+  }
   w.end_object();
 }
 
@@ -190,6 +193,20 @@ void smtp_result::write_json(json_writer& w, std::span<const std::string> ptr_na
     } else {
       w.key("banner_host").null();
     }
+    w.key("greet_pause").value(ms_banner >= greet_pause_ms);
+  }
+  // What a firewall's SMTP inspection changed, from the evidence it leaves.
+  const bool masked_banner = has_banner && banner_masked(banner);
+  const bool masked_starttls = has_ehlo && ehlo.starttls_masked && !ehlo.starttls;
+  if (masked_banner || masked_starttls) {
+    w.key("middlebox").begin_array();
+    if (masked_banner) {
+      w.value("banner_masked");
+    }
+    if (masked_starttls) {
+      w.value("starttls_masked");
+    }
+    w.end_array();
   }
   if (has_ehlo) {
     w.key("ehlo");
@@ -234,6 +251,11 @@ void smtp_result::write_json(json_writer& w, std::span<const std::string> ptr_na
     w.key("status").value(to_string(relay));
     if (relay == relay_status::untested) {
       w.key("reason").value(to_string(untested_reason()));
+    }
+    if (relay == relay_status::tempfail) {
+      // The reply that decided (RCPT's, or MAIL's when MAIL was refused).
+      const relay_reply& decided = relay_rcpt.received ? relay_rcpt : relay_mail;
+      w.key("greylisted").value(says_greylisted(decided.code, decided.text));
     }
     write_relay_reply(w, "mail", relay_mail);
     write_relay_reply(w, "rcpt", relay_rcpt);

@@ -71,6 +71,12 @@ struct relay_reply {
   bool truncated = false;  // text was cut at max_text
 };
 
+/// A greeting that took this long after the connection (ms.banner) is
+/// recorded as a greet pause (smtp[].greet_pause): Sendmail's greet_pause,
+/// an Exim ACL delay before the banner, a tarpit. 2 s is past any path's
+/// round trip here and below the 5 s such features use.
+inline constexpr double greet_pause_ms = 2000;
+
 /// Everything one session learned; owned by the host job, filled in by the
 /// session, serialised when the host is finished.
 struct smtp_result {

@@ -31,8 +31,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 const std::vector<smtp_script> hostile_scripts = {
-    smtp_script::double_greeting, smtp_script::ehlo_flood, smtp_script::starttls_70th,
-    smtp_script::display_hazards, smtp_script::long_rcpt_text};
+    smtp_script::double_greeting, smtp_script::ehlo_flood,      smtp_script::starttls_70th,
+    smtp_script::display_hazards, smtp_script::long_rcpt_text,  smtp_script::firewall_masked,
+    smtp_script::greylisting,     smtp_script::tempfail_policy, smtp_script::greet_pause};
 
 class HostileScan : public ::testing::Test {
  protected:
@@ -58,8 +59,8 @@ class HostileScan : public ::testing::Test {
     o.ports = {port_};
     o.probes = "smtp,starttls,relay";
     o.connect_timeout_ms = 1'000;
-    o.read_timeout_ms = 2'000;
-    o.session_timeout_ms = 6'000;
+    o.read_timeout_ms = 3'000;  // past greet_pause's 2.2 s
+    o.session_timeout_ms = 8'000;
     o.extra = {"-T", "1", "-o", "-"};
     const endpoint no_resolver{"127.0.0.1", free_port("127.0.0.1")};
     std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, no_resolver, o);
@@ -200,6 +201,64 @@ TEST_F(HostileScan, LongRelayReplyTextIsMarked) {
   const std::string text = json_string(relay.value("rcpt", json::object()), "text");
   EXPECT_EQ(text, "5.7.1 " + std::string(250, 'r'));
   EXPECT_THAT(json_strings(e, "truncated"), ElementsAre("relay.rcpt.text"));
+}
+
+// Issue 16 item 5. A firewall's SMTP inspection (Cisco's ESMTP inspection)
+// masks the greeting with asterisks and STARTTLS as XXXXXXXA: both are
+// named in `middlebox`, and no other peer gets the key. STARTTLS is not
+// offered, so none is tried; the refusal's enhanced code is a field.
+TEST_F(HostileScan, FirewallMaskingIsNamed) {
+  const json& e = entry(smtp_script::firewall_masked);
+  SCOPED_TRACE(e.dump());
+  EXPECT_EQ(json_string(e, "status"), "ok");
+  EXPECT_THAT(json_strings(e, "middlebox"), ElementsAre("banner_masked", "starttls_masked"));
+  EXPECT_TRUE(e.at("banner_host").is_null());
+  EXPECT_FALSE(e.contains("tls"));
+  const json relay = e.value("relay", json::object());
+  EXPECT_EQ(json_string(relay, "status"), "closed");
+  EXPECT_EQ(json_string(relay.value("rcpt", json::object()), "enhanced"), "5.7.1");
+  EXPECT_EQ(json_string(relay.value("mail", json::object()), "enhanced"), "2.1.0");
+  EXPECT_THAT(verbs(smtp_script::firewall_masked),
+              ElementsAre("EHLO", "MAIL", "RCPT", "RSET", "QUIT"));
+  for (smtp_script s : hostile_scripts) {
+    if (s != smtp_script::firewall_masked) {
+      EXPECT_FALSE(entry(s).contains("middlebox")) << to_string(s) << ": " << entry(s).dump();
+    }
+  }
+}
+
+// A 4xx to RCPT is tempfail; it is greylisting only when its text says so
+// (postgrey's "Greylisted, see ..."), never from a code: 4.7.1 "Rate limit
+// exceeded" is a tempfail that is not.
+TEST_F(HostileScan, GreylistingIsTakenFromTheReplyText) {
+  const json grey = entry(smtp_script::greylisting).value("relay", json::object());
+  SCOPED_TRACE(grey.dump());
+  EXPECT_EQ(json_string(grey, "status"), "tempfail");
+  EXPECT_EQ(grey.value("greylisted", json()), json(true));
+  EXPECT_EQ(json_string(grey.value("rcpt", json::object()), "enhanced"), "4.2.0");
+  const json policy = entry(smtp_script::tempfail_policy).value("relay", json::object());
+  SCOPED_TRACE(policy.dump());
+  EXPECT_EQ(json_string(policy, "status"), "tempfail");
+  EXPECT_EQ(policy.value("greylisted", json()), json(false));
+  EXPECT_EQ(json_string(policy.value("rcpt", json::object()), "enhanced"), "4.7.1");
+  // Only a tempfail carries the key.
+  EXPECT_FALSE(entry(smtp_script::long_rcpt_text).value("relay", json::object()).contains(
+      "greylisted"));
+  EXPECT_EQ(json_string(record(smtp_script::greylisting).value("relay", json::object()),
+                        "status"),
+            "tempfail");
+}
+
+// A greeting 2.2 s after the connection is a greet pause; the prompt ones
+// are not (the server cannot answer sooner than it sleeps: no timing
+// guesswork on the true side).
+TEST_F(HostileScan, GreetPauseIsRecorded) {
+  const json& e = entry(smtp_script::greet_pause);
+  SCOPED_TRACE(e.dump());
+  EXPECT_EQ(json_string(e, "status"), "ok");
+  EXPECT_EQ(e.value("greet_pause", json()), json(true));
+  EXPECT_GE(e.at("ms").value("banner", 0.0), 2000.0);
+  EXPECT_EQ(entry(smtp_script::greylisting).value("greet_pause", json()), json(false));
 }
 
 // C1 controls, bidi overrides and isolates and U+2028 from the peer are

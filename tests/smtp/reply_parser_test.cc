@@ -439,5 +439,63 @@ TEST(EhloTest, EmptyReply) {
   EXPECT_EQ(e.param("SIZE"), "");
 }
 
+// Issue 16 item 5: what middleboxes leave, and enhanced status codes.
+TEST(EhloParse, MaskedStarttlsIsSeenInEveryLine) {
+  for (const char* keyword : {"XXXXXXXA", "XXXXXXXX", "xxxxxxxa"}) {
+    SCOPED_TRACE(keyword);
+    std::string input = "250-mx.example.test\r\n";
+    for (int i = 0; i < 70; ++i) {
+      input += "250-X-EXT" + std::to_string(i) + "\r\n";
+    }
+    input += std::string("250 ") + keyword + "\r\n";
+    const ehlo_info e = parse_ehlo(read_reply(input));
+    EXPECT_TRUE(e.starttls_masked);
+    EXPECT_FALSE(e.starttls);
+  }
+  for (const char* keyword : {"XXXXXXA", "XXXXXXXXA", "XXXXXXAX", "XAUTH", "STARTTLS"}) {
+    SCOPED_TRACE(keyword);
+    const ehlo_info e =
+        parse_ehlo(read_reply(std::string("250-mx.example.test\r\n250 ") + keyword + "\r\n"));
+    EXPECT_FALSE(e.starttls_masked);
+  }
+}
+
+TEST(EnhancedStatus, TakesTheCodeThatStartsTheText) {
+  EXPECT_EQ(enhanced_status(554, "5.7.1 <x@example.test>: Relay access denied"), "5.7.1");
+  EXPECT_EQ(enhanced_status(250, "2.1.0 Ok"), "2.1.0");
+  EXPECT_EQ(enhanced_status(450, "4.2.0 Greylisted"), "4.2.0");
+  EXPECT_EQ(enhanced_status(550, "5.123.456"), "5.123.456");
+  EXPECT_EQ(enhanced_status(451, "4.7.1\tlater"), "4.7.1");
+  // The class must be the reply code's first digit and 2, 4 or 5.
+  EXPECT_EQ(enhanced_status(554, "4.7.1 mismatch"), "");
+  EXPECT_EQ(enhanced_status(354, "3.0.0 go on"), "");
+  // Not a code: too many digits, no detail, glued text, not at the start.
+  for (const char* text : {"5.7.1234 x", "5.7 denied", "5.7.1x", "5..1 x", "Relay 5.7.1",
+                           "", "5.7."}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(enhanced_status(554, text), "");
+  }
+}
+
+TEST(BannerMasked, MostlyAsterisksAfterTheCode) {
+  EXPECT_TRUE(banner_masked("220 ****************************2*0**0*0*******0***0"));
+  EXPECT_TRUE(banner_masked("220 ********"));
+  EXPECT_TRUE(banner_masked("220-****************\r\n220 ****************"));
+  EXPECT_FALSE(banner_masked("220 *******"));  // 7: too few to say
+  EXPECT_FALSE(banner_masked("220 mx.example.test ESMTP ******** ready"));
+  EXPECT_FALSE(banner_masked("220 mx.example.test ESMTP"));
+  EXPECT_FALSE(banner_masked(""));
+}
+
+TEST(Greylisting, OnlyATemporaryRefusalThatSaysSo) {
+  EXPECT_TRUE(says_greylisted(450, "4.2.0 <a@b.test>: Recipient address rejected: Greylisted"));
+  EXPECT_TRUE(says_greylisted(451, "4.7.1 Please try again later (GRAYLISTED)"));
+  EXPECT_TRUE(says_greylisted(421, "grey-listed, come back in 5 minutes"));
+  EXPECT_TRUE(says_greylisted(450, "Gray list in effect"));
+  EXPECT_FALSE(says_greylisted(451, "4.7.1 Rate limit exceeded, try again later"));
+  EXPECT_FALSE(says_greylisted(550, "5.7.1 greylisted forever"));  // a refusal, not a deferral
+  EXPECT_FALSE(says_greylisted(250, "greylist passed"));
+}
+
 }  // namespace
 }  // namespace ptrscan

@@ -185,6 +185,14 @@ std::string_view to_string(smtp_script s) {
       return "display_hazards";
     case smtp_script::long_rcpt_text:
       return "long_rcpt_text";
+    case smtp_script::firewall_masked:
+      return "firewall_masked";
+    case smtp_script::greylisting:
+      return "greylisting";
+    case smtp_script::tempfail_policy:
+      return "tempfail_policy";
+    case smtp_script::greet_pause:
+      return "greet_pause";
   }
   return "unknown";
 }
@@ -213,6 +221,12 @@ std::string script_host(smtp_script s) {
       return "bidi.example.test";
     case smtp_script::long_rcpt_text:
       return "long.example.test";
+    case smtp_script::greylisting:
+      return "grey.example.test";
+    case smtp_script::tempfail_policy:
+      return "policy.example.test";
+    case smtp_script::greet_pause:
+      return "slow.example.test";
     default:
       return {};
   }
@@ -246,6 +260,14 @@ std::string script_greeting(smtp_script s) {
              "x\xe2\x81\xa6y\r\n";
     case smtp_script::long_rcpt_text:
       return "220 long.example.test ESMTP scripted\r\n";
+    case smtp_script::firewall_masked:
+      return "220 ****************************2*0**0*0*******0***0\r\n";
+    case smtp_script::greylisting:
+      return "220 grey.example.test ESMTP scripted\r\n";
+    case smtp_script::tempfail_policy:
+      return "220 policy.example.test ESMTP scripted\r\n";
+    case smtp_script::greet_pause:
+      return "220 slow.example.test ESMTP scripted\r\n";
     default:
       return {};
   }
@@ -400,7 +422,15 @@ void scripted_smtp_server::serve(int fd) {
     case smtp_script::ehlo_flood:
     case smtp_script::starttls_70th:
     case smtp_script::display_hazards:
-    case smtp_script::long_rcpt_text: {
+    case smtp_script::long_rcpt_text:
+    case smtp_script::firewall_masked:
+    case smtp_script::greylisting:
+    case smtp_script::tempfail_policy:
+    case smtp_script::greet_pause: {
+      if (script_ == smtp_script::greet_pause) {
+        // Past greet_pause_ms (2 s): the measured delay cannot be shorter.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2'200));
+      }
       if (!c.send(script_greeting(script_))) {
         return;
       }
@@ -419,6 +449,15 @@ void scripted_smtp_server::serve(int fd) {
                "250 \xc2\x85" "8BITMIME\r\n";
       } else if (script_ == smtp_script::long_rcpt_text) {
         rcpt = "554 5.7.1 " + std::string(400, 'r') + "\r\n";
+      } else if (script_ == smtp_script::firewall_masked) {
+        // The inspection hides the host too: "250-****" where the name was.
+        ehlo = "250-*********************\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n"
+               "250 8BITMIME\r\n";
+      } else if (script_ == smtp_script::greylisting) {
+        rcpt = "450 4.2.0 <relay@example.test>: Recipient address rejected: Greylisted, see "
+               "http://postgrey.example.test/help/example.test.html\r\n";
+      } else if (script_ == smtp_script::tempfail_policy) {
+        rcpt = "451 4.7.1 Rate limit exceeded, try again later\r\n";
       }
       closed_relay(ehlo, rcpt);
       return;

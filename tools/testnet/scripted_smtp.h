@@ -32,6 +32,12 @@ enum class smtp_script : uint8_t {
   starttls_70th,     // 69 extensions, then STARTTLS; STARTTLS answered 454
   display_hazards,   // greeting and EHLO with C1 controls, bidi overrides and U+2028
   long_rcpt_text,    // RCPT refused with 400 bytes of text
+  // Middleboxes and tarpits (issue 16 item 5), closed relays too.
+  firewall_masked,   // a Cisco-style inspected session: "220 ****...2*0**0", EHLO with
+                     // XXXXXXXA where STARTTLS was; RCPT 554 5.7.1
+  greylisting,       // RCPT 450 4.2.0 "... Greylisted, see ..." (postgrey's text)
+  tempfail_policy,   // RCPT 451 4.7.1 "Rate limit exceeded": a 4.7.1 that is no greylisting
+  greet_pause,       // the greeting comes 2.2 s after the connection
 };
 
 /// Label for test names and messages ("multiline_greeting", ...).
