@@ -41,6 +41,8 @@ constexpr field_doc fields[] = {
     {"smtp[].ehlo", "object", "the EHLO reply: host, extensions, size, starttls, ..."},
     {"smtp[].ehlo.helo", "bool", "EHLO was refused and HELO answered"},
     {"smtp[].tls", "object", "STARTTLS (or port 465): version, cipher, certificate, name_match"},
+    {"smtp[].tls.advertised", "bool",
+     "--starttls always: false when STARTTLS was tried without EHLO listing it"},
     {"smtp[].ehlo_tls", "object", "the EHLO reply inside TLS"},
     {"smtp[].relay", "object",
      "--probes relay: {status, reason (with untested: protocol_violation|session_ended|scan_stopped), "
@@ -582,6 +584,16 @@ void add_smtp_flags(CLI::App& app, probe_options& o) {
                                               "': expected a host name or address literal"));
                    }
                    o.smtp.ehlo_name = v;
+                 });
+  cli::add_value(app, "--starttls", "WHEN",
+                 "advertised (default): STARTTLS when EHLO lists it;\n"
+                 "always: also when it does not, to see whether a\n"
+                 "middlebox stripped it (smtp[].tls.advertised false)",
+                 [&o](const std::string& flag, const std::string& v) {
+                   if (v != "advertised" && v != "always") {
+                     cli::reject(absl::StrCat(flag, " '", v, "': use advertised or always"));
+                   }
+                   o.smtp.starttls_always = v == "always";
                  });
   cli::add_number(app, "--connect-timeout", o.smtp.connect_timeout_ms, 1, 600'000, "MS",
                   "TCP connect (default 5000)");

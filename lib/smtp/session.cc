@@ -561,7 +561,9 @@ void smtp_prober::on_reply(uint32_t slot, const smtp_reply& reply) {
         out.has_ehlo = true;
         out.ehlo = parse_ehlo(reply);
         // Over implicit TLS (465) there is nothing to upgrade.
-        if (!s.tls && options_.starttls && tls_ctx_ != nullptr && out.ehlo.starttls) {
+        if (!s.tls && options_.starttls && tls_ctx_ != nullptr &&
+            (out.ehlo.starttls || options_.starttls_always)) {
+          out.tls_unadvertised = !out.ehlo.starttls;
           send_command(slot, "STARTTLS\r\n", phase::starttls);
           return;
         }

@@ -23,6 +23,9 @@ struct smtp_options {
   std::vector<uint16_t> ports = {25};
   std::string ehlo_name = "localhost";
   bool starttls = true;
+  /// --starttls always: try STARTTLS also when EHLO does not list it (a
+  /// middlebox may have stripped it); the result says it was unadvertised.
+  bool starttls_always = false;
   int connect_timeout_ms = 5000;
   int read_timeout_ms = 10000;   // each read and each write
   int session_timeout_ms = 30000;  // the whole session, connect to QUIT

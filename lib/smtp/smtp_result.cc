@@ -96,6 +96,7 @@ void smtp_result::clear() {
   helo = false;
   ehlo = ehlo_info{};
   tls_attempted = false;
+  tls_unadvertised = false;
   tls_ok = false;
   tls = tls_info{};
   tls_error.clear();
@@ -214,6 +215,9 @@ void smtp_result::write_json(json_writer& w, std::span<const std::string> ptr_na
   }
   if (tls_attempted) {
     w.key("tls").begin_object();
+    if (tls_unadvertised) {
+      w.key("advertised").value(false);
+    }
     if (!tls.version.empty()) {
       w.key("version").value(tls.version);
       w.key("cipher").value(tls.cipher);

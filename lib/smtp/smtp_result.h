@@ -94,6 +94,7 @@ struct smtp_result {
   ehlo_info ehlo;
 
   bool tls_attempted = false;  // STARTTLS accepted (or port 465)
+  bool tls_unadvertised = false;  // STARTTLS sent though EHLO did not list it
   bool tls_ok = false;
   tls_info tls;
   std::string tls_error;

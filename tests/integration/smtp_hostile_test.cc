@@ -261,6 +261,44 @@ TEST_F(HostileScan, GreetPauseIsRecorded) {
   EXPECT_EQ(entry(smtp_script::greylisting).value("greet_pause", json()), json(false));
 }
 
+// --starttls always sends STARTTLS though EHLO did not list it (the masked
+// peer hides it as XXXXXXXA): the attempt is marked unadvertised, the
+// peer's 454 is the TLS error, and the relay test still runs after it.
+// Without the flag (HostileScan above) no STARTTLS is sent to that peer.
+TEST(HostileStarttlsAlways, TriesStarttlsWhenNotAdvertised) {
+  const std::string host = random_loopback_24() + "70";
+  const uint16_t port = free_port_on_all({host});
+  scripted_smtp_server server(smtp_script::firewall_masked, host, port);
+  smtp_scan_options o;
+  o.ports = {port};
+  o.probes = "smtp,starttls,relay";
+  o.connect_timeout_ms = 1'000;
+  o.read_timeout_ms = 2'000;
+  o.session_timeout_ms = 6'000;
+  o.extra = {"-T", "1", "-o", "-", "--starttls", "always"};
+  const endpoint no_resolver{"127.0.0.1", free_port("127.0.0.1")};
+  std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, no_resolver, o);
+  argv.push_back(host);
+  run_options ro;
+  ro.deadline = std::chrono::seconds(30);
+  const run_result r = run_process(argv, ro);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const records_by_ip index = index_records(r.out);
+  ASSERT_EQ(index.records.count(host), 1U) << r.out;
+  const json* e = smtp_entry(index.records.at(host), port);
+  ASSERT_NE(e, nullptr) << r.out;
+  SCOPED_TRACE(e->dump());
+  const json tls = e->value("tls", json::object());
+  EXPECT_EQ(tls.value("advertised", json()), json(false));
+  EXPECT_THAT(json_string(tls, "error"), HasSubstr("STARTTLS refused: 454"));
+  EXPECT_THAT(json_strings(*e, "middlebox"), ElementsAre("banner_masked", "starttls_masked"));
+  std::vector<std::string> verbs;
+  for (const std::string& line : server.commands()) {
+    verbs.push_back(line.substr(0, line.find_first_of(" :")));
+  }
+  EXPECT_THAT(verbs, ElementsAre("EHLO", "STARTTLS", "MAIL", "RCPT", "RSET", "QUIT"));
+}
+
 // C1 controls, bidi overrides and isolates and U+2028 from the peer are
 // \u escapes in the NDJSON bytes (inert on a terminal), the same text once
 // parsed.
