@@ -69,10 +69,30 @@ struct keyword_evidence {
   std::array<bool, 5> standalone{};  // a standalone keyword of that role
   int dynamic_side = 0;              // distinct dynamic + access keywords
   bool long_number = false;          // a run of 5+ digits: a line or customer id
+  // A label with a standalone allocation word and an ordinary word beside it
+  // ("dynamic-pricing", "ppp-support"): someone chose that name.
+  bool chosen_label = false;
+  // An access or dynamic word as a whole zone label right of a host label
+  // with two runs of digits ("ec9z5l.cm.chello.no"): SpamAssassin's
+  // __RDNS_DYNAMIC_HCC shape "\d+[^\d]+\d+ ... .(cable|dsl|...).".
+  bool numbered_host_in_access_zone = false;
+  // Two runs of digits after an access or dynamic word ("cm89.omega139",
+  // "node-c-8b22"): SpamAssassin's __RDNS_DYNAMIC_DHCP shape
+  // "(cm|catv|docsis|cable|dsl|dhcp|cpe|node)\S*\d+[^\d]+\d".
+  bool numbered_after_access = false;
+  int digit_runs_after_access = -1;  // -1 until an access or dynamic word
 
   bool has(token_role r) const { return role[static_cast<size_t>(r)]; }
   bool has_standalone(token_role r) const { return standalone[static_cast<size_t>(r)]; }
 };
+
+// Everyday words that generic templates put beside the address ("host-",
+// "reverse.", "block."): not a sign that someone chose the name.
+bool template_filler(std::string_view word) {
+  static constexpr std::array<std::string_view, 7> fillers = {
+      "addr", "block", "generic", "host", "range", "reverse", "unassigned"};
+  return std::find(fillers.begin(), fillers.end(), word) != fillers.end();
+}
 
 // Reads the keywords of `host`, skipping the address span, into `evidence`
 // and (each once, in order) into `tokens`.
@@ -80,13 +100,49 @@ void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evid
                    std::vector<std::string>& tokens) {
   const size_t skip_begin = ip.found() ? ip.begin : host.size();
   const size_t skip_end = ip.found() ? ip.end : host.size();
-  rdns::for_each_token(host, skip_begin, skip_end, [&](std::string_view token, size_t) {
+  // Per label: a standalone allocation word, an ordinary word of 4+ letters.
+  size_t label_begin = std::string_view::npos;
+  bool label_allocation = false;
+  bool label_ordinary = false;
+  int digit_runs_before_label = 0;  // in the labels left of the current one
+  int digit_runs_in_label = 0;
+  rdns::for_each_token(host, skip_begin, skip_end, [&](std::string_view token, size_t at) {
+    const size_t dot = at == 0 ? std::string_view::npos : host.rfind('.', at - 1);
+    const size_t begin = dot == std::string_view::npos ? 0 : dot + 1;
+    if (begin != label_begin) {
+      label_begin = begin;
+      label_allocation = label_ordinary = false;
+      digit_runs_before_label += digit_runs_in_label;
+      digit_runs_in_label = 0;
+    }
     if (is_digit(token.front())) {
       evidence.long_number |= token.size() >= 5;
+      ++digit_runs_in_label;
+      if (evidence.digit_runs_after_access >= 0) {
+        evidence.numbered_after_access |= ++evidence.digit_runs_after_access >= 2;
+      }
       return;
     }
     const rdns::keyword* k = find_keyword(token);
-    if (k == nullptr || std::find(tokens.begin(), tokens.end(), k->word) != tokens.end()) {
+    if (k == nullptr) {
+      label_ordinary |= token.size() >= 4 && !template_filler(token);
+      evidence.chosen_label |= label_allocation && label_ordinary;
+      return;
+    }
+    const bool allocation = k->standalone && (k->role == token_role::dynamic ||
+                                              k->role == token_role::static_);
+    label_allocation |= allocation;
+    evidence.chosen_label |= label_allocation && label_ordinary;
+    const bool whole_label = begin == at && (at + token.size() == host.size() ||
+                                             host[at + token.size()] == '.');
+    const bool dynamic_side = k->role == token_role::dynamic || k->role == token_role::access;
+    if (whole_label && begin > 0 && digit_runs_before_label >= 2 && dynamic_side) {
+      evidence.numbered_host_in_access_zone = true;
+    }
+    if (dynamic_side && evidence.digit_runs_after_access < 0) {
+      evidence.digit_runs_after_access = 0;
+    }
+    if (std::find(tokens.begin(), tokens.end(), k->word) != tokens.end()) {
       return;
     }
     tokens.emplace_back(k->word);
@@ -124,22 +180,31 @@ rdns_class generic_class(const keyword_evidence& e) {
 
 // Without the IP in the name, only standalone allocation words make it
 // generic ("static.vnpt.vn", "ppp1234.isp.example"), or dynamic-side words
-// backed by a second one or by a line number ("cpe...cm....cable.rogers.com",
-// "mg001182.user.veloxzone.com.br"). Here a mail role outranks a static word:
-// a name that does not spell the address and says "smtp" was chosen for a
-// mail host more likely than generated. A dynamic word still wins, the
-// conservative answer for a receiver. Everything else someone chose.
+// backed by a second one, by a line number ("cpe...cm....cable.rogers.com",
+// "mg001182.user.veloxzone.com.br"), by two runs of digits after them
+// ("cm89.omega139.maxonline.com.sg") or by a numbered host in an access zone
+// ("ec9z5l.cm.chello.no"); a static word backed by a line number
+// ("corporat169-515625754.sta.etb.net.co") is static. Here a mail role
+// outranks a static word: a name that does not spell the address and says
+// "smtp" was chosen for a mail host more likely than generated. A dynamic
+// word still wins, the conservative answer for a receiver. An allocation
+// word beside an ordinary word in one label ("dynamic-pricing") was chosen.
+// Everything else someone chose.
 rdns_class named_class(const keyword_evidence& e) {
+  if (e.chosen_label) {
+    return e.has(token_role::mail) ? rdns_class::mail_like : rdns_class::custom;
+  }
   if (e.has_standalone(token_role::dynamic)) {
     return rdns_class::generic_dynamic;
   }
   if (e.has(token_role::mail)) {
     return rdns_class::mail_like;
   }
-  if (e.has_standalone(token_role::static_)) {
+  if (e.has_standalone(token_role::static_) || (e.has(token_role::static_) && e.long_number)) {
     return rdns_class::generic_static;
   }
-  if (e.dynamic_side >= 2 || (e.dynamic_side == 1 && e.long_number)) {
+  if (e.dynamic_side >= 2 || (e.dynamic_side == 1 && e.long_number) ||
+      e.numbered_host_in_access_zone || e.numbered_after_access) {
     return rdns_class::generic_dynamic;
   }
   return rdns_class::custom;
