@@ -100,58 +100,65 @@ void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evid
                    std::vector<std::string>& tokens) {
   const size_t skip_begin = ip.found() ? ip.begin : host.size();
   const size_t skip_end = ip.found() ? ip.end : host.size();
+  // The shape rules (chosen label, access zone, digits after an access word)
+  // only decide names that do not spell the address; the others skip them.
+  const bool shapes = !ip.found();
   // Per label: a standalone allocation word, an ordinary word of 4+ letters.
-  size_t label_begin = std::string_view::npos;
+  size_t label_begin = 0;
+  size_t scanned = 0;  // dots before this offset are accounted for
   bool label_allocation = false;
   bool label_ordinary = false;
   int digit_runs_before_label = 0;  // in the labels left of the current one
   int digit_runs_in_label = 0;
   rdns::for_each_token(host, skip_begin, skip_end, [&](std::string_view token, size_t at) {
-    const size_t dot = at == 0 ? std::string_view::npos : host.rfind('.', at - 1);
-    const size_t begin = dot == std::string_view::npos ? 0 : dot + 1;
-    if (begin != label_begin) {
-      label_begin = begin;
-      label_allocation = label_ordinary = false;
-      digit_runs_before_label += digit_runs_in_label;
-      digit_runs_in_label = 0;
+    if (shapes) {
+      for (; scanned < at; ++scanned) {
+        if (host[scanned] == '.') {
+          label_begin = scanned + 1;
+          label_allocation = label_ordinary = false;
+          digit_runs_before_label += digit_runs_in_label;
+          digit_runs_in_label = 0;
+        }
+      }
+      scanned = at + token.size();
     }
     if (is_digit(token.front())) {
       evidence.long_number |= token.size() >= 5;
-      ++digit_runs_in_label;
-      if (evidence.digit_runs_after_access >= 0) {
-        evidence.numbered_after_access |= ++evidence.digit_runs_after_access >= 2;
+      if (shapes) {
+        ++digit_runs_in_label;
+        if (evidence.digit_runs_after_access >= 0) {
+          evidence.numbered_after_access |= ++evidence.digit_runs_after_access >= 2;
+        }
       }
       return;
     }
     const rdns::keyword* k = find_keyword(token);
-    if (k == nullptr) {
-      label_ordinary |= token.size() >= 4 && !template_filler(token);
-      evidence.chosen_label |= label_allocation && label_ordinary;
-      return;
-    }
-    const bool allocation = k->standalone && (k->role == token_role::dynamic ||
+    const bool dynamic_side =
+        k != nullptr && (k->role == token_role::dynamic || k->role == token_role::access);
+    if (shapes) {
+      if (k == nullptr) {
+        label_ordinary |= token.size() >= 4 && !template_filler(token);
+      } else {
+        label_allocation |= k->standalone && (k->role == token_role::dynamic ||
                                               k->role == token_role::static_);
-    label_allocation |= allocation;
-    evidence.chosen_label |= label_allocation && label_ordinary;
-    const bool whole_label = begin == at && (at + token.size() == host.size() ||
-                                             host[at + token.size()] == '.');
-    const bool dynamic_side = k->role == token_role::dynamic || k->role == token_role::access;
-    if (whole_label && begin > 0 && digit_runs_before_label >= 2 && dynamic_side) {
-      evidence.numbered_host_in_access_zone = true;
+        const bool whole_label = label_begin == at && (at + token.size() == host.size() ||
+                                                       host[at + token.size()] == '.');
+        evidence.numbered_host_in_access_zone |=
+            whole_label && at > 0 && digit_runs_before_label >= 2 && dynamic_side;
+        if (dynamic_side && evidence.digit_runs_after_access < 0) {
+          evidence.digit_runs_after_access = 0;
+        }
+      }
+      evidence.chosen_label |= label_allocation && label_ordinary;
     }
-    if (dynamic_side && evidence.digit_runs_after_access < 0) {
-      evidence.digit_runs_after_access = 0;
-    }
-    if (std::find(tokens.begin(), tokens.end(), k->word) != tokens.end()) {
+    if (k == nullptr || std::find(tokens.begin(), tokens.end(), k->word) != tokens.end()) {
       return;
     }
     tokens.emplace_back(k->word);
     const auto r = static_cast<size_t>(k->role);
     evidence.role[r] = true;
     evidence.standalone[r] |= k->standalone;
-    if (k->role == token_role::dynamic || k->role == token_role::access) {
-      ++evidence.dynamic_side;
-    }
+    evidence.dynamic_side += dynamic_side ? 1 : 0;
   });
 }
 
