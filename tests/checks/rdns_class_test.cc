@@ -299,6 +299,7 @@ TEST_F(RdnsClassTest, WithoutTheAddress) {
       {"dynamic-host.example.net", "203.0.113.9", rdns_class::generic_dynamic, "", {"dynamic"}},
       {"static-reverse.example.net", "203.0.113.9", rdns_class::generic_static, "", {"static"}},
       // Ordinary words in another label leave the allocation word alone.
+      {"ppp.telecom-east.example.net", "203.0.113.9", rdns_class::generic_dynamic, "", {"ppp"}},
       {"static.vnpt.vn", "203.0.113.9", rdns_class::generic_static, "", {"static"}},
       {"pppoe123456.mv.ru", "203.0.113.9", rdns_class::generic_dynamic, "", {"pppoe"}},
   });
