@@ -138,7 +138,7 @@ TEST(RdnsDatasetTest, PrecisionAndRecallPerClass) {
   ASSERT_GE(rows->size(), 600u);
 
   const auto parts = score_dataset(*rows);
-  print_part("tune part (rules written looking at its misses)", parts[0]);
+  print_part("tune part (the rules were written from its errors)", parts[0]);
   print_part("held-out part (split by registrable domain; not tuned on)", parts[1]);
   print_part("all of datasets/rdns/names.tsv", parts[2]);
   std::printf("\n");
