@@ -96,13 +96,14 @@ bool template_filler(std::string_view word) {
 
 // Reads the keywords of `host`, skipping the address span, into `evidence`
 // and (each once, in order) into `tokens`.
+// `shapes`: also gather the shape evidence (chosen label, access zone, digits
+// after an access word), which only decides names that do not spell the
+// address; names that do compile to the plain loop.
+template <bool shapes>
 void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evidence& evidence,
                    std::vector<std::string>& tokens) {
   const size_t skip_begin = ip.found() ? ip.begin : host.size();
   const size_t skip_end = ip.found() ? ip.end : host.size();
-  // The shape rules (chosen label, access zone, digits after an access word)
-  // only decide names that do not spell the address; the others skip them.
-  const bool shapes = !ip.found();
   // Per label: a standalone allocation word, an ordinary word of 4+ letters.
   size_t label_begin = 0;
   size_t scanned = 0;  // dots before this offset are accounted for
@@ -111,7 +112,7 @@ void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evid
   int digit_runs_before_label = 0;  // in the labels left of the current one
   int digit_runs_in_label = 0;
   rdns::for_each_token(host, skip_begin, skip_end, [&](std::string_view token, size_t at) {
-    if (shapes) {
+    if constexpr (shapes) {
       for (; scanned < at; ++scanned) {
         if (host[scanned] == '.') {
           label_begin = scanned + 1;
@@ -124,7 +125,7 @@ void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evid
     }
     if (is_digit(token.front())) {
       evidence.long_number |= token.size() >= 5;
-      if (shapes) {
+      if constexpr (shapes) {
         ++digit_runs_in_label;
         if (evidence.digit_runs_after_access >= 0) {
           evidence.numbered_after_access |= ++evidence.digit_runs_after_access >= 2;
@@ -135,7 +136,7 @@ void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evid
     const rdns::keyword* k = find_keyword(token);
     const bool dynamic_side =
         k != nullptr && (k->role == token_role::dynamic || k->role == token_role::access);
-    if (shapes) {
+    if constexpr (shapes) {
       if (k == nullptr) {
         label_ordinary |= token.size() >= 4 && !template_filler(token);
       } else {
@@ -335,11 +336,12 @@ void rdns_classifier::classify(std::string_view name, const ip_address& ip,
   const rdns::ip_match ip_in_name = rdns::find_ip(owner, ip);
 
   keyword_evidence evidence;
-  read_keywords(parts.host, ip_in_name, evidence, out.tokens);
   if (ip_in_name.found()) {
+    read_keywords<false>(parts.host, ip_in_name, evidence, out.tokens);
     out.ip_encoded.assign(ip_in_name.encoding);
     out.cls = generic_class(evidence);
   } else {
+    read_keywords<true>(parts.host, ip_in_name, evidence, out.tokens);
     out.cls = named_class(evidence);
   }
 }
