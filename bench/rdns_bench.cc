@@ -16,9 +16,17 @@ namespace {
 
 const std::vector<rdns_labelled_name>& dataset() {
   static const std::vector<rdns_labelled_name> rows = [] {
-    const auto path = std::filesystem::path(__FILE__).parent_path() / "../datasets/rdns/names.tsv";
-    auto loaded = load_rdns_dataset(path.string());
-    return loaded.ok() ? *std::move(loaded) : std::vector<rdns_labelled_name>{};
+    // __FILE__ is relative to the build directory under Ninja; from the
+    // source root the set is at datasets/rdns/names.tsv.
+    for (const std::filesystem::path& path :
+         {std::filesystem::path(__FILE__).parent_path() / "../datasets/rdns/names.tsv",
+          std::filesystem::path("datasets/rdns/names.tsv")}) {
+      auto loaded = load_rdns_dataset(path.string());
+      if (loaded.ok()) {
+        return *std::move(loaded);
+      }
+    }
+    return std::vector<rdns_labelled_name>{};
   }();
   return rows;
 }
@@ -68,6 +76,18 @@ void BM_ClassifyMailName(benchmark::State& state) {
   classify_one(state, "mail-pl1-f169.google.com", "209.85.214.169");
 }
 BENCHMARK(BM_ClassifyMailName);
+
+// Names that do not spell the address: the path the no-address rules run on
+// (an ISP line name, a chosen name).
+void BM_ClassifyNoAddress(benchmark::State& state) {
+  classify_one(state, "cm89.omega139.maxonline.com.sg", "218.186.1.2");
+}
+BENCHMARK(BM_ClassifyNoAddress);
+
+void BM_ClassifyChosenName(benchmark::State& state) {
+  classify_one(state, "dynamic-pricing.shop.example.com", "198.51.100.7");
+}
+BENCHMARK(BM_ClassifyChosenName);
 
 void BM_ClassifyIpv6Nibbles(benchmark::State& state) {
   classify_one(state, "20014c48010002d3d80c3ca1f161e842.access.pool.telekom.hu",

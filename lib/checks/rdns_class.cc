@@ -69,23 +69,89 @@ struct keyword_evidence {
   std::array<bool, 5> standalone{};  // a standalone keyword of that role
   int dynamic_side = 0;              // distinct dynamic + access keywords
   bool long_number = false;          // a run of 5+ digits: a line or customer id
+  // A label with a standalone allocation word and an ordinary word beside it
+  // ("dynamic-pricing", "ppp-support"): someone chose that name.
+  bool chosen_label = false;
+  // An access or dynamic word as a whole zone label right of a host label
+  // with two runs of digits ("ec9z5l.cm.chello.no"): SpamAssassin's
+  // __RDNS_DYNAMIC_HCC shape "\d+[^\d]+\d+ ... .(cable|dsl|...).".
+  bool numbered_host_in_access_zone = false;
+  // Two runs of digits after an access or dynamic word ("cm89.omega139",
+  // "node-c-8b22"): SpamAssassin's __RDNS_DYNAMIC_DHCP shape
+  // "(cm|catv|docsis|cable|dsl|dhcp|cpe|node)\S*\d+[^\d]+\d".
+  bool numbered_after_access = false;
+  int digit_runs_after_access = -1;  // -1 until an access or dynamic word
 
   bool has(token_role r) const { return role[static_cast<size_t>(r)]; }
   bool has_standalone(token_role r) const { return standalone[static_cast<size_t>(r)]; }
 };
 
+// Everyday words that generic templates put beside the address ("host-",
+// "reverse.", "block."): not a sign that someone chose the name.
+bool template_filler(std::string_view word) {
+  static constexpr std::array<std::string_view, 7> fillers = {
+      "addr", "block", "generic", "host", "range", "reverse", "unassigned"};
+  return std::find(fillers.begin(), fillers.end(), word) != fillers.end();
+}
+
 // Reads the keywords of `host`, skipping the address span, into `evidence`
 // and (each once, in order) into `tokens`.
+// `shapes`: also gather the shape evidence (chosen label, access zone, digits
+// after an access word), which only decides names that do not spell the
+// address; names that do compile to the plain loop.
+template <bool shapes>
 void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evidence& evidence,
                    std::vector<std::string>& tokens) {
   const size_t skip_begin = ip.found() ? ip.begin : host.size();
   const size_t skip_end = ip.found() ? ip.end : host.size();
-  rdns::for_each_token(host, skip_begin, skip_end, [&](std::string_view token, size_t) {
+  // Per label: a standalone allocation word, an ordinary word of 4+ letters.
+  size_t label_begin = 0;
+  size_t scanned = 0;  // dots before this offset are accounted for
+  bool label_allocation = false;
+  bool label_ordinary = false;
+  int digit_runs_before_label = 0;  // in the labels left of the current one
+  int digit_runs_in_label = 0;
+  rdns::for_each_token(host, skip_begin, skip_end, [&](std::string_view token, size_t at) {
+    if constexpr (shapes) {
+      for (; scanned < at; ++scanned) {
+        if (host[scanned] == '.') {
+          label_begin = scanned + 1;
+          label_allocation = label_ordinary = false;
+          digit_runs_before_label += digit_runs_in_label;
+          digit_runs_in_label = 0;
+        }
+      }
+      scanned = at + token.size();
+    }
     if (is_digit(token.front())) {
       evidence.long_number |= token.size() >= 5;
+      if constexpr (shapes) {
+        ++digit_runs_in_label;
+        if (evidence.digit_runs_after_access >= 0) {
+          evidence.numbered_after_access |= ++evidence.digit_runs_after_access >= 2;
+        }
+      }
       return;
     }
     const rdns::keyword* k = find_keyword(token);
+    const bool dynamic_side =
+        k != nullptr && (k->role == token_role::dynamic || k->role == token_role::access);
+    if constexpr (shapes) {
+      if (k == nullptr) {
+        label_ordinary |= token.size() >= 4 && !template_filler(token);
+      } else {
+        label_allocation |= k->standalone && (k->role == token_role::dynamic ||
+                                              k->role == token_role::static_);
+        const bool whole_label = label_begin == at && (at + token.size() == host.size() ||
+                                                       host[at + token.size()] == '.');
+        evidence.numbered_host_in_access_zone |=
+            whole_label && at > 0 && digit_runs_before_label >= 2 && dynamic_side;
+        if (dynamic_side && evidence.digit_runs_after_access < 0) {
+          evidence.digit_runs_after_access = 0;
+        }
+      }
+      evidence.chosen_label |= label_allocation && label_ordinary;
+    }
     if (k == nullptr || std::find(tokens.begin(), tokens.end(), k->word) != tokens.end()) {
       return;
     }
@@ -93,9 +159,7 @@ void read_keywords(std::string_view host, const rdns::ip_match& ip, keyword_evid
     const auto r = static_cast<size_t>(k->role);
     evidence.role[r] = true;
     evidence.standalone[r] |= k->standalone;
-    if (k->role == token_role::dynamic || k->role == token_role::access) {
-      ++evidence.dynamic_side;
-    }
+    evidence.dynamic_side += dynamic_side ? 1 : 0;
   });
 }
 
@@ -124,22 +188,31 @@ rdns_class generic_class(const keyword_evidence& e) {
 
 // Without the IP in the name, only standalone allocation words make it
 // generic ("static.vnpt.vn", "ppp1234.isp.example"), or dynamic-side words
-// backed by a second one or by a line number ("cpe...cm....cable.rogers.com",
-// "mg001182.user.veloxzone.com.br"). Here a mail role outranks a static word:
-// a name that does not spell the address and says "smtp" was chosen for a
-// mail host more likely than generated. A dynamic word still wins, the
-// conservative answer for a receiver. Everything else someone chose.
+// backed by a second one, by a line number ("cpe...cm....cable.rogers.com",
+// "mg001182.user.veloxzone.com.br"), by two runs of digits after them
+// ("cm89.omega139.maxonline.com.sg") or by a numbered host in an access zone
+// ("ec9z5l.cm.chello.no"); a static word backed by a line number
+// ("corporat169-515625754.sta.etb.net.co") is static. Here a mail role
+// outranks a static word: a name that does not spell the address and says
+// "smtp" was chosen for a mail host more likely than generated. A dynamic
+// word still wins, the conservative answer for a receiver. An allocation
+// word beside an ordinary word in one label ("dynamic-pricing") was chosen.
+// Everything else someone chose.
 rdns_class named_class(const keyword_evidence& e) {
+  if (e.chosen_label) {
+    return e.has(token_role::mail) ? rdns_class::mail_like : rdns_class::custom;
+  }
   if (e.has_standalone(token_role::dynamic)) {
     return rdns_class::generic_dynamic;
   }
   if (e.has(token_role::mail)) {
     return rdns_class::mail_like;
   }
-  if (e.has_standalone(token_role::static_)) {
+  if (e.has_standalone(token_role::static_) || (e.has(token_role::static_) && e.long_number)) {
     return rdns_class::generic_static;
   }
-  if (e.dynamic_side >= 2 || (e.dynamic_side == 1 && e.long_number)) {
+  if (e.dynamic_side >= 2 || (e.dynamic_side == 1 && e.long_number) ||
+      e.numbered_host_in_access_zone || e.numbered_after_access) {
     return rdns_class::generic_dynamic;
   }
   return rdns_class::custom;
@@ -263,11 +336,12 @@ void rdns_classifier::classify(std::string_view name, const ip_address& ip,
   const rdns::ip_match ip_in_name = rdns::find_ip(owner, ip);
 
   keyword_evidence evidence;
-  read_keywords(parts.host, ip_in_name, evidence, out.tokens);
   if (ip_in_name.found()) {
+    read_keywords<false>(parts.host, ip_in_name, evidence, out.tokens);
     out.ip_encoded.assign(ip_in_name.encoding);
     out.cls = generic_class(evidence);
   } else {
+    read_keywords<true>(parts.host, ip_in_name, evidence, out.tokens);
     out.cls = named_class(evidence);
   }
 }

@@ -72,4 +72,34 @@ absl::StatusOr<std::vector<rdns_labelled_name>> load_rdns_dataset(const std::str
   return rows;
 }
 
+rdns_part rdns_part_of(std::string_view registrable_domain) {
+  uint32_t hash = 2166136261u;  // FNV-1a, 32 bits
+  for (const char c : registrable_domain) {
+    hash = (hash ^ static_cast<uint8_t>(c)) * 16777619u;
+  }
+  return hash % 100 < static_cast<uint32_t>(rdns_heldout_percent) ? rdns_part::heldout
+                                                                  : rdns_part::tune;
+}
+
+std::string rdns_registrable_domain(const rdns_classifier& classifier, std::string_view name) {
+  if (name.empty()) {
+    return {};
+  }
+  const rdns_name_parts parts = classifier.split_name(name);
+  if (parts.organisation.empty()) {
+    return std::string(parts.suffix);
+  }
+  return absl::StrCat(av(parts.organisation), ".", av(parts.suffix));
+}
+
+void add_to_scores(rdns_scores& scores, rdns_class expected, rdns_class got) {
+  ++scores.rows;
+  scores.correct += expected == got;
+  for (int i = 0; i < rdns_class_count; ++i) {
+    const auto c = static_cast<rdns_class>(i);
+    scores.per_class[static_cast<size_t>(i)].add(got == c, expected == c);
+  }
+  scores.dynamic.add(got == rdns_class::generic_dynamic, expected == rdns_class::generic_dynamic);
+}
+
 }  // namespace ptrscan

@@ -206,6 +206,105 @@ TEST_F(RdnsClassTest, PrecedenceBetweenTokens) {
   });
 }
 
+// Issue 16: the terms the issue and the brief name, each in a provider's
+// template (or an invented one on an example domain where none was found).
+TEST_F(RdnsClassTest, Issue16Terms) {
+  run_rows({
+      // Business static service: Spectrum "biz", Cox "wsip", "bus"; "perm".
+      {"rrcs-24-123-59-149.central.biz.rr.com",
+       "24.123.59.149",
+       rdns_class::generic_static,
+       "dashed",
+       {"biz"}},
+      {"wsip-70-168-1-2.ph.ph.cox.net", "70.168.1.2", rdns_class::generic_static, "dashed",
+       {"wsip"}},
+      {"bus-198-51-100-7.example.com", "198.51.100.7", rdns_class::generic_static, "dashed",
+       {"bus"}},
+      {"perm-198-51-100-7.example.org", "198.51.100.7", rdns_class::generic_static, "dashed",
+       {"perm"}},
+      // A dynamic word still beats "perm" (Perm is also a city:
+      // "dynamicip-….pppoe.perm.ertelecom.ru").
+      {"dynamicip-109-194-1-2.pppoe.perm.ertelecom.ru",
+       "109.194.1.2",
+       rdns_class::generic_dynamic,
+       "dashed",
+       {"dynamicip", "pppoe", "perm"}},
+      // Access media: fibre, mobile, LTE, CGNAT, WLAN.
+      {"ftth-198-51-100-7.example.net", "198.51.100.7", rdns_class::generic_dynamic, "dashed",
+       {"ftth"}},
+      {"198-51-100-7.fiber.example.com", "198.51.100.7", rdns_class::generic_dynamic, "dashed",
+       {"fiber"}},
+      {"fibre-7-100-51-198.example.co.uk",
+       "198.51.100.7",
+       rdns_class::generic_dynamic,
+       "reversed-dashed",
+       {"fibre"}},
+      {"mobile-198-051-100-007.mycingular.net",
+       "198.51.100.7",
+       rdns_class::generic_dynamic,
+       "zero-padded-dashed",
+       {"mobile"}},
+      {"lte-198-51-100-7.example.de", "198.51.100.7", rdns_class::generic_dynamic, "dashed",
+       {"lte"}},
+      {"cgnat-198-51-100-7.example.net", "198.51.100.7", rdns_class::generic_dynamic, "dashed",
+       {"cgnat"}},
+      {"198-51-100-7-wlan.lpnet.com.br", "198.51.100.7", rdns_class::generic_dynamic, "dashed",
+       {"wlan"}},
+      // "pcp" with Comcast's line number and no address.
+      {"pcp04024417pcs.toresd01.pa.comcast.net", "68.86.206.126", rdns_class::generic_dynamic, "",
+       {"pcp"}},
+      // The words alone, in chosen names: custom.
+      {"bus-depot.example.com", "198.51.100.7", rdns_class::custom, "", {"bus"}},
+      {"biz.example.org", "198.51.100.7", rdns_class::custom, "", {"biz"}},
+      {"mobile-app.example.net", "198.51.100.7", rdns_class::custom, "", {"mobile"}},
+      // The issue's misses from public guides.
+      {"147-128-89-200.fibertel.com.ar", "200.89.128.147", rdns_class::generic_unspecified,
+       "reversed-dashed"},
+      {"ip196-233.bacs-net.hu", "198.51.196.233", rdns_class::generic_unspecified, "partial"},
+      {"bc96169.bendcable.com", "198.51.100.7", rdns_class::custom},
+  });
+}
+
+// Names that do not spell the address: what still makes them generic.
+TEST_F(RdnsClassTest, WithoutTheAddress) {
+  run_rows({
+      // An access word followed by two runs of digits (SpamAssassin
+      // __RDNS_DYNAMIC_DHCP); one run is not enough.
+      {"cm89.omega139.maxonline.com.sg", "203.0.113.9", rdns_class::generic_dynamic, "", {"cm"}},
+      {"node-c-8b22.a2000.nl", "203.0.113.9", rdns_class::generic_dynamic, "", {"node"}},
+      {"k8s-node-7.example.net", "203.0.113.9", rdns_class::custom, "", {"node"}},
+      {"client-7.example.org", "203.0.113.9", rdns_class::custom, "", {"client"}},
+      // A numbered host in an access zone (SpamAssassin __RDNS_DYNAMIC_HCC);
+      // the host needs two runs of digits, and the zone a host left of it.
+      {"ec9z5l.cm.chello.no", "203.0.113.9", rdns_class::generic_dynamic, "", {"cm"}},
+      {"ec9z.cm.example.no", "203.0.113.9", rdns_class::custom, "", {"cm"}},
+      {"www.dsl.example.com", "203.0.113.9", rdns_class::custom, "", {"dsl"}},
+      // A static word backed by a line number.
+      {"corporat169-515625754.sta.etb.net.co",
+       "203.0.113.9",
+       rdns_class::generic_static,
+       "",
+       {"corporat", "sta"}},
+      {"sta-1234.example.net", "203.0.113.9", rdns_class::custom, "", {"sta"}},
+      // An allocation word beside an ordinary word in one label was chosen;
+      // template words ("host", "reverse") do not count as chosen.
+      {"dynamic-pricing.example.com", "203.0.113.9", rdns_class::custom, "", {"dynamic"}},
+      {"static-site.example.org", "203.0.113.9", rdns_class::custom, "", {"static"}},
+      {"ppp-support.example.org", "203.0.113.9", rdns_class::custom, "", {"ppp"}},
+      {"smtp-static-relay.example.org",
+       "203.0.113.9",
+       rdns_class::mail_like,
+       "",
+       {"smtp", "static", "relay"}},
+      {"dynamic-host.example.net", "203.0.113.9", rdns_class::generic_dynamic, "", {"dynamic"}},
+      {"static-reverse.example.net", "203.0.113.9", rdns_class::generic_static, "", {"static"}},
+      // Ordinary words in another label leave the allocation word alone.
+      {"ppp.telecom-east.example.net", "203.0.113.9", rdns_class::generic_dynamic, "", {"ppp"}},
+      {"static.vnpt.vn", "203.0.113.9", rdns_class::generic_static, "", {"static"}},
+      {"pppoe123456.mv.ru", "203.0.113.9", rdns_class::generic_dynamic, "", {"pppoe"}},
+  });
+}
+
 TEST_F(RdnsClassTest, KeywordsOnlyInHostLabels) {
   run_rows({
       // The organisation label names the company, not the host.
