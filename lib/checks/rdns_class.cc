@@ -260,7 +260,13 @@ rdns_classifier::rdns_classifier() : owned_psl_(psl_latest(nullptr)) {
 
 rdns_classifier::~rdns_classifier() = default;
 
-bool rdns_classifier::is_public_suffix(const char* suffix, size_t len) const {
+bool rdns_classifier::is_public_suffix(const char* suffix, size_t len, bool whole_name) const {
+  if (whole_name) {
+    // The whole name is almost never asked twice (each PTR name is one
+    // host's): caching it would cost an allocation per name and push the
+    // shared suffixes (isp.net, dyn.isp.net) out of the cache.
+    return psl_is_public_suffix2(psl_, suffix, PSL_TYPE_ICANN) != 0;
+  }
   const absl::string_view key(suffix, len);  // absl::string_view: the map hashes it as is
   if (const auto it = suffix_cache_.find(key); it != suffix_cache_.end()) {
     return it->second;
@@ -288,7 +294,7 @@ rdns_name_parts rdns_classifier::split_name(std::string_view name) const {
     for (int labels = 0; labels < max_suffix_labels && at > 0; ++labels) {
       const size_t dot = at >= 2 ? name.rfind('.', at - 2) : std::string_view::npos;
       at = dot == std::string_view::npos ? 0 : dot + 1;
-      if (is_public_suffix(buf.data() + at, name.size() - at)) {
+      if (is_public_suffix(buf.data() + at, name.size() - at, at == 0)) {
         suffix_at = at;
       }
     }

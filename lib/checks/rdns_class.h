@@ -85,7 +85,7 @@ class rdns_classifier {
   struct psl_deleter {
     void operator()(psl_ctx_st* p) const;
   };
-  bool is_public_suffix(const char* suffix, size_t len) const;
+  bool is_public_suffix(const char* suffix, size_t len, bool whole_name) const;
 
   std::unique_ptr<psl_ctx_st, psl_deleter> owned_psl_;
   const psl_ctx_st* psl_ = nullptr;
