@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "diff/spill.h"
 #include "output/json_writer.h"
@@ -27,10 +28,19 @@ void note_malformed(side_stats& s, const std::string& file, uint64_t line, std::
   }
 }
 
-// Reads one side into sorted runs. Returns false with r.failed set.
-bool sort_side(const std::vector<std::string>& inputs, const diff_options& o, temp_dir& dir,
-               side_stats& stats, std::vector<std::string>& runs, diff_result& r) {
-  run_builder builder(o.max_memory, dir);
+// How sorting one side ended.
+struct side_outcome {
+  diff_result::failure failed = diff_result::failure::none;
+  std::string error;
+  uint64_t runs = 0;
+};
+
+// Reads one side into sorted runs of at most `budget` bytes. Returns false
+// with r.failed set.
+bool sort_side(const std::vector<std::string>& inputs, const diff_options& o, uint64_t budget,
+               temp_dir& dir, side_stats& stats, std::vector<std::string>& runs,
+               side_outcome& r) {
+  run_builder builder(budget, dir);
   record_facts facts;
   std::string payload;
   std::string key;
@@ -87,7 +97,7 @@ bool sort_side(const std::vector<std::string>& inputs, const diff_options& o, te
     return false;
   }
   runs = std::move(builder.runs());
-  r.runs += runs.size();
+  r.runs = runs.size();
   return true;
 }
 
@@ -164,11 +174,27 @@ diff_result run_diff(const diff_options& o, const change_sink& sink) {
     r.error = dir.error();
     return r;
   }
+  // The two sides are read and sorted at once, one thread each (parsing is
+  // most of the work), each in half the memory budget.
   std::vector<std::string> old_runs;
   std::vector<std::string> new_runs;
-  if (!sort_side(o.old_inputs, o, dir, r.old_side, old_runs, r) ||
-      !sort_side(o.new_inputs, o, dir, r.new_side, new_runs, r)) {
-    return r;
+  side_outcome old_outcome;
+  side_outcome new_outcome;
+  const uint64_t half = o.max_memory / 2;
+  {
+    std::thread old_reader([&] {
+      sort_side(o.old_inputs, o, half, dir, r.old_side, old_runs, old_outcome);
+    });
+    sort_side(o.new_inputs, o, half, dir, r.new_side, new_runs, new_outcome);
+    old_reader.join();
+  }
+  r.runs = old_outcome.runs + new_outcome.runs;
+  for (const side_outcome* side : {&old_outcome, &new_outcome}) {
+    if (side->failed != diff_result::failure::none) {
+      r.failed = side->failed;
+      r.error = side->error;
+      return r;
+    }
   }
   if (r.old_side.records == 0 || r.new_side.records == 0) {
     r.failed = diff_result::failure::no_records;

@@ -17,7 +17,8 @@ namespace ptrscan::diff {
 struct diff_options {
   std::vector<std::string> old_inputs;  ///< read in order as one scan; "-": stdin
   std::vector<std::string> new_inputs;
-  /// Bytes of sorted records held in memory before a run is spilled.
+  /// Bytes of sorted records held in memory (both sides together, each
+  /// sorted in half) before a run is spilled.
   uint64_t max_memory = uint64_t{512} << 20;
   std::string tmp_dir;  ///< "": $TMPDIR, else /tmp
   /// Set (by a signal handler) to stop early; the spilled runs are removed.

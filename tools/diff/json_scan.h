@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace ptrscan::diff {
@@ -133,6 +134,10 @@ class json_scan {
       return false;
     }
     while (p_ < end_) {
+      skip_plain();
+      if (p_ >= end_) {
+        break;
+      }
       const unsigned char c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         ++p_;
@@ -240,6 +245,30 @@ class json_scan {
   }
 
  private:
+  // Moves p_ to the next '"', '\\' or control character, 8 bytes at a
+  // time while it can (SWAR: a zero byte in x ^ pattern marks a match).
+  void skip_plain() {
+    constexpr uint64_t ones = 0x0101010101010101ull;
+    constexpr uint64_t highs = 0x8080808080808080ull;
+    while (end_ - p_ >= 8) {
+      uint64_t x;
+      std::memcpy(&x, p_, 8);
+      const uint64_t q = x ^ (ones * '"');
+      const uint64_t b = x ^ (ones * '\\');
+      const uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
+      if ((special & highs) != 0) {
+        break;
+      }
+      p_ += 8;
+    }
+    while (p_ < end_) {
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"' || c == '\\' || c < 0x20) {
+        return;
+      }
+      ++p_;
+    }
+  }
   static bool hex(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }

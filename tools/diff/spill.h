@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include <atomic>
+
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -29,7 +31,7 @@ class temp_dir {
  private:
   std::string path_;
   std::string error_;
-  uint64_t files_ = 0;
+  std::atomic<uint64_t> files_{0};  // the two sides spill at once
 };
 
 /// A zstd stream written to a file ("-": stdout): spilled runs and the
