@@ -142,6 +142,12 @@ TEST(DiffChanges, NamingClass) {
   host b;
   b.rdns_class = "generic-dynamic";
   EXPECT_EQ(kinds(a, b), v{"naming_changed"});
+  // Class "none" is no PTR name: the change is the PTR's, named once.
+  host without;
+  without.ptr = R"({"status":"nxdomain"})";
+  without.rdns_class = "none";
+  EXPECT_EQ(kinds(without, a), v{"ptr_added"});
+  EXPECT_EQ(kinds(a, without), v{"ptr_removed"});
 }
 
 TEST(DiffChanges, BannerMismatch) {

@@ -131,7 +131,9 @@ void compare_host(const record_facts& o, const record_facts& n, change_list& c) 
   } else if (o.fcrdns_status == "\"fail\"" && n.fcrdns_status == "\"pass\"") {
     c.add(change_kind::fcrdns_fixed, o.fcrdns_status, n.fcrdns_status);
   }
-  if (!o.rdns_class.empty() && !n.rdns_class.empty() && o.rdns_class != n.rdns_class) {
+  // "none" is the class of no PTR name: that change is ptr_added/removed.
+  if (!o.rdns_class.empty() && !n.rdns_class.empty() && o.rdns_class != n.rdns_class &&
+      o.rdns_class != "\"none\"" && n.rdns_class != "\"none\"") {
     c.add(change_kind::naming_changed, o.rdns_class, n.rdns_class);
   }
   if (o.banner_match == 1 && n.banner_match == 0) {
