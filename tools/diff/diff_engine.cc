@@ -37,10 +37,9 @@ struct side_outcome {
 
 // Reads one side into sorted runs of at most `budget` bytes. Returns false
 // with r.failed set.
-bool sort_side(const std::vector<std::string>& inputs, const diff_options& o, uint64_t budget,
-               temp_dir& dir, side_stats& stats, std::vector<std::string>& runs,
+bool sort_side(const std::vector<std::string>& inputs, const diff_options& o,
+               run_builder& builder, side_stats& stats, std::vector<std::string>& runs,
                side_outcome& r) {
-  run_builder builder(budget, dir);
   record_facts facts;
   std::string payload;
   std::string key;
@@ -104,8 +103,8 @@ bool sort_side(const std::vector<std::string>& inputs, const diff_options& o, ui
 // One side's records in key order, the last of each key only.
 class side_stream {
  public:
-  side_stream(const std::vector<std::string>& runs, side_stats& stats)
-      : merger_(runs), stats_(stats) {}
+  side_stream(std::vector<std::unique_ptr<entry_source>> sources, side_stats& stats)
+      : merger_(std::move(sources)), stats_(stats) {}
 
   /// The next key's last record; false at the end or on error().
   bool next() {
@@ -181,11 +180,13 @@ diff_result run_diff(const diff_options& o, const change_sink& sink) {
   side_outcome old_outcome;
   side_outcome new_outcome;
   const uint64_t half = o.max_memory / 2;
+  run_builder old_builder(half, dir);
+  run_builder new_builder(half, dir);
   {
     std::thread old_reader([&] {
-      sort_side(o.old_inputs, o, half, dir, r.old_side, old_runs, old_outcome);
+      sort_side(o.old_inputs, o, old_builder, r.old_side, old_runs, old_outcome);
     });
-    sort_side(o.new_inputs, o, half, dir, r.new_side, new_runs, new_outcome);
+    sort_side(o.new_inputs, o, new_builder, r.new_side, new_runs, new_outcome);
     old_reader.join();
   }
   r.runs = old_outcome.runs + new_outcome.runs;
@@ -217,8 +218,19 @@ diff_result run_diff(const diff_options& o, const change_sink& sink) {
     return r;
   }
 
-  side_stream a(old_runs, r.old_side);
-  side_stream b(new_runs, r.new_side);
+  // A side that fitted in its half is read from memory, not from a run.
+  const auto sources = [](const std::vector<std::string>& runs, const run_builder& builder) {
+    std::vector<std::unique_ptr<entry_source>> out;
+    for (const std::string& path : runs) {
+      out.push_back(std::make_unique<run_reader>(path));
+    }
+    if (builder.in_memory()) {
+      out.push_back(builder.memory_run());
+    }
+    return out;
+  };
+  side_stream a(sources(old_runs, old_builder), r.old_side);
+  side_stream b(sources(new_runs, new_builder), r.new_side);
   bool has_a = a.next();
   bool has_b = b.next();
   std::string line;

@@ -1,5 +1,7 @@
 #include "diff/record_facts.h"
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 #include "diff/json_scan.h"
@@ -167,7 +169,29 @@ std::string record_facts::sort_key() const {
   std::string k;
   k.reserve(key.size() + input.size() + 2);
   k.push_back(static_cast<char>(what));
-  k.append(key);
+  // An address sorts as its bytes: numeric order in the output, and the
+  // first bytes of the key tell most keys apart (the text of every address
+  // of a /8 starts the same). Anything else sorts as its text, after them.
+  unsigned char bin[16];
+  const std::string_view text =
+      key.size() >= 2 ? std::string_view(key).substr(1, key.size() - 2) : std::string_view();
+  char buf[64];
+  if (what == kind::host && text.size() < sizeof buf) {
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
+    if (::inet_pton(AF_INET, buf, bin) == 1) {
+      k.push_back('4');
+      k.append(reinterpret_cast<const char*>(bin), 4);
+    } else if (::inet_pton(AF_INET6, buf, bin) == 1) {
+      k.push_back('6');
+      k.append(reinterpret_cast<const char*>(bin), 16);
+    } else {
+      k.push_back('t');
+      k.append(key);
+    }
+  } else {
+    k.append(key);
+  }
   if (!input.empty()) {
     k.push_back('\0');
     k.append(input);

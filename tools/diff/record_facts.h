@@ -52,7 +52,8 @@ struct record_facts {
   /// Empties every member, keeping capacity (one object is reused per line).
   void clear();
 
-  /// The sort and join key: kind, key, then input for host records.
+  /// The sort and join key: kind, the key (an address as its bytes, IPv4
+  /// before IPv6), then input for host records.
   std::string sort_key() const;
 };
 

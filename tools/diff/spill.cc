@@ -273,17 +273,13 @@ bool run_builder::add(std::string_view key, uint64_t seq, std::string_view paylo
   return true;
 }
 
-bool run_builder::spill() {
-  if (refs_ == 0) {
-    return true;
-  }
+void run_builder::sort_refs() {
   // The refs sit at the end of the arena (the budget is a multiple of 64, so
   // they are aligned) and are sorted where they are: nothing beyond the
   // budget is allocated.
   ref* first = reinterpret_cast<ref*>(arena_ + budget_ - refs_ * sizeof(ref));
-  ref* last = first + refs_;
   const char* a = arena_;
-  std::sort(first, last, [a](const ref& x, const ref& y) {
+  std::sort(first, first + refs_, [a](const ref& x, const ref& y) {
     if (x.prefix != y.prefix) {
       return x.prefix < y.prefix;
     }
@@ -291,6 +287,44 @@ bool run_builder::spill() {
                       .compare(std::string_view(a + y.offset, y.key_size));
     return c < 0 || (c == 0 && x.seq < y.seq);
   });
+}
+
+class run_builder::memory_source : public entry_source {
+ public:
+  memory_source(const char* arena, const ref* first, const ref* last)
+      : arena_(arena), at_(first), last_(last) {}
+  bool next(entry_view& e) override {
+    if (at_ == last_) {
+      return false;
+    }
+    e.key = std::string_view(arena_ + at_->offset, at_->key_size);
+    e.seq = at_->seq;
+    e.payload = std::string_view(arena_ + at_->offset + at_->key_size, at_->payload_size);
+    ++at_;
+    return true;
+  }
+  const std::string& error() const override { return error_; }
+
+ private:
+  const char* arena_;
+  const ref* at_;
+  const ref* last_;
+  std::string error_;
+};
+
+std::unique_ptr<entry_source> run_builder::memory_run() const {
+  const ref* first = reinterpret_cast<const ref*>(arena_ + budget_ - refs_ * sizeof(ref));
+  return std::make_unique<memory_source>(arena_, first, first + refs_);
+}
+
+bool run_builder::spill() {
+  if (refs_ == 0) {
+    return true;
+  }
+  sort_refs();
+  ref* first = reinterpret_cast<ref*>(arena_ + budget_ - refs_ * sizeof(ref));
+  ref* last = first + refs_;
+  const char* a = arena_;
   const std::string path = dir_.next_file();
   zstd_writer w(path, true);
   scratch_.clear();
@@ -314,13 +348,31 @@ bool run_builder::spill() {
   return true;
 }
 
-bool run_builder::finish() { return spill(); }
+bool run_builder::finish() {
+  if (runs_.empty()) {
+    // Everything fitted: no run is written and read back.
+    sort_refs();
+    in_memory_ = true;
+    return true;
+  }
+  return spill();
+}
 
 run_merger::run_merger(const std::vector<std::string>& runs) {
   for (const std::string& path : runs) {
     readers_.push_back(std::make_unique<run_reader>(path));
     if (!readers_.back()->error().empty()) {
       error_ = readers_.back()->error();
+    }
+  }
+  heads_.resize(readers_.size());
+}
+
+run_merger::run_merger(std::vector<std::unique_ptr<entry_source>> sources)
+    : readers_(std::move(sources)) {
+  for (const auto& r : readers_) {
+    if (!r->error().empty()) {
+      error_ = r->error();
     }
   }
   heads_.resize(readers_.size());

@@ -73,18 +73,26 @@ struct entry_view {
 /// Appends an entry in the run format to `out`.
 void append_entry(std::string& out, std::string_view key, uint64_t seq, std::string_view payload);
 
-/// Reads a run back, one entry at a time; views stay valid until the next
-/// call to next().
-class run_reader {
+/// Sorted entries, one at a time; views stay valid until the next call to
+/// next().
+class entry_source {
+ public:
+  virtual ~entry_source() = default;
+  /// False at the end or on an error (error() then says why).
+  virtual bool next(entry_view& e) = 0;
+  virtual const std::string& error() const = 0;
+};
+
+/// Reads a spilled run back.
+class run_reader : public entry_source {
  public:
   explicit run_reader(const std::string& path);
-  ~run_reader();
+  ~run_reader() override;
   run_reader(const run_reader&) = delete;
   run_reader& operator=(const run_reader&) = delete;
 
-  /// False at the end or on an error (error() then says why).
-  bool next(entry_view& e);
-  const std::string& error() const { return error_; }
+  bool next(entry_view& e) override;
+  const std::string& error() const override { return error_; }
 
  private:
   bool fill(size_t need);  // until buf_ holds `need` bytes from pos_
@@ -112,9 +120,14 @@ class run_builder {
 
   /// False (and error()) when a run could not be written.
   bool add(std::string_view key, uint64_t seq, std::string_view payload);
-  /// Writes what is buffered; the runs written so far.
+  /// Ends the input. When nothing was spilled yet, the buffer is sorted
+  /// and kept in memory (memory_run()); else it is spilled as the last run.
   bool finish();
   std::vector<std::string>& runs() { return runs_; }
+  /// After finish(), when everything fitted: the sorted entries, read from
+  /// the buffer (valid while this builder lives).
+  std::unique_ptr<entry_source> memory_run() const;
+  bool in_memory() const { return in_memory_; }
   const std::string& error() const { return error_; }
 
  private:
@@ -126,6 +139,8 @@ class run_builder {
     uint64_t seq;
   };
   bool spill();
+  void sort_refs();  // sorts the refs of the buffer in place
+  class memory_source;
 
   uint64_t budget_;
   temp_dir& dir_;
@@ -133,6 +148,7 @@ class run_builder {
   uint64_t used_ = 0;      // entry bytes from the front
   uint64_t refs_ = 0;      // refs from the back
   std::vector<std::string> runs_;
+  bool in_memory_ = false;
   std::string scratch_;
   std::string error_;
 };
@@ -142,11 +158,13 @@ class run_merger {
  public:
   /// Opens every run; check error().
   explicit run_merger(const std::vector<std::string>& runs);
+  /// Merges the given sources (spilled runs or a buffer kept in memory).
+  explicit run_merger(std::vector<std::unique_ptr<entry_source>> sources);
   bool next(entry_view& e);
   const std::string& error() const { return error_; }
 
  private:
-  std::vector<std::unique_ptr<run_reader>> readers_;
+  std::vector<std::unique_ptr<entry_source>> readers_;
   std::vector<entry_view> heads_;
   std::vector<size_t> heap_;  // reader indexes, smallest head first
   bool started_ = false;
