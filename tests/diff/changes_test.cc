@@ -281,6 +281,25 @@ TEST(DiffRecords, MalformedLinesAreErrors) {
   EXPECT_EQ(parse_record(R"({"ip":"1.2.3.4","x":[1.5e3,-0,true,null,{"a":"\u00e9"}]})", f), "");
 }
 
+TEST(DiffRecords, KeyIsIpThenDomainThenZone) {
+  record_facts f;
+  ASSERT_EQ(parse_record(R"({"zone":"0.18.198.in-addr.arpa","ip":"198.18.0.1","domain":"x.test"})", f), "");
+  EXPECT_EQ(f.what, record_facts::kind::host);
+  EXPECT_EQ(f.key, "\"198.18.0.1\"");
+  ASSERT_EQ(parse_record(R"({"zone":"0.18.198.in-addr.arpa","domain":"x.test"})", f), "");
+  EXPECT_EQ(f.what, record_facts::kind::domain);
+  ASSERT_EQ(parse_record(R"({"zone":"0.18.198.in-addr.arpa","findings":[]})", f), "");
+  EXPECT_EQ(f.what, record_facts::kind::zone);
+  // One address, however it is written, is one key.
+  record_facts g;
+  ASSERT_EQ(parse_record(R"({"ip":"2001:db8::1"})", f), "");
+  ASSERT_EQ(parse_record(R"({"ip":"2001:0db8:0:0::1"})", g), "");
+  EXPECT_EQ(f.sort_key(), g.sort_key());
+  ASSERT_EQ(parse_record(R"({"ip":"10.0.0.9"})", f), "");
+  ASSERT_EQ(parse_record(R"({"ip":"10.0.0.10"})", g), "");
+  EXPECT_LT(f.sort_key(), g.sort_key());  // numeric, not text, order
+}
+
 TEST(DiffRecords, EncodeDecodeRoundTrip) {
   record_facts f;
   ASSERT_EQ(parse_record(host{}.line(), f), "");

@@ -205,14 +205,13 @@ std::string parse_record(std::string_view line, record_facts& out) {
   if (s.peek() != '{') {
     return "not a JSON object";
   }
-  int keys = 0;
+  // The key is `ip` when there is one (a host record may one day name its
+  // zone or domain too), else `domain`, else `zone`.
+  std::string keys[3];
   s.object([&](std::string_view key, json_scan& v) {
     if (key == "ip" || key == "domain" || key == "zone") {
-      ++keys;
-      out.what = key == "ip" ? record_facts::kind::host
-                 : key == "domain" ? record_facts::kind::domain
-                                   : record_facts::kind::zone;
-      if (!read_string(v, out.key)) {
+      std::string& slot = keys[key == "ip" ? 0 : key == "domain" ? 1 : 2];
+      if (!read_string(v, slot)) {
         v.fail("ip, domain or zone is not a string");
       }
     } else if (key == "input") {
@@ -287,12 +286,14 @@ std::string parse_record(std::string_view line, record_facts& out) {
     return std::string("not valid JSON: ") + s.error() + " at byte " +
            std::to_string(s.at(line));
   }
-  if (keys == 0) {
+  const int which = !keys[0].empty() ? 0 : !keys[1].empty() ? 1 : !keys[2].empty() ? 2 : -1;
+  if (which < 0) {
     return "no ip, domain or zone member";
   }
-  if (keys > 1) {
-    return "more than one of ip, domain and zone";
-  }
+  out.what = which == 0   ? record_facts::kind::host
+             : which == 1 ? record_facts::kind::domain
+                          : record_facts::kind::zone;
+  out.key = std::move(keys[which]);
   if (out.what != record_facts::kind::host) {
     // A domain summary's mx and spf are objects of its own, not host data.
     out.has_ptr = false;
