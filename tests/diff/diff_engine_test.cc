@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -270,6 +271,12 @@ TEST_F(DiffEngine, CommandLineWritesZstdOutputAndExitCodes) {
   EXPECT_EQ(diff_main({old_file, new_file, "--max-memory", "12x"}), 2);
   EXPECT_EQ(diff_main({old_file, (dir_ / "missing").string(), "-o", out}), 2);
   EXPECT_EQ(diff_main({write("junk", "x\n"), new_file, "-o", out}), 3);
+  // The output cannot be written: a runtime failure, not a usage error.
+  if (fs::exists("/dev/full")) {
+    EXPECT_EQ(diff_main({old_file, new_file, "-o", "/dev/full"}), 1);
+  } else if (std::getenv("CI") != nullptr) {
+    ADD_FAILURE() << "no /dev/full: the write-failure case did not run";
+  }
   EXPECT_EQ(parse_size("512M"), uint64_t{512} << 20);
   EXPECT_EQ(parse_size("4096"), 4096u);
   EXPECT_EQ(parse_size("1G"), uint64_t{1} << 30);
