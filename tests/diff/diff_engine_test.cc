@@ -225,6 +225,27 @@ TEST_F(DiffEngine, NoRecordsAndUnreadableInputsFail) {
   EXPECT_EQ(spill_files(), 0u);
 }
 
+TEST_F(DiffEngine, OneSideFailingIsTheErrorReported) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) {
+    text += R"({"ip":"10.)" + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) +
+            "." + std::to_string(i % 256) + "\"}\n";
+  }
+  diff_options o;
+  o.old_inputs = {write("old", text)};
+  o.new_inputs = {(dir_ / "missing").string()};
+  o.max_memory = 4096;
+  o.tmp_dir = (dir_ / "spill").string();
+  diff_result r = run_diff(o, [](auto, auto&, auto&) { return true; });
+  EXPECT_EQ(r.failed, diff_result::failure::unreadable);
+  EXPECT_NE(r.error.find("missing"), std::string::npos) << r.error;
+  std::swap(o.old_inputs, o.new_inputs);
+  r = run_diff(o, [](auto, auto&, auto&) { return true; });
+  EXPECT_EQ(r.failed, diff_result::failure::unreadable);
+  EXPECT_NE(r.error.find("missing"), std::string::npos) << r.error;
+  EXPECT_EQ(spill_files(), 0u);
+}
+
 TEST_F(DiffEngine, StopRemovesSpilledRuns) {
   std::string text;
   for (int i = 0; i < 20000; ++i) {

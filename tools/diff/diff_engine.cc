@@ -38,8 +38,8 @@ struct side_outcome {
 // Reads one side into sorted runs of at most `budget` bytes. Returns false
 // with r.failed set.
 bool sort_side(const std::vector<std::string>& inputs, const diff_options& o,
-               run_builder& builder, side_stats& stats, std::vector<std::string>& runs,
-               side_outcome& r) {
+               const std::atomic<bool>& other_failed, run_builder& builder, side_stats& stats,
+               std::vector<std::string>& runs, side_outcome& r) {
   record_facts facts;
   std::string payload;
   std::string key;
@@ -64,7 +64,9 @@ bool sort_side(const std::vector<std::string>& inputs, const diff_options& o,
         return false;
       }
       ++stats.lines;
-      if ((stats.lines & 0xfff) == 0 && stopped(o)) {
+      // The other side failed (a missing file, say): its error is the
+      // answer, and reading this side to its end would only delay it.
+      if ((stats.lines & 0xfff) == 0 && (stopped(o) || other_failed.load())) {
         r.failed = diff_result::failure::stopped;
         return false;
       }
@@ -183,18 +185,27 @@ diff_result run_diff(const diff_options& o, const change_sink& sink) {
   run_builder old_builder(half, dir);
   run_builder new_builder(half, dir);
   {
+    std::atomic<bool> old_failed{false};
+    std::atomic<bool> new_failed{false};
     std::thread old_reader([&] {
-      sort_side(o.old_inputs, o, old_builder, r.old_side, old_runs, old_outcome);
+      old_failed = !sort_side(o.old_inputs, o, new_failed, old_builder, r.old_side, old_runs,
+                              old_outcome);
     });
-    sort_side(o.new_inputs, o, new_builder, r.new_side, new_runs, new_outcome);
+    new_failed =
+        !sort_side(o.new_inputs, o, old_failed, new_builder, r.new_side, new_runs, new_outcome);
     old_reader.join();
   }
   r.runs = old_outcome.runs + new_outcome.runs;
-  for (const side_outcome* side : {&old_outcome, &new_outcome}) {
-    if (side->failed != diff_result::failure::none) {
-      r.failed = side->failed;
-      r.error = side->error;
-      return r;
+  // A side that gave up because the other failed says "stopped": the other
+  // side's error is the one to report.
+  for (const bool real_error_only : {true, false}) {
+    for (const side_outcome* side : {&old_outcome, &new_outcome}) {
+      if (side->failed != diff_result::failure::none &&
+          (!real_error_only || side->failed != diff_result::failure::stopped)) {
+        r.failed = side->failed;
+        r.error = side->error;
+        return r;
+      }
     }
   }
   if (r.old_side.records == 0 || r.new_side.records == 0) {
