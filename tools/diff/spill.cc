@@ -355,7 +355,11 @@ bool run_builder::finish() {
     in_memory_ = true;
     return true;
   }
-  return spill();
+  const bool ok = spill();
+  // The merge reads runs only: give the buffer back to the system for it.
+  delete[] arena_;
+  arena_ = nullptr;
+  return ok;
 }
 
 run_merger::run_merger(const std::vector<std::string>& runs) {
