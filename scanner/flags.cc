@@ -276,7 +276,8 @@ std::unique_ptr<CLI::App> make_app(scanner_flags& f) {
       "ptrscan");
   cli::use_help_formatter(*app,
                           "Usage: ptrscan [OPTIONS] [TARGET ...]\n"
-                          "       ptrscan report [-o FILE] RESULTS.ndjson[.zst] ...\n");
+                          "       ptrscan report [-o FILE] RESULTS.ndjson[.zst] ...\n"
+                          "       ptrscan diff [-o FILE] OLD NEW\n");
   app->get_formatter()->column_width(26);
   app->set_help_flag();  // ours is -h/--help in the general group
   // Unknown options are collected and reported as such, not as CLI11's
@@ -286,6 +287,8 @@ std::unique_ptr<CLI::App> make_app(scanner_flags& f) {
       "Subcommands:\n"
       "  report                  writes a self-contained HTML rDNS audit of\n"
       "                          results (ptrscan report --help)\n"
+      "  diff                    change records between two scans (ptrscan\n"
+      "                          diff --help)\n"
       "\n"
       "Exit status:\n"
       "  0 done; 1 runtime failure (e.g. output write error); 2 usage error or\n"

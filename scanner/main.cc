@@ -31,6 +31,7 @@
 #include "output/output_sink.h"
 #include "output/resume_state.h"
 #include "report/report_main.h"
+#include "diff/diff_main.h"
 
 namespace ptrscan {
 namespace {
@@ -297,6 +298,9 @@ absl::Status write_run_metadata(const scanner_flags& flags, const std::vector<st
 int run(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "report") {
     return report::report_main(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  if (argc > 1 && std::string_view(argv[1]) == "diff") {
+    return diff::diff_main(std::vector<std::string>(argv + 2, argv + argc));
   }
   // SIGINT/SIGTERM are read from a signalfd by this thread only. They must
   // be blocked before any thread exists (the output sink starts one): the

@@ -2,6 +2,7 @@
 """Validates ptrscan output against schema/ (JSON Schema draft 2020-12).
 
     validate_output.py SCHEMA_DIR [--records FILE.ndjson] [--metadata FILE.json]
+                                  [--diff FILE.ndjson]
 
 Prints one line per invalid record ("FILE:LINE: path: message") and exits 1
 when any is invalid, 0 when all are valid, 77 (CTest's skip code) when
@@ -39,6 +40,7 @@ def main():
     ap.add_argument("schema_dir")
     ap.add_argument("--records")
     ap.add_argument("--metadata")
+    ap.add_argument("--diff")
     a = ap.parse_args()
     bad = 0
     if a.records:
@@ -63,6 +65,14 @@ def main():
     if a.metadata:
         v = validator(a.schema_dir, "ptrscan-metadata.schema.json")
         bad += report(a.metadata, v, json.loads(pathlib.Path(a.metadata).read_text()))
+    if a.diff:
+        v = validator(a.schema_dir, "ptrscan-diff.schema.json")
+        lines = pathlib.Path(a.diff).read_text().splitlines()
+        if not lines or not lines[-1].startswith('{"type":"diff_summary"'):
+            print(f"{a.diff}: the last line is not a diff_summary")
+            bad += 1
+        for n, line in enumerate(lines, 1):
+            bad += report(f"{a.diff}:{n}", v, json.loads(line))
     return 1 if bad else 0
 
 

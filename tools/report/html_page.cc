@@ -64,6 +64,9 @@ std::string render_page(const report_view& view, const page_info& info) {
   append_escaped(out, inputs);
   out += "</span> by ptrscan " PTRSCAN_VERSION ".</p>\n</header>\n";
   render_totals(out, view.totals);
+  if (info.diff != nullptr) {
+    render_diff(out, *info.diff, view.totals);
+  }
   render_mail(out, view);
   render_maps(out, view);
   render_networks(out, view);

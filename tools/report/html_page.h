@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "report/diff_section.h"
 #include "report/report_data.h"
 
 namespace ptrscan::report {
@@ -10,6 +11,7 @@ namespace ptrscan::report {
 /// Where the numbers came from, for the page's header.
 struct page_info {
   std::vector<std::string> inputs;  ///< input file names as given ("-" for stdin)
+  const diff_view* diff = nullptr;  ///< with --diff OLD: the changes since OLD
 };
 
 /// The whole report: one self-contained HTML document (inline CSS and

@@ -28,6 +28,10 @@ std::unique_ptr<CLI::App> make_app(report_args& parsed, std::string& as_of) {
                   "reference time for certificate expiry, RFC 3339 or YYYY-MM-DD\n"
                   "(default: the latest record time, else now)")
       ->type_name("TIME");
+  app->add_option("--diff", parsed.diff_old,
+                  "an earlier results file: show the changes since it\n"
+                  "(as ptrscan diff OLD RESULTS would list them)")
+      ->type_name("OLD");
   app->add_option("RESULTS", parsed.inputs,
                   "ptrscan output, plain or zstd-compressed; - reads\nstandard input");
   app->allow_extras();  // reported as "unknown option X" below
@@ -40,7 +44,7 @@ const char* report_usage() {
   static const std::string text = [] {
     report_args unused;
     std::string unused_time;
-    return "usage: ptrscan report [-o FILE] [--as-of TIME] RESULTS.ndjson[.zst] ...\n" +
+    return "usage: ptrscan report [-o FILE] [--as-of TIME] [--diff OLD] RESULTS.ndjson[.zst] ...\n" +
            make_app(unused, unused_time)->help();
   }();
   return text.c_str();
@@ -78,6 +82,11 @@ std::variant<report_args, usage_error> parse_report_args(const std::vector<std::
   }
   if (std::count(parsed.inputs.begin(), parsed.inputs.end(), "-") > 1) {
     return usage_error{"standard input (-) given more than once"};
+  }
+  if (!parsed.diff_old.empty() &&
+      (parsed.diff_old == "-" ||
+       std::find(parsed.inputs.begin(), parsed.inputs.end(), "-") != parsed.inputs.end())) {
+    return usage_error{"--diff reads its inputs twice: not from standard input (-)"};
   }
   if (parsed.output.empty()) {
     return usage_error{"empty output file name"};

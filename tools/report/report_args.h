@@ -17,6 +17,8 @@ struct report_args {
   /// reference time for certificate expiry instead of the records' latest
   /// `ts` or the clock.
   std::optional<int64_t> as_of;
+  /// --diff OLD: an earlier results file; the page shows what changed since.
+  std::string diff_old;
 };
 
 /// Why a command line was refused (exit status 2).

@@ -10,6 +10,7 @@
 #include "report/line_reader.h"
 #include "report/report_args.h"
 #include "report/report_data.h"
+#include "diff/diff_engine.h"
 
 namespace ptrscan::report {
 namespace {
@@ -122,6 +123,46 @@ std::string write_output(const std::string& path, const std::string& html) {
   return "";
 }
 
+// --diff OLD: the changes from OLD to the report's inputs, by the same
+// bounded-memory join as `ptrscan diff`. Returns an exit status.
+int read_changes(const report_args& options, diff_view& changes) {
+  diff::diff_options o;
+  o.old_inputs = {options.diff_old};
+  o.new_inputs = options.inputs;
+  changes.old_input = options.diff_old;
+  const diff::diff_result r = diff::run_diff(
+      o, [&](std::string_view, const diff::record_facts& which, const diff::kind_counts& kinds) {
+        if (changes.listed.size() < diff_view::max_listed) {
+          diff_view::changed c;
+          c.key = token_text(which.key);
+          c.input = which.input.empty() ? std::string() : token_text(which.input);
+          for (size_t i = 0; i < diff::change_kind_count; ++i) {
+            if (kinds[i] != 0) {
+              c.kinds.emplace_back(diff::kind_name(static_cast<diff::change_kind>(i)));
+            }
+          }
+          changes.listed.push_back(std::move(c));
+        }
+        return true;
+      });
+  if (r.failed != diff::diff_result::failure::none) {
+    std::fprintf(stderr, "ptrscan report: --diff: %s\n", terminal_safe(r.error).c_str());
+    return r.failed == diff::diff_result::failure::no_records ? exit_no_records
+           : r.failed == diff::diff_result::failure::unreadable ? exit_usage
+                                                                : exit_write_failed;
+  }
+  for (const std::string& where : r.old_side.malformed_where) {
+    std::fprintf(stderr, "ptrscan report: --diff: skipped: %s\n", terminal_safe(where).c_str());
+  }
+  changes.counts = r.counts;
+  changes.changed_total = r.changed;
+  changes.unchanged = r.unchanged;
+  changes.old_records = r.old_side.records;
+  changes.old_duplicates = r.old_side.duplicates;
+  changes.old_malformed = r.old_side.malformed;
+  return exit_ok;
+}
+
 }  // namespace
 
 int report_main(const std::vector<std::string>& args) {
@@ -155,8 +196,15 @@ int report_main(const std::vector<std::string>& args) {
     return exit_no_records;
   }
 
+  diff_view changes;
+  if (!options.diff_old.empty()) {
+    if (const int status = read_changes(options, changes); status != exit_ok) {
+      return status;
+    }
+  }
   const report_view view = builder.view(options.as_of);
-  if (const std::string error = write_output(options.output, render_page(view, {options.inputs}));
+  page_info info{options.inputs, options.diff_old.empty() ? nullptr : &changes};
+  if (const std::string error = write_output(options.output, render_page(view, info));
       !error.empty()) {
     std::fprintf(stderr, "ptrscan report: %s\n", terminal_safe(error).c_str());
     return exit_write_failed;
