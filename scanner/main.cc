@@ -31,6 +31,7 @@
 #include "output/output_sink.h"
 #include "output/resume_state.h"
 #include "report/report_main.h"
+#include "listen_main.h"
 
 namespace ptrscan {
 namespace {
@@ -77,6 +78,9 @@ void print_summary(const scan_progress& p, const probe_list& probes, double elap
 int run(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "report") {
     return report::report_main(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  if (argc > 1 && std::string_view(argv[1]) == "listen") {
+    return listen_main(std::vector<std::string>(argv + 2, argv + argc));
   }
   // SIGINT/SIGTERM are read from a signalfd by this thread only. They must
   // be blocked before any thread exists (the output sink starts one): the
