@@ -1,6 +1,8 @@
 // `ptrscan listen`: flags and wiring of lib/listen.
 #include "listen_main.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -173,17 +175,25 @@ int listen_main(const std::vector<std::string>& args) {
       if (host.front() != '[') {
         host = "[" + host + "]";
       }
+      // relayhost is read by Postfix's queue manager and smtp client, so it
+      // goes in main.cf (sendmail -o would set it for sendmail alone).
       std::fprintf(stderr,
-                   "ptrscan listen: send it a test mail from a Postfix host (Postfix's "
-                   "relayhost for this one mail, with -o):\n"
-                   "  printf 'Subject: ptrscan listen test\\n\\ntest\\n' | sendmail -f "
-                   "you@your.domain -o 'relayhost=%s:%s' check@ptrscan.invalid\n"
-                   "or set it for every mail: postconf -e 'relayhost = %s:%s'\n",
-                   host.c_str(), b.substr(colon + 1).c_str(), host.c_str(),
-                   b.substr(colon + 1).c_str());
+                   "ptrscan listen: send it a test mail from a Postfix host (its mail then "
+                   "all goes here: undo with postconf -e 'relayhost ='):\n"
+                   "  postconf -e 'relayhost = %s:%s' && postfix reload\n"
+                   "  printf 'Subject: ptrscan listen test\\n\\ntest\\n' | "
+                   "sendmail -f you@your.domain check@ptrscan.invalid\n",
+                   host.c_str(), b.substr(colon + 1).c_str());
     }
     std::fflush(stderr);
   };
+  // SIGINT/SIGTERM go to the listener's signalfd: blocked here, before the
+  // output writer thread starts, so no thread takes their default action.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   absl::StatusOr<std::unique_ptr<output_sink>> sink = output_sink::open(f.output);
   if (!sink.ok()) {
     std::fprintf(stderr, "ptrscan listen: %s\n", std::string(sink.status().message()).c_str());

@@ -205,8 +205,10 @@ class listener final : public resolver_client {
   const listener_config& c_;
   output_sink& sink_;
   listener_stats* stats_;
-  ring ring_;
+  // Sessions before the ring: the ring is torn down (its operations
+  // cancelled) before the buffers they read into are freed.
   slab<session> sessions_;
+  ring ring_;
   udp_resolver dns_;
   rdns_classifier classifier_;
   rfc3339_ms ts_;
@@ -547,7 +549,7 @@ void listener::on_dns_result(uint64_t cookie, dns_status transport, std::string_
                                 packet);
   // Answers can arrive inside dns_.query(), called from pump(): the next
   // loop turn pumps every session that got one.
-  pending_pumps_.push_back({slot, sessions_.generation(slot)});
+  pending_pumps_.push_back({0, slot, sessions_.generation(slot)});
 }
 
 void listener::finish(uint32_t slot) {

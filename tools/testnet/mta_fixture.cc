@@ -219,7 +219,7 @@ void mta_server::write_postfix(const mta_options& options) {
       "mydomain = example.test\n"
       "myorigin = $myhostname\n"
       "mydestination =\n"
-      "relay_domains =\n"
+      "relay_domains =\n" +
       // No delivery of any kind: every transport is the error transport.
       (options.relayhost.empty()
            ? "default_transport = " + never + "\n" + "relay_transport = " + never + "\n"
