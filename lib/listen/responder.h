@@ -100,6 +100,9 @@ class responder {
   /// Reply bytes to send, in order; empties the buffer.
   std::string take_output();
   bool has_output() const { return !out_.empty(); }
+  /// Input bytes held (a partial line, or commands behind a RCPT that
+  /// waits): never more than one read plus max_line.
+  size_t buffered() const { return in_.size(); }
   bool waiting_verdict() const { return state_ == state::rcpt_wait; }
   /// A 220 to STARTTLS was written: once it is sent, the driver starts the
   /// TLS handshake and calls tls_established().
