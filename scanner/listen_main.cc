@@ -38,6 +38,7 @@ struct listen_flags {
   bool no_starttls = false;
   bool demo = false;
   bool quiet = false;
+  bool list_fields = false;
 };
 
 std::string host_name() {
@@ -103,6 +104,8 @@ std::unique_ptr<CLI::App> make_app(listen_flags& f) {
   cli::add_switch(*app, "--demo",
                   "print the listener address and a Postfix command that\nsends it a test mail",
                   [&f] { f.demo = true; });
+  cli::add_switch(*app, "--list-fields", "the record's members, tab-separated, and exit",
+                  [&f] { f.list_fields = true; });
   cli::add_switch(*app, "-q,--quiet", "nothing on stderr but errors", [&f] { f.quiet = true; });
   return app;
 }
@@ -120,6 +123,10 @@ int listen_main(const std::vector<std::string>& args) {
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "ptrscan listen: %s\n", e.what());
     return exit_usage;
+  }
+  if (f.list_fields) {
+    std::fputs(listen_fields_text().c_str(), stdout);
+    return exit_ok;
   }
   if (f.listen.empty()) {
     f.listen.push_back("0.0.0.0:25");

@@ -797,7 +797,49 @@ absl::Status listener::run() {
   return absl::OkStatus();
 }
 
+constexpr identity_field own_fields[] = {
+    {"ts", "string", "accept time, RFC 3339 UTC, ms"},
+    {"client", "string", "client address (IPv4 for a mapped IPv6 client)"},
+    {"client_port", "number", "client port"},
+    {"local", "string", "the address:port it connected to"},
+    {"session", "object", "the dialogue"},
+    {"session.end", "string", "quit closed reset tls_error timeout commands shutdown refused stopped"},
+    {"session.commands", "number", "command lines read"},
+    {"session.unknown_commands", "number", "answered 500"},
+    {"session.helo_verb", "string", "EHLO or HELO (the last)"},
+    {"session.mail_from", "string", "the last reverse-path; \"\" null sender"},
+    {"session.rcpt", "array", "forward-paths, at most 16"},
+    {"session.rcpt_total", "number", "RCPT commands answered"},
+    {"session.data_attempted", "bool", "DATA or BDAT was sent (always refused)"},
+    {"session.early_talker", "bool", "sent bytes before the greeting"},
+    {"session.early_bytes", "number", "how many"},
+    {"session.violations", "array", "protocol violations, each once"},
+    {"session.verdict", "string", "the last RCPT reply's verdict line"},
+    {"session.verdict_timeout", "bool", "a RCPT reply stopped waiting for lookups"},
+    {"tls", "object", "after STARTTLS"},
+    {"tls.version", "string", "TLSv1.3 ..."},
+    {"tls.cipher", "string", "IANA cipher name"},
+    {"tls.sni", "string", "server name the client sent (\"\" none)"},
+    {"tls.error", "string", "why the handshake failed"},
+    {"ms", "object", "milliseconds since accept of each step"},
+    {"truncated", "array", "caps that cut something"},
+};
+
 }  // namespace
+
+std::string listen_fields_text() {
+  std::string out;
+  auto add = [&out](const identity_field& f) {
+    out.append(f.name).append("\t").append(f.type).append("\t").append(f.help).append("\n");
+  };
+  for (const identity_field& f : own_fields) {
+    add(f);
+  }
+  for (const identity_field& f : client_identity_fields()) {
+    add(f);
+  }
+  return out;
+}
 
 absl::Status run_listener(const listener_config& config, output_sink& sink,
                           listener_stats* stats) {

@@ -55,6 +55,10 @@ struct listener_stats {
   int signal = 0;        // the signal that stopped it, 0 if none
 };
 
+/// Every member of a listener record, as `ptrscan listen --list-fields`
+/// prints it: "name\ttype\thelp" lines.
+std::string listen_fields_text();
+
 /// `ptrscan listen`: an SMTP responder on one io_uring (multishot accept,
 /// one receive or send per session at a time, deadlines in FIFOs) with the
 /// shard's DNS transport, writing one record per connection to `sink`.

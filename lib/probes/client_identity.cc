@@ -25,7 +25,46 @@ void split_path(std::string_view path, std::string* local, std::string* domain) 
   }
 }
 
+constexpr identity_field fields_list[] = {
+    {"ptr", "object", "PTR lookup of the client address"},
+    {"ptr.status", "status", "ok nxdomain nodata servfail refused timeout error"},
+    {"ptr.names", "array", "PTR names, canonical order, at most 32"},
+    {"ptr.names_total", "number", "distinct names when more than kept"},
+    {"ptr.truncated", "array", "\"names\" when names were cut"},
+    {"ptr.error", "string", "why status is error"},
+    {"fcrdns", "object", "forward-confirmed reverse DNS of the client"},
+    {"fcrdns.status", "status", "pass fail none error, timeout when unfinished"},
+    {"fcrdns.name", "string", "the PTR name that resolves back"},
+    {"fcrdns.unchecked", "number", "PTR names not looked up (cap)"},
+    {"fcrdns.forward", "array", "A/AAAA of each PTR name"},
+    {"fcrdns.forward[].name", "string", "the PTR name"},
+    {"fcrdns.forward[].status", "status", "its lookups' status"},
+    {"fcrdns.forward[].addresses", "array", "its addresses, at most 32"},
+    {"fcrdns.forward[].addresses_total", "number", "distinct addresses when more"},
+    {"fcrdns.forward[].truncated", "array", "\"addresses\" when cut"},
+    {"rdns", "object", "naming class of the first PTR name"},
+    {"rdns.name", "string", "the name classified"},
+    {"rdns.class", "string", "none invalid generic-dynamic generic-static ... mail-like custom"},
+    {"rdns.ip_encoded", "string", "how the address is written in the name"},
+    {"rdns.tokens", "array", "dynamic, static and mail keywords found"},
+    {"helo", "object", "the HELO/EHLO name and the HELO rules"},
+    {"helo.name", "string", "as the client sent it"},
+    {"helo.syntax", "string", "fqdn not-fqdn address-literal invalid"},
+    {"helo.fqdn", "bool", "a valid name of two labels or more"},
+    {"helo.addresses", "array", "its A/AAAA addresses"},
+    {"helo.truncated", "array", "\"addresses\" when cut"},
+    {"helo.resolves", "bool", "it has an address (null: undecided)"},
+    {"helo.resolves_to_client", "bool", "one address is the client's"},
+    {"helo.equals_ptr", "bool", "it is one of the client's PTR names"},
+    {"helo.verdict", "string", "match mismatch unresolved error invalid not-fqdn literal ..."},
+    {"spf", "object", "check_host for the MAIL FROM and the HELO identities"},
+    {"spf.mail_from", "object", "identity, domain, result, reason, mechanism, explanation, lookups"},
+    {"spf.helo", "object", "the same for the HELO identity"},
+};
+
 }  // namespace
+
+std::span<const identity_field> client_identity_fields() { return fields_list; }
 
 client_identity::client_identity(const ip_address& client, const rdns_classifier& classifier,
                                  const identity_limits& limits)

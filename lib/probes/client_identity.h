@@ -18,6 +18,16 @@
 
 namespace ptrscan {
 
+/// A record member the checks write, for `ptrscan listen --list-fields`.
+struct identity_field {
+  std::string_view name;  // dotted path: "helo.resolves", "fcrdns.forward[].name"
+  std::string_view type;  // "string", "bool", "number", "object", "array", "status"
+  std::string_view help;
+};
+
+/// Every member client_identity::write_json writes.
+std::span<const identity_field> client_identity_fields();
+
 /// One DNS question the identity checks need sent; `tag` comes back with
 /// the answer.
 struct identity_question {

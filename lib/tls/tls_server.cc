@@ -9,8 +9,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <climits>
+#include <cstring>
 
 namespace ptrscan {
 namespace {
@@ -77,15 +81,22 @@ absl::StatusOr<std::unique_ptr<tls_server_context>> tls_server_context::create(
       return absl::InternalError("cannot make a self-signed certificate: " + last_error_text());
     }
   } else {
+    for (const std::string* f : {&cert_file, &key_file}) {
+      if (::access(f->c_str(), R_OK) != 0) {
+        return absl::InvalidArgumentError(*f + ": " + std::strerror(errno));
+      }
+    }
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
-      return absl::InvalidArgumentError("--cert " + cert_file + ": " + last_error_text());
+      return absl::InvalidArgumentError(cert_file + ": not a PEM certificate chain (" +
+                                        last_error_text() + ")");
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-      return absl::InvalidArgumentError("--key " + key_file + ": " + last_error_text());
+      return absl::InvalidArgumentError(key_file + ": not a PEM private key (" +
+                                        last_error_text() + ")");
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
-      return absl::InvalidArgumentError("--key " + key_file + " does not match --cert " +
-                                        cert_file);
+      return absl::InvalidArgumentError("the key in " + key_file +
+                                        " does not match the certificate in " + cert_file);
     }
   }
   ERR_clear_error();

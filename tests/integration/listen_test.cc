@@ -14,7 +14,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -176,7 +178,8 @@ class ListenTest : public ::testing::Test {
   }
 
   /// Starts the listener on prefix.1, port 0; false when it does not come up.
-  bool start(const std::vector<std::string>& extra) {
+  bool start(const std::vector<std::string>& extra) { return start(extra, bed_->resolver()); }
+  bool start(const std::vector<std::string>& extra, const endpoint& resolver) {
     std::vector<std::string> argv = {PTRSCAN_BINARY,
                                      "listen",
                                      "-l",
@@ -184,7 +187,7 @@ class ListenTest : public ::testing::Test {
                                      "-o",
                                      out_,
                                      "--resolver",
-                                     bed_->resolver().to_string(),
+                                     resolver.to_string(),
                                      "--hostname",
                                      "listen.test"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -219,6 +222,56 @@ class ListenTest : public ::testing::Test {
     ndjson_lines lines = parse_ndjson(ss.str());
     EXPECT_TRUE(lines.bad_lines.empty());
     return lines.records;
+  }
+
+  /// Every member of `records` is in `ptrscan listen --list-fields`: listed
+  /// itself, or inside a listed object ("spf.mail_from.result", "ms.rcpt").
+  void expect_listed(const std::vector<json>& records) {
+    run_result fields = run_process({PTRSCAN_BINARY, "listen", "--list-fields"});
+    ASSERT_EQ(fields.exit_code, 0) << fields.describe();
+    std::set<std::string> listed;
+    std::istringstream lines(fields.out);
+    for (std::string line; std::getline(lines, line);) {
+      listed.insert(line.substr(0, line.find('\t')));
+    }
+    std::set<std::string> seen;
+    std::function<void(const json&, const std::string&)> walk = [&](const json& j,
+                                                                    const std::string& at) {
+      if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+          const std::string p = at.empty() ? it.key() : at + "." + it.key();
+          seen.insert(p);
+          walk(it.value(), p);
+        }
+      } else if (j.is_array()) {
+        for (const json& e : j) {
+          if (e.is_object()) {
+            walk(e, at + "[]");
+          }
+        }
+      }
+    };
+    for (const json& r : records) {
+      walk(r, "");
+    }
+    // An object whose members are not listed one by one covers them.
+    auto itemised = [&listed](const std::string& object) {
+      for (const std::string& l : listed) {
+        if (l.rfind(object + ".", 0) == 0 || l.rfind(object + "[].", 0) == 0) {
+          return true;
+        }
+      }
+      return false;
+    };
+    for (const std::string& p : seen) {
+      bool covered = listed.count(p) != 0;
+      for (size_t dot = p.find('.'); !covered && dot != std::string::npos;
+           dot = p.find('.', dot + 1)) {
+        const std::string object = p.substr(0, dot);
+        covered = listed.count(object) != 0 && !itemised(object);
+      }
+      EXPECT_TRUE(covered) << p << " is in a record but not in --list-fields";
+    }
   }
 
   const json* record_of(const std::vector<json>& records, const std::string& ip) {
@@ -277,6 +330,7 @@ TEST_F(ListenTest, GoodAndBadIdentities) {
   }
   const std::vector<json> records = stop_and_read();
   ASSERT_EQ(records.size(), 3u);
+  expect_listed(records);
 
   const json* good = record_of(records, prefix_ + ".10");
   ASSERT_NE(good, nullptr);
@@ -355,6 +409,7 @@ TEST_F(ListenTest, HostileClientsAreCappedAndRecorded) {
     EXPECT_THAT(c.reply(), HasSubstr("421 4.3.2"));
   }
   ASSERT_EQ(records.size(), 6u);
+  expect_listed(records);
   const json* early = record_of(records, prefix_ + ".10");
   ASSERT_NE(early, nullptr);
   EXPECT_EQ((*early)["session"]["early_talker"], true);
@@ -372,6 +427,42 @@ TEST_F(ListenTest, HostileClientsAreCappedAndRecorded) {
     ASSERT_NE(r, nullptr);
     EXPECT_EQ((*r)["session"]["end"], "shutdown");
   }
+}
+
+// Lookups that never answer: the RCPT reply waits --verdict-wait, then says
+// what is missing; a client that goes quiet is ended at --session-timeout.
+TEST_F(ListenTest, VerdictWaitAndSessionDeadline) {
+  ASSERT_TRUE(start({"--verdict-wait", "100", "--session-timeout", "1500", "--dns-timeout", "400",
+                     "--retries", "0"},
+                    bed_->dead()));
+  {
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    c->say("EHLO mail.sender.test");
+    c->say("MAIL FROM:<bounce@sender.test>");
+    EXPECT_EQ(c->say("RCPT TO:<check@listen.test>"),
+              "550 5.7.1 ptr=timeout fcrdns=timeout helo=timeout spf=timeout\r\n");
+    c->say("QUIT");
+  }
+  {
+    std::optional<client> c = client::connect(prefix_ + ".11", server_);
+    ASSERT_TRUE(c);
+    EXPECT_THAT(c->reply(), HasSubstr("220 "));
+    EXPECT_THAT(c->reply(), HasSubstr("421 4.4.2"));  // said nothing: the deadline
+  }
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 2u);
+  const json* waited = record_of(records, prefix_ + ".10");
+  ASSERT_NE(waited, nullptr);
+  EXPECT_EQ((*waited)["session"]["verdict_timeout"], true);
+  EXPECT_EQ((*waited)["session"]["end"], "quit");
+  // The record waited for the lookups to end: theirs is a lookup failure.
+  EXPECT_NE((*waited)["ptr"]["status"], "ok");
+  EXPECT_EQ((*waited)["spf"]["mail_from"]["result"], "temperror");
+  const json* idle = record_of(records, prefix_ + ".11");
+  ASSERT_NE(idle, nullptr);
+  EXPECT_EQ((*idle)["session"]["end"], "timeout");
 }
 
 // STARTTLS with the self-signed certificate: the record has the client's
@@ -406,6 +497,7 @@ TEST_F(ListenTest, StartTlsRecordsVersionCipherAndSni) {
   }
   const std::vector<json> records = stop_and_read();
   ASSERT_EQ(records.size(), 2u);
+  expect_listed(records);
   const json* r = record_of(records, prefix_ + ".10");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ((*r)["tls"]["version"], "TLSv1.3");
