@@ -621,6 +621,9 @@ void listener::write_record(const session& s) {
     w.end_object();
   }
   s.id->write_json(w);
+  if (c_.policy) {
+    c_.policy(d, *s.id, w);
+  }
   w.key("ms").begin_object();
   auto t = [&w](const char* k, int64_t v) {
     if (v >= 0) {

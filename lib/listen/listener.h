@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "dns/udp_resolver.h"
 #include "listen/responder.h"
+#include "output/json_writer.h"
 #include "output/output_sink.h"
 #include "probes/client_identity.h"
 #include "tls/tls_server.h"
@@ -44,6 +45,12 @@ struct listener_config {
   /// listening sockets and ends every session with 421, waits for their
   /// lookups and writes their records; a second one stops at once.
   bool handle_signals = true;
+  /// Receiver-policy verdicts (Postfix restrictions, generic-rDNS rules,
+  /// bulk-sender requirements) plug in here: called for every record of a
+  /// session, after the identity sections, with what the client did and
+  /// what the checks found; it writes its own members (e.g. "policy").
+  /// Unset: none.
+  std::function<void(const listen_dialogue&, const client_identity&, json_writer&)> policy;
   /// Called once the sockets listen, with their "IP:PORT" addresses.
   std::function<void(const std::vector<std::string>&)> ready;
 };
