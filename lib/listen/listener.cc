@@ -1,5 +1,7 @@
 #include "listen/listener.h"
 
+#include "listen/listen_record.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -303,15 +305,8 @@ void listener::refuse(int fd, const sock_name& client, const sock_name& local,
   ::close(fd);
   ++stats_->refused;
   json_writer w(chunk_);
-  w.begin_object();
-  w.key("ts").value(ts_.format(realtime_ns()));
-  w.key("client").value(client.ip.to_string());
-  w.key("client_port").value(uint64_t{client.port});
-  w.key("local").value(endpoint_text(local));
-  w.key("session").begin_object().key("end").value("refused").end_object();
-  w.key("truncated").begin_array().value(reason).end_array();
-  w.end_object();
-  w.end_line();
+  write_refused_record(w, ts_.format(realtime_ns()), client.ip.to_string(), client.port,
+                       endpoint_text(local), reason);
   ++stats_->records;
 }
 
@@ -564,97 +559,25 @@ void listener::finish(uint32_t slot) {
 }
 
 void listener::write_record(const session& s) {
-  const listen_dialogue& d = s.r->dialogue();
+  session_facts f;
+  f.ts = std::string(ts_.format(s.wall_ns));
+  f.client = s.client.ip.to_string();
+  f.client_port = s.client.port;
+  f.local = endpoint_text(s.local);
+  f.tls_started = s.tls != nullptr;
+  f.tls_version = s.tls_version;
+  f.tls_cipher = s.tls_cipher;
+  f.tls_sni = s.tls_sni;
+  f.tls_error = s.tls_error;
+  f.verdict = s.last_verdict;
+  f.verdict_timeout = s.verdict_timed_out;
+  f.ms_tls = s.ms_tls;
+  f.ms_ptr = s.ms_ptr;
+  f.ms_fcrdns = s.ms_fcrdns;
+  f.ms_verdict = s.ms_verdict;
+  f.ms_total = since_ms(s, monotonic_ns());
   json_writer w(chunk_);
-  w.begin_object();
-  w.key("ts").value(ts_.format(s.wall_ns));
-  w.key("client").value(s.client.ip.to_string());
-  w.key("client_port").value(uint64_t{s.client.port});
-  w.key("local").value(endpoint_text(s.local));
-  w.key("session").begin_object();
-  w.key("end").value(d.end);
-  w.key("commands").value(uint64_t{d.commands});
-  if (d.unknown_commands > 0) {
-    w.key("unknown_commands").value(uint64_t{d.unknown_commands});
-  }
-  if (!d.helo_verb.empty()) {
-    w.key("helo_verb").value(d.helo_verb);
-  }
-  if (d.mail_seen) {
-    w.key("mail_from").value(d.mail_from);
-  }
-  if (d.rcpts_total > 0) {
-    w.key("rcpt").begin_array();
-    for (const std::string& r : d.rcpts) {
-      w.value(r);
-    }
-    w.end_array();
-    w.key("rcpt_total").value(uint64_t{d.rcpts_total});
-  }
-  w.key("data_attempted").value(d.data_attempted);
-  w.key("early_talker").value(d.early_talker);
-  if (d.early_talker) {
-    w.key("early_bytes").value(uint64_t{d.early_bytes});
-  }
-  w.key("violations").begin_array();
-  for (const std::string& v : d.violations) {
-    w.value(v);
-  }
-  w.end_array();
-  if (!s.last_verdict.empty()) {
-    w.key("verdict").value(s.last_verdict);
-  }
-  w.key("verdict_timeout").value(s.verdict_timed_out);
-  w.end_object();
-  if (s.tls) {
-    w.key("tls").begin_object();
-    if (!s.tls_version.empty()) {
-      w.key("version").value(s.tls_version);
-      w.key("cipher").value(s.tls_cipher);
-      w.key("sni").value(s.tls_sni);
-    }
-    if (!s.tls_error.empty()) {
-      w.key("error").value(s.tls_error);
-    } else if (s.tls_version.empty()) {
-      w.key("error").value("handshake not finished");
-    }
-    w.end_object();
-  }
-  s.id->write_json(w);
-  if (c_.policy) {
-    c_.policy(d, *s.id, w);
-  }
-  w.key("ms").begin_object();
-  auto t = [&w](const char* k, int64_t v) {
-    if (v >= 0) {
-      w.key(k).value(v);
-    }
-  };
-  t("greeting", d.ms_greeting);
-  t("helo", d.ms_helo);
-  t("mail", d.ms_mail);
-  t("rcpt", d.ms_rcpt);
-  t("data", d.ms_data);
-  t("starttls", d.ms_starttls);
-  t("tls", s.ms_tls);
-  t("ptr", s.ms_ptr);
-  t("fcrdns", s.ms_fcrdns);
-  t("verdict", s.ms_verdict);
-  t("end", d.ms_end);
-  t("total", since_ms(s, monotonic_ns()));
-  w.end_object();
-  if (!d.truncated.empty() || !s.id->truncated().empty()) {
-    w.key("truncated").begin_array();
-    for (const std::string& v : d.truncated) {
-      w.value(v);
-    }
-    for (const std::string& v : s.id->truncated()) {
-      w.value(v);
-    }
-    w.end_array();
-  }
-  w.end_object();
-  w.end_line();
+  write_session_record(w, f, s.r->dialogue(), *s.id, c_.policy);
 }
 
 void listener::expire(int64_t now_ns) {
@@ -800,49 +723,7 @@ absl::Status listener::run() {
   return absl::OkStatus();
 }
 
-constexpr identity_field own_fields[] = {
-    {"ts", "string", "accept time, RFC 3339 UTC, ms"},
-    {"client", "string", "client address (IPv4 for a mapped IPv6 client)"},
-    {"client_port", "number", "client port"},
-    {"local", "string", "the address:port it connected to"},
-    {"session", "object", "the dialogue"},
-    {"session.end", "string", "quit closed reset tls_error timeout commands shutdown refused stopped"},
-    {"session.commands", "number", "command lines read"},
-    {"session.unknown_commands", "number", "answered 500"},
-    {"session.helo_verb", "string", "EHLO or HELO (the last)"},
-    {"session.mail_from", "string", "the last reverse-path; \"\" null sender"},
-    {"session.rcpt", "array", "forward-paths, at most 16"},
-    {"session.rcpt_total", "number", "RCPT commands answered"},
-    {"session.data_attempted", "bool", "DATA or BDAT was sent (always refused)"},
-    {"session.early_talker", "bool", "sent bytes before the greeting"},
-    {"session.early_bytes", "number", "how many"},
-    {"session.violations", "array", "protocol violations, each once"},
-    {"session.verdict", "string", "the last RCPT reply's verdict line"},
-    {"session.verdict_timeout", "bool", "a RCPT reply stopped waiting for lookups"},
-    {"tls", "object", "after STARTTLS"},
-    {"tls.version", "string", "TLSv1.3 ..."},
-    {"tls.cipher", "string", "IANA cipher name"},
-    {"tls.sni", "string", "server name the client sent (\"\" none)"},
-    {"tls.error", "string", "why the handshake failed"},
-    {"ms", "object", "milliseconds since accept of each step"},
-    {"truncated", "array", "caps that cut something"},
-};
-
 }  // namespace
-
-std::string listen_fields_text() {
-  std::string out;
-  auto add = [&out](const identity_field& f) {
-    out.append(f.name).append("\t").append(f.type).append("\t").append(f.help).append("\n");
-  };
-  for (const identity_field& f : own_fields) {
-    add(f);
-  }
-  for (const identity_field& f : client_identity_fields()) {
-    add(f);
-  }
-  return out;
-}
 
 absl::Status run_listener(const listener_config& config, output_sink& sink,
                           listener_stats* stats) {

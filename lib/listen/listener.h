@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "dns/udp_resolver.h"
+#include "listen/listen_record.h"
 #include "listen/responder.h"
 #include "output/json_writer.h"
 #include "output/output_sink.h"
@@ -50,7 +51,7 @@ struct listener_config {
   /// session, after the identity sections, with what the client did and
   /// what the checks found; it writes its own members (e.g. "policy").
   /// Unset: none.
-  std::function<void(const listen_dialogue&, const client_identity&, json_writer&)> policy;
+  listen_policy policy;
   /// Called once the sockets listen, with their "IP:PORT" addresses.
   std::function<void(const std::vector<std::string>&)> ready;
 };
@@ -61,10 +62,6 @@ struct listener_stats {
   uint64_t refused = 0;  // over max_sessions or per_subnet
   int signal = 0;        // the signal that stopped it, 0 if none
 };
-
-/// Every member of a listener record, as `ptrscan listen --list-fields`
-/// prints it: "name\ttype\thelp" lines.
-std::string listen_fields_text();
 
 /// `ptrscan listen`: an SMTP responder on one io_uring (multishot accept,
 /// one receive or send per session at a time, deadlines in FIFOs) with the
