@@ -43,7 +43,8 @@ constexpr char output_group[] = "Output";
 constexpr char performance_group[] = "Performance";
 constexpr char dns_group[] = "DNS resolution (every DNS probe)";
 
-/// "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353" → c-ares "ip:port" form.
+}  // namespace
+
 std::string parse_resolver(std::string_view s) {
   std::string_view host = s;
   uint64_t port = 53;
@@ -78,8 +79,6 @@ std::string parse_resolver(std::string_view s) {
   return ip->is_v4() ? absl::StrCat(ip->to_string(), ":", port)
                      : absl::StrCat("[", ip->to_string(), "]:", port);
 }
-
-}  // namespace
 
 void add_general_flags(CLI::App& app, scanner_flags& f) {
   describe_group(app, general_group, "");
@@ -287,8 +286,14 @@ std::unique_ptr<CLI::App> make_app(scanner_flags& f) {
       "Subcommands:\n"
       "  report                  writes a self-contained HTML rDNS audit of\n"
       "                          results (ptrscan report --help)\n"
+<<<<<<< HEAD
       "  diff                    change records between two scans (ptrscan\n"
       "                          diff --help)\n"
+=======
+      "  listen                  an SMTP responder that records how each\n"
+      "                          sending client looks to a receiver\n"
+      "                          (ptrscan listen --help)\n"
+>>>>>>> h-listen
       "\n"
       "Exit status:\n"
       "  0 done; 1 runtime failure (e.g. output write error); 2 usage error or\n"

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -60,5 +61,9 @@ void add_input_flags(CLI::App& app, scanner_flags& f);
 void add_output_flags(CLI::App& app, scanner_flags& f);
 void add_performance_flags(CLI::App& app, scanner_flags& f);
 void add_dns_flags(CLI::App& app, scanner_flags& f);
+
+/// A --resolver value: "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353" →
+/// c-ares "ip:port" form. A bad one is a usage error (cli::reject).
+std::string parse_resolver(std::string_view s);
 
 }  // namespace ptrscan

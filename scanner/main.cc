@@ -32,6 +32,7 @@
 #include "output/resume_state.h"
 #include "report/report_main.h"
 #include "diff/diff_main.h"
+#include "listen_main.h"
 
 namespace ptrscan {
 namespace {
@@ -301,6 +302,9 @@ int run(int argc, char** argv) {
   }
   if (argc > 1 && std::string_view(argv[1]) == "diff") {
     return diff::diff_main(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  if (argc > 1 && std::string_view(argv[1]) == "listen") {
+    return listen_main(std::vector<std::string>(argv + 2, argv + argc));
   }
   // SIGINT/SIGTERM are read from a signalfd by this thread only. They must
   // be blocked before any thread exists (the output sink starts one): the

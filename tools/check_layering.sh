@@ -8,6 +8,8 @@
 #   checks  pure verdict functions: no loop (core), no output, no scan, no probes
 #   scan    the shard loop, jobs, engine: no probe and no protocol but DNS
 #   probes  every probe; the only folder that may name them all
+#   listen  `ptrscan listen`: the SMTP responder and its loop, on the probes'
+#           client checks (probes/client_identity)
 #
 # and, outside lib/probes and lib/checks, no file of lib/ or scanner/ names
 # the DNSBL or SPF probes (a new probe touches its own files and the table).
@@ -30,6 +32,7 @@ declare -A allowed=(
   [checks]="net dns"
   [scan]="net core dns input output"
   [probes]="net cli core dns input output tls smtp checks scan"
+  [listen]="net core dns output tls checks probes"
 )
 
 status=0

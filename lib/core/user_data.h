@@ -16,6 +16,10 @@ enum class op_kind : uint8_t {
   dns_send = 7,      // failed send of a DNS query (successes post nothing); index = query
   dns_tcp = 8,          // connect/send/recv of a truncated query's TCP retry; index = connection
   dns_tcp_timeout = 9,  // the timeout linked to a dns_tcp operation; ignored
+  accept = 10,          // multishot accept on a listening socket; index = listener
+  peer_recv = 11,       // receive on an accepted connection; index = session slot
+  peer_send = 12,       // send on an accepted connection; index = session slot
+  signal = 13,          // read on a signalfd
 };
 
 /// user_data is packed here and unpacked here only (liburing's proxy.c idea):

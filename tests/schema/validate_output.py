@@ -3,6 +3,7 @@
 
     validate_output.py SCHEMA_DIR [--records FILE.ndjson] [--metadata FILE.json]
                                   [--diff FILE.ndjson]
+                                  [--listen FILE.ndjson]
 
 Prints one line per invalid record ("FILE:LINE: path: message") and exits 1
 when any is invalid, 0 when all are valid, 77 (CTest's skip code) when
@@ -41,8 +42,17 @@ def main():
     ap.add_argument("--records")
     ap.add_argument("--metadata")
     ap.add_argument("--diff")
+    ap.add_argument("--listen", help="records of ptrscan listen")
     a = ap.parse_args()
     bad = 0
+    if a.listen:
+        v = validator(a.schema_dir, "ptrscan-listen.schema.json")
+        lines = pathlib.Path(a.listen).read_text().splitlines()
+        if not lines:
+            print(f"{a.listen}: no records")
+            bad += 1
+        for n, line in enumerate(lines, 1):
+            bad += report(f"{a.listen}:{n}", v, json.loads(line))
     if a.records:
         v = validator(a.schema_dir, "ptrscan-record.schema.json")
         # The same schema entered at the kind of record the line looks like,

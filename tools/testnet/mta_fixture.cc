@@ -219,12 +219,21 @@ void mta_server::write_postfix(const mta_options& options) {
       "mydomain = example.test\n"
       "myorigin = $myhostname\n"
       "mydestination =\n"
-      "relay_domains =\n"
-      "relayhost =\n"
+      "relay_domains =\n" +
       // No delivery of any kind: every transport is the error transport.
-      "default_transport = " + never + "\n"
+      (options.relayhost.empty()
+           ? "default_transport = " + never + "\n" + "relay_transport = " + never + "\n"
+           // A sender for `ptrscan listen`: everything goes to the relayhost.
+           : "default_transport = smtp\nrelay_transport = smtp\n"
+             "relayhost = " + options.relayhost + "\n"
+             "smtp_tls_security_level = may\n"
+             "smtp_helo_name = " +
+                 (options.smtp_helo_name.empty() ? std::string("$myhostname")
+                                                 : options.smtp_helo_name) + "\n" +
+                 (options.smtp_bind_address.empty()
+                      ? std::string()
+                      : "smtp_bind_address = " + options.smtp_bind_address + "\n")) +
       "local_transport = " + never + "\n"
-      "relay_transport = " + never + "\n"
       "virtual_transport = " + never + "\n" +
       postfix_relay_lines(options.relay) +
       // Listeners are the explicit host:port entries of master.cf. Naming our
@@ -273,6 +282,9 @@ void mta_server::write_postfix(const mta_options& options) {
       "anvil     unix  - - n -     1 anvil\n"
       "scache    unix  - - n -     1 scache\n"
       "postlog   unix-dgram n - n - 1 postlogd\n";
+  if (!options.relayhost.empty()) {
+    master_cf += "smtp      unix  - - n -     - smtp\n";
+  }
   write_file(dir_ + "/main.cf", main_cf);
   write_file(dir_ + "/master.cf", master_cf);
   // Postfix re-reads a configuration file modified within the last second
@@ -323,6 +335,17 @@ void mta_server::write_postfix(const mta_options& options) {
   // signal its children (kill(-pid)) and exit at once instead of failing
   // with ESRCH and lingering a second.
   argv_ = {"setsid", std::string(postfix_daemon_dir) + "/master", "-c", dir_, "-d"};
+}
+
+std::string mta_server::sendmail(const std::string& from, const std::string& to) const {
+  if (kind_ != mta_kind::postfix) {
+    throw std::logic_error("mta_server::sendmail: Postfix only");
+  }
+  run_options o;
+  o.stdin_data = "From: " + from + "\nTo: " + to + "\nSubject: ptrscan listen test\n\ntest\n";
+  o.deadline = std::chrono::milliseconds(30'000);
+  const run_result r = run_process({"/usr/sbin/sendmail", "-C", dir_, "-f", from, to}, o);
+  return r.exit_code == 0 ? std::string() : r.describe();
 }
 
 size_t mta_server::queue_files() const {

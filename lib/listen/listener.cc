@@ -1,0 +1,739 @@
+#include "listen/listener.h"
+
+#include "listen/listen_record.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "core/clock.h"
+#include "core/deadline_fifo.h"
+#include "core/ring.h"
+#include "core/slab.h"
+#include "core/user_data.h"
+#include "dns/resolver_client.h"
+#include "net/ip_address.h"
+#include "output/json_writer.h"
+#include "output/timestamp.h"
+
+namespace ptrscan {
+namespace {
+
+constexpr size_t recv_bytes = 4096;
+constexpr int64_t ms = 1'000'000;
+
+/// A DNS cookie: session slot (24 bits), its generation's low 16 bits, and
+/// the identity's question tag (24 bits).
+uint64_t pack_cookie(uint32_t slot, uint32_t generation, uint32_t tag) {
+  return (uint64_t{slot & 0xffffff} << 40) | (uint64_t{generation & 0xffff} << 24) |
+         uint64_t{tag & 0xffffff};
+}
+
+struct sock_name {
+  ip_address ip;
+  uint16_t port = 0;
+};
+
+std::optional<sock_name> from_sockaddr(const sockaddr_storage& ss) {
+  sock_name n;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+    n.port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+      inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], text, sizeof text);  // a v4 client
+    } else {
+      inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    }
+    n.port = ntohs(a->sin6_port);
+  } else {
+    return std::nullopt;
+  }
+  std::optional<ip_address> ip = ip_address::parse(text);
+  if (!ip) {
+    return std::nullopt;
+  }
+  n.ip = *ip;
+  return n;
+}
+
+std::string endpoint_text(const sock_name& n) {
+  return n.ip.is_v4() ? absl::StrCat(n.ip.to_string(), ":", n.port)
+                      : absl::StrCat("[", n.ip.to_string(), "]:", n.port);
+}
+
+/// "IP:PORT" or "[IPv6]:PORT" into a sockaddr.
+bool parse_endpoint(const std::string& s, sockaddr_storage* ss, socklen_t* len) {
+  std::string host;
+  std::string port;
+  if (!s.empty() && s.front() == '[') {
+    const size_t close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') {
+      return false;
+    }
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    const size_t colon = s.rfind(':');
+    if (colon == std::string::npos) {
+      return false;
+    }
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  char* end = nullptr;
+  const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p > 65535) {
+    return false;
+  }
+  std::memset(ss, 0, sizeof *ss);
+  auto* a4 = reinterpret_cast<sockaddr_in*>(ss);
+  auto* a6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1) {
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(static_cast<uint16_t>(p));
+    *len = sizeof(sockaddr_in);
+    return true;
+  }
+  if (inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(static_cast<uint16_t>(p));
+    *len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
+/// The client's /24 (IPv6: /64), for the per-subnet cap.
+std::string subnet_key(const ip_address& ip) {
+  std::string s = ip.to_string();
+  if (ip.is_v4()) {
+    return s.substr(0, s.rfind('.'));
+  }
+  in6_addr a{};
+  inet_pton(AF_INET6, s.c_str(), &a);
+  return std::string(reinterpret_cast<const char*>(a.s6_addr), 8);
+}
+
+struct session {
+  int fd = -1;
+  sock_name client;
+  sock_name local;
+  int64_t start_ns = 0;
+  int64_t wall_ns = 0;
+  std::unique_ptr<responder> r;
+  std::unique_ptr<client_identity> id;
+  std::unique_ptr<tls_server_session> tls;  // after STARTTLS
+  std::string tls_version;
+  std::string tls_cipher;
+  std::string tls_sni;
+  std::string tls_error;
+  int64_t ms_tls = -1;  // handshake done
+  std::vector<char> buf;
+  std::string sending;
+  size_t sent = 0;
+  bool recv_armed = false;
+  bool send_armed = false;
+  bool fd_closed = false;
+  uint32_t helo_seq = 0;
+  uint32_t mail_seq = 0;
+  uint32_t verdict_waits = 0;  // RCPTs that waited for the lookups
+  bool verdict_wait_armed = false;
+  bool verdict_timed_out = false;
+  std::string last_verdict;
+  int64_t ms_ptr = -1;
+  int64_t ms_fcrdns = -1;
+  int64_t ms_verdict = -1;
+  std::string subnet;
+};
+
+class listener final : public resolver_client {
+ public:
+  listener(const listener_config& c, output_sink& sink, listener_stats* stats)
+      : c_(c), sink_(sink), stats_(stats), sessions_(c.max_sessions), dns_(ring_, *this) {}
+
+  ~listener() {
+    for (int fd : listen_fds_) {
+      ::close(fd);
+    }
+    if (signal_fd_ >= 0) {
+      ::close(signal_fd_);
+    }
+    for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
+      if (sessions_[i].fd >= 0) {
+        ::close(sessions_[i].fd);
+      }
+    }
+  }
+
+  absl::Status init();
+  absl::Status run();
+
+  void on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                     std::span<const uint8_t> packet) override;
+
+ private:
+  int64_t since_ms(const session& s, int64_t now_ns) const {
+    return (now_ns - s.start_ns) / ms;
+  }
+  void arm_accept(uint32_t index);
+  void arm_signal();
+  void on_accept(uint32_t index, int res, uint32_t flags);
+  void refuse(int fd, const sock_name& client, const sock_name& local, std::string_view reason);
+  void on_recv(uint32_t slot, int res);
+  void on_send(uint32_t slot, int res);
+  void on_tls_bytes(session& s, std::string_view bytes, int64_t now);
+  void pump(uint32_t slot);
+  void close_fd(session& s);
+  void finish(uint32_t slot);
+  void write_record(const session& s);
+  void expire(int64_t now_ns);
+  void begin_stop();
+  bool done() const;
+
+  const listener_config& c_;
+  output_sink& sink_;
+  listener_stats* stats_;
+  // Sessions before the ring: the ring is torn down (its operations
+  // cancelled) before the buffers they read into are freed.
+  slab<session> sessions_;
+  ring ring_;
+  udp_resolver dns_;
+  rdns_classifier classifier_;
+  rfc3339_ms ts_;
+  std::vector<int> listen_fds_;
+  std::vector<bool> accept_armed_;
+  int signal_fd_ = -1;
+  signalfd_siginfo sig_buf_{};
+  bool stopping_ = false;
+  bool stop_now_ = false;
+  absl::flat_hash_map<std::string, uint32_t> per_subnet_;
+  deadline_fifo greet_timers_;
+  deadline_fifo session_timers_;
+  deadline_fifo verdict_timers_;
+  std::string chunk_;
+  /// Sessions that got a DNS answer since the last loop turn.
+  std::vector<deadline_fifo::entry> pending_pumps_;
+};
+
+absl::Status listener::init() {
+  if (absl::Status s = ring_.init(4096); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = dns_.init(c_.dns); !s.ok()) {
+    return s;
+  }
+  std::vector<std::string> bound;
+  for (const std::string& a : c_.addresses) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if (!parse_endpoint(a, &ss, &len)) {
+      return absl::InvalidArgumentError(absl::StrCat("listen address '", a,
+                                                     "': expected IP:PORT or [IPv6]:PORT"));
+    }
+    const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
+    }
+    listen_fds_.push_back(fd);
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 1024) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot listen on ", a, ": ", strerror(errno)));
+    }
+    sockaddr_storage got{};
+    socklen_t got_len = sizeof got;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len);
+    if (std::optional<sock_name> n = from_sockaddr(got)) {
+      bound.push_back(endpoint_text(*n));
+    }
+  }
+  accept_armed_.assign(listen_fds_.size(), false);
+  for (uint32_t i = 0; i < listen_fds_.size(); ++i) {
+    arm_accept(i);
+  }
+  if (c_.handle_signals) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal_fd_ = ::signalfd(-1, &set, SFD_CLOEXEC);
+    if (signal_fd_ < 0) {
+      return absl::InternalError(absl::StrCat("signalfd: ", strerror(errno)));
+    }
+    arm_signal();
+  }
+  if (c_.ready) {
+    c_.ready(bound);
+  }
+  return absl::OkStatus();
+}
+
+void listener::arm_accept(uint32_t index) {
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_multishot_accept(sqe, listen_fds_[index], nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(sqe, user_data{op_kind::accept, 0, index}.pack());
+  accept_armed_[index] = true;
+}
+
+void listener::arm_signal() {
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_read(sqe, signal_fd_, &sig_buf_, sizeof sig_buf_, 0);
+  io_uring_sqe_set_data64(sqe, user_data{op_kind::signal, 0, 0}.pack());
+}
+
+void listener::refuse(int fd, const sock_name& client, const sock_name& local,
+                      std::string_view reason) {
+  // A fresh socket's send buffer is empty: the one line goes out at once.
+  static constexpr std::string_view busy = "421 4.7.0 too many connections, try later\r\n";
+  (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::close(fd);
+  ++stats_->refused;
+  json_writer w(chunk_);
+  write_refused_record(w, ts_.format(realtime_ns()), client.ip.to_string(), client.port,
+                       endpoint_text(local), reason);
+  ++stats_->records;
+}
+
+void listener::on_accept(uint32_t index, int res, uint32_t flags) {
+  if ((flags & IORING_CQE_F_MORE) == 0) {
+    accept_armed_[index] = false;
+    if (!stopping_) {
+      arm_accept(index);
+    }
+  }
+  if (res < 0) {
+    return;  // ECONNABORTED, EMFILE ...: the next connection may do
+  }
+  const int fd = res;
+  if (stopping_) {
+    ::close(fd);
+    return;
+  }
+  ++stats_->accepted;
+  sockaddr_storage peer{};
+  sockaddr_storage self{};
+  socklen_t pl = sizeof peer;
+  socklen_t sl = sizeof self;
+  ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &sl);
+  std::optional<sock_name> client = from_sockaddr(peer);
+  std::optional<sock_name> local = from_sockaddr(self);
+  if (!client || !local) {
+    ::close(fd);
+    return;
+  }
+  const std::string subnet = subnet_key(client->ip);
+  uint32_t& count = per_subnet_[subnet];
+  if (count >= c_.per_subnet) {
+    refuse(fd, *client, *local, "per_subnet");
+    if (count == 0) {
+      per_subnet_.erase(subnet);
+    }
+    return;
+  }
+  const int64_t slot_or = sessions_.acquire();
+  if (slot_or < 0) {
+    refuse(fd, *client, *local, "sessions");
+    if (count == 0) {
+      per_subnet_.erase(subnet);
+    }
+    return;
+  }
+  ++count;
+  const uint32_t slot = static_cast<uint32_t>(slot_or);
+  session& s = sessions_[slot];
+  s = session{};
+  s.fd = fd;
+  s.client = *client;
+  s.local = *local;
+  s.subnet = subnet;
+  s.start_ns = monotonic_ns();
+  s.wall_ns = realtime_ns();
+  s.buf.resize(recv_bytes);
+  s.r = std::make_unique<responder>(c_.responder);
+  s.id = std::make_unique<client_identity>(s.client.ip, classifier_, c_.identity);
+  s.id->start();  // lookups run while the dialogue goes on
+  const uint32_t gen = sessions_.generation(slot);
+  session_timers_.push({s.start_ns + int64_t{c_.session_timeout_ms} * ms, slot, gen});
+  if (c_.greet_delay_ms > 0) {
+    greet_timers_.push({s.start_ns + int64_t{c_.greet_delay_ms} * ms, slot, gen});
+  } else {
+    s.r->send_greeting(0);
+  }
+  pump(slot);
+}
+
+void listener::on_recv(uint32_t slot, int res) {
+  session& s = sessions_[slot];
+  s.recv_armed = false;
+  const int64_t now = since_ms(s, monotonic_ns());
+  if (res > 0 && s.tls) {
+    on_tls_bytes(s, std::string_view(s.buf.data(), static_cast<size_t>(res)), now);
+  } else if (res > 0) {
+    s.r->on_bytes(std::string_view(s.buf.data(), static_cast<size_t>(res)), now);
+  } else if (res == 0) {
+    s.r->peer_closed("closed", now);
+  } else if (res != -ECANCELED) {
+    s.r->peer_closed("reset", now);
+  }
+  pump(slot);
+}
+
+void listener::on_tls_bytes(session& s, std::string_view bytes, int64_t now) {
+  s.tls->feed_input(bytes);
+  if (s.tls->current() == tls_server_session::state::handshaking &&
+      s.tls->handshake() == tls_server_session::state::established) {
+    s.tls_version = s.tls->version();
+    s.tls_cipher = s.tls->cipher();
+    s.tls_sni = s.tls->sni();
+    s.ms_tls = now;
+    s.r->tls_established(now);
+  }
+  if (s.tls->current() == tls_server_session::state::established) {
+    std::string plain;
+    s.tls->read_plain(plain, recv_bytes);
+    if (!plain.empty()) {
+      s.r->on_bytes(plain, now);
+    }
+  }
+  if (s.tls->current() == tls_server_session::state::failed) {
+    s.tls_error = s.tls->error();
+    s.r->peer_closed("tls_error", now);
+  } else if (s.tls->current() == tls_server_session::state::closed) {
+    s.r->peer_closed("closed", now);
+  }
+}
+
+void listener::on_send(uint32_t slot, int res) {
+  session& s = sessions_[slot];
+  s.send_armed = false;
+  if (res < 0) {
+    s.r->peer_closed("reset", since_ms(s, monotonic_ns()));
+    s.sending.clear();
+    s.sent = 0;
+  } else {
+    s.sent += static_cast<size_t>(res);
+    if (s.sent >= s.sending.size()) {
+      s.sending.clear();
+      s.sent = 0;
+    }
+  }
+  pump(slot);
+}
+
+void listener::close_fd(session& s) {
+  if (s.fd_closed) {
+    return;
+  }
+  s.fd_closed = true;
+  // shutdown ends a receive still in flight (it completes with 0), so the
+  // socket really closes and the buffer is free once it has.
+  ::shutdown(s.fd, SHUT_RDWR);
+  ::close(s.fd);
+  s.fd = -1;
+}
+
+void listener::pump(uint32_t slot) {
+  session& s = sessions_[slot];
+  const uint32_t gen = sessions_.generation(slot);
+  const int64_t now_ns = monotonic_ns();
+  const int64_t now = since_ms(s, now_ns);
+  for (;;) {
+    if (s.r->helo_seq() != s.helo_seq) {
+      s.helo_seq = s.r->helo_seq();
+      s.id->set_helo(s.r->dialogue().helo);
+    }
+    if (s.r->mail_seq() != s.mail_seq) {
+      s.mail_seq = s.r->mail_seq();
+      s.id->set_mail_from(s.r->dialogue().mail_from);
+    }
+    for (const identity_question& q : s.id->take_questions()) {
+      dns_.query(q.name, q.type, pack_cookie(slot, gen, q.tag));
+    }
+    if (s.id->ptr_done() && s.ms_ptr < 0) {
+      s.ms_ptr = now;
+    }
+    if (s.id->fcrdns_done() && s.ms_fcrdns < 0) {
+      s.ms_fcrdns = now;
+    }
+    if (!s.r->waiting_verdict()) {
+      break;
+    }
+    if (!s.id->verdict_ready() && !s.verdict_timed_out && !stopping_) {
+      if (!s.verdict_wait_armed) {
+        s.verdict_wait_armed = true;
+        ++s.verdict_waits;
+        verdict_timers_.push({now_ns + int64_t{c_.verdict_wait_ms} * ms, slot, gen});
+      }
+      break;
+    }
+    s.verdict_wait_armed = false;
+    s.last_verdict = s.id->verdict_line();
+    if (s.ms_verdict < 0) {
+      s.ms_verdict = now;
+    }
+    s.r->answer_rcpt(s.last_verdict, now);
+  }
+  if (!s.fd_closed && !s.send_armed && s.sending.empty() && !s.r->has_output() &&
+      s.r->starttls_pending() && !s.tls && c_.tls != nullptr) {
+    // Our 220 to STARTTLS is out: what comes next is the ClientHello.
+    s.tls = std::make_unique<tls_server_session>(*c_.tls);
+    s.tls->handshake();
+  }
+  if (!s.fd_closed && !s.send_armed && s.sending.empty()) {
+    if (s.tls) {
+      if (s.tls->current() == tls_server_session::state::established && s.r->has_output()) {
+        s.tls->write_plain(s.r->take_output());
+      }
+      s.sending = s.tls->take_output();
+    } else if (s.r->has_output()) {
+      s.sending = s.r->take_output();
+    }
+    s.sent = 0;
+  }
+  if (!s.fd_closed && !s.send_armed) {
+    if (!s.sending.empty()) {
+      io_uring_sqe* sqe = ring_.get_sqe();
+      io_uring_prep_send(sqe, s.fd, s.sending.data() + s.sent, s.sending.size() - s.sent,
+                         MSG_NOSIGNAL);
+      io_uring_sqe_set_data64(sqe, user_data{op_kind::peer_send, gen, slot}.pack());
+      s.send_armed = true;
+    }
+  }
+  if (!s.fd_closed) {
+    if (s.r->closing() && !s.send_armed) {
+      close_fd(s);
+    } else if (!s.r->closing() && !s.recv_armed && !s.r->waiting_verdict() &&
+               (!s.r->starttls_pending() || s.tls)) {
+      io_uring_sqe* sqe = ring_.get_sqe();
+      io_uring_prep_recv(sqe, s.fd, s.buf.data(), s.buf.size(), 0);
+      io_uring_sqe_set_data64(sqe, user_data{op_kind::peer_recv, gen, slot}.pack());
+      s.recv_armed = true;
+    }
+  }
+  if (s.fd_closed && !s.recv_armed && !s.send_armed && s.id->idle()) {
+    finish(slot);
+  }
+}
+
+void listener::on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
+                             std::span<const uint8_t> packet) {
+  const uint32_t slot = static_cast<uint32_t>(cookie >> 40);
+  const uint32_t gen = static_cast<uint32_t>((cookie >> 24) & 0xffff);
+  if (slot >= sessions_.capacity() || (sessions_.generation(slot) & 0xffff) != gen ||
+      !sessions_[slot].id) {
+    return;
+  }
+  sessions_[slot].id->on_answer(static_cast<uint32_t>(cookie & 0xffffff), transport, reason,
+                                packet);
+  // Answers can arrive inside dns_.query(), called from pump(): the next
+  // loop turn pumps every session that got one.
+  pending_pumps_.push_back({0, slot, sessions_.generation(slot)});
+}
+
+void listener::finish(uint32_t slot) {
+  session& s = sessions_[slot];
+  write_record(s);
+  ++stats_->records;
+  if (auto it = per_subnet_.find(s.subnet); it != per_subnet_.end() && --it->second == 0) {
+    per_subnet_.erase(it);
+  }
+  s = session{};
+  sessions_.release(slot);
+}
+
+void listener::write_record(const session& s) {
+  session_facts f;
+  f.ts = std::string(ts_.format(s.wall_ns));
+  f.client = s.client.ip.to_string();
+  f.client_port = s.client.port;
+  f.local = endpoint_text(s.local);
+  f.tls_started = s.tls != nullptr;
+  f.tls_version = s.tls_version;
+  f.tls_cipher = s.tls_cipher;
+  f.tls_sni = s.tls_sni;
+  f.tls_error = s.tls_error;
+  f.verdict = s.last_verdict;
+  f.verdict_timeout = s.verdict_timed_out;
+  f.ms_tls = s.ms_tls;
+  f.ms_ptr = s.ms_ptr;
+  f.ms_fcrdns = s.ms_fcrdns;
+  f.ms_verdict = s.ms_verdict;
+  f.ms_total = since_ms(s, monotonic_ns());
+  json_writer w(chunk_);
+  write_session_record(w, f, s.r->dialogue(), *s.id, c_.policy);
+}
+
+void listener::expire(int64_t now_ns) {
+  auto live = [this](const deadline_fifo::entry& e) {
+    return sessions_.generation(e.index) == e.generation && sessions_[e.index].r != nullptr;
+  };
+  while (!greet_timers_.empty() && greet_timers_.front().deadline_ns <= now_ns) {
+    const deadline_fifo::entry e = greet_timers_.front();
+    greet_timers_.pop();
+    if (live(e)) {
+      session& s = sessions_[e.index];
+      s.r->send_greeting(since_ms(s, now_ns));
+      pump(e.index);
+    }
+  }
+  while (!verdict_timers_.empty() && verdict_timers_.front().deadline_ns <= now_ns) {
+    const deadline_fifo::entry e = verdict_timers_.front();
+    verdict_timers_.pop();
+    if (live(e) && sessions_[e.index].verdict_wait_armed) {
+      // Every later RCPT of the session is answered with what is known.
+      sessions_[e.index].verdict_timed_out = true;
+      pump(e.index);
+    }
+  }
+  while (!session_timers_.empty() && session_timers_.front().deadline_ns <= now_ns) {
+    const deadline_fifo::entry e = session_timers_.front();
+    session_timers_.pop();
+    if (live(e)) {
+      session& s = sessions_[e.index];
+      s.r->abort("timeout", since_ms(s, now_ns));
+      pump(e.index);
+    }
+  }
+}
+
+void listener::begin_stop() {
+  if (stopping_) {
+    stop_now_ = true;
+    return;
+  }
+  stopping_ = true;
+  for (size_t i = 0; i < listen_fds_.size(); ++i) {
+    // Closing the socket ends its multishot accept (and refuses new
+    // connections at once).
+    ::shutdown(listen_fds_[i], SHUT_RDWR);
+  }
+  const int64_t now_ns = monotonic_ns();
+  for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
+    session& s = sessions_[i];
+    if (s.r) {
+      s.r->abort("shutdown", since_ms(s, now_ns));
+      pump(i);
+    }
+  }
+}
+
+bool listener::done() const {
+  if (stop_now_) {
+    return true;
+  }
+  if (c_.max_records > 0 && stats_->records >= c_.max_records) {
+    return true;
+  }
+  return stopping_ && sessions_.in_use() == 0;
+}
+
+absl::Status listener::run() {
+  while (!done()) {
+    const int64_t now = monotonic_ns();
+    int64_t next = std::min({greet_timers_.next_deadline(), verdict_timers_.next_deadline(),
+                             session_timers_.next_deadline()});
+    int64_t wait = next == INT64_MAX ? 1000 * ms : std::max<int64_t>(next - now, 0);
+    wait = dns_.next_timeout_ns(std::min<int64_t>(wait, 1000 * ms));
+    if (int rc = ring_.submit_and_wait(std::max<int64_t>(wait, 1), 1); rc < 0) {
+      return absl::InternalError(absl::StrCat("listen: io_uring wait: ", strerror(-rc)));
+    }
+    ring_.drain([this](uint64_t data, int res, uint32_t flags) {
+      const user_data ud = user_data::unpack(data);
+      switch (ud.op) {
+        case op_kind::accept:
+          on_accept(ud.index, res, flags);
+          break;
+        case op_kind::peer_recv:
+        case op_kind::peer_send:
+          if (ud.index < sessions_.capacity() &&
+              sessions_.generation(ud.index) == ud.generation && sessions_[ud.index].r) {
+            if (ud.op == op_kind::peer_recv) {
+              on_recv(ud.index, res);
+            } else {
+              on_send(ud.index, res);
+            }
+          }
+          break;
+        case op_kind::signal:
+          if (res == static_cast<int>(sizeof sig_buf_)) {
+            stats_->signal = static_cast<int>(sig_buf_.ssi_signo);
+            begin_stop();
+          }
+          if (!stop_now_) {
+            arm_signal();
+          }
+          break;
+        case op_kind::dns_recv:
+        case op_kind::dns_send:
+        case op_kind::dns_tcp:
+        case op_kind::dns_tcp_timeout:
+          dns_.on_completion(data, res, flags);
+          break;
+        default:
+          break;
+      }
+    });
+    dns_.process_timeouts();
+    expire(monotonic_ns());
+    while (!pending_pumps_.empty()) {
+      std::vector<deadline_fifo::entry> todo;
+      todo.swap(pending_pumps_);
+      for (const deadline_fifo::entry& e : todo) {
+        if (sessions_.generation(e.index) == e.generation && sessions_[e.index].r) {
+          pump(e.index);
+        }
+      }
+    }
+    if (!chunk_.empty()) {
+      sink_.submit(std::move(chunk_));
+      chunk_.clear();
+    }
+  }
+  // A second signal or the record cap: what is still open is written as it
+  // stands (its lookups, if any, show as timeout).
+  for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
+    session& s = sessions_[i];
+    if (s.r) {
+      s.r->abort(stop_now_ ? "shutdown" : "stopped", since_ms(s, monotonic_ns()));
+      write_record(s);
+      ++stats_->records;
+    }
+  }
+  if (!chunk_.empty()) {
+    sink_.submit(std::move(chunk_));
+    chunk_.clear();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status run_listener(const listener_config& config, output_sink& sink,
+                          listener_stats* stats) {
+  listener_stats local;
+  listener_stats* st = stats != nullptr ? stats : &local;
+  auto l = std::make_unique<listener>(config, sink, st);
+  if (absl::Status s = l->init(); !s.ok()) {
+    return s;
+  }
+  return l->run();
+}
+
+}  // namespace ptrscan

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "dns/udp_resolver.h"
+#include "listen/listen_record.h"
+#include "listen/responder.h"
+#include "output/json_writer.h"
+#include "output/output_sink.h"
+#include "probes/client_identity.h"
+#include "tls/tls_server.h"
+
+namespace ptrscan {
+
+struct listener_config {
+  /// "IP:PORT" / "[IPv6]:PORT" to listen on; port 0 picks a free one (the
+  /// `ready` callback says which).
+  std::vector<std::string> addresses;
+  responder_config responder;
+  /// STARTTLS certificate (null: STARTTLS not offered). Set
+  /// responder.tls_available to match.
+  const tls_server_context* tls = nullptr;
+  identity_limits identity;
+  /// DNS transport settings (servers resolved by the caller).
+  udp_resolver_options dns;
+  /// The greeting is held this long (0: sent at once); bytes the client
+  /// sends before it make it an early talker.
+  int greet_delay_ms = 0;
+  /// The whole session; then 421 and close (`end` "timeout").
+  int session_timeout_ms = 60'000;
+  /// How long a RCPT reply waits for the lookups; then the verdict names
+  /// what is still running as "timeout".
+  int verdict_wait_ms = 5'000;
+  /// Sessions open at once, and per client /24 (IPv6 /64); a connection
+  /// past either is answered 421 and recorded with `end` "refused".
+  uint32_t max_sessions = 1000;
+  uint32_t per_subnet = 10;
+  /// Stop after this many records (0: run until a signal).
+  uint64_t max_records = 0;
+  /// Handle SIGINT/SIGTERM (a signalfd on the ring): the first closes the
+  /// listening sockets and ends every session with 421, waits for their
+  /// lookups and writes their records; a second one stops at once.
+  bool handle_signals = true;
+  /// Receiver-policy verdicts (Postfix restrictions, generic-rDNS rules,
+  /// bulk-sender requirements) plug in here: called for every record of a
+  /// session, after the identity sections, with what the client did and
+  /// what the checks found; it writes its own members (e.g. "policy").
+  /// Unset: none.
+  listen_policy policy;
+  /// Called once the sockets listen, with their "IP:PORT" addresses.
+  std::function<void(const std::vector<std::string>&)> ready;
+};
+
+struct listener_stats {
+  uint64_t accepted = 0;
+  uint64_t records = 0;
+  uint64_t refused = 0;  // over max_sessions or per_subnet
+  int signal = 0;        // the signal that stopped it, 0 if none
+};
+
+/// `ptrscan listen`: an SMTP responder on one io_uring (multishot accept,
+/// one receive or send per session at a time, deadlines in FIFOs) with the
+/// shard's DNS transport, writing one record per connection to `sink`.
+/// Runs until max_records, a signal, or an error.
+absl::Status run_listener(const listener_config& config, output_sink& sink,
+                          listener_stats* stats);
+
+}  // namespace ptrscan

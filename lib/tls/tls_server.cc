@@ -1,0 +1,256 @@
+#include "tls/tls_server.h"
+
+#include <openssl/bio.h>
+#include <openssl/ec_key.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/nid.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace ptrscan {
+namespace {
+
+/// A self-signed certificate for `hostname` into `ctx`; false on failure.
+bool use_self_signed(SSL_CTX* ctx, const std::string& hostname) {
+  bssl::UniquePtr<EC_KEY> ec(EC_KEY_new_by_curve_name(NID_X9_62_prime256v1));
+  bssl::UniquePtr<EVP_PKEY> key(EVP_PKEY_new());
+  bssl::UniquePtr<X509> cert(X509_new());
+  if (!ec || !key || !cert || EC_KEY_generate_key(ec.get()) != 1 ||
+      EVP_PKEY_assign_EC_KEY(key.get(), ec.release()) != 1) {
+    return false;
+  }
+  X509_set_version(cert.get(), X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 365L * 86400);
+  X509_NAME* subject = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const uint8_t*>(hostname.data()),
+                             static_cast<int>(std::min<size_t>(hostname.size(), 64)), -1, 0);
+  X509_set_issuer_name(cert.get(), subject);
+  bssl::UniquePtr<GENERAL_NAMES> sans(GENERAL_NAMES_new());
+  GENERAL_NAME* gn = GENERAL_NAME_new();
+  ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
+  if (!sans || gn == nullptr || ia5 == nullptr ||
+      ASN1_STRING_set(ia5, hostname.data(), static_cast<int>(hostname.size())) != 1) {
+    GENERAL_NAME_free(gn);
+    ASN1_IA5STRING_free(ia5);
+    return false;
+  }
+  GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+  sk_GENERAL_NAME_push(sans.get(), gn);
+  return X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, sans.get(), 0, 0) == 1 &&
+         X509_set_pubkey(cert.get(), key.get()) == 1 &&
+         X509_sign(cert.get(), key.get(), EVP_sha256()) > 0 &&
+         SSL_CTX_use_certificate(ctx, cert.get()) == 1 &&
+         SSL_CTX_use_PrivateKey(ctx, key.get()) == 1;
+}
+
+std::string last_error_text() {
+  const uint32_t e = ERR_peek_last_error();
+  const char* r = e != 0 ? ERR_reason_error_string(e) : nullptr;
+  return r != nullptr ? std::string(r) : std::string("unknown");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<tls_server_context>> tls_server_context::create(
+    const std::string& cert_file, const std::string& key_file, const std::string& hostname) {
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) {
+    return absl::InternalError("SSL_CTX_new failed");
+  }
+  std::unique_ptr<tls_server_context> c(new tls_server_context(ctx, cert_file.empty()));
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+  if (cert_file.empty() != key_file.empty()) {
+    return absl::InvalidArgumentError("--cert and --key go together");
+  }
+  if (cert_file.empty()) {
+    if (!use_self_signed(ctx, hostname)) {
+      return absl::InternalError("cannot make a self-signed certificate: " + last_error_text());
+    }
+  } else {
+    for (const std::string* f : {&cert_file, &key_file}) {
+      if (::access(f->c_str(), R_OK) != 0) {
+        return absl::InvalidArgumentError(*f + ": " + std::strerror(errno));
+      }
+    }
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
+      return absl::InvalidArgumentError(cert_file + ": not a PEM certificate chain (" +
+                                        last_error_text() + ")");
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      return absl::InvalidArgumentError(key_file + ": not a PEM private key (" +
+                                        last_error_text() + ")");
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+      return absl::InvalidArgumentError("the key in " + key_file +
+                                        " does not match the certificate in " + cert_file);
+    }
+  }
+  ERR_clear_error();
+  return c;
+}
+
+tls_server_context::~tls_server_context() { SSL_CTX_free(ctx_); }
+
+tls_server_session::tls_server_session(const tls_server_context& ctx) {
+  ERR_clear_error();
+  ssl_ = SSL_new(ctx.raw());
+  rbio_ = BIO_new(BIO_s_mem());
+  wbio_ = BIO_new(BIO_s_mem());
+  if (ssl_ == nullptr || rbio_ == nullptr || wbio_ == nullptr) {
+    BIO_free(rbio_);
+    BIO_free(wbio_);
+    rbio_ = nullptr;
+    wbio_ = nullptr;
+    state_ = state::failed;
+    error_ = "internal error";
+    return;
+  }
+  SSL_set_bio(ssl_, rbio_, wbio_);
+  SSL_set_accept_state(ssl_);
+  ERR_clear_error();
+}
+
+tls_server_session::~tls_server_session() { SSL_free(ssl_); }
+
+tls_server_session::state tls_server_session::handshake() {
+  if (state_ != state::handshaking) {
+    return state_;
+  }
+  ERR_clear_error();
+  const int ret = SSL_do_handshake(ssl_);
+  if (ret == 1) {
+    state_ = state::established;
+  } else {
+    const int err = SSL_get_error(ssl_, ret);
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+      fail(ret);
+    }
+  }
+  ERR_clear_error();
+  return state_;
+}
+
+void tls_server_session::feed_input(std::string_view ciphertext) {
+  if (rbio_ == nullptr) {
+    return;
+  }
+  while (!ciphertext.empty()) {
+    const int n = BIO_write(rbio_, ciphertext.data(),
+                            static_cast<int>(std::min<size_t>(ciphertext.size(), INT_MAX / 2)));
+    if (n <= 0) {
+      break;
+    }
+    ciphertext.remove_prefix(static_cast<size_t>(n));
+  }
+  ERR_clear_error();
+}
+
+void tls_server_session::feed_eof() {
+  if (rbio_ != nullptr) {
+    BIO_set_mem_eof_return(rbio_, 0);
+  }
+}
+
+std::string tls_server_session::take_output() {
+  std::string out;
+  if (wbio_ == nullptr) {
+    return out;
+  }
+  const size_t pending = BIO_pending(wbio_);
+  if (pending == 0) {
+    return out;
+  }
+  out.resize(pending);
+  const int n = BIO_read(wbio_, out.data(), static_cast<int>(std::min<size_t>(pending, INT_MAX)));
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  ERR_clear_error();
+  return out;
+}
+
+bool tls_server_session::write_plain(std::string_view plaintext) {
+  if (state_ != state::established) {
+    return false;
+  }
+  ERR_clear_error();
+  while (!plaintext.empty()) {
+    const int n =
+        SSL_write(ssl_, plaintext.data(), static_cast<int>(std::min<size_t>(plaintext.size(), 1 << 20)));
+    if (n <= 0) {
+      fail(n);
+      return false;
+    }
+    plaintext.remove_prefix(static_cast<size_t>(n));
+  }
+  ERR_clear_error();
+  return true;
+}
+
+tls_server_session::state tls_server_session::read_plain(std::string& out, size_t max) {
+  if (state_ != state::established) {
+    return state_;
+  }
+  ERR_clear_error();
+  char buf[4096];
+  size_t got = 0;
+  while (got < max) {
+    const int n = SSL_read(ssl_, buf, static_cast<int>(std::min(sizeof buf, max - got)));
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+      got += static_cast<size_t>(n);
+      continue;
+    }
+    const int err = SSL_get_error(ssl_, n);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      break;
+    }
+    if (err == SSL_ERROR_ZERO_RETURN) {
+      state_ = state::closed;
+      break;
+    }
+    fail(n);
+    break;
+  }
+  ERR_clear_error();
+  return state_;
+}
+
+void tls_server_session::fail(int ret) {
+  const int e = SSL_get_error(ssl_, ret);
+  if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
+    error_ = "unexpected eof";
+  } else {
+    error_ = last_error_text();
+  }
+  state_ = state::failed;
+  ERR_clear_error();
+}
+
+std::string tls_server_session::version() const {
+  return ssl_ != nullptr ? SSL_get_version(ssl_) : "";
+}
+
+std::string tls_server_session::cipher() const {
+  const SSL_CIPHER* c = ssl_ != nullptr ? SSL_get_current_cipher(ssl_) : nullptr;
+  return c != nullptr ? SSL_CIPHER_standard_name(c) : "";
+}
+
+std::string tls_server_session::sni() const {
+  const char* n = ssl_ != nullptr ? SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name) : nullptr;
+  return n != nullptr ? n : "";
+}
+
+}  // namespace ptrscan

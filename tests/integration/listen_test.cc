@@ -1,0 +1,559 @@
+// `ptrscan listen` (issue 19) against scripted clients on loopback, with
+// real Knot + Unbound answering the lookups: one client whose identity
+// adds up, one without PTR and with a HELO of another host, an early
+// talker, a client past the line cap, one past the command cap, one past
+// the per-/24 cap, and one left open when SIGTERM arrives. Every record is
+// asserted; the RCPT replies carry the same verdict.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testnet/dns_testbed.h"
+#include "../support/missing_fixture.h"
+#include "testnet/loopback.h"
+#include "testnet/mta_fixture.h"
+#include "testnet/ndjson.h"
+#include "testnet/subprocess.h"
+#include "tls/tls_client.h"
+
+namespace ptrscan::testnet {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+/// A blocking SMTP client with a receive timeout (no wait is unbounded).
+class client {
+ public:
+  static std::optional<client> connect(const std::string& source, const endpoint& server) {
+    client c;
+    c.fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{10, 0};
+    ::setsockopt(c.fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    inet_pton(AF_INET, source.c_str(), &src.sin_addr);
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons(server.port);
+    inet_pton(AF_INET, server.host.c_str(), &dst.sin_addr);
+    if (::bind(c.fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
+        ::connect(c.fd_, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
+      return std::nullopt;
+    }
+    return c;
+  }
+  client() = default;
+  client(client&& o) noexcept
+      : fd_(o.fd_), buf_(std::move(o.buf_)), tls_(std::move(o.tls_)), plain_(std::move(o.plain_)) {
+    o.fd_ = -1;
+  }
+  ~client() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  void send(const std::string& s) { (void)::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
+  /// One whole reply (its last line "ddd "), or "" on timeout or close.
+  std::string reply() {
+    for (;;) {
+      size_t start = 0;
+      for (size_t lf; (lf = buf_.find('\n', start)) != std::string::npos; start = lf + 1) {
+        if (lf - start >= 4 && buf_[start + 3] == ' ') {
+          std::string r = buf_.substr(0, lf + 1);
+          buf_.erase(0, lf + 1);
+          return r;
+        }
+      }
+      char b[4096];
+      const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+      if (n <= 0) {
+        return "";
+      }
+      buf_.append(b, static_cast<size_t>(n));
+    }
+  }
+  /// Sends a line and returns its reply.
+  std::string say(const std::string& line) {
+    if (tls_) {
+      tls_->write_plain(line + "\r\n");
+      send(tls_->take_output());
+      return tls_reply();
+    }
+    send(line + "\r\n");
+    return reply();
+  }
+  /// The TLS handshake after a 220 to STARTTLS; false when it fails.
+  bool start_tls(const tls_context& ctx, const std::string& sni) {
+    tls_ = std::make_unique<tls_client_session>(ctx, sni);
+    for (int i = 0; i < 20; ++i) {
+      const tls_client_session::state st = tls_->handshake();
+      send(tls_->take_output());
+      if (st == tls_client_session::state::established) {
+        return true;
+      }
+      if (st != tls_client_session::state::handshaking) {
+        return false;
+      }
+      char b[16384];
+      const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+      if (n <= 0) {
+        return false;
+      }
+      tls_->feed_input(std::string_view(b, static_cast<size_t>(n)));
+    }
+    return false;
+  }
+  /// One whole reply over TLS, as reply().
+  std::string tls_reply() {
+    for (int i = 0; i < 20; ++i) {
+      tls_->read_plain(plain_);
+      size_t start = 0;
+      for (size_t lf; (lf = plain_.find('\n', start)) != std::string::npos; start = lf + 1) {
+        if (lf - start >= 4 && plain_[start + 3] == ' ') {
+          std::string r = plain_.substr(0, lf + 1);
+          plain_.erase(0, lf + 1);
+          return r;
+        }
+      }
+      char b[16384];
+      const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+      if (n <= 0) {
+        return "";
+      }
+      tls_->feed_input(std::string_view(b, static_cast<size_t>(n)));
+    }
+    return "";
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buf_;
+  std::unique_ptr<tls_client_session> tls_;
+  std::string plain_;
+};
+
+class ListenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string any = random_loopback_v4();
+    prefix_ = any.substr(0, any.rfind('.'));  // 127.A.B
+    const std::string b = prefix_.substr(prefix_.rfind('.') + 1);
+    const std::string a = prefix_.substr(4, prefix_.rfind('.') - 4);
+    testbed_options o;
+    // .10 has a PTR that resolves back; .11 has none; .12 a PTR that does not.
+    o.zones.push_back({b + "." + a + ".127.in-addr.arpa",
+                       "10 PTR mail.sender.test.\n12 PTR dyn-12.pool.isp.test.\n"});
+    o.zones.push_back({"sender.test",
+                       "mail A " + prefix_ + ".10\n"
+                       "@ TXT \"v=spf1 ip4:" + prefix_ + ".10 -all\"\n"
+                       "mail TXT \"v=spf1 a -all\"\n"
+                       "other A 192.0.2.1\n"});
+    o.zones.push_back({"isp.test", "dyn-12.pool A 192.0.2.12\n"});
+    bed_ = dns_testbed::start(o);
+    ASSERT_TRUE(bed_) << "dns testbed did not start";
+    dir_ = std::filesystem::temp_directory_path() / ("ptrscan-listen-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+    out_ = (dir_ / "records.ndjson").string();
+  }
+  void TearDown() override {
+    if (listener_.pid() > 0) {
+      listener_.stop();
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  /// Starts the listener on prefix.1, port 0; false when it does not come up.
+  bool start(const std::vector<std::string>& extra) { return start(extra, bed_->resolver()); }
+  bool start(const std::vector<std::string>& extra, const endpoint& resolver) {
+    std::vector<std::string> argv = {PTRSCAN_BINARY,
+                                     "listen",
+                                     "-l",
+                                     prefix_ + ".1:0",
+                                     "-o",
+                                     out_,
+                                     "--resolver",
+                                     resolver.to_string(),
+                                     "--hostname",
+                                     "listen.test"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    listener_ = daemon_process::start(argv, (dir_ / "listen.log").string());
+    const bool up = listener_.wait_ready(
+        [this] { return listener_.log_tail().find("listening on") != std::string::npos; },
+        std::chrono::milliseconds(20'000));
+    if (!up) {
+      return false;
+    }
+    const std::string log = listener_.log_tail();
+    const size_t at = log.find("listening on ");
+    const std::string addr = log.substr(at + 13, log.find('\n', at) - at - 13);
+    server_.host = prefix_ + ".1";
+    server_.port = static_cast<uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1)));
+    return true;
+  }
+
+  /// SIGTERM, then the records (checked against schema/).
+  std::vector<json> stop_and_read() {
+    listener_.stop(std::chrono::milliseconds(20'000));
+    EXPECT_THAT(listener_.exit_description(), HasSubstr("exit 0"));
+    const run_result v =
+        run_process({"python3", std::string(PTRSCAN_SOURCE_DIR) + "/tests/schema/validate_output.py",
+                     std::string(PTRSCAN_SOURCE_DIR) + "/schema", "--listen", out_});
+    if (v.exit_code != 77) {  // 77: python3-jsonschema missing
+      EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+    }
+    std::ifstream in(out_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ndjson_lines lines = parse_ndjson(ss.str());
+    EXPECT_TRUE(lines.bad_lines.empty());
+    return lines.records;
+  }
+
+  /// Every member of `records` is in `ptrscan listen --list-fields`: listed
+  /// itself, or inside a listed object ("spf.mail_from.result", "ms.rcpt").
+  void expect_listed(const std::vector<json>& records) {
+    run_result fields = run_process({PTRSCAN_BINARY, "listen", "--list-fields"});
+    ASSERT_EQ(fields.exit_code, 0) << fields.describe();
+    std::set<std::string> listed;
+    std::istringstream lines(fields.out);
+    for (std::string line; std::getline(lines, line);) {
+      listed.insert(line.substr(0, line.find('\t')));
+    }
+    std::set<std::string> seen;
+    std::function<void(const json&, const std::string&)> walk = [&](const json& j,
+                                                                    const std::string& at) {
+      if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+          const std::string p = at.empty() ? it.key() : at + "." + it.key();
+          seen.insert(p);
+          walk(it.value(), p);
+        }
+      } else if (j.is_array()) {
+        for (const json& e : j) {
+          if (e.is_object()) {
+            walk(e, at + "[]");
+          }
+        }
+      }
+    };
+    for (const json& r : records) {
+      walk(r, "");
+    }
+    // An object whose members are not listed one by one covers them.
+    auto itemised = [&listed](const std::string& object) {
+      for (const std::string& l : listed) {
+        if (l.rfind(object + ".", 0) == 0 || l.rfind(object + "[].", 0) == 0) {
+          return true;
+        }
+      }
+      return false;
+    };
+    for (const std::string& p : seen) {
+      bool covered = listed.count(p) != 0;
+      for (size_t dot = p.find('.'); !covered && dot != std::string::npos;
+           dot = p.find('.', dot + 1)) {
+        const std::string object = p.substr(0, dot);
+        covered = listed.count(object) != 0 && !itemised(object);
+      }
+      EXPECT_TRUE(covered) << p << " is in a record but not in --list-fields";
+    }
+  }
+
+  const json* record_of(const std::vector<json>& records, const std::string& ip) {
+    for (const json& r : records) {
+      if (r.value("client", "") == ip) {
+        return &r;
+      }
+    }
+    return nullptr;
+  }
+
+  std::string prefix_;
+  std::unique_ptr<dns_testbed> bed_;
+  std::filesystem::path dir_;
+  std::string out_;
+  daemon_process listener_;
+  endpoint server_;
+};
+
+TEST_F(ListenTest, GoodAndBadIdentities) {
+  ASSERT_TRUE(start({"--per-subnet", "50"}));
+  {
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    EXPECT_THAT(c->reply(), HasSubstr("220 listen.test ESMTP"));
+    EXPECT_THAT(c->say("EHLO mail.sender.test"), HasSubstr("250-PIPELINING"));
+    EXPECT_THAT(c->say("MAIL FROM:<bounce@sender.test>"), HasSubstr("250 "));
+    EXPECT_EQ(c->say("RCPT TO:<check@listen.test>"),
+              "550 5.7.1 ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass\r\n");
+    EXPECT_THAT(c->say("DATA"), HasSubstr("554 "));
+    EXPECT_THAT(c->say("QUIT"), HasSubstr("221 "));
+  }
+  {
+    // No PTR; HELO names a host elsewhere; the sender domain's SPF is -all
+    // for this address; all three in one pipelined group.
+    std::optional<client> c = client::connect(prefix_ + ".11", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    c->say("EHLO other.sender.test");
+    c->send("MAIL FROM:<x@sender.test>\r\nRCPT TO:<check@listen.test>\r\nQUIT\r\n");
+    EXPECT_THAT(c->reply(), HasSubstr("250 "));
+    EXPECT_EQ(c->reply(),
+              "550 5.7.1 ptr=nxdomain fcrdns=none rdns=none helo=mismatch spf=fail\r\n");
+    EXPECT_THAT(c->reply(), HasSubstr("221 "));
+  }
+  {
+    // A PTR that does not resolve back, and an invalid HELO.
+    std::optional<client> c = client::connect(prefix_ + ".12", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    c->say("HELO under_score");
+    c->say("MAIL FROM:<>");
+    EXPECT_EQ(c->say("RCPT TO:<check@listen.test>"),
+              "550 5.7.1 ptr=ok fcrdns=fail rdns=generic-dynamic helo=invalid spf=none\r\n");
+    c->say("QUIT");
+  }
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 3u);
+  expect_listed(records);
+
+  const json* good = record_of(records, prefix_ + ".10");
+  ASSERT_NE(good, nullptr);
+  EXPECT_EQ((*good)["session"]["end"], "quit");
+  EXPECT_EQ((*good)["session"]["helo_verb"], "EHLO");
+  EXPECT_EQ((*good)["session"]["mail_from"], "bounce@sender.test");
+  EXPECT_EQ((*good)["session"]["rcpt"], json::array({"check@listen.test"}));
+  EXPECT_EQ((*good)["session"]["data_attempted"], true);
+  EXPECT_EQ((*good)["session"]["verdict"],
+            "ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass");
+  EXPECT_EQ((*good)["ptr"]["names"], json::array({"mail.sender.test"}));
+  EXPECT_EQ((*good)["fcrdns"]["status"], "pass");
+  EXPECT_EQ((*good)["helo"]["resolves_to_client"], true);
+  EXPECT_EQ((*good)["helo"]["equals_ptr"], true);
+  EXPECT_EQ((*good)["spf"]["mail_from"]["result"], "pass");
+  EXPECT_EQ((*good)["spf"]["helo"]["result"], "pass");
+  EXPECT_EQ((*good)["local"], server_.to_string());
+  EXPECT_TRUE((*good)["ms"].contains("rcpt"));
+  EXPECT_TRUE((*good)["session"]["violations"].empty());
+
+  const json* bad = record_of(records, prefix_ + ".11");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ((*bad)["ptr"]["status"], "nxdomain");
+  EXPECT_EQ((*bad)["helo"]["resolves"], true);
+  EXPECT_EQ((*bad)["helo"]["resolves_to_client"], false);
+  EXPECT_EQ((*bad)["spf"]["mail_from"]["result"], "fail");
+  EXPECT_EQ((*bad)["session"]["end"], "quit");
+
+  const json* generic = record_of(records, prefix_ + ".12");
+  ASSERT_NE(generic, nullptr);
+  EXPECT_EQ((*generic)["fcrdns"]["status"], "fail");
+  EXPECT_EQ((*generic)["helo"]["syntax"], "invalid");
+  EXPECT_EQ((*generic)["session"]["mail_from"], "");
+}
+
+TEST_F(ListenTest, HostileClientsAreCappedAndRecorded) {
+  ASSERT_TRUE(start({"--greet-delay", "1500", "--max-line", "128", "--max-commands", "5",
+                     "--per-subnet", "3"}));
+  {
+    // Talks before the greeting (held 1.5 s).
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    c->send("EHLO mail.sender.test\r\n");
+    EXPECT_THAT(c->reply(), HasSubstr("220 "));
+    EXPECT_THAT(c->reply(), HasSubstr("250 "));  // still answered, in order
+    c->say("QUIT");
+  }
+  {
+    std::optional<client> c = client::connect(prefix_ + ".11", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    EXPECT_THAT(c->say(std::string(300, 'X')), HasSubstr("500 5.5.2 line too long"));
+    c->send("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
+    std::string last;
+    for (int i = 0; i < 5 && last.rfind("421", 0) != 0; ++i) {
+      last = c->reply();
+    }
+    EXPECT_THAT(last, HasSubstr("421 4.7.0"));  // the command cap
+  }
+  // Three sessions of one /24 open at once; the fourth is refused.
+  std::vector<client> held;
+  for (int i = 0; i < 3; ++i) {
+    std::optional<client> c = client::connect(prefix_ + ".2" + std::to_string(i), server_);
+    ASSERT_TRUE(c);
+    EXPECT_THAT(c->reply(), HasSubstr("220 "));
+    held.push_back(std::move(*c));
+  }
+  {
+    std::optional<client> c = client::connect(prefix_ + ".23", server_);
+    ASSERT_TRUE(c);
+    EXPECT_THAT(c->reply(), HasSubstr("421 4.7.0"));
+  }
+  // SIGTERM with three sessions open: each gets a 421 and a record.
+  const std::vector<json> records = stop_and_read();
+  for (client& c : held) {
+    EXPECT_THAT(c.reply(), HasSubstr("421 4.3.2"));
+  }
+  ASSERT_EQ(records.size(), 6u);
+  expect_listed(records);
+  const json* early = record_of(records, prefix_ + ".10");
+  ASSERT_NE(early, nullptr);
+  EXPECT_EQ((*early)["session"]["early_talker"], true);
+  EXPECT_EQ((*early)["session"]["violations"][0], "early_talker");
+  const json* capped = record_of(records, prefix_ + ".11");
+  ASSERT_NE(capped, nullptr);
+  EXPECT_EQ((*capped)["session"]["end"], "commands");
+  EXPECT_EQ((*capped)["truncated"], json::array({"line", "commands"}));
+  const json* refused = record_of(records, prefix_ + ".23");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ((*refused)["session"]["end"], "refused");
+  EXPECT_EQ((*refused)["truncated"], json::array({"per_subnet"}));
+  for (int i = 0; i < 3; ++i) {
+    const json* r = record_of(records, prefix_ + ".2" + std::to_string(i));
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ((*r)["session"]["end"], "shutdown");
+  }
+}
+
+// Lookups that never answer: the RCPT reply waits --verdict-wait, then says
+// what is missing; a client that goes quiet is ended at --session-timeout.
+TEST_F(ListenTest, VerdictWaitAndSessionDeadline) {
+  ASSERT_TRUE(start({"--verdict-wait", "100", "--session-timeout", "1500", "--dns-timeout", "400",
+                     "--retries", "0"},
+                    bed_->dead()));
+  {
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    c->say("EHLO mail.sender.test");
+    c->say("MAIL FROM:<bounce@sender.test>");
+    EXPECT_EQ(c->say("RCPT TO:<check@listen.test>"),
+              "550 5.7.1 ptr=timeout fcrdns=timeout helo=timeout spf=timeout\r\n");
+    c->say("QUIT");
+  }
+  {
+    std::optional<client> c = client::connect(prefix_ + ".11", server_);
+    ASSERT_TRUE(c);
+    EXPECT_THAT(c->reply(), HasSubstr("220 "));
+    EXPECT_THAT(c->reply(), HasSubstr("421 4.4.2"));  // said nothing: the deadline
+  }
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 2u);
+  const json* waited = record_of(records, prefix_ + ".10");
+  ASSERT_NE(waited, nullptr);
+  EXPECT_EQ((*waited)["session"]["verdict_timeout"], true);
+  EXPECT_EQ((*waited)["session"]["end"], "quit");
+  // The record waited for the lookups to end: theirs is a lookup failure.
+  EXPECT_NE((*waited)["ptr"]["status"], "ok");
+  EXPECT_EQ((*waited)["spf"]["mail_from"]["result"], "temperror");
+  const json* idle = record_of(records, prefix_ + ".11");
+  ASSERT_NE(idle, nullptr);
+  EXPECT_EQ((*idle)["session"]["end"], "timeout");
+}
+
+// STARTTLS with the self-signed certificate: the record has the client's
+// TLS version, cipher and SNI, and the EHLO after TLS no longer offers it.
+TEST_F(ListenTest, StartTlsRecordsVersionCipherAndSni) {
+  ASSERT_TRUE(start({}));
+  absl::StatusOr<std::unique_ptr<tls_context>> ctx = tls_context::create("");
+  ASSERT_TRUE(ctx.ok());
+  {
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    EXPECT_THAT(c->say("EHLO mail.sender.test"), HasSubstr("250-STARTTLS"));
+    EXPECT_THAT(c->say("STARTTLS"), HasSubstr("220 2.0.0"));
+    ASSERT_TRUE(c->start_tls(**ctx, "listen.test"));
+    const std::string ehlo = c->say("EHLO mail.sender.test");
+    EXPECT_THAT(ehlo, HasSubstr("250 "));
+    EXPECT_THAT(c->say("MAIL FROM:<bounce@sender.test>"), HasSubstr("250 "));
+    EXPECT_EQ(c->say("RCPT TO:<check@listen.test>"),
+              "550 5.7.1 ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass\r\n");
+    EXPECT_THAT(c->say("QUIT"), HasSubstr("221 "));
+  }
+  {
+    // Not TLS after the 220: the handshake fails and is recorded.
+    std::optional<client> c = client::connect(prefix_ + ".11", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    c->say("EHLO x.sender.test");
+    EXPECT_THAT(c->say("STARTTLS"), HasSubstr("220 "));
+    c->send("MAIL FROM:<injected@sender.test>\r\n");
+    c->reply();  // the alert, then the close
+  }
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 2u);
+  expect_listed(records);
+  const json* r = record_of(records, prefix_ + ".10");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ((*r)["tls"]["version"], "TLSv1.3");
+  EXPECT_THAT((*r)["tls"]["cipher"].get<std::string>(), HasSubstr("TLS_"));
+  EXPECT_EQ((*r)["tls"]["sni"], "listen.test");
+  EXPECT_EQ((*r)["session"]["end"], "quit");
+  EXPECT_TRUE((*r)["ms"].contains("tls"));
+  const json* bad = record_of(records, prefix_ + ".11");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ((*bad)["session"]["end"], "tls_error");
+  EXPECT_TRUE((*bad)["tls"].contains("error"));
+  EXPECT_FALSE((*bad)["session"].contains("mail_from"));  // never read as a command
+}
+
+// A real Postfix sends through the listener: relayhost is the listener, its
+// smtp client binds to the address whose PTR adds up and says HELO with a
+// name that resolves elsewhere. The record and Postfix's log say the same.
+TEST_F(ListenTest, PostfixSendsThroughTheListener) {
+  if (const std::string why = mta_missing(mta_kind::postfix); !why.empty()) {
+    PTRSCAN_MISSING_FIXTURE(why);
+  }
+  ASSERT_TRUE(start({"-n", "1"}));
+  mta_options o;
+  o.hostname = "postfix.sender.test";
+  o.hosts = {prefix_ + ".40"};
+  o.relayhost = "[" + server_.host + "]:" + std::to_string(server_.port);
+  o.smtp_helo_name = "other.sender.test";
+  o.smtp_bind_address = prefix_ + ".10";
+  std::unique_ptr<mta_server> postfix = mta_server::start(mta_kind::postfix, o);
+  EXPECT_EQ(postfix->sendmail("bounce@sender.test", "check@listen.test"), "");
+  // -n 1: the listener exits after the one record (bounded: 60 s).
+  for (int i = 0; i < 600 && listener_.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(listener_.running()) << postfix->log_tail();
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 1u) << postfix->log_tail();
+  const json& r = records[0];
+  EXPECT_EQ(r["client"], prefix_ + ".10");
+  EXPECT_EQ(r["session"]["helo_verb"], "EHLO");
+  EXPECT_EQ(r["helo"]["name"], "other.sender.test");
+  EXPECT_EQ(r["helo"]["verdict"], "mismatch");
+  EXPECT_EQ(r["session"]["mail_from"], "bounce@sender.test");
+  EXPECT_EQ(r["session"]["rcpt"], json::array({"check@listen.test"}));
+  EXPECT_EQ(r["session"]["verdict"],
+            "ptr=ok fcrdns=pass rdns=mail-like helo=mismatch spf=pass");
+  EXPECT_EQ(r["tls"]["version"], "TLSv1.3");  // Postfix took the STARTTLS offer
+  EXPECT_EQ(r["fcrdns"]["status"], "pass");
+  // Postfix saw the 550 with the verdict (it bounces the message); its log
+  // line may come a moment after the record (at most 100 x 100 ms).
+  for (int i = 0; i < 100 && postfix->log().find("helo=mismatch spf=pass") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(postfix->log(), HasSubstr("helo=mismatch spf=pass"));
+}
+
+}  // namespace
+}  // namespace ptrscan::testnet

@@ -1,0 +1,231 @@
+// The listener's client checks (lib/probes/client_identity.cc) against a
+// zone held in the test: PTR, FCrDNS, naming, HELO rules and check_host for
+// MAIL FROM and HELO, and the RCPT verdict line built from them.
+#include "probes/client_identity.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../dns/dns_packet_builder.h"
+#include "checks/helo_rules.h"
+#include "output/json_writer.h"
+
+namespace ptrscan {
+namespace {
+
+using testing::dns_packet_builder;
+
+std::vector<uint8_t> txt(std::string_view s) {
+  std::vector<uint8_t> v{static_cast<uint8_t>(s.size())};
+  v.insert(v.end(), s.begin(), s.end());
+  return v;
+}
+
+/// Name + type -> rdatas; a name with no entry at all is NXDOMAIN.
+class zone {
+ public:
+  void add(std::string name, uint16_t type, std::vector<uint8_t> rdata) {
+    records_[{std::move(name), type}].push_back(std::move(rdata));
+  }
+  /// Questions whose answer never comes (a silent resolver).
+  std::vector<std::string> silent;
+
+  /// Answers every question until none is left; returns how many.
+  int serve(client_identity& id) {
+    int n = 0;
+    for (int round = 0; round < 50; ++round) {
+      std::vector<identity_question> qs = id.take_questions();
+      if (qs.empty()) {
+        break;
+      }
+      for (const identity_question& q : qs) {
+        ++n;
+        if (std::find(silent.begin(), silent.end(), q.name) != silent.end()) {
+          continue;
+        }
+        id.on_answer(q.tag, dns_status::ok, "", packet(q.name, q.type));
+      }
+    }
+    return n;
+  }
+
+ private:
+  std::vector<uint8_t> packet(const std::string& name, uint16_t type) const {
+    bool exists = false;
+    for (const auto& [k, v] : records_) {
+      exists = exists || k.first == name;
+    }
+    dns_packet_builder b(1, exists ? 0 : 3, name, type);
+    if (auto it = records_.find({name, type}); it != records_.end()) {
+      for (const std::vector<uint8_t>& r : it->second) {
+        b.rr(name, type, r);
+      }
+    }
+    return b.bytes();
+  }
+  std::map<std::pair<std::string, uint16_t>, std::vector<std::vector<uint8_t>>> records_;
+};
+
+const rdns_classifier& classifier() {
+  static const rdns_classifier c;
+  return c;
+}
+
+ip_address client_ip() { return *ip_address::parse("192.0.2.25"); }
+
+/// mail.sender.example <-> 192.0.2.25, with SPF for sender.example
+/// (ip4 of the client) and for the HELO name (a: itself).
+zone good_zone() {
+  zone z;
+  z.add("25.2.0.192.in-addr.arpa", dns_type_ptr, dns_packet_builder::name("mail.sender.example"));
+  z.add("mail.sender.example", dns_type_a, dns_packet_builder::ipv4(192, 0, 2, 25));
+  z.add("sender.example", dns_type_txt, txt("v=spf1 ip4:192.0.2.0/24 -all"));
+  z.add("mail.sender.example", dns_type_txt, txt("v=spf1 a -all"));
+  z.add("other.example", dns_type_a, dns_packet_builder::ipv4(198, 51, 100, 1));
+  z.add("soft.example", dns_type_txt, txt("v=spf1 ~all"));
+  return z;
+}
+
+std::string json(const client_identity& id) {
+  std::string out;
+  json_writer w(out);
+  w.begin_object();
+  id.write_json(w);
+  w.end_object();
+  return out;
+}
+
+TEST(ClientIdentity, AllGood) {
+  zone z = good_zone();
+  client_identity id(client_ip(), classifier());
+  id.start();
+  id.set_helo("mail.sender.example");
+  id.set_mail_from("bounce@sender.example");
+  z.serve(id);
+  ASSERT_TRUE(id.idle());
+  ASSERT_TRUE(id.verdict_ready());
+  EXPECT_EQ(id.verdict_line(), "ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass");
+  const std::string j = json(id);
+  EXPECT_NE(j.find(R"("helo":{"name":"mail.sender.example","syntax":"fqdn","fqdn":true,)"
+                   R"("addresses":["192.0.2.25"],"resolves":true,"resolves_to_client":true,)"
+                   R"("equals_ptr":true,"verdict":"match"})"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find(R"("mail_from":{"identity":"mailfrom","domain":"sender.example","result":"pass")"),
+            std::string::npos)
+      << j;
+  EXPECT_NE(j.find(R"("helo":{"identity":"helo","domain":"mail.sender.example","result":"pass")"),
+            std::string::npos)
+      << j;
+}
+
+TEST(ClientIdentity, HeloElsewhereAndSoftfail) {
+  zone z = good_zone();
+  client_identity id(client_ip(), classifier());
+  id.start();
+  id.set_helo("other.example");
+  id.set_mail_from("x@soft.example");
+  z.serve(id);
+  EXPECT_EQ(id.verdict_line(), "ptr=ok fcrdns=pass rdns=mail-like helo=mismatch spf=softfail");
+}
+
+TEST(ClientIdentity, NoPtrAndUnresolvedHelo) {
+  zone z;
+  client_identity id(client_ip(), classifier());
+  id.start();
+  id.set_helo("nowhere.example");
+  z.serve(id);
+  EXPECT_EQ(id.verdict_line(), "ptr=nxdomain fcrdns=none rdns=none helo=unresolved");
+}
+
+TEST(ClientIdentity, HeloForms) {
+  EXPECT_EQ(read_helo("Mail.Example.ORG.").syntax, helo_syntax::fqdn);
+  EXPECT_EQ(read_helo("Mail.Example.ORG.").name, "mail.example.org");
+  EXPECT_EQ(read_helo("localhost").syntax, helo_syntax::not_fqdn);
+  EXPECT_EQ(read_helo("[192.0.2.25]").syntax, helo_syntax::address_literal);
+  EXPECT_EQ(read_helo("[IPv6:2001:db8::1]").syntax, helo_syntax::address_literal);
+  EXPECT_EQ(read_helo("[2001:db8::1]").syntax, helo_syntax::invalid);
+  EXPECT_EQ(read_helo("192.0.2.25").syntax, helo_syntax::invalid);
+  EXPECT_EQ(read_helo("bad_name.example").syntax, helo_syntax::invalid);
+  EXPECT_EQ(read_helo("-a.example").syntax, helo_syntax::invalid);
+  EXPECT_EQ(read_helo("").syntax, helo_syntax::invalid);
+
+  zone z = good_zone();
+  client_identity lit(client_ip(), classifier());
+  lit.start();
+  lit.set_helo("[192.0.2.25]");
+  z.serve(lit);
+  EXPECT_EQ(lit.verdict_line(), "ptr=ok fcrdns=pass rdns=mail-like helo=literal");
+  client_identity other(client_ip(), classifier());
+  other.start();
+  other.set_helo("[192.0.2.26]");
+  z.serve(other);
+  EXPECT_EQ(other.verdict_line(), "ptr=ok fcrdns=pass rdns=mail-like helo=literal-mismatch");
+  client_identity bad(client_ip(), classifier());
+  bad.start();
+  bad.set_helo("under_score");
+  z.serve(bad);
+  EXPECT_EQ(bad.verdict_line(), "ptr=ok fcrdns=pass rdns=mail-like helo=invalid");
+}
+
+// The null sender's identity is the HELO name (RFC 7208 §2.4).
+TEST(ClientIdentity, NullSenderUsesHelo) {
+  zone z = good_zone();
+  client_identity id(client_ip(), classifier());
+  id.start();
+  id.set_helo("mail.sender.example");
+  id.set_mail_from("");
+  z.serve(id);
+  EXPECT_EQ(id.verdict_line(), "ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass");
+  EXPECT_NE(json(id).find(R"("mail_from":{"identity":"helo","domain":"mail.sender.example")"),
+            std::string::npos);
+}
+
+// What has not answered is "timeout" in the verdict, never a guess.
+TEST(ClientIdentity, SilentLookupsAreTimeoutInTheVerdict) {
+  zone z = good_zone();
+  z.silent = {"mail.sender.example"};  // forward lookups and HELO lookups never answer
+  client_identity id(client_ip(), classifier());
+  id.start();
+  id.set_helo("mail.sender.example");
+  z.serve(id);
+  EXPECT_FALSE(id.verdict_ready());
+  EXPECT_FALSE(id.idle());
+  EXPECT_EQ(id.verdict_line(), "ptr=ok fcrdns=timeout helo=timeout");
+}
+
+// A malformed answer is an error, not a verdict.
+TEST(ClientIdentity, MalformedPtrAnswerIsError) {
+  client_identity id(client_ip(), classifier());
+  id.start();
+  std::vector<identity_question> qs = id.take_questions();
+  ASSERT_EQ(qs.size(), 1u);
+  const std::vector<uint8_t> junk{0x00, 0x01, 0x81};
+  id.on_answer(qs[0].tag, dns_status::ok, "", junk);
+  EXPECT_EQ(id.verdict_line(), "ptr=error fcrdns=error rdns=none helo=none");
+  EXPECT_NE(json(id).find(R"("ptr":{"status":"error","error":"malformed"})"), std::string::npos)
+      << json(id);
+}
+
+// A client that keeps changing MAIL FROM gets a bounded number of checks.
+TEST(ClientIdentity, SenderChecksCapped) {
+  zone z = good_zone();
+  identity_limits lim;
+  lim.max_sender_checks = 2;
+  client_identity id(client_ip(), classifier(), lim);
+  id.start();
+  id.set_helo("mail.sender.example");
+  for (int i = 0; i < 4; ++i) {
+    id.set_mail_from("a@d" + std::to_string(i) + ".example");
+    z.serve(id);
+  }
+  EXPECT_EQ(id.truncated(), std::vector<std::string>{"mail_from_checks"});
+  EXPECT_NE(id.verdict_line().find("spf=unchecked"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ptrscan
