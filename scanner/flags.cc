@@ -286,14 +286,11 @@ std::unique_ptr<CLI::App> make_app(scanner_flags& f) {
       "Subcommands:\n"
       "  report                  writes a self-contained HTML rDNS audit of\n"
       "                          results (ptrscan report --help)\n"
-<<<<<<< HEAD
       "  diff                    change records between two scans (ptrscan\n"
       "                          diff --help)\n"
-=======
       "  listen                  an SMTP responder that records how each\n"
       "                          sending client looks to a receiver\n"
       "                          (ptrscan listen --help)\n"
->>>>>>> h-listen
       "\n"
       "Exit status:\n"
       "  0 done; 1 runtime failure (e.g. output write error); 2 usage error or\n"

@@ -136,17 +136,13 @@ int listen_main(const std::vector<std::string>& args) {
   f.resolver.tries = f.retries + 1;
   {
     // The server list, once: /etc/resolv.conf when no --resolver was given.
-    ring probe_ring;
-    struct null_client final : resolver_client {
-      void on_dns_result(uint64_t, dns_status, std::string_view,
-                         std::span<const uint8_t>) override {}
-    } null;
-    resolver probe(probe_ring, null);
-    if (absl::Status s = probe.init(f.resolver); !s.ok()) {
-      std::fprintf(stderr, "ptrscan listen: %s\n", std::string(s.message()).c_str());
+    absl::StatusOr<std::vector<std::string>> servers = resolver_servers(f.resolver.servers);
+    if (!servers.ok()) {
+      std::fprintf(stderr, "ptrscan listen: %s\n",
+                   std::string(servers.status().message()).c_str());
       return exit_usage;
     }
-    f.config.dns.servers = probe.servers();
+    f.config.dns.servers = std::move(*servers);
   }
   std::unique_ptr<tls_server_context> tls;
   if (!f.no_starttls) {
