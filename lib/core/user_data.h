@@ -16,6 +16,7 @@ enum class op_kind : uint8_t {
   dns_send = 7,      // failed send of a DNS query (successes post nothing); index = query
   dns_tcp = 8,          // connect/send/recv of a truncated query's TCP retry; index = connection
   dns_tcp_timeout = 9,  // the timeout linked to a dns_tcp operation; ignored
+  dns_direct = 10,      // a direct_client poll (UDP socket or TCP try); index = slot
 };
 
 /// user_data is packed here and unpacked here only (liburing's proxy.c idea):
