@@ -12,8 +12,9 @@
 // directly (NS set and glue), then every address of every NS name asked
 // without recursion for SOA and NS over UDP and SOA over TCP. All of it goes
 // through one direct_client per shard, rate-limited per server. The
-// verdicts are checks/zone_audit's. Records are written when the input is
-// over and every audit has ended, one per zone, after the host records.
+// verdicts are checks/zone_audit's. Records are written when the shard's
+// input is over and every audit has ended, one per zone, after the shard's
+// host records.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -39,7 +40,7 @@ namespace ptrscan {
 namespace {
 
 constexpr field_doc fields[] = {
-    {"type", "string", "\"zone\": a zone record (written after the host records, one per zone)"},
+    {"type", "string", "\"zone\": a zone record (after its thread's host records, one per zone)"},
     {"zone", "string", "the zone cut: the owner of the zone's SOA"},
     {"status", "status", "ok|error: error when the cut or the parent could not be found"},
     {"error", "string", "with status error: what failed"},
@@ -400,9 +401,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     }
     if (cut.empty()) {
       // No cut: a zone record under the name asked, with the reason.
-      const uint32_t z = zone_for(gr.start, gr.classless);
+      const uint32_t z = zone_for(gr.start, gr.classless, false);
       zone_state& zs = zones_[z];
-      if (zs.st != stage::done || zs.error.empty()) {
+      if (zs.error.empty() && zs.outstanding == 0 && zs.facts.parent.empty()) {
         zs.st = stage::done;
         zs.error = transport == dns_status::ok
                        ? std::string("no SOA found at or above the name")
@@ -413,11 +414,12 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       gr.zone = z;
       return;
     }
-    gr.zone = zone_for(cut, gr.classless && cut == gr.start);
+    gr.zone = zone_for(cut, gr.classless && cut == gr.start, true);
   }
 
-  /// The zone named `cut`, made (and its audit started) on first use.
-  uint32_t zone_for(const std::string& cut, bool classless) {
+  /// The zone named `cut`, made on first use (and its audit started when
+  /// `audit`: a name no cut was found for is not audited).
+  uint32_t zone_for(const std::string& cut, bool classless, bool audit) {
     auto it = zone_of_.find(cut);
     if (it != zone_of_.end()) {
       return it->second;
@@ -428,6 +430,10 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     zone_state& zs = zones_.back();
     zs.facts.zone = cut;
     zs.classless = classless;
+    if (!audit) {
+      zs.st = stage::done;
+      return z;
+    }
     const std::string_view above = parent_of(cut);
     if (above.empty()) {
       zs.st = stage::done;
@@ -932,7 +938,7 @@ class zone_probe final : public probe {
   std::string_view after() const override { return "ptr"; }
   bool groups_subnets() const override { return true; }
   void declare_counters(counter_registry& r) override {
-    zones_ = r.declare("zone", {"zones", "with_findings", "hosts_unaudited"});
+    zones_ = r.declare("zone", {"audited", "with_findings", "hosts_unaudited"});
     findings_ = r.declare("zone_findings",
                           counter_registry::labels_of<zone_finding_kind>(
                               zone_finding_kind_count,
