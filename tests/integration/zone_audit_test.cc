@@ -344,6 +344,38 @@ TEST_F(ZoneAudit, EveryZoneHasItsFindingsAndTheHealthyOneNone) {
       << last_stderr_;
 }
 
+/// Every member path of `v` under `path` ("servers[].soa", "hosts.scanned").
+void member_paths(const json& v, const std::string& path, std::set<std::string>& out) {
+  if (v.is_object()) {
+    for (const auto& [k, child] : v.items()) {
+      const std::string p = path.empty() ? k : path + "." + k;
+      out.insert(p);
+      member_paths(child, p, out);
+    }
+  } else if (v.is_array()) {
+    for (const json& child : v) {
+      if (child.is_object()) {
+        member_paths(child, path + "[]", out);
+      }
+    }
+  }
+}
+
+TEST_F(ZoneAudit, ListFieldsNamesEveryMemberOfAZoneRecord) {
+  std::map<std::string, json> z = audit();
+  const run_result fields = run_process({PTRSCAN_BINARY, "--list-fields"});
+  ASSERT_EQ(fields.exit_code, 0) << fields.describe();
+  std::set<std::string> seen;
+  for (const auto& [name, rec] : z) {
+    member_paths(rec, "", seen);
+  }
+  EXPECT_TRUE(seen.contains("findings[].serials"));
+  for (const std::string& path : seen) {
+    EXPECT_NE(fields.out.find("\n" + path + "\t"), std::string::npos)
+        << path << " is in a zone record but not in --list-fields";
+  }
+}
+
 TEST_F(ZoneAudit, WithoutTcpTheServersAreNotAskedOverTcpAndThreadsSplitByZone) {
   // Two threads: each audits the zones of the /24s it was given (a /24
   // goes to one thread whole), so the records are the same.
