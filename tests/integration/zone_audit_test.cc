@@ -261,6 +261,7 @@ class ZoneAudit : public ::testing::Test {
     }
     EXPECT_EQ(hosts, 14u);
     last_stderr_ = r.err;
+    last_out_ = r.out;
     return zones;
   }
 
@@ -278,6 +279,7 @@ class ZoneAudit : public ::testing::Test {
   static inline endpoint resolver_;
   static inline daemon_process unbound_;
   static inline std::string last_stderr_;
+  static inline std::string last_out_;
 };
 
 TEST_F(ZoneAudit, EveryZoneHasItsFindingsAndTheHealthyOneNone) {
@@ -370,6 +372,15 @@ TEST_F(ZoneAudit, ListFieldsNamesEveryMemberOfAZoneRecord) {
     member_paths(rec, "", seen);
   }
   EXPECT_TRUE(seen.contains("findings[].serials"));
+  // And every record of the scan, zone records too, is valid under schema/.
+  const std::string out = dir_ + "/out.ndjson";
+  write_file(out, last_out_);
+  const run_result v =
+      run_process({"python3", std::string(PTRSCAN_SOURCE_DIR) + "/tests/schema/validate_output.py",
+                   std::string(PTRSCAN_SOURCE_DIR) + "/schema", "--records", out});
+  if (v.exit_code != 77) {
+    EXPECT_EQ(v.exit_code, 0) << v.out << v.describe();
+  }
   for (const std::string& path : seen) {
     EXPECT_NE(fields.out.find("\n" + path + "\t"), std::string::npos)
         << path << " is in a zone record but not in --list-fields";
