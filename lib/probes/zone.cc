@@ -1,11 +1,12 @@
 #include "probes/zone.h"
 
 // The reverse-zone audit. Hosts are grouped by /24 (IPv6: /64; the engine
-// sends a subnet's addresses to one shard, groups_subnets). Per group one
-// question finds the zone cut: a PTR query for the first host (a CNAME to
-// a name under the /24 marks an RFC 2317 classless delegation, whose zone
-// is the CNAME target's parent), then SOA at that name: the owner of the
-// SOA in the answer, or in the authority section of a NODATA/NXDOMAIN
+// sends a subnet's addresses to one shard, groups_subnets), except hosts
+// whose PTR came through a CNAME to a name under their /24 (an RFC 2317
+// classless delegation, seen in the ptr probe's answer): they are grouped
+// by that name's parent, the classless zone. Per group one SOA query at
+// the group's name finds the zone cut: the owner of the SOA in the answer,
+// or in the authority section of a NODATA/NXDOMAIN
 // answer, is the cut. Groups with the same cut share one zone. Per zone:
 // the parent (SOA above the cut), the parent's NS names and addresses
 // (through the resolver), the parent's referral asked of its servers
@@ -18,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -96,10 +98,14 @@ constexpr size_t max_templates = 8;
 constexpr size_t max_examples = 4;
 constexpr size_t max_deviants = 32;
 constexpr uint32_t no_zone = UINT32_MAX;
+// Audits in progress at once per shard; the others wait their turn, so the
+// direct client's queue (and its per-turn scans) stays small however many
+// /24s a scan covers.
+constexpr uint32_t max_active_groups = 256;
+constexpr uint32_t max_active_zones = 64;
 
 enum step : uint8_t {
-  g_ptr = 1,
-  g_soa,
+  g_soa = 1,
   z_parent_soa,
   z_parent_ns,
   z_parent_addr,
@@ -129,12 +135,11 @@ struct host_stats {
 };
 
 struct group {
-  ip_address first;
-  std::string reverse;  // the first host's reverse name
-  std::string start;    // where SOA is asked
+  std::string start;  // where SOA is asked: a /24, /64 or classless zone name
   bool classless = false;
   bool resolving = true;
   uint32_t zone = no_zone;
+  uint32_t queries = 0;
   host_stats stats;
 };
 
@@ -154,6 +159,7 @@ struct zone_state {
   std::vector<ip_address> addrs_asked;
   bool cut_servers = false;
   bool cut_names = false;
+  bool active = false;  // counted in active_zones_
 };
 
 /// `name` minus its first label ("" for a single label).
@@ -256,18 +262,36 @@ class zone_worker final : public probe_worker, private direct_client_sink {
 
   void start_host(uint32_t slot) override {
     const ip_address& ip = s_.host_ip(slot);
-    const subnet_key key = subnet_of(ip);
-    auto it = group_of_.find(key);
-    if (it == group_of_.end()) {
-      if (groups_.size() + zones_.size() >= 2 * size_t{o_.max_zones}) {
-        s_.counters().add(zone_counter_ + 2);  // over the cap: counted, not audited
-        return;
+    // The name the zone cut is looked for at: the /24's (IPv6: the /64's
+    // nibble name), or, when the host's PTR came through a CNAME to a name
+    // under its /24 (RFC 2317), the CNAME target's parent.
+    char rev[ip_address::max_reverse_len];
+    const std::string_view reverse(rev, ip.reverse_name(rev));
+    std::string_view start = ip.is_v4() ? parent_of(reverse) : reverse.substr(32);
+    bool classless = false;
+    if (const std::string_view owner = ptr_->cname_owner(slot); ip.is_v4() && !owner.empty()) {
+      const std::string_view zone = parent_of(owner);
+      if (zone != start && at_or_below(zone, start)) {
+        start = zone;
+        classless = true;
       }
-      it = group_of_.emplace(key, static_cast<uint32_t>(groups_.size())).first;
-      groups_.emplace_back();
-      start_group(it->second, ip);
     }
-    host_stats& st = groups_[it->second].stats;
+    uint32_t g;
+    if (classless) {
+      auto it = classless_group_of_.find(av(start));
+      g = it != classless_group_of_.end() ? it->second : new_group(start, true);
+    } else {
+      auto it = group_of_.find(subnet_of(ip));
+      g = it != group_of_.end() ? it->second : new_group(start, false);
+      if (g != no_zone && it == group_of_.end()) {
+        group_of_.emplace(subnet_of(ip), g);
+      }
+    }
+    if (g == no_zone) {
+      s_.counters().add(zone_counter_ + 2);  // over the cap: counted, not audited
+      return;
+    }
+    host_stats& st = groups_[g].stats;
     ++st.scanned;
     const std::span<const std::string> names = ptr_->names(slot);
     if (names.empty()) {
@@ -312,6 +336,8 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     if (!grp) {
       ++zones_[index].outstanding;
       ++zones_[index].queries;
+    } else {
+      ++groups_[index].queries;
     }
     client_.query(route, name, type, make_cookie(grp, index, st, item));
   }
@@ -323,19 +349,29 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     return q;
   }
 
-  void start_group(uint32_t g, const ip_address& ip) {
-    group& gr = groups_[g];
-    gr.first = ip;
-    gr.reverse = ip.reverse_name();
-    if (ip.is_v4()) {
-      ask(true, g, g_ptr, 0, resolver_, gr.reverse, dns_type_ptr);
-      return;
+  /// A group asking for the cut at `start`, or no_zone over the cap.
+  uint32_t new_group(std::string_view start, bool classless) {
+    if (groups_.size() + zones_.size() >= 2 * size_t{o_.max_zones}) {
+      return no_zone;
     }
-    // The /64's nibble name: the last 16 nibbles of the reverse name gone.
-    std::string_view r = gr.reverse;
-    r.remove_prefix(32);
-    gr.start = std::string(r);
-    ask(true, g, g_soa, 0, resolver_, gr.start, dns_type_soa);
+    const uint32_t g = static_cast<uint32_t>(groups_.size());
+    groups_.emplace_back();
+    groups_.back().start = std::string(start);
+    groups_.back().classless = classless;
+    if (classless) {
+      classless_group_of_.emplace(std::string(start), g);
+    }
+    if (active_groups_ < max_active_groups) {
+      start_group(g);
+    } else {
+      waiting_groups_.push_back(g);
+    }
+    return g;
+  }
+
+  void start_group(uint32_t g) {
+    ++active_groups_;
+    ask(true, g, g_soa, 0, resolver_, groups_[g].start, dns_type_soa);
   }
 
   void on_direct_result(uint64_t cookie, dns_status transport, std::string_view reason,
@@ -354,41 +390,36 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       }
     }
     if (grp) {
-      on_group(index, st, transport, reason, m);
+      on_group(index, transport, reason, m);
     } else {
-      zone_state& z = zones_[index];
       on_zone(index, st, item, transport, reason, m);
-      if (--z.outstanding == 0) {
+      if (--zones_[index].outstanding == 0) {
         advance(index);
+      }
+      if (zones_[index].st == stage::done && zones_[index].outstanding == 0 &&
+          zones_[index].active) {
+        zones_[index].active = false;
+        --active_zones_;
+        while (active_zones_ < max_active_zones && !waiting_zones_.empty()) {
+          const uint32_t next = waiting_zones_.front();
+          waiting_zones_.pop_front();
+          begin_audit(next);
+        }
       }
     }
     maybe_write();
   }
 
-  void on_group(uint32_t g, step st, dns_status transport, std::string_view reason,
+  void on_group(uint32_t g, dns_status transport, std::string_view reason,
                 const dns_message& m) {
     group& gr = groups_[g];
-    if (st == g_ptr) {
-      // A CNAME from the host's name into a zone under the /24 (not the /24
-      // itself): an RFC 2317 delegation. Anything else: start at the /24.
-      const std::string_view slash24 = parent_of(gr.reverse);
-      gr.start = std::string(slash24);
-      if (transport == dns_status::ok) {
-        for (const dns_rr& rr : m.records) {
-          if (rr.section == dns_section::answer && rr.type == dns_type_cname &&
-              rr.owner == gr.reverse) {
-            const std::string_view target_zone = parent_of(rr.target);
-            if (target_zone != slash24 && at_or_below(target_zone, slash24)) {
-              gr.start = std::string(target_zone);
-              gr.classless = true;
-            }
-          }
-        }
-      }
-      ask(true, g, g_soa, 0, resolver_, gr.start, dns_type_soa);
-      return;
-    }
     gr.resolving = false;
+    --active_groups_;
+    if (!waiting_groups_.empty()) {
+      const uint32_t next = waiting_groups_.front();
+      waiting_groups_.pop_front();
+      start_group(next);
+    }
     std::string cut;
     if (transport == dns_status::ok) {
       for (const dns_rr& rr : m.records) {
@@ -412,9 +443,11 @@ class zone_worker final : public probe_worker, private direct_client_sink {
                                       reason.empty() ? "" : ")");
       }
       gr.zone = z;
+      zones_[z].queries += gr.queries;
       return;
     }
     gr.zone = zone_for(cut, gr.classless && cut == gr.start, true);
+    zones_[gr.zone].queries += gr.queries;
   }
 
   /// The zone named `cut`, made on first use (and its audit started when
@@ -434,15 +467,25 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       zs.st = stage::done;
       return z;
     }
-    const std::string_view above = parent_of(cut);
-    if (above.empty()) {
+    if (parent_of(cut).empty()) {
       zs.st = stage::done;
       zs.error = "the zone has no parent";
       return z;
     }
     zs.st = stage::parent_soa;
-    ask(false, z, z_parent_soa, 0, resolver_, above, dns_type_soa);
+    if (active_zones_ < max_active_zones) {
+      begin_audit(z);
+    } else {
+      waiting_zones_.push_back(z);
+    }
     return z;
+  }
+
+  void begin_audit(uint32_t z) {
+    zone_state& zs = zones_[z];
+    zs.active = true;
+    ++active_zones_;
+    ask(false, z, z_parent_soa, 0, resolver_, parent_of(zs.facts.zone), dns_type_soa);
   }
 
   void fail(zone_state& z, std::string_view what, dns_status transport, std::string_view reason) {
@@ -730,7 +773,8 @@ class zone_worker final : public probe_worker, private direct_client_sink {
   }
 
   void maybe_write() {
-    if (!input_over_ || written_ || client_.in_flight() != 0) {
+    if (!input_over_ || written_ || client_.in_flight() != 0 || !waiting_groups_.empty() ||
+        !waiting_zones_.empty()) {
       return;
     }
     written_ = true;
@@ -924,9 +968,14 @@ class zone_worker final : public probe_worker, private direct_client_sink {
   direct_client client_;
   direct_query resolver_;
   absl::flat_hash_map<subnet_key, uint32_t> group_of_;
+  absl::flat_hash_map<std::string, uint32_t> classless_group_of_;
   std::vector<group> groups_;
   absl::flat_hash_map<std::string, uint32_t> zone_of_;
   std::vector<zone_state> zones_;
+  std::deque<uint32_t> waiting_groups_;
+  std::deque<uint32_t> waiting_zones_;
+  uint32_t active_groups_ = 0;
+  uint32_t active_zones_ = 0;
   bool input_over_ = false;
   bool written_ = false;
 };

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -224,7 +225,8 @@ class ZoneAudit : public ::testing::Test {
   /// record; with more threads each thread writes its zones when its own
   /// input is over.
   static std::map<std::string, json> audit(std::vector<std::string> extra = {},
-                                           bool one_thread = true) {
+                                           bool one_thread = true,
+                                           const std::string& more_targets = "") {
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, resolver_);
     const std::vector<std::string> mine = {"--probes", "zone", "--zone-ns-port",
                                            std::to_string(port_), "--zone-timeout", "500",
@@ -239,6 +241,7 @@ class ZoneAudit : public ::testing::Test {
       targets += "10.77.1." + std::to_string(i) + "\n";
     }
     targets += "10.77.2.1\n10.77.3.1\n10.77.4.1\n10.77.5.1\n10.77.5.2\n2001:db8:77::1\n";
+    targets += more_targets;
     run_options o;
     o.stdin_data = targets;
     o.deadline = 60s;
@@ -250,7 +253,7 @@ class ZoneAudit : public ::testing::Test {
     size_t hosts = 0;
     bool zone_seen = false;
     for (const json& rec : lines.records) {
-      if (rec.value("type", "") == "zone") {
+      if (rec.contains("type") && rec["type"] == "zone") {
         zone_seen = true;
         EXPECT_FALSE(zones.contains(rec["zone"])) << "one record per zone";
         zones[rec["zone"].get<std::string>()] = rec;
@@ -259,7 +262,9 @@ class ZoneAudit : public ::testing::Test {
         ++hosts;
       }
     }
-    EXPECT_EQ(hosts, 14u);
+    EXPECT_EQ(hosts, 14u + static_cast<size_t>(std::count(more_targets.begin(),
+                                                           more_targets.end(), '\n')));
+    last_hosts_ = hosts;
     last_stderr_ = r.err;
     last_out_ = r.out;
     return zones;
@@ -280,6 +285,7 @@ class ZoneAudit : public ::testing::Test {
   static inline daemon_process unbound_;
   static inline std::string last_stderr_;
   static inline std::string last_out_;
+  static inline size_t last_hosts_ = 0;
 };
 
 TEST_F(ZoneAudit, EveryZoneHasItsFindingsAndTheHealthyOneNone) {
@@ -344,6 +350,32 @@ TEST_F(ZoneAudit, EveryZoneHasItsFindingsAndTheHealthyOneNone) {
 
   EXPECT_NE(last_stderr_.find("zones audited 6 with_findings 3"), std::string::npos)
       << last_stderr_;
+}
+
+// More /24s than one thread resolves at once (256): the rest wait their
+// turn, and every host still lands in exactly one zone record.
+TEST_F(ZoneAudit, ManyGroupsWaitTheirTurnAndEveryHostIsInOneZone) {
+  std::string more;
+  for (int n = 0; n < 256; ++n) {
+    more += "10.77." + std::to_string(n) + ".200\n";
+  }
+  for (int n = 0; n < 10; ++n) {
+    more += "10.78." + std::to_string(n) + ".1\n";
+  }
+  std::map<std::string, json> z = audit({"--zone-no-tcp"}, true, more);
+  uint64_t scanned = 0;
+  for (const auto& [name, rec] : z) {
+    scanned += rec["hosts"]["scanned"].get<uint64_t>();
+  }
+  EXPECT_EQ(scanned, last_hosts_);
+  // The /24s the parent holds itself are its zone's hosts: all but the four
+  // delegated ones; in 5.77.10 only the CNAMEd hosts are the classless
+  // zone's (10.77.5.200 has no CNAME: it is the parent's).
+  ASSERT_TRUE(z.contains("77.10.in-addr.arpa"));
+  EXPECT_EQ(z.at("77.10.in-addr.arpa")["hosts"]["scanned"], 256 - 4);
+  EXPECT_EQ(z.at("0-15.5.77.10.in-addr.arpa")["hosts"]["scanned"], 2);
+  EXPECT_EQ(kinds(z.at("3.77.10.in-addr.arpa")), std::vector<std::string>{"serial_mismatch"});
+  EXPECT_TRUE(z.at("1.77.10.in-addr.arpa")["findings"].empty());
 }
 
 /// Every member path of `v` under `path` ("servers[].soa", "hosts.scanned").
