@@ -73,9 +73,9 @@ void add_probe_selection(CLI::App& app, probe_set& set) {
   cli::add_value(
       app, "--probes", "LIST",
       "comma list of: ptr, fcrdns, smtp, starttls (default:\n"
-      "all four) and the opt-in relay and zone (the reverse-zone\n"
-      "audit). fcrdns and zone imply ptr;\n"
-      "starttls and relay imply smtp. smtp without ptr makes\n"
+      "all four) and the opt-in relay and zone (reverse-zone\n"
+      "audit). fcrdns and zone imply ptr; starttls and relay\n"
+      "imply smtp. smtp without ptr makes\n"
       "no PTR query (the banner/EHLO checks are then null)",
       [&set](const std::string&, const std::string& text) {
         probe_set p{false, false, false, false, false};
