@@ -319,6 +319,10 @@ TEST_F(ZoneAudit, EveryZoneHasItsFindingsAndTheHealthyOneNone) {
   EXPECT_EQ(healthy["templates"][0]["hosts"], 6);
   EXPECT_EQ(healthy["deviants"], json::parse(R"([{"ip":"10.77.1.7","name":"mail.zt.test"}])"));
   EXPECT_EQ(healthy["deviants_total"], 1);
+  // The cut (1), the parent's SOA, NS and its name's A+AAAA (4), the
+  // referral (1), A+AAAA of ns1 and ns2 (4), SOA, NS and SOA over TCP of
+  // each server (6).
+  EXPECT_EQ(healthy["queries"], 16);
 
   const json& lame = z.at("2.77.10.in-addr.arpa");
   ASSERT_EQ(kinds(lame), std::vector<std::string>{"lame_server"}) << lame.dump();
@@ -430,6 +434,7 @@ TEST_F(ZoneAudit, WithoutTcpTheServersAreNotAskedOverTcpAndThreadsSplitByZone) {
   for (const json& s : healthy["servers"]) {
     EXPECT_FALSE(s.contains("tcp"));
   }
+  EXPECT_EQ(healthy["queries"], 14);
   EXPECT_TRUE(healthy["findings"].empty());
 }
 
