@@ -130,8 +130,14 @@ std::vector<zone_finding> audit_zone(const zone_facts& f) {
   for (const std::string& name : f.parent_ns) {
     const ns_addresses* glue = find(f.glue, name);
     const ns_addresses* resolved = find(f.resolved, name);
-    if (glue != nullptr && !glue->addrs.empty() && resolved != nullptr &&
-        !resolved->addrs.empty() && glue->addrs != resolved->addrs) {
+    // Wrong: glue the name does not resolve to. Glue of one family only
+    // (A without AAAA, often all a referral has room for) is not wrong.
+    const bool stray =
+        glue != nullptr && resolved != nullptr && !resolved->addrs.empty() &&
+        std::any_of(glue->addrs.begin(), glue->addrs.end(), [&](const ip_address& a) {
+          return !std::binary_search(resolved->addrs.begin(), resolved->addrs.end(), a);
+        });
+    if (stray) {
       zone_finding z;
       z.kind = zone_finding_kind::wrong_glue;
       z.server = name;

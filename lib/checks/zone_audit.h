@@ -63,7 +63,7 @@ enum class zone_finding_kind : uint8_t {
   ns_mismatch,      // the parent's NS set differs from the zone's own
   serial_mismatch,  // the servers' SOA serials differ
   missing_glue,     // an NS name inside the zone without an address in the referral
-  wrong_glue,       // glue that is not what the name resolves to
+  wrong_glue,       // glue with an address the name does not resolve to
   ns_unresolvable,  // an NS name with no address
   single_ns,        // one NS name only (RFC 2182 §5: at least two)
   same_subnet,      // every server address in one /24 (IPv6 /64), RFC 2182 §3.1

@@ -118,6 +118,9 @@ TEST(ZoneAudit, GlueInsideTheZoneMustBeThereAndRight) {
   EXPECT_EQ(kinds(f), std::vector<zone_finding_kind>{zone_finding_kind::missing_glue});
   f.glue = {{"ns1.1.77.10.in-addr.arpa", {ip("192.0.2.1")}}};
   EXPECT_TRUE(audit_zone(f).empty());
+  // The name has an AAAA too: glue of one family is not wrong.
+  f.resolved[0].addrs = {ip("192.0.2.1"), ip("2001:db8::1")};
+  EXPECT_TRUE(audit_zone(f).empty());
   f.glue[0].addrs = {ip("192.0.2.99")};
   const std::vector<zone_finding> x = audit_zone(f);
   ASSERT_EQ(x.size(), 1u);
