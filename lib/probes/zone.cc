@@ -114,6 +114,7 @@ enum step : uint8_t {
   z_soa,
   z_ns,
   z_tcp,
+  z_resolver_ns,
 };
 
 uint64_t make_cookie(bool group, uint32_t index, step st, uint32_t item) {
@@ -160,6 +161,10 @@ struct zone_state {
   bool cut_servers = false;
   bool cut_names = false;
   bool active = false;  // counted in active_zones_
+  /// Without a referral: the NS set the resolver gives, so the zone's own
+  /// servers are still audited.
+  std::vector<std::string> resolver_ns;
+  bool resolver_ns_asked = false;
 };
 
 /// `name` minus its first label ("" for a single label).
@@ -600,6 +605,15 @@ class zone_worker final : public probe_worker, private direct_client_sink {
           }
         }
         return;
+      case z_resolver_ns:
+        if (transport == dns_status::ok) {
+          for (const dns_rr& rr : m.records) {
+            if (rr.section == dns_section::answer && rr.type == dns_type_ns && rr.owner == cut) {
+              z.resolver_ns.push_back(rr.target);
+            }
+          }
+        }
+        return;
       case z_soa:
       case z_ns:
       case z_tcp:
@@ -693,8 +707,16 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     if (z.st != stage::servers) {
       return;
     }
+    if (!z.facts.parent_answered && !z.resolver_ns_asked) {
+      // No parent server gave a referral: the resolver's NS set stands in
+      // for it, so the zone's servers are still asked.
+      z.resolver_ns_asked = true;
+      ask(false, zi, z_resolver_ns, 0, resolver_, z.facts.zone, dns_type_ns);
+      return;
+    }
     // Names to resolve: the parent's and the zone's own.
     std::vector<std::string> names = z.facts.parent_ns;
+    names.insert(names.end(), z.resolver_ns.begin(), z.resolver_ns.end());
     for (const std::string& n : child_ns_set(z.facts)) {
       names.push_back(n);
     }

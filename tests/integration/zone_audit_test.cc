@@ -378,6 +378,14 @@ TEST_F(ZoneAudit, ManyGroupsWaitTheirTurnAndEveryHostIsInOneZone) {
   ASSERT_TRUE(z.contains("77.10.in-addr.arpa"));
   EXPECT_EQ(z.at("77.10.in-addr.arpa")["hosts"]["scanned"], 256 - 4);
   EXPECT_EQ(z.at("0-15.5.77.10.in-addr.arpa")["hosts"]["scanned"], 2);
+  // Its parent (10.in-addr.arpa, unbound's local zone) names localhost, where
+  // nothing answers: the zone's own server is found through the resolver.
+  const json& parent = z.at("77.10.in-addr.arpa");
+  EXPECT_EQ(kinds(parent), (std::vector<std::string>{"single_ns", "parent_unreachable"}))
+      << parent.dump();
+  ASSERT_EQ(parent["servers"].size(), 1u);
+  EXPECT_EQ(parent["servers"][0]["ip"], parent_.host);
+  EXPECT_EQ(parent["servers"][0]["soa"], "ok");
   EXPECT_EQ(kinds(z.at("3.77.10.in-addr.arpa")), std::vector<std::string>{"serial_mismatch"});
   EXPECT_TRUE(z.at("1.77.10.in-addr.arpa")["findings"].empty());
 }
