@@ -20,6 +20,7 @@ enum class op_kind : uint8_t {
   peer_recv = 11,       // receive on an accepted connection; index = session slot
   peer_send = 12,       // send on an accepted connection; index = session slot
   signal = 13,          // read on a signalfd
+  dns_direct = 14,      // a direct_client poll (UDP socket or TCP try); index = slot
 };
 
 /// user_data is packed here and unpacked here only (liburing's proxy.c idea):

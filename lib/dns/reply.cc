@@ -243,6 +243,9 @@ void follow_chain(std::span<const uint8_t> pkt, const std::vector<rr_ref>& rrs,
     }
     if (found) {
       out.status = dns_status::ok;
+      if (hop > 0) {
+        out.answer_owner = current;
+      }
       return;
     }
     const rr_ref* cname = find_cname(rrs, current);
@@ -278,6 +281,7 @@ void dns_reply::clear() {
   mx.clear();
   null_mx = false;
   dangling_cname.clear();
+  answer_owner.clear();
   cname_hops = 0;
 }
 

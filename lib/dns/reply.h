@@ -65,6 +65,10 @@ struct dns_reply {
   /// Set when the chain ends in a CNAME whose target has no records of the
   /// type in this answer: the caller asks again for this name.
   std::string dangling_cname;
+  /// When a CNAME chain inside the answer led to the records: the name that
+  /// owns them (an RFC 2317 delegation's "5.0-25.2.0.192.in-addr.arpa");
+  /// empty when the asked name owns them.
+  std::string answer_owner;
   uint8_t cname_hops = 0;
 
   void clear();

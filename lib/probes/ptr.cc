@@ -58,10 +58,20 @@ void ptr_worker::start_host(uint32_t slot) {
   s_.ask(job_kind::host, slot, id_, 0, std::string_view(qname, n), dns_type_ptr);
 }
 
-void ptr_worker::on_answer(job_kind, uint32_t slot, uint32_t, std::string_view,
+void ptr_worker::on_answer(job_kind, uint32_t slot, uint32_t, std::string_view qname,
                            const dns_reply& reply) {
   host& h = hosts_[slot];
   h.status = reply.status;
+  // The owner of the PTR records, when a CNAME led there: followed inside
+  // the answer (answer_owner), or by the scan layer (qname is then the last
+  // target it asked).
+  if (!reply.answer_owner.empty()) {
+    h.owner = reply.answer_owner;
+  } else if (reply.cname_hops > 0) {
+    h.owner = normalise_name(qname);
+  } else {
+    h.owner.clear();
+  }
   h.reason = reply.reason;
   // One answer per host (the scan layer chases CNAMEs before it calls):
   // parse_reply already made the names distinct, sorted and capped.

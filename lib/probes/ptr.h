@@ -31,6 +31,12 @@ class ptr_worker final : public probe_worker {
     return h.status == dns_status::ok ? std::span<const std::string>(h.names)
                                       : std::span<const std::string>();
   }
+  /// With status ok, when a CNAME led to the PTR records (RFC 2317): the
+  /// name that owns them; empty when the address's own name does.
+  std::string_view cname_owner(uint32_t slot) const {
+    const host& h = hosts_[slot];
+    return h.status == dns_status::ok ? std::string_view(h.owner) : std::string_view();
+  }
   /// How many distinct names the answer held (>= names().size()).
   uint32_t names_total(uint32_t slot) const {
     const host& h = hosts_[slot];
@@ -43,6 +49,7 @@ class ptr_worker final : public probe_worker {
     std::string_view reason;  // why, with status error (static text)
     std::vector<std::string> names;
     uint32_t names_total = 0;
+    std::string owner;  // see cname_owner(); its capacity is kept
   };
   probe_services& s_;
   const uint8_t id_;

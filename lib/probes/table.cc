@@ -14,6 +14,7 @@
 #include "probes/rdns.h"
 #include "probes/smtp.h"
 #include "probes/spf.h"
+#include "probes/zone.h"
 
 namespace ptrscan {
 namespace {
@@ -53,6 +54,14 @@ constexpr probe_entry table[] = {
      "it never sends DATA, and does not wait for the reply to\n"
      "QUIT. starttls: TLS after STARTTLS (465: implicit TLS).",
      add_smtp_flags},
+    {"zone", "reverse-zone audit: one zone record per reverse zone (--probes zone)",
+     make_zone_probe, "Reverse-zone audit (probe zone)",
+     "Per reverse zone of the targets (IPv4 /24, RFC 2317 classless,\n"
+     "IPv6 where the cut is): the zone cut, the parent's NS set and\n"
+     "glue, every server asked directly (RD=0) for SOA and NS, and\n"
+     "the zone's PTR coverage and naming templates; one\n"
+     "{\"type\":\"zone\"} record per zone after the host records.",
+     add_zone_flags},
 };
 static_assert(std::size(table) <= max_probes);
 
@@ -64,8 +73,9 @@ void add_probe_selection(CLI::App& app, probe_set& set) {
   cli::add_value(
       app, "--probes", "LIST",
       "comma list of: ptr, fcrdns, smtp, starttls (default:\n"
-      "all four) and the opt-in relay. fcrdns implies ptr;\n"
-      "starttls and relay imply smtp. smtp without ptr makes\n"
+      "all four) and the opt-in relay and zone (reverse-zone\n"
+      "audit). fcrdns and zone imply ptr; starttls and relay\n"
+      "imply smtp. smtp without ptr makes\n"
       "no PTR query (the banner/EHLO checks are then null)",
       [&set](const std::string&, const std::string& text) {
         probe_set p{false, false, false, false, false};
@@ -81,12 +91,15 @@ void add_probe_selection(CLI::App& app, probe_set& set) {
           } else if (name == "starttls") {
             p.smtp = true;
             p.starttls = true;
+          } else if (name == "zone") {
+            p.ptr = true;
+            p.zone = true;
           } else if (name == "relay") {
             p.smtp = true;
             p.relay = true;
           } else {
             cli::reject(absl::StrCat("--probes: unknown probe '", av(name),
-                                     "' (known: ptr, fcrdns, smtp, starttls, relay)"));
+                                     "' (known: ptr, fcrdns, smtp, starttls, relay, zone)"));
           }
         }
         set = p;
@@ -121,7 +134,7 @@ probe_list make_probes(const probe_options& o, counter_registry& counters) {
 std::string list_fields() {
   // Every probe with every option on, so each lists all it can write.
   probe_options all;
-  all.set = probe_set{true, true, true, true, true};
+  all.set = probe_set{true, true, true, true, true, true};
   all.dnsbl_zones = {"zone.invalid"};
   std::string out =
       "ip\tstring\tthe target address (every host record)\n"

@@ -26,6 +26,22 @@ struct probe_set {
   bool smtp = false;
   bool starttls = false;
   bool relay = false;
+  bool zone = false;  // opt-in: the reverse-zone audit (implies ptr)
+};
+
+/// The reverse-zone audit's options (probe zone, lib/probes/zone.cc).
+struct zone_options {
+  /// Queries per second to one authoritative server address (--zone-ns-rate).
+  uint32_t ns_rate = 10;
+  /// One try's timeout (--zone-timeout, ms); UDP is tried twice, TCP once.
+  int timeout_ms = 2000;
+  /// The port authoritative servers are asked on (--zone-ns-port): 53;
+  /// tests and simulators serve elsewhere.
+  uint16_t ns_port = 53;
+  /// Zones (and /24 or /64 groups) one shard keeps (--zone-max).
+  uint32_t max_zones = 65536;
+  /// Ask each server over TCP too (--zone-no-tcp turns it off).
+  bool tcp = true;
 };
 
 /// What the command line says about the probes.
@@ -36,6 +52,7 @@ struct probe_options {
   /// --dnsbl: each address is looked up in these zones (RFC 5782).
   std::vector<std::string> dnsbl_zones;
   smtp_options smtp;
+  zone_options zone;
   /// --max-sessions: SMTP sessions open at once across all shards; 0: one
   /// per port per host in flight (the scanner fits it to the open-files
   /// limit and splits it into max_sessions).

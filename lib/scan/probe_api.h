@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "net/ip_address.h"
 #include "core/user_data.h"
@@ -76,6 +77,13 @@ class probe_services {
   virtual int64_t wakeup_ns() const = 0;
   /// The scan is stopping (level 1: no new targets; jobs in flight finish).
   virtual bool stopping() const = 0;
+
+  /// Writes one record of the probe's own, not tied to a job (the zone
+  /// audit's per-zone records): `body` writes its members; the shard opens
+  /// the object and adds `ts`.
+  virtual void write_record(absl::FunctionRef<void(json_writer&)> body) = 0;
+  /// The configured recursive resolvers ("IP:PORT", "[IPv6]:PORT").
+  virtual std::span<const std::string> resolver_addresses() const = 0;
 
   /// This shard's probe counters (indices from counter_registry).
   virtual counter_block& counters() = 0;
@@ -139,6 +147,19 @@ class probe_worker {
   virtual void before_wait(int64_t now_ns) { (void)now_ns; }
   /// After every completion of a wait has been handled.
   virtual void after_drain(int64_t now_ns) { (void)now_ns; }
+  /// How long the loop may wait before this worker has timed work (its
+  /// own timers): at most `cap_ns`.
+  virtual int64_t next_timeout_ns(int64_t now_ns, int64_t cap_ns) const {
+    (void)now_ns;
+    return cap_ns;
+  }
+
+  // Work that outlives jobs (per-zone audits, which gather many hosts).
+  /// The input is over and no job is in flight: called once; the worker
+  /// may write its records (write_record) or go on with work of its own.
+  virtual void on_input_over() {}
+  /// Work of its own still in flight: the shard runs until none is.
+  virtual bool busy() const { return false; }
 };
 
 /// One record member a probe writes, for --list-fields.

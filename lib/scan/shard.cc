@@ -109,7 +109,19 @@ absl::Status shard::run() {
     const bool input_over = stop != 0 || (inbox_.closed.load(std::memory_order_acquire) &&
                                           input_drained());
     if (input_over && hosts_.in_use() == 0 && names_.in_use() == 0) {
-      break;
+      if (!input_over_told_) {
+        input_over_told_ = true;
+        for (const std::unique_ptr<probe_worker>& w : workers_) {
+          w->on_input_over();
+        }
+      }
+      bool busy = false;
+      for (const std::unique_ptr<probe_worker>& w : workers_) {
+        busy = busy || w->busy();
+      }
+      if (!busy) {
+        break;
+      }
     }
 
     // Ask for a wakeup when we could take more work but the inbox is empty.
@@ -141,6 +153,7 @@ absl::Status shard::run() {
     const int64_t before_wait = monotonic_ns();
     for (const std::unique_ptr<probe_worker>& w : workers_) {
       w->before_wait(before_wait);
+      wait = w->next_timeout_ns(before_wait, wait);
     }
     if (int rc = ring_.submit_and_wait(wait, batch); rc < 0) {
       return absl::InternalError(absl::StrCat("shard ", id_, ": io_uring wait: ", strerror(-rc)));
@@ -188,6 +201,7 @@ absl::Status shard::run() {
 }
 
 absl::Status shard::init_dns() {
+  resolver_addresses_ = config_.resolver.servers;
   udp_resolver_options o;
   // The engine has resolved the list (--resolver, else /etc/resolv.conf).
   o.servers = config_.resolver.servers;
@@ -562,6 +576,21 @@ void shard::finish_name(uint32_t slot) {
   }
   counters_.add(counters_.names_done);
   names_.release(slot);
+  if (chunk_.size() >= config_.chunk_bytes) {
+    flush_chunk(INT64_MAX);
+  }
+}
+
+void shard::write_record(absl::FunctionRef<void(json_writer&)> body) {
+  if (chunk_.empty()) {
+    chunk_started_ns_ = monotonic_ns();
+  }
+  json_writer w(chunk_);
+  w.begin_object();
+  body(w);
+  w.key("ts").value(record_time());
+  w.end_object();
+  w.end_line();
   if (chunk_.size() >= config_.chunk_bytes) {
     flush_chunk(INT64_MAX);
   }

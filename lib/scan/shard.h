@@ -172,6 +172,8 @@ class shard final : private resolver_client, private probe_services {
   bool stopping() const override;
   counter_block& counters() override { return counters_.probe; }
   probe_worker* worker(std::string_view probe_name) override;
+  void write_record(absl::FunctionRef<void(json_writer&)> body) override;
+  std::span<const std::string> resolver_addresses() const override { return resolver_addresses_; }
 
   job_base& job(job_kind kind, uint32_t slot);
   void send(job_kind kind, uint32_t slot, uint32_t ask_index);
@@ -232,6 +234,8 @@ class shard final : private resolver_client, private probe_services {
   int64_t chunk_started_ns_ = 0;
   uint64_t wake_buf_ = 0;
   bool wakeup_armed_ = false;
+  bool input_over_told_ = false;  // probes' on_input_over() was called
+  std::vector<std::string> resolver_addresses_;
 };
 
 }  // namespace ptrscan

@@ -775,3 +775,26 @@ TEST(DnsReplyRecordsTest, MutatedPacketsNeverCrash) {
 
 }  // namespace
 }  // namespace ptrscan
+
+namespace ptrscan {
+namespace {
+
+// The zone audit groups RFC 2317 hosts by the zone their PTR lives in: the
+// owner of the records a CNAME led to.
+TEST(DnsReplyTest, AnswerOwnerNamesWhereACnameLed) {
+  using pb = testing::dns_packet_builder;
+  const std::string_view name = "7.0.18.198.in-addr.arpa";
+  dns_reply a;
+  parse_reply(pb(1, 0, name, 12)
+                  .rr(name, 5, pb::name("7.0-25.0.18.198.In-Addr.Arpa"))
+                  .rr("7.0-25.0.18.198.in-addr.arpa", 12, pb::name("host.example"))
+                  .bytes(),
+              name, 12, a);
+  EXPECT_EQ(a.status, dns_status::ok);
+  EXPECT_EQ(a.answer_owner, "7.0-25.0.18.198.in-addr.arpa");
+  parse_reply(pb(1, 0, name, 12).rr(name, 12, pb::name("host.example")).bytes(), name, 12, a);
+  EXPECT_EQ(a.answer_owner, "");
+}
+
+}  // namespace
+}  // namespace ptrscan

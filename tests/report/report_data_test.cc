@@ -283,3 +283,34 @@ TEST(Mismatches, KeepTheFirstOnesAndCountAll) {
 
 }  // namespace
 }  // namespace ptrscan::report
+
+namespace ptrscan::report {
+namespace {
+
+TEST(ReportZones, ZoneRecordsAreCountedAndListedNotBadLines) {
+  const std::vector<std::string> lines = {
+      pass("10.0.0.1"),
+      R"({"type":"zone","zone":"1.77.10.in-addr.arpa","status":"ok","findings":[],)"
+      R"("hosts":{"scanned":8,"with_ptr":7,"coverage":0.875},)"
+      R"("templates":[{"template":"{a}-{b}-{c}-{d}.dyn.test","hosts":6}]})",
+      R"({"type":"zone","zone":"2.77.10.in-addr.arpa","status":"ok",)"
+      R"("findings":[{"kind":"lame_server","reason":"refused"},{"kind":"same_subnet"}],)"
+      R"("hosts":{"scanned":1,"with_ptr":1,"coverage":1.0},"templates":[]})",
+      R"({"type":"zone","zone":"9.9.10.in-addr.arpa","status":"error","error":"no SOA",)"
+      R"("hosts":{"scanned":1,"with_ptr":0,"coverage":0.0},"templates":[]})",
+  };
+  const report_view v = build(lines);
+  EXPECT_EQ(v.totals.bad_lines, 0u);
+  EXPECT_EQ(v.totals.zone_records, 3u);
+  EXPECT_EQ(v.totals.zones_with_findings, 1u);
+  EXPECT_EQ(v.totals.zones_failed, 1u);
+  ASSERT_EQ(v.zones.size(), 2u);  // the healthy zone is not listed
+  EXPECT_EQ(v.zones[0].zone, "2.77.10.in-addr.arpa");
+  EXPECT_EQ(v.zones[0].findings, (std::vector<std::string>{"lame_server", "same_subnet"}));
+  EXPECT_EQ(v.zones[1].error, "no SOA");
+  EXPECT_EQ(v.zone_findings,
+            (std::vector<std::pair<std::string, uint64_t>>{{"lame_server", 1}, {"same_subnet", 1}}));
+}
+
+}  // namespace
+}  // namespace ptrscan::report

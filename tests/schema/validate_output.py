@@ -58,7 +58,7 @@ def main():
         # The same schema entered at the kind of record the line looks like,
         # for errors that name the member instead of "not valid under any".
         kinds = {}
-        for kind in ("host_record", "domain_summary"):
+        for kind in ("host_record", "domain_summary", "zone_record"):
             s = dict(v.schema)
             s.pop("oneOf")
             s["$ref"] = "#/$defs/" + kind
@@ -69,7 +69,11 @@ def main():
             bad += 1
         for n, line in enumerate(lines, 1):
             doc = json.loads(line)
-            kind = "domain_summary" if isinstance(doc, dict) and "domain" in doc else "host_record"
+            kind = "host_record"
+            if isinstance(doc, dict) and "domain" in doc:
+                kind = "domain_summary"
+            elif isinstance(doc, dict) and doc.get("type") == "zone":
+                kind = "zone_record"
             found = report(f"{a.records}:{n}", kinds[kind], doc)
             bad += found or report(f"{a.records}:{n}", v, doc)
     if a.metadata:

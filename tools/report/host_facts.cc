@@ -344,6 +344,31 @@ parsed_record parse_record(std::string_view line) {
     return bad("not a JSON object");
   }
   const json* ip = member(record, "ip");
+  if (ip == nullptr && string_member(record, "type") == "zone") {
+    parsed_record r;
+    r.what = parsed_record::kind::zone;
+    r.zone.zone = string_member(record, "zone");
+    r.zone.status = string_member(record, "status");
+    r.zone.error = string_member(record, "error");
+    if (const json* f = member(record, "findings"); f != nullptr && f->is_array()) {
+      for (const json& x : *f) {
+        if (x.is_object()) {
+          r.zone.findings.emplace_back(string_member(x, "kind"));
+        }
+      }
+    }
+    if (const json* h = member(record, "hosts"); h != nullptr && h->is_object()) {
+      const json* s = member(*h, "scanned");
+      const json* p = member(*h, "with_ptr");
+      r.zone.scanned = s != nullptr && s->is_number_unsigned() ? s->get<uint64_t>() : 0;
+      r.zone.with_ptr = p != nullptr && p->is_number_unsigned() ? p->get<uint64_t>() : 0;
+    }
+    if (const json* t = member(record, "templates");
+        t != nullptr && t->is_array() && !t->empty() && t->front().is_object()) {
+      r.zone.main_template = string_member(t->front(), "template");
+    }
+    return r;
+  }
   if (ip == nullptr) {
     if (!string_member(record, "domain").empty()) {
       parsed_record r;

@@ -131,16 +131,29 @@ bool is_spf_lint(std::string_view code);
 /// lookup alone says when FCrDNS was not run.
 map_verdict verdict_of(const host_facts& host);
 
+/// A zone record (probe zone): what the page's zone section shows.
+struct zone_fact {
+  std::string zone;
+  std::string status;                  ///< ok | error
+  std::string error;
+  std::vector<std::string> findings;   ///< the kinds, in record order
+  uint64_t scanned = 0;
+  uint64_t with_ptr = 0;
+  std::string main_template;           ///< the first template, if any
+};
+
 /// One line of input, understood.
 struct parsed_record {
   enum class kind : uint8_t {
     host,            ///< a per-address record: `host` is filled in
     domain_summary,  ///< a record with `domain` and no `ip` (one per domain target)
+    zone,            ///< a record with "type":"zone" (probe zone): `zone` is filled in
     bad,             ///< not a record: `error` says why
   };
   kind what = kind::bad;
   host_facts host;
   domain_facts domain;  ///< kind domain_summary
+  zone_fact zone;       ///< kind zone
   std::string error;
 };
 

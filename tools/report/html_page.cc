@@ -70,6 +70,7 @@ std::string render_page(const report_view& view, const page_info& info) {
   render_mail(out, view);
   render_maps(out, view);
   render_networks(out, view);
+  render_zones(out, view);
   render_mismatches(out, view);
   notes(out);
   out += "<script>";

@@ -32,6 +32,10 @@ void render_maps(std::string& out, const report_view& view);
 /// The per-network table, worst first.
 void render_networks(std::string& out, const report_view& view);
 
+/// The reverse zones (probe zone): findings by kind, and the zones with
+/// findings or a failed audit.
+void render_zones(std::string& out, const report_view& view);
+
 /// The first banner mismatches, with both names.
 void render_mismatches(std::string& out, const report_view& view);
 

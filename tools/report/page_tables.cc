@@ -109,4 +109,48 @@ void render_mismatches(std::string& out, const report_view& view) {
   out += "</tbody>\n</table>\n</section>\n";
 }
 
+void render_zones(std::string& out, const report_view& view) {
+  const report_totals& t = view.totals;
+  if (t.zone_records == 0) {
+    return;
+  }
+  out += "<section id=\"zones-section\">\n<h2>Reverse zones</h2>\n<p class=\"note\">"
+         "<span id=\"zones-audited\" data-count=\"" + std::to_string(t.zone_records) + "\">" +
+         grouped(t.zone_records) + "</span> zones audited, <span id=\"zones-with-findings\" "
+         "data-count=\"" + std::to_string(t.zones_with_findings) + "\">" +
+         grouped(t.zones_with_findings) + "</span> with findings, " +
+         grouped(t.zones_failed) + " not audited (no zone cut or parent found).</p>\n";
+  if (!view.zone_findings.empty()) {
+    out += "<table id=\"zone-findings\">\n<thead><tr><th class=\"name\">Finding</th>"
+           "<th>Zones</th></tr></thead>\n<tbody>\n";
+    for (const auto& [kind, n] : view.zone_findings) {
+      out += "<tr><td class=\"name\">";
+      append_escaped(out, kind);
+      out += "</td><td>" + grouped(n) + "</td></tr>\n";
+    }
+    out += "</tbody>\n</table>\n";
+  }
+  if (!view.zones.empty()) {
+    out += "<table id=\"zones\">\n<thead><tr><th class=\"name\">Zone</th>"
+           "<th class=\"name\">Findings</th><th>PTR coverage</th>"
+           "<th class=\"name\">Main template</th></tr></thead>\n<tbody>\n";
+    for (const zone_fact& z : view.zones) {
+      out += "<tr><td class=\"name\">";
+      append_escaped(out, z.zone);
+      out += "</td><td class=\"name\">";
+      std::string what = z.status == "error" ? "error: " + z.error : "";
+      for (const std::string& k : z.findings) {
+        what += (what.empty() ? "" : ", ") + k;
+      }
+      append_escaped(out, what);
+      out += "</td><td>" + grouped(z.with_ptr) + " / " + grouped(z.scanned) +
+             "</td><td class=\"name\">";
+      append_escaped(out, z.main_template);
+      out += "</td></tr>\n";
+    }
+    out += "</tbody>\n</table>\n";
+  }
+  out += "</section>\n";
+}
+
 }  // namespace ptrscan::report

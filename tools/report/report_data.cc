@@ -13,6 +13,23 @@ void report_builder::add(const parsed_record& record) {
       ++totals_.domain_summaries;
       mail_.add_domain(record.domain);
       return;
+    case parsed_record::kind::zone:
+      ++totals_.zone_records;
+      if (!record.zone.findings.empty()) {
+        ++totals_.zones_with_findings;
+      }
+      if (record.zone.status == "error") {
+        ++totals_.zones_failed;
+      }
+      for (const std::string& k : record.zone.findings) {
+        ++zone_findings_[k];
+      }
+      // Zones with findings (or failed audits) first, up to the limit.
+      if ((!record.zone.findings.empty() || record.zone.status == "error") &&
+          zones_.size() < limits_.zones) {
+        zones_.push_back(record.zone);
+      }
+      return;
     case parsed_record::kind::host:
       break;
   }
@@ -36,6 +53,8 @@ report_view report_builder::view(std::optional<int64_t> as_of,
   v.blocks_seen = map_.block_count();
   v.mismatches = mismatches_;
   v.mismatches_seen = totals_.banner_mismatch;
+  v.zones = zones_;
+  v.zone_findings.assign(zone_findings_.begin(), zone_findings_.end());
   v.mail = mail_.view(as_of, now.value_or(static_cast<int64_t>(std::time(nullptr))));
   return v;
 }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct page_limits {
   size_t networks = 5000;  ///< rows of the per-network table, worst first
   size_t blocks = 64;      ///< /16 maps, largest first
   size_t mismatches = 100;
+  size_t zones = 1000;  ///< zones with findings listed
 };
 
 /// Everything the page shows, ready to render.
@@ -38,6 +40,10 @@ struct report_view {
   std::vector<mismatch_sample> mismatches;  ///< the first ones, in input order
   uint64_t mismatches_seen = 0;
   mail_view mail;  ///< domain, SPF, DNSBL, relay, violation and certificate sections
+  /// Zone records with findings or a failed audit, in input order (the
+  /// first page_limits::zones), and the findings counted by kind.
+  std::vector<zone_fact> zones;
+  std::vector<std::pair<std::string, uint64_t>> zone_findings;
 };
 
 /// Accumulates records as they stream past; memory follows the networks
@@ -65,6 +71,8 @@ class report_builder {
   address_map map_;
   std::vector<mismatch_sample> mismatches_;
   mail_builder mail_;
+  std::vector<zone_fact> zones_;
+  std::map<std::string, uint64_t> zone_findings_;
 };
 
 }  // namespace ptrscan::report

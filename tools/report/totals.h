@@ -16,6 +16,9 @@ struct report_totals {
   uint64_t ipv4 = 0;
   uint64_t ipv6 = 0;
   uint64_t domain_summaries = 0;  ///< records with `domain` and no `ip`
+  uint64_t zone_records = 0;         ///< records with "type":"zone" (probe zone)
+  uint64_t zones_with_findings = 0;
+  uint64_t zones_failed = 0;         ///< zone records with status error
   uint64_t bad_lines = 0;         ///< lines skipped: not a record
   uint64_t oversized = 0;  ///< host records longer than the report reads: kept, unread
 
