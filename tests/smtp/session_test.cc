@@ -654,8 +654,8 @@ TEST(SmtpResultTest, RelayJson) {
   json_writer w(out);
   r.write_json(w, {});
   EXPECT_EQ(out, R"({"port":25,"status":"ok","relay":{"status":"open",)"
-                 R"("mail":{"code":250,"text":"2.1.0 Ok"},)"
-                 R"("rcpt":{"code":250,"text":"2.1.5 \"Ok\""}},)"
+                 R"("mail":{"code":250,"text":"2.1.0 Ok","enhanced":"2.1.0"},)"
+                 R"("rcpt":{"code":250,"text":"2.1.5 \"Ok\"","enhanced":"2.1.5"}},)"
                  R"("ms":{"relay":0.50,"total":1.50}})");
 
   // Enabled but undecided: the status and why. clear() forgets the test.
@@ -708,7 +708,8 @@ TEST(SmtpResultTest, JsonShape) {
   r.write_json(w, ptr);
   EXPECT_EQ(out,
             R"({"port":25,"status":"ok","banner":"220 mx1.example.test ESMTP \u0001\ufffd",)"
-            R"("banner_host":"mx1.example.test","ehlo":{"host":"mx1.example.test",)"
+            R"("banner_host":"mx1.example.test","greet_pause":false,)"
+            R"("ehlo":{"host":"mx1.example.test",)"
             R"("extensions":["PIPELINING","STARTTLS"]},"ms":{"connect":0.25,"total":1.50}})");
 }
 
