@@ -185,6 +185,11 @@ TEST(DiffChanges, CertificateExpiringWithin30DaysOfNewTs) {
   EXPECT_EQ(kinds(a, expired), v{"cert_expiring"});
   // Already expiring in the old scan: not news.
   EXPECT_EQ(kinds(soon, expired), v{});
+  // No certificate seen in the old scan (the session timed out): whether
+  // it was expiring then is unknown, so nothing is reported.
+  host no_tls = a;
+  no_tls.port25_status = "timeout";
+  EXPECT_EQ(kinds(no_tls, soon), (v{"smtp_port_opened"}));
 }
 
 TEST(DiffChanges, DnsblListedAndCleared) {
@@ -209,6 +214,15 @@ TEST(DiffChanges, RelayVerdict) {
   host b;
   b.relay = "open";
   EXPECT_EQ(kinds(a, b), v{"relay_changed"});
+  host tempfail;
+  tempfail.relay = "tempfail";
+  EXPECT_EQ(kinds(a, tempfail), v{"relay_changed"});
+  // A session that ended before a reply decided is no verdict: no change
+  // either way.
+  host untested;
+  untested.relay = "untested";
+  EXPECT_EQ(kinds(a, untested), v{});
+  EXPECT_EQ(kinds(untested, b), v{});
 }
 
 TEST(DiffChanges, SmtpPortOpenedAndClosed) {
@@ -279,6 +293,24 @@ TEST(DiffRecords, MalformedLinesAreErrors) {
   EXPECT_NE(parse_record(R"({"ip":"1.2.3.4","x":"\q"})", f), "");
   EXPECT_NE(parse_record(std::string(100, '[') + std::string(100, ']'), f), "");
   EXPECT_EQ(parse_record(R"({"ip":"1.2.3.4","x":[1.5e3,-0,true,null,{"a":"\u00e9"}]})", f), "");
+}
+
+// Zone records (lib/probes/zone.cc) name a finding's code `kind` and the
+// server by `server`/`address`: one finding more is a finding_new, not a
+// malformed line.
+TEST(DiffRecords, ZoneFindingsAreReadByKind) {
+  const std::string old_zone =
+      R"({"type":"zone","zone":"0.18.198.in-addr.arpa","findings":[{"kind":"single_ns"}]})";
+  const std::string new_zone =
+      R"({"type":"zone","zone":"0.18.198.in-addr.arpa","findings":[{"kind":"single_ns"},)"
+      R"({"kind":"lame_server","server":"ns1.example.test","address":"192.0.2.1","reason":"refused"},)"
+      R"({"kind":"lame_server","server":"ns1.example.test","address":"192.0.2.2","reason":"refused"}]})";
+  record_facts f;
+  ASSERT_EQ(parse_record(new_zone, f), "");
+  ASSERT_EQ(f.findings.size(), 3U);
+  EXPECT_NE(f.findings[1].id, f.findings[2].id);  // two servers' findings, not one
+  const outcome out = diff_lines(&old_zone, &new_zone);
+  EXPECT_EQ(out.kinds, (v{"finding_new", "finding_new"})) << out.record;
 }
 
 TEST(DiffRecords, KeyIsIpThenDomainThenZone) {

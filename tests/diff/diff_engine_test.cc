@@ -302,6 +302,13 @@ TEST_F(DiffEngine, CommandLineWritesZstdOutputAndExitCodes) {
   EXPECT_EQ(parse_size("4096"), 4096u);
   EXPECT_EQ(parse_size("1G"), uint64_t{1} << 30);
   EXPECT_FALSE(parse_size("1.5G"));
+  // Plain byte counts past 16 MiB are sizes too; values past 64 bits are not.
+  EXPECT_EQ(parse_size("20000000000"), uint64_t{20000000000});
+  EXPECT_FALSE(parse_size("99999999999999999999"));
+  EXPECT_FALSE(parse_size("18446744073709551616"));
+  EXPECT_FALSE(parse_size("17179869184G"));  // 2^34 GiB: past 64 bits
+  // More than the machine has is a usage error, not an allocation failure.
+  EXPECT_EQ(diff_main({old_file, new_file, "--max-memory", "16777216G"}), 2);
 }
 
 }  // namespace

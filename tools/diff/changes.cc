@@ -164,7 +164,9 @@ void compare_host(const record_facts& o, const record_facts& n, change_list& c) 
                   ",\"not_after\":" + (np.not_after.empty() ? "null" : np.not_after) + "}",
               "port", port);
       }
-      if (expiring(np, n.ts) && !(op->has_cert() && expiring(*op, o.ts))) {
+      // Only against a certificate the old scan saw: without one (TLS
+      // failed, the port was closed) whether it was expiring is unknown.
+      if (op->has_cert() && expiring(np, n.ts) && !expiring(*op, o.ts)) {
         c.add(change_kind::cert_expiring, op->not_after.empty() ? "null" : op->not_after,
               np.not_after, "port", port);
       }
@@ -184,7 +186,10 @@ void compare_host(const record_facts& o, const record_facts& n, change_list& c) 
       }
     }
   }
-  if (!o.relay_status.empty() && !n.relay_status.empty() && o.relay_status != n.relay_status) {
+  // Between verdicts only: `untested` is a session that ended before a
+  // reply decided (a failed probe), never a change of the server's policy.
+  auto decided = [](const std::string& r) { return !r.empty() && r != "\"untested\""; };
+  if (decided(o.relay_status) && decided(n.relay_status) && o.relay_status != n.relay_status) {
     c.add(change_kind::relay_changed, o.relay_status, n.relay_status);
   }
 }

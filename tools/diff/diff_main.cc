@@ -1,5 +1,7 @@
 #include "diff/diff_main.h"
 
+#include <unistd.h>
+
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -80,6 +82,9 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   uint64_t value = 0;
   size_t i = 0;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (value > (UINT64_MAX - 9) / 10) {
+      return std::nullopt;  // would overflow: no such size
+    }
     value = value * 10 + static_cast<uint64_t>(text[i] - '0');
   }
   if (i == 0) {
@@ -96,7 +101,7 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   } else if (i != text.size()) {
     return std::nullopt;
   }
-  if (value > (UINT64_MAX >> 40)) {
+  if (value > (UINT64_MAX >> shift)) {
     return std::nullopt;
   }
   return value << shift;
@@ -144,6 +149,15 @@ std::variant<diff_args, std::string> parse_diff_args(const std::vector<std::stri
     const std::optional<uint64_t> bytes = parse_size(size);
     if (!bytes || *bytes < 4096) {
       return "--max-memory: not a size of at least 4096 bytes: " + size;
+    }
+    // The budget is allocated up front (untouched pages cost nothing), but
+    // not past what the machine has: that would be an allocation failure
+    // instead of an answer.
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long page = ::sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && *bytes > uint64_t(pages) * uint64_t(page)) {
+      return "--max-memory: " + size + " is more than this machine's memory (" +
+             std::to_string(uint64_t(pages) * uint64_t(page) >> 20) + " MiB)";
     }
     parsed.max_memory = *bytes;
   }

@@ -86,9 +86,11 @@ void read_finding(json_scan& s, std::vector<record_facts::finding>& out) {
     return;
   }
   s.object([&](std::string_view key, json_scan& v) {
-    if (key == "code") {
+    if (key == "code" || key == "kind") {
+      // Domain findings name their code `code`; zone findings `kind`.
       read_string(v, code);
-    } else if (key == "host" || key == "ip" || key == "server" || key == "ns") {
+    } else if (key == "host" || key == "ip" || key == "server" || key == "ns" ||
+               key == "address") {
       std::string_view token;
       if (v.skip(&token)) {
         about.append(key).append("=").append(token).append(" ");
@@ -98,7 +100,7 @@ void read_finding(json_scan& s, std::vector<record_facts::finding>& out) {
     }
   });
   if (s.ok() && code.empty()) {
-    s.fail("finding without a string code");
+    s.fail("finding without a string code or kind");
     return;
   }
   f.id = code + " " + about;
