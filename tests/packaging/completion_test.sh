@@ -82,7 +82,7 @@ tm new-session -d -s t -x 200 -y 50 "env ZDOTDIR=$WORK zsh -f"
 tm send-keys -t t "PS1='zsh%% '; fpath=($WORK/zfunc \$fpath); autoload -U compinit; compinit -u -d $WORK/zcompdump" Enter
 run_checks
 # zsh also shows each option's description from --help.
-tm send-keys -t t "ptrscan --dns-t" Tab Tab
+tm send-keys -t t "ptrscan --dns-" Tab Tab
 expect "how long the last try of a query waits"
 tm kill-session -t t
 
