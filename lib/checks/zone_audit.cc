@@ -25,9 +25,11 @@ std::string_view lame_reason(const zone_server& s) {
     case dns_status::nodata:
       return "no_zone";
     case dns_status::error:
-      return "error";
+      // A local failure (no route, no socket) or a malformed or unexpected
+      // answer: recorded per server (`error`), not a verdict on the server.
+      return {};
   }
-  return "error";
+  return {};
 }
 
 bool same_net(const ip_address& a, const ip_address& b) {
@@ -79,7 +81,7 @@ std::vector<zone_finding> audit_zone(const zone_facts& f) {
   std::vector<zone_finding> out;
   for (const zone_server& s : f.servers) {
     std::string_view reason = lame_reason(s);
-    if (reason.empty() && s.tcp == zone_server::tcp_t::failed) {
+    if (reason.empty() && s.soa == dns_status::ok && s.tcp == zone_server::tcp_t::failed) {
       reason = "no_tcp";
     }
     if (!reason.empty()) {
@@ -92,7 +94,7 @@ std::vector<zone_finding> audit_zone(const zone_facts& f) {
     }
   }
   const std::vector<std::string> child = child_ns_set(f);
-  if (f.parent_answered && !child.empty() && child != f.parent_ns) {
+  if (f.parent_answered && !f.records_cut && !child.empty() && child != f.parent_ns) {
     zone_finding z;
     z.kind = zone_finding_kind::ns_mismatch;
     std::set_difference(f.parent_ns.begin(), f.parent_ns.end(), child.begin(), child.end(),
@@ -120,7 +122,7 @@ std::vector<zone_finding> audit_zone(const zone_facts& f) {
   // given must be what the name resolves to.
   for (const std::string& name : f.parent_ns) {
     const ns_addresses* glue = find(f.glue, name);
-    if (at_or_below(name, f.zone) && (glue == nullptr || glue->addrs.empty())) {
+    if (!f.records_cut && at_or_below(name, f.zone) && (glue == nullptr || glue->addrs.empty())) {
       zone_finding z;
       z.kind = zone_finding_kind::missing_glue;
       z.server = name;
@@ -133,7 +135,8 @@ std::vector<zone_finding> audit_zone(const zone_facts& f) {
     // Wrong: glue the name does not resolve to. Glue of one family only
     // (A without AAAA, often all a referral has room for) is not wrong.
     const bool stray =
-        glue != nullptr && resolved != nullptr && !resolved->addrs.empty() &&
+        !f.records_cut && glue != nullptr && resolved != nullptr && !resolved->failed &&
+        !resolved->addrs.empty() &&
         std::any_of(glue->addrs.begin(), glue->addrs.end(), [&](const ip_address& a) {
           return !std::binary_search(resolved->addrs.begin(), resolved->addrs.end(), a);
         });
@@ -154,15 +157,17 @@ std::vector<zone_finding> audit_zone(const zone_facts& f) {
   for (const std::string& name : names) {
     const ns_addresses* glue = find(f.glue, name);
     const ns_addresses* resolved = find(f.resolved, name);
-    if ((glue == nullptr || glue->addrs.empty()) &&
-        (resolved == nullptr || resolved->addrs.empty())) {
+    // Only from lookups that were asked and answered: a name past the
+    // names cap, or whose lookup failed, is not known to have no address.
+    if (!f.records_cut && (glue == nullptr || glue->addrs.empty()) && resolved != nullptr &&
+        !resolved->failed && resolved->addrs.empty()) {
       zone_finding z;
       z.kind = zone_finding_kind::ns_unresolvable;
       z.server = name;
       out.push_back(std::move(z));
     }
   }
-  if (names.size() == 1) {
+  if (names.size() == 1 && !f.records_cut) {
     zone_finding z;
     z.kind = zone_finding_kind::single_ns;
     z.server = names.front();
@@ -192,7 +197,7 @@ std::vector<zone_finding> audit_zone(const zone_facts& f) {
     z.ttl = ttl;
     out.push_back(std::move(z));
   }
-  if (!f.parent_answered) {
+  if (f.parent_asked && !f.parent_answered) {
     zone_finding z;
     z.kind = zone_finding_kind::parent_unreachable;
     z.server = f.parent;

@@ -34,13 +34,17 @@ struct zone_server {
   dns_status ns = dns_status::error;
   std::vector<std::string> ns_names;
   uint32_t ns_ttl = 0;
-  enum class tcp_t : uint8_t { untested, ok, failed } tcp = tcp_t::untested;
+  /// error: the TCP try never left this host (dns_reason::local), no verdict.
+  enum class tcp_t : uint8_t { untested, ok, failed, error } tcp = tcp_t::untested;
 };
 
 /// An NS name and the addresses found for it.
 struct ns_addresses {
   std::string name;
   std::vector<ip_address> addrs;  // sorted
+  /// A lookup of the name (A or AAAA) failed (timeout, SERVFAIL, a cut or
+  /// malformed answer): `addrs` may be incomplete, so no finding rests on it.
+  bool failed = false;
 };
 
 /// Everything the audit learnt about one zone.
@@ -51,6 +55,11 @@ struct zone_facts {
   std::vector<std::string> parent_ns;
   uint32_t parent_ns_ttl = 0;
   bool parent_answered = false;
+  /// A referral was asked of at least one parent server address.
+  bool parent_asked = false;
+  /// A referral or NS answer had more records than the parser keeps
+  /// (dns_message::truncated): no glue or NS-set finding is drawn.
+  bool records_cut = false;
   /// Glue in the referral's additional section, by name (sorted).
   std::vector<ns_addresses> glue;
   /// The addresses the resolver gave for each NS name (parent's and child's).
@@ -59,7 +68,7 @@ struct zone_facts {
 };
 
 enum class zone_finding_kind : uint8_t {
-  lame_server,      // REFUSED, SERVFAIL, timeout, no AA, no zone, no TCP
+  lame_server,      // REFUSED, SERVFAIL, timeout, no AA, no zone, no TCP (not a local error)
   ns_mismatch,      // the parent's NS set differs from the zone's own
   serial_mismatch,  // the servers' SOA serials differ
   missing_glue,     // an NS name inside the zone without an address in the referral
@@ -81,7 +90,7 @@ struct zone_finding {
   zone_finding_kind kind = zone_finding_kind::lame_server;
   std::string server;   // lame_server, glue: the NS name
   std::string address;  // lame_server: the address; wrong_glue: the glue
-  std::string reason;   // lame_server: refused|servfail|timeout|not_authoritative|no_zone|no_tcp|error
+  std::string reason;   // lame_server: refused|servfail|timeout|not_authoritative|no_zone|no_tcp
   std::vector<std::string> parent_only;  // ns_mismatch
   std::vector<std::string> child_only;   // ns_mismatch
   std::vector<uint32_t> serials;         // serial_mismatch: distinct, sorted

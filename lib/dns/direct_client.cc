@@ -194,7 +194,7 @@ void direct_client::send_udp(uint32_t index, int64_t now_ns) {
   slot& s = slots_[index];
   const int fd = s.route.server.is_v4() ? fd4_ : fd6_;
   if (fd < 0) {
-    finish(index, dns_status::error, dns_reason::transport, {});
+    finish(index, dns_status::error, dns_reason::local, {});
     return;
   }
   uint16_t id;
@@ -211,17 +211,23 @@ void direct_client::send_udp(uint32_t index, int64_t now_ns) {
   ++on_wire_;
   s.ph = phase::udp_wait;
   s.deadline_ns = now_ns + int64_t{options_.timeout_ms} * 1'000'000;
-  // A plain sendto: a few queries per zone, not the hot path. A failure
-  // (ENOBUFS, an unreachable route) is left to the try's timer.
-  (void)::sendto(fd, s.packet.data() + 2, s.len, MSG_DONTWAIT,
-                 reinterpret_cast<const sockaddr*>(&s.addr), s.addr_len);
+  // A plain sendto: a few queries per zone, not the hot path. A full
+  // buffer (EAGAIN, ENOBUFS) is left to the try's timer; any other failure
+  // (no route from here: ENETUNREACH, EADDRNOTAVAIL, ...) means the
+  // question never left, so it ends now as a local error, not a timeout.
+  if (::sendto(fd, s.packet.data() + 2, s.len, MSG_DONTWAIT,
+               reinterpret_cast<const sockaddr*>(&s.addr), s.addr_len) < 0 &&
+      errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS && errno != EINTR &&
+      errno != ECONNREFUSED) {
+    finish(index, dns_status::error, dns_reason::local, {});
+  }
 }
 
 void direct_client::start_tcp(uint32_t index, int64_t now_ns) {
   slot& s = slots_[index];
   s.fd = ::socket(s.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s.fd < 0) {
-    finish(index, dns_status::error, dns_reason::transport, {});
+    finish(index, dns_status::error, dns_reason::local, {});
     return;
   }
   rng_ = rng_ * 1664525u + 1013904223u;
@@ -236,7 +242,9 @@ void direct_client::start_tcp(uint32_t index, int64_t now_ns) {
   s.deadline_ns = now_ns + int64_t{options_.timeout_ms} * 1'000'000;
   const int rc = ::connect(s.fd, reinterpret_cast<const sockaddr*>(&s.addr), s.addr_len);
   if (rc != 0 && errno != EINPROGRESS) {
-    finish(index, dns_status::error, dns_reason::transport, {});
+    // ECONNREFUSED and the like come from the server; no route is local.
+    const bool local = errno == ENETUNREACH || errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT;
+    finish(index, dns_status::error, local ? dns_reason::local : dns_reason::transport, {});
     return;
   }
   s.ph = phase::tcp_connect;

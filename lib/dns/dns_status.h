@@ -24,8 +24,12 @@ inline constexpr std::string_view malformed = "malformed";
 /// 512 octets without EDNS) or than the receive buffer, without TC.
 inline constexpr std::string_view oversized = "oversized";
 /// No response could be read: the connection was refused, reset or closed
-/// early, or no socket could be opened.
+/// early (a socket that cannot be opened is `local`).
 inline constexpr std::string_view transport = "transport";
+/// The question never left this host: no socket for the address family,
+/// or the send or connect failed locally (no route: ENETUNREACH,
+/// EADDRNOTAVAIL, ...). Says nothing about the server.
+inline constexpr std::string_view local = "local";
 /// A TCP response that carries another ID or question than ours.
 inline constexpr std::string_view mismatch = "mismatch";
 /// An rcode outside the contract's set (FORMERR, NOTIMP, ...).

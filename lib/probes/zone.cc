@@ -58,12 +58,16 @@ constexpr field_doc fields[] = {
     {"servers[].name", "string", "the NS name"},
     {"servers[].ip", "string", "the address asked"},
     {"servers[].soa", "status", "ok|nxdomain|nodata|servfail|refused|timeout|error (SOA over UDP)"},
+    {"servers[].error", "string",
+     "with soa error: why (local: no route or socket from here; no verdict on the server)"},
     {"servers[].aa", "bool", "the SOA answer was authoritative"},
     {"servers[].serial", "number", "the SOA serial (with soa ok)"},
     {"servers[].soa_ttl", "number", "the SOA's TTL"},
     {"servers[].ns", "status", "the NS query: ok (an authoritative NS set) or what failed"},
     {"servers[].ns_ttl", "number", "the NS set's TTL"},
-    {"servers[].tcp", "string", "ok|failed: the SOA asked over TCP got an answer (absent: not asked)"},
+    {"servers[].tcp", "string",
+     "ok|failed: the SOA asked over TCP got an answer; error: the try never left this host "
+     "(absent: not asked)"},
     {"findings", "array", "what the zone's operator should fix; empty when nothing"},
     {"findings[].kind", "status",
      "lame_server|ns_mismatch|serial_mismatch|missing_glue|wrong_glue|ns_unresolvable|"
@@ -71,7 +75,7 @@ constexpr field_doc fields[] = {
     {"findings[].server", "string", "the NS name (lame_server, glue, ns_unresolvable, single_ns)"},
     {"findings[].address", "string", "the address (lame_server, same_subnet) or glue (wrong_glue)"},
     {"findings[].reason", "string",
-     "lame_server: refused|servfail|timeout|not_authoritative|no_zone|no_tcp|error"},
+     "lame_server: refused|servfail|timeout|not_authoritative|no_zone|no_tcp"},
     {"findings[].parent_only", "array", "ns_mismatch: names only the parent lists"},
     {"findings[].child_only", "array", "ns_mismatch: names only the zone lists"},
     {"findings[].serials", "array", "serial_mismatch: the distinct serials"},
@@ -88,7 +92,9 @@ constexpr field_doc fields[] = {
     {"deviants[].name", "string", "its PTR name"},
     {"deviants_total", "number", "hosts off the main template (deviants lists some)"},
     {"queries", "number", "DNS queries this zone's audit sent"},
-    {"truncated", "array", "what a cap cut: servers, ns_names, templates, deviants"},
+    {"truncated", "array",
+     "what a cap cut: servers, ns_names, records (a referral or NS answer over the parser's "
+     "record cap), templates, deviants"},
 };
 
 constexpr size_t max_parent_addrs = 4;
@@ -561,6 +567,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
         }
         return;
       case z_referral: {
+        if (!(transport == dns_status::error && reason == dns_reason::local)) {
+          z.facts.parent_asked = true;  // the question went out
+        }
         if (transport == dns_status::ok && m.rcode == 0) {
           for (const dns_rr& rr : m.records) {
             if (rr.type == dns_type_ns && rr.owner == cut &&
@@ -577,6 +586,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
         z.facts.parent_ns.erase(std::unique(z.facts.parent_ns.begin(), z.facts.parent_ns.end()),
                                 z.facts.parent_ns.end());
         z.facts.parent_answered = true;
+        z.facts.records_cut = z.facts.records_cut || m.truncated;
         for (const dns_rr& rr : m.records) {
           if (rr.section == dns_section::additional &&
               (rr.type == dns_type_a || rr.type == dns_type_aaaa) &&
@@ -584,7 +594,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
             auto g = std::find_if(z.facts.glue.begin(), z.facts.glue.end(),
                                   [&](const ns_addresses& n) { return n.name == rr.owner; });
             if (g == z.facts.glue.end()) {
-              z.facts.glue.push_back({rr.owner, {}});
+              z.facts.glue.push_back({rr.owner, {}, false});
               g = z.facts.glue.end() - 1;
             }
             add_sorted(g->addrs, rr.addr);
@@ -596,7 +606,16 @@ class zone_worker final : public probe_worker, private direct_client_sink {
         return;
       }
       case z_ns_addr:
-        if (transport == dns_status::ok && item < z.facts.resolved.size()) {
+        if (item >= z.facts.resolved.size()) {
+          return;
+        }
+        // A failed lookup (or a cut answer) leaves the name's addresses
+        // unknown, not absent; nxdomain and nodata are answers.
+        if (transport != dns_status::ok || is_lookup_failure(rcode_status(m.rcode)) ||
+            m.truncated) {
+          z.facts.resolved[item].failed = true;
+        }
+        if (transport == dns_status::ok) {
           for (const dns_rr& rr : m.records) {
             if (rr.section == dns_section::answer &&
                 (rr.type == dns_type_a || rr.type == dns_type_aaaa)) {
@@ -606,6 +625,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
         }
         return;
       case z_resolver_ns:
+        z.facts.records_cut = z.facts.records_cut || (transport == dns_status::ok && m.truncated);
         if (transport == dns_status::ok) {
           for (const dns_rr& rr : m.records) {
             if (rr.section == dns_section::answer && rr.type == dns_type_ns && rr.owner == cut) {
@@ -617,6 +637,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       case z_soa:
       case z_ns:
       case z_tcp:
+        if (st == z_ns && transport == dns_status::ok && m.truncated) {
+          z.facts.records_cut = true;
+        }
         if (item < z.facts.servers.size()) {
           on_server(z, z.facts.servers[item], st, transport, reason, m);
         }
@@ -630,7 +653,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
                         std::string_view reason, const dns_message& m) {
     const std::string& cut = z.facts.zone;
     if (st == z_tcp) {
-      s.tcp = transport == dns_status::ok ? zone_server::tcp_t::ok : zone_server::tcp_t::failed;
+      s.tcp = transport == dns_status::ok                                   ? zone_server::tcp_t::ok
+              : transport == dns_status::error && reason == dns_reason::local ? zone_server::tcp_t::error
+                                                                              : zone_server::tcp_t::failed;
       return;
     }
     dns_status status = transport == dns_status::ok ? rcode_status(m.rcode) : transport;
@@ -733,7 +758,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       }
       const uint32_t item = static_cast<uint32_t>(z.facts.resolved.size());
       z.names_asked.push_back(n);
-      z.facts.resolved.push_back({n, {}});
+      z.facts.resolved.push_back({n, {}, false});
       ask(false, zi, z_ns_addr, item, resolver_, n, dns_type_a);
       ask(false, zi, z_ns_addr, item, resolver_, n, dns_type_aaaa);
       asked = true;
@@ -874,6 +899,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
         w.key("name").value(s.name);
         w.key("ip").value(s.ip.to_string());
         w.key("soa").value(to_string(s.soa));
+        if (s.soa == dns_status::error && !s.soa_error.empty()) {
+          w.key("error").value(s.soa_error);
+        }
         w.key("aa").value(s.aa);
         if (s.soa == dns_status::ok && s.aa) {
           w.key("serial").value(uint64_t{s.serial});
@@ -884,7 +912,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
           w.key("ns_ttl").value(uint64_t{s.ns_ttl});
         }
         if (s.tcp != zone_server::tcp_t::untested) {
-          w.key("tcp").value(s.tcp == zone_server::tcp_t::ok ? "ok" : "failed");
+          w.key("tcp").value(s.tcp == zone_server::tcp_t::ok       ? "ok"
+                             : s.tcp == zone_server::tcp_t::error ? "error"
+                                                                  : "failed");
         }
         w.end_object();
       }
@@ -929,6 +959,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       }
       if (z.cut_names) {
         truncated.emplace_back("ns_names");
+      }
+      if (f.records_cut) {
+        truncated.emplace_back("records");
       }
     }
     w.key("hosts").begin_object();

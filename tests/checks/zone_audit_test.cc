@@ -32,6 +32,7 @@ zone_facts healthy_zone() {
   f.parent = "77.10.in-addr.arpa";
   f.parent_ns = {"ns1.isp.test", "ns2.other.test"};
   f.parent_ns_ttl = 86400;
+  f.parent_asked = true;
   f.parent_answered = true;
   f.resolved = {{"ns1.isp.test", {ip("192.0.2.1")}}, {"ns2.other.test", {ip("198.51.100.1")}}};
   f.servers = {healthy("ns1.isp.test", "192.0.2.1"), healthy("ns2.other.test", "198.51.100.1")};
@@ -66,7 +67,6 @@ TEST(ZoneAudit, EveryLameAnswerIsALameServerWithItsReason) {
       {dns_status::nodata, true, zone_server::tcp_t::ok, "no_zone"},
       {dns_status::nxdomain, true, zone_server::tcp_t::ok, "no_zone"},
       {dns_status::ok, true, zone_server::tcp_t::failed, "no_tcp"},
-      {dns_status::error, false, zone_server::tcp_t::ok, "error"},
   };
   for (const row& r : rows) {
     zone_facts f = healthy_zone();
@@ -153,6 +153,70 @@ TEST(ZoneAudit, LowNsTtlUnresolvableNameAndSilentParent) {
   f = healthy_zone();
   f.parent_answered = false;
   EXPECT_EQ(kinds(f), std::vector<zone_finding_kind>{zone_finding_kind::parent_unreachable});
+}
+
+// A local failure (no v6 route, no socket) or a malformed answer says
+// nothing about the server: recorded on the server, never lame_server.
+TEST(ZoneAudit, ALocalOrMalformedFailureIsNoLameVerdict) {
+  zone_facts f = healthy_zone();
+  f.servers[1].ip = ip("2001:db8::53");
+  f.servers[1].soa = dns_status::error;
+  f.servers[1].soa_error = dns_reason::local;
+  f.servers[1].aa = false;
+  f.servers[1].ns = dns_status::error;
+  f.servers[1].tcp = zone_server::tcp_t::failed;
+  EXPECT_TRUE(audit_zone(f).empty());
+  f.servers[1].soa_error = dns_reason::malformed;
+  EXPECT_TRUE(audit_zone(f).empty());
+  // UDP answered; the TCP try never left: no no_tcp.
+  f = healthy_zone();
+  f.servers[1].tcp = zone_server::tcp_t::error;
+  EXPECT_TRUE(audit_zone(f).empty());
+}
+
+// Only an answered lookup says a name has no address or other addresses
+// than its glue; a failed one, or one the names cap left unasked, does not.
+TEST(ZoneAudit, FailedOrUnaskedLookupsGiveNoFinding) {
+  zone_facts f = healthy_zone();
+  f.resolved[1].addrs.clear();
+  f.resolved[1].failed = true;  // A and AAAA timed out at the resolver
+  EXPECT_TRUE(audit_zone(f).empty());
+  f = healthy_zone();
+  f.resolved.pop_back();  // past the names cap: never asked
+  EXPECT_TRUE(audit_zone(f).empty());
+  // v6 glue while the AAAA lookup failed: not wrong_glue.
+  f = healthy_zone();
+  f.parent_ns = {"ns1.1.77.10.in-addr.arpa", "ns2.other.test"};
+  for (zone_server& s : f.servers) {
+    s.ns_names = f.parent_ns;
+  }
+  f.resolved[0].name = "ns1.1.77.10.in-addr.arpa";
+  f.resolved[0].failed = true;
+  f.servers[0].name = "ns1.1.77.10.in-addr.arpa";
+  f.glue = {{"ns1.1.77.10.in-addr.arpa", {ip("192.0.2.1"), ip("2001:db8::1")}}};
+  EXPECT_TRUE(audit_zone(f).empty());
+  // No parent server address was found, so none was asked: no verdict on
+  // the parent.
+  f = healthy_zone();
+  f.parent_answered = false;
+  f.parent_asked = false;
+  EXPECT_TRUE(audit_zone(f).empty());
+}
+
+// A referral or NS answer over the parser's record cap may have lost glue
+// or NS names: no glue or NS-set finding is drawn from it.
+TEST(ZoneAudit, ACutMessageGivesNoGlueOrNsSetFinding) {
+  zone_facts f = healthy_zone();
+  f.parent_ns = {"ns1.1.77.10.in-addr.arpa", "ns2.other.test"};
+  f.resolved[0].name = "ns1.1.77.10.in-addr.arpa";
+  f.servers[0].name = "ns1.1.77.10.in-addr.arpa";
+  // The glue and the child's second name were past the cap.
+  for (zone_server& s : f.servers) {
+    s.ns_names = {"ns1.1.77.10.in-addr.arpa"};
+  }
+  ASSERT_FALSE(audit_zone(f).empty());  // missing_glue, ns_mismatch
+  f.records_cut = true;
+  EXPECT_TRUE(audit_zone(f).empty());
 }
 
 TEST(ZoneAudit, NameTemplates) {

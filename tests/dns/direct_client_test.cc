@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -93,6 +94,35 @@ TEST(DirectClient, AnUnencodableNameIsAnErrorAfterQueryReturns) {
   ASSERT_EQ(sink.got.size(), 1u);
   EXPECT_EQ(sink.got[0], std::make_pair(uint64_t{5}, dns_status::error));
   EXPECT_EQ(c.sent(), 0u);
+}
+
+struct reason_recorder final : direct_client_sink {
+  std::vector<std::pair<dns_status, std::string>> got;
+  void on_direct_result(uint64_t, dns_status transport, std::string_view reason,
+                        std::span<const uint8_t>) override {
+    got.emplace_back(transport, std::string(reason));
+  }
+};
+
+// A send that fails on this host (here: the broadcast address without
+// SO_BROADCAST, EACCES; in the field a v6 address without a v6 route) never
+// left: it ends at once as a local error, not as a timeout that would read
+// as the server's silence. No packet leaves the host.
+TEST(DirectClient, ALocalSendFailureIsALocalErrorNotATimeout) {
+  ring r;
+  ASSERT_TRUE(r.init(64).ok());
+  reason_recorder sink;
+  direct_client c(r, op_kind::dns_direct, sink);
+  direct_client_options o;
+  o.timeout_ms = 1000;
+  o.tries = 2;
+  ASSERT_TRUE(c.init(o, t0).ok());
+  c.query(to("255.255.255.255"), "1.77.10.in-addr.arpa", dns_type_soa, 1);
+  c.process(t0);
+  ASSERT_EQ(sink.got.size(), 1u);
+  EXPECT_EQ(sink.got[0].first, dns_status::error);
+  EXPECT_EQ(sink.got[0].second, dns_reason::local);
+  EXPECT_EQ(c.in_flight(), 0u);
 }
 
 }  // namespace
