@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -224,6 +225,10 @@ class listener final : public resolver_client {
   deadline_fifo greet_timers_;
   deadline_fifo session_timers_;
   deadline_fifo verdict_timers_;
+  // Beside each verdict timer, in the same order: the session's wait it was
+  // armed for (session::verdict_waits), so a timer left over from a wait
+  // that was answered in time never ends a later one.
+  std::deque<uint32_t> verdict_timer_waits_;
   std::string chunk_;
   /// Sessions that got a DNS answer since the last loop turn.
   std::vector<deadline_fifo::entry> pending_pumps_;
@@ -480,6 +485,7 @@ void listener::pump(uint32_t slot) {
         s.verdict_wait_armed = true;
         ++s.verdict_waits;
         verdict_timers_.push({now_ns + int64_t{c_.verdict_wait_ms} * ms, slot, gen});
+        verdict_timer_waits_.push_back(s.verdict_waits);
       }
       break;
     }
@@ -596,7 +602,10 @@ void listener::expire(int64_t now_ns) {
   while (!verdict_timers_.empty() && verdict_timers_.front().deadline_ns <= now_ns) {
     const deadline_fifo::entry e = verdict_timers_.front();
     verdict_timers_.pop();
-    if (live(e) && sessions_[e.index].verdict_wait_armed) {
+    const uint32_t wait = verdict_timer_waits_.front();
+    verdict_timer_waits_.pop_front();
+    if (live(e) && sessions_[e.index].verdict_wait_armed &&
+        sessions_[e.index].verdict_waits == wait) {
       // Every later RCPT of the session is answered with what is known.
       sessions_[e.index].verdict_timed_out = true;
       pump(e.index);

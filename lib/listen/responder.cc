@@ -118,8 +118,20 @@ void responder::on_bytes(std::string_view bytes, int64_t now_ms) {
   }
   if (!greeted_ && !bytes.empty()) {
     d_.early_talker = true;
-    d_.early_bytes += static_cast<uint32_t>(bytes.size());
+    d_.early_bytes = static_cast<uint32_t>(
+        std::min<uint64_t>(uint64_t{d_.early_bytes} + bytes.size(), UINT32_MAX));
     violation("early_talker");
+    // Nothing is answered before the greeting: keep at most max_line octets
+    // and drop the rest (`truncated` "early_input"); the line cut there is
+    // dropped up to its LF once the greeting is out.
+    const size_t room =
+        in_.size() < config_.limits.max_line ? config_.limits.max_line - in_.size() : 0;
+    if (bytes.size() > room) {
+      in_.append(bytes.substr(0, room));
+      cut("early_input");
+      early_cut_ = true;
+      return;
+    }
   }
   if (state_ == state::tls_wait) {
     // Plaintext after our 220 to STARTTLS and before the handshake: the
@@ -196,8 +208,9 @@ void responder::process(int64_t now_ms) {
       skipping_line_ = false;
       violation("line_too_long");
       cut("line");
-      ++d_.commands;
-      reply("500 5.5.2 line too long");
+      if (count_command(now_ms)) {
+        reply("500 5.5.2 line too long");
+      }
       continue;
     }
     if (lf == std::string::npos) {
@@ -212,8 +225,9 @@ void responder::process(int64_t now_ms) {
     if (line.size() + 1 > config_.limits.max_line) {
       violation("line_too_long");
       cut("line");
-      ++d_.commands;
-      reply("500 5.5.2 line too long");
+      if (count_command(now_ms)) {
+        reply("500 5.5.2 line too long");
+      }
       continue;
     }
     if (line.empty() || line.back() != '\r') {
@@ -232,15 +246,29 @@ void responder::process(int64_t now_ms) {
       pos = in_.size();
     }
   }
+  if (early_cut_ && state_ == state::open && in_.find('\n', pos) == std::string::npos) {
+    // The complete lines kept before the greeting are answered; the one the
+    // early-input cap cut is dropped up to its LF, never taken as a command.
+    early_cut_ = false;
+    skipping_line_ = true;
+    pos = in_.size();
+  }
   in_.erase(0, std::min(pos, in_.size()));
 }
 
-void responder::command(std::string_view line, int64_t now_ms) {
+bool responder::count_command(int64_t now_ms) {
   ++d_.commands;
   if (d_.commands > config_.limits.max_commands) {
     cut("commands");
     reply("421 4.7.0 " + config_.hostname + " too many commands, closing");
     close("commands", now_ms);
+    return false;
+  }
+  return true;
+}
+
+void responder::command(std::string_view line, int64_t now_ms) {
+  if (!count_command(now_ms)) {
     return;
   }
   const split_line c = split(line);
@@ -283,6 +311,11 @@ void responder::command(std::string_view line, int64_t now_ms) {
     } else if (!parse_path(c.arg, "FROM", &path)) {
       violation("syntax_error");
       reply("501 5.5.4 syntax: MAIL FROM:<address>");
+    } else if (path.size() > 256) {
+      // RFC 5321 §4.5.3.1.3: a path is at most 256 octets. Refused, so no
+      // check_host ever runs on a domain cut at max_text.
+      violation("syntax_error");
+      reply("501 5.1.3 path too long");
     } else {
       d_.mail_from = keep(path);
       d_.mail_seen = true;

@@ -122,6 +122,8 @@ class responder {
 
   void process(int64_t now_ms);
   void command(std::string_view line, int64_t now_ms);
+  /// Counts a command line (a long one too); past max_commands: 421, closed.
+  bool count_command(int64_t now_ms);
   void reply(std::string_view text);
   void violation(std::string_view what);
   void cut(std::string_view what);
@@ -136,6 +138,7 @@ class responder {
   bool helo_done_ = false;     // EHLO/HELO since the greeting or TLS (RFC 3207 §4.2)
   bool ehlo_seen_ = false;     // EHLO (not HELO) since the last reset: pipelining offered
   bool skipping_line_ = false;  // inside a line past max_line: drop up to its LF
+  bool early_cut_ = false;      // input before the greeting was cut at max_line
   bool in_transaction_ = false;
   uint32_t helo_seq_ = 0;
   uint32_t mail_seq_ = 0;

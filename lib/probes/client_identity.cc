@@ -206,7 +206,10 @@ void client_identity::on_ptr(dns_status status, const dns_reply& reply) {
     ptr_names_total_ = reply.names_total;
   }
   const size_t n = std::min(ptr_names_.size(), limits_.max_forward_names);
-  fcrdns_unchecked_ = static_cast<uint32_t>(ptr_names_.size() - n);
+  // As the scanner's fcrdns.unchecked: every PTR name not looked up, also
+  // those the answer held past the names kept (names_total).
+  fcrdns_unchecked_ =
+      static_cast<uint32_t>(std::max<size_t>(ptr_names_total_, ptr_names_.size()) - n);
   forward_.resize(n);
   forward_pending_.assign(n, 2);
   for (size_t i = 0; i < n; ++i) {
@@ -337,7 +340,12 @@ std::string client_identity::helo_word() const {
   if (r.equals_ptr.value_or(false) || r.resolves_to_client.value_or(false)) {
     return "match";
   }
-  if (!r.resolves.has_value()) {
+  // Neither rule matched: `mismatch` or `unresolved` only when both are
+  // decided. A failed A/AAAA lookup of the name, or a failed PTR lookup
+  // (the name might equal a PTR name), leaves it unknown: `error`.
+  const bool ptr_known = ptr_status_ == dns_status::ok || ptr_status_ == dns_status::nxdomain ||
+                         ptr_status_ == dns_status::nodata;
+  if (!r.resolves.has_value() || !r.resolves_to_client.has_value() || !ptr_known) {
     return "error";
   }
   return r.resolves.value() ? "mismatch" : "unresolved";

@@ -33,6 +33,8 @@ class zone {
   }
   /// Questions whose answer never comes (a silent resolver).
   std::vector<std::string> silent;
+  /// Questions (name, type) whose lookup fails (the transport's timeout).
+  std::vector<std::pair<std::string, uint16_t>> failing;
 
   /// Answers every question until none is left; returns how many.
   int serve(client_identity& id) {
@@ -45,6 +47,11 @@ class zone {
       for (const identity_question& q : qs) {
         ++n;
         if (std::find(silent.begin(), silent.end(), q.name) != silent.end()) {
+          continue;
+        }
+        if (std::find(failing.begin(), failing.end(), std::make_pair(q.name, q.type)) !=
+            failing.end()) {
+          id.on_answer(q.tag, dns_status::timeout, "", {});
           continue;
         }
         id.on_answer(q.tag, dns_status::ok, "", packet(q.name, q.type));
@@ -225,6 +232,50 @@ TEST(ClientIdentity, SenderChecksCapped) {
   }
   EXPECT_EQ(id.truncated(), std::vector<std::string>{"mail_from_checks"});
   EXPECT_NE(id.verdict_line().find("spf=unchecked"), std::string::npos);
+}
+
+// The HELO name resolves elsewhere, but the AAAA lookup that could hold
+// the (IPv6) client failed: whether it resolves to the client is unknown,
+// so the verdict is error, not mismatch.
+TEST(ClientIdentity, HeloLookupFailureIsNotMismatch) {
+  zone z = good_zone();
+  z.failing = {{"other.example", dns_type_aaaa}};
+  client_identity id(*ip_address::parse("2001:db8::25"), classifier());
+  id.start();
+  id.set_helo("other.example");
+  z.serve(id);
+  ASSERT_TRUE(id.idle());
+  EXPECT_NE(id.verdict_line().find(" helo=error"), std::string::npos) << id.verdict_line();
+}
+
+// The PTR lookup failed: the HELO name might equal a PTR name, so a name
+// that resolves elsewhere is error, not mismatch.
+TEST(ClientIdentity, PtrLookupFailureIsNotHeloMismatch) {
+  zone z = good_zone();
+  z.failing = {{"25.2.0.192.in-addr.arpa", dns_type_ptr}};
+  client_identity id(client_ip(), classifier());
+  id.start();
+  id.set_helo("other.example");
+  z.serve(id);
+  ASSERT_TRUE(id.idle());
+  EXPECT_NE(id.verdict_line().find(" helo=error"), std::string::npos) << id.verdict_line();
+}
+
+// FCrDNS looks up the first 10 PTR names: `fail` says none of those
+// resolves back (the scanner's convention), and `unchecked` counts every
+// name not looked up, those past the 32 kept from the answer too.
+TEST(ClientIdentity, FcrdnsUncheckedCountsEveryNameLeft) {
+  zone z;
+  for (int i = 0; i < 40; ++i) {
+    z.add("25.2.0.192.in-addr.arpa", dns_type_ptr,
+          dns_packet_builder::name("h" + std::to_string(10 + i) + ".example"));
+  }
+  client_identity id(client_ip(), classifier());
+  id.start();
+  z.serve(id);
+  ASSERT_TRUE(id.idle());
+  EXPECT_NE(id.verdict_line().find("fcrdns=fail"), std::string::npos) << id.verdict_line();
+  EXPECT_NE(json(id).find(R"("unchecked":30)"), std::string::npos) << json(id);
 }
 
 }  // namespace

@@ -10,6 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <poll.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -96,6 +103,182 @@ TEST(Listener, BadAddressIsAnError) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("not-an-address"), std::string_view::npos);
   (*sink)->close().IgnoreError();
+}
+
+/// A loopback DNS server for the test: every answer is NXDOMAIN after
+/// `fast_ms`, but the TXT of slow.example is "v=spf1 -all" after `slow_ms`.
+class delayed_dns {
+ public:
+  delayed_dns(int fast_ms, int slow_ms) : fast_ms_(fast_ms), slow_ms_(slow_ms) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    t_ = std::thread([this] { run(); });
+  }
+  ~delayed_dns() {
+    stop_ = true;
+    t_.join();
+    ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  struct pending {
+    std::chrono::steady_clock::time_point due;
+    std::vector<uint8_t> reply;
+    sockaddr_in to;
+  };
+  void run() {
+    std::vector<pending> q;
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      ::poll(&p, 1, 5);
+      if ((p.revents & POLLIN) != 0) {
+        uint8_t b[512];
+        sockaddr_in from{};
+        socklen_t fl = sizeof from;
+        const ssize_t n = ::recvfrom(fd_, b, sizeof b, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+        if (n > 12) {
+          size_t i = 12;
+          std::string name;
+          while (i < static_cast<size_t>(n) && b[i] != 0) {
+            if (!name.empty()) {
+              name += '.';
+            }
+            for (size_t k = 0; k < b[i]; ++k) {
+              name += static_cast<char>(std::tolower(b[i + 1 + k]));  // 0x20 mixing
+            }
+            i += 1 + b[i];
+          }
+          const size_t qend = i + 5;  // root label, type, class
+          const uint16_t type = static_cast<uint16_t>(b[i + 1] << 8 | b[i + 2]);
+          std::vector<uint8_t> r(b, b + qend);
+          r[2] = 0x81;  // QR, RD
+          r[7] = 0;
+          r[8] = r[9] = r[10] = r[11] = 0;  // no authority, no additional (OPT dropped)
+          const bool slow = type == 16 && name == "slow.example";
+          if (slow) {
+            r[3] = 0x80;  // RA, NOERROR
+            r[7] = 1;
+            const std::string t = "v=spf1 -all";
+            const uint8_t rr[] = {0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, 0,
+                                  static_cast<uint8_t>(t.size() + 1),
+                                  static_cast<uint8_t>(t.size())};
+            r.insert(r.end(), rr, rr + sizeof rr);
+            r.insert(r.end(), t.begin(), t.end());
+          } else {
+            r[3] = 0x83;  // RA, NXDOMAIN
+          }
+          q.push_back({std::chrono::steady_clock::now() +
+                           std::chrono::milliseconds(slow ? slow_ms_ : fast_ms_),
+                       std::move(r), from});
+        }
+      }
+      const auto now = std::chrono::steady_clock::now();
+      for (size_t k = 0; k < q.size();) {
+        if (q[k].due <= now) {
+          ::sendto(fd_, q[k].reply.data(), q[k].reply.size(), 0,
+                   reinterpret_cast<const sockaddr*>(&q[k].to), sizeof q[k].to);
+          q.erase(q.begin() + static_cast<std::ptrdiff_t>(k));
+        } else {
+          ++k;
+        }
+      }
+    }
+  }
+  int fast_ms_;
+  int slow_ms_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread t_;
+};
+
+// RCPT 1 is answered in time (its lookups take 600 ms of the 2000 ms
+// wait); after a new MAIL, RCPT 2 waits for an SPF answer due at ~2300 ms.
+// The timer left over from RCPT 1 (due at 2000 ms) must not end the wait
+// of RCPT 2 (due at ~2600 ms): its reply carries spf=fail, not timeout.
+TEST(Listener, StaleVerdictTimerDoesNotCutALaterWait) {
+  delayed_dns dns(600, 1700);
+  const std::string out = ::testing::TempDir() + "/listener_stale.ndjson";
+  listener_config c;
+  c.addresses = {"127.0.0.1:0"};
+  c.responder.hostname = "listen.test";
+  c.responder.tls_available = false;
+  c.dns.servers = {"127.0.0.1:" + std::to_string(dns.port())};
+  c.dns.timeout_ms = 5000;
+  c.dns.tries = 1;
+  c.verdict_wait_ms = 2000;
+  c.max_records = 1;
+  c.handle_signals = false;
+  uint16_t port = 0;
+  std::mutex m;
+  std::condition_variable cv;
+  c.ready = [&](const std::vector<std::string>& bound) {
+    std::lock_guard<std::mutex> l(m);
+    port = static_cast<uint16_t>(std::stoi(bound.at(0).substr(bound.at(0).rfind(':') + 1)));
+    cv.notify_all();
+  };
+  absl::StatusOr<std::unique_ptr<output_sink>> sink = output_sink::open(out);
+  ASSERT_TRUE(sink.ok());
+  absl::Status result;
+  std::thread t([&] { result = run_listener(c, **sink, nullptr); });
+  {
+    std::unique_lock<std::mutex> l(m);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(30), [&] { return port != 0; }));
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string got;
+  auto read_until = [&](const std::string& what, size_t count) {
+    char b[1024];
+    for (;;) {
+      size_t seen = 0;
+      for (size_t p = got.find(what); p != std::string::npos; p = got.find(what, p + 1)) {
+        ++seen;
+      }
+      if (seen >= count) {
+        return true;
+      }
+      const ssize_t n = ::recv(fd, b, sizeof b, 0);
+      if (n < 0 && errno == EINTR) {
+        continue;  // a signal of another thread of the test binary
+      }
+      if (n <= 0) {
+        got += "[recv " + std::to_string(n) + ": " + std::strerror(errno) + "]";
+        return false;
+      }
+      got.append(b, static_cast<size_t>(n));
+    }
+  };
+  const std::string one = "EHLO client.test\r\nMAIL FROM:<a@fast.example>\r\nRCPT TO:<x@y.test>\r\n";
+  ASSERT_EQ(::send(fd, one.data(), one.size(), MSG_NOSIGNAL), static_cast<ssize_t>(one.size()));
+  ASSERT_TRUE(read_until("550 5.7.1", 1)) << got;
+  const std::string two = "RSET\r\nMAIL FROM:<a@slow.example>\r\nRCPT TO:<x@y.test>\r\n";
+  ASSERT_EQ(::send(fd, two.data(), two.size(), MSG_NOSIGNAL), static_cast<ssize_t>(two.size()));
+  ASSERT_TRUE(read_until("550 5.7.1", 2)) << got;
+  ::send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL);
+  read_until("221 ", 1);
+  ::close(fd);
+  t.join();
+  ASSERT_TRUE(result.ok()) << result;
+  ASSERT_TRUE((*sink)->close().ok());
+  const size_t second = got.rfind("550 5.7.1");
+  const std::string line2 = got.substr(second, got.find("\r\n", second) - second);
+  EXPECT_NE(line2.find("spf=fail"), std::string::npos) << got;
+  const std::string rec = read_file(out);
+  EXPECT_NE(rec.find(R"("verdict_timeout":false)"), std::string::npos) << rec;
 }
 
 }  // namespace

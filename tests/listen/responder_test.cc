@@ -285,5 +285,73 @@ TEST(Responder, PeerCloseEndsTheDialogue) {
   EXPECT_EQ(r.dialogue().end, "closed");
 }
 
+// Overlong lines count as commands: past max_commands they end the
+// session like any other, so a client cannot draw unlimited 500s.
+TEST(Responder, LongLinesCountTowardsTheCommandCap) {
+  responder_config c = config();
+  c.limits.max_line = 64;
+  c.limits.max_commands = 3;
+  responder r(c);
+  r.send_greeting(0);
+  r.take_output();
+  std::string lots;
+  for (int i = 0; i < 10; ++i) {
+    lots += std::string(70, 'B') + "\r\n";
+  }
+  r.on_bytes(lots, 1);
+  EXPECT_EQ(codes(r.take_output()), (std::vector<std::string>{"500", "500", "500", "421"}));
+  EXPECT_TRUE(r.closing());
+  EXPECT_EQ(r.dialogue().end, "commands");
+  EXPECT_TRUE(has(r.dialogue().truncated, "commands"));
+  // The same for a line cut with no LF in sight, dropped up to its LF.
+  responder r2(c);
+  r2.send_greeting(0);
+  r2.take_output();
+  for (int i = 0; i < 10; ++i) {
+    r2.on_bytes(std::string(100, 'A'), 1);
+    r2.on_bytes("\r\n", 1);
+  }
+  EXPECT_EQ(codes(r2.take_output()), (std::vector<std::string>{"500", "500", "500", "421"}));
+  EXPECT_EQ(r2.dialogue().end, "commands");
+}
+
+// Before the greeting nothing is answered: what an early talker streams is
+// kept up to max_line and the rest dropped (marked), the cut line is never
+// taken as a command, and the complete lines before it are answered.
+TEST(Responder, EarlyInputBounded) {
+  responder_config c = config();
+  c.limits.max_line = 64;
+  responder r(c);
+  r.on_bytes("NOOP\r\n", 0);
+  for (int i = 0; i < 100; ++i) {
+    r.on_bytes(std::string(100, 'X'), 1);
+    ASSERT_LE(r.buffered(), c.limits.max_line);  // nothing grows without bound
+  }
+  EXPECT_EQ(r.dialogue().early_bytes, 6u + 100u * 100u);
+  EXPECT_TRUE(has(r.dialogue().truncated, "early_input"));
+  r.send_greeting(2);
+  r.on_bytes("XXXX\r\nNOOP\r\n", 3);
+  // 220, the NOOP kept, 500 for the line cut (dropped up to its LF), NOOP.
+  EXPECT_EQ(codes(r.take_output()), (std::vector<std::string>{"220", "250", "500", "250"}));
+  EXPECT_EQ(r.dialogue().unknown_commands, 0u);
+}
+
+// A MAIL FROM path past 256 octets (RFC 5321 §4.5.3.1.3) is refused, so no
+// check runs on a domain cut at max_text.
+TEST(Responder, OverlongMailPathRefused) {
+  responder r(config());
+  r.send_greeting(0);
+  r.on_bytes("EHLO client.test\r\n", 1);
+  r.take_output();
+  const std::string path = std::string(250, 'x') + "@example.org";  // 262 octets
+  r.on_bytes("MAIL FROM:<" + path + ">\r\n", 2);
+  EXPECT_EQ(lines(r.take_output()), std::vector<std::string>{"501 5.1.3 path too long"});
+  EXPECT_EQ(r.mail_seq(), 0u);
+  EXPECT_FALSE(r.dialogue().mail_seen);
+  EXPECT_TRUE(has(r.dialogue().violations, "syntax_error"));
+  r.on_bytes("MAIL FROM:<a@example.org>\r\n", 3);
+  EXPECT_EQ(codes(r.take_output()), std::vector<std::string>{"250"});
+}
+
 }  // namespace
 }  // namespace ptrscan
