@@ -143,21 +143,23 @@ class delayed_dns {
         sockaddr_in from{};
         socklen_t fl = sizeof from;
         const ssize_t n = ::recvfrom(fd_, b, sizeof b, 0, reinterpret_cast<sockaddr*>(&from), &fl);
-        if (n > 12) {
-          size_t i = 12;
-          std::string name;
-          while (i < static_cast<size_t>(n) && b[i] != 0) {
-            if (!name.empty()) {
-              name += '.';
-            }
-            for (size_t k = 0; k < b[i]; ++k) {
-              name += static_cast<char>(std::tolower(b[i + 1 + k]));  // 0x20 mixing
-            }
-            i += 1 + b[i];
+        const size_t len = n > 0 ? static_cast<size_t>(n) : 0;
+        size_t i = 12;
+        std::string name;
+        while (i < len && b[i] != 0 && i + 1 + b[i] < len) {
+          if (!name.empty()) {
+            name += '.';
           }
-          const size_t qend = i + 5;  // root label, type, class
+          for (size_t k = 0; k < b[i]; ++k) {
+            name += static_cast<char>(std::tolower(b[i + 1 + k]));  // 0x20 mixing
+          }
+          i += 1 + b[i];
+        }
+        const size_t qend = i + 5;  // root label, type, class
+        if (len > 12 && qend <= len) {
           const uint16_t type = static_cast<uint16_t>(b[i + 1] << 8 | b[i + 2]);
-          std::vector<uint8_t> r(b, b + qend);
+          std::vector<uint8_t> r(qend);
+          std::memcpy(r.data(), b, qend);
           r[2] = 0x81;  // QR, RD
           r[7] = 0;
           r[8] = r[9] = r[10] = r[11] = 0;  // no authority, no additional (OPT dropped)
