@@ -16,6 +16,8 @@
 #include <climits>
 #include <cstring>
 
+#include "tls/mem_bio.h"
+
 namespace ptrscan {
 namespace {
 
@@ -145,40 +147,15 @@ tls_server_session::state tls_server_session::handshake() {
 }
 
 void tls_server_session::feed_input(std::string_view ciphertext) {
-  if (rbio_ == nullptr) {
-    return;
-  }
-  while (!ciphertext.empty()) {
-    const int n = BIO_write(rbio_, ciphertext.data(),
-                            static_cast<int>(std::min<size_t>(ciphertext.size(), INT_MAX / 2)));
-    if (n <= 0) {
-      break;
-    }
-    ciphertext.remove_prefix(static_cast<size_t>(n));
-  }
-  ERR_clear_error();
+  mem_bio_feed(rbio_, ciphertext);
 }
 
 void tls_server_session::feed_eof() {
-  if (rbio_ != nullptr) {
-    BIO_set_mem_eof_return(rbio_, 0);
-  }
+  mem_bio_eof(rbio_);
 }
 
 std::string tls_server_session::take_output() {
-  std::string out;
-  if (wbio_ == nullptr) {
-    return out;
-  }
-  const size_t pending = BIO_pending(wbio_);
-  if (pending == 0) {
-    return out;
-  }
-  out.resize(pending);
-  const int n = BIO_read(wbio_, out.data(), static_cast<int>(std::min<size_t>(pending, INT_MAX)));
-  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  ERR_clear_error();
-  return out;
+  return mem_bio_take(wbio_);
 }
 
 bool tls_server_session::write_plain(std::string_view plaintext) {
