@@ -156,6 +156,8 @@ int listen_main(const std::vector<std::string>& args) {
     f.config.tls = tls.get();
     f.config.responder.tls_available = true;
   }
+  // Every record carries the receiver-policy verdicts (docs/policy.md).
+  f.config.policy = write_listen_policy;
   f.config.dns.timeout_ms = f.resolver.timeout_ms;
   f.config.dns.tries = f.resolver.tries;
   const bool demo = f.demo;

@@ -44,7 +44,20 @@ std::string listen_fields_text() {
   for (const identity_field& f : client_identity_fields()) {
     add(f);
   }
+  for (const identity_field& f : policy_fields()) {
+    add(f);
+  }
   return out;
+}
+
+void write_listen_policy(const session_facts& s, const listen_dialogue& d,
+                         const client_identity& id, json_writer& w) {
+  (void)d;
+  policy_evidence e = id.evidence();
+  e.tls_offered = s.tls_offered || s.tls_started;
+  e.tls_used = s.tls_started && !s.tls_version.empty() && s.tls_error.empty();
+  const std::vector<policy_verdict> v = evaluate_policy(e);
+  write_policy_json(w, v);
 }
 
 void write_session_record(json_writer& w, const session_facts& s, const listen_dialogue& d,
@@ -105,7 +118,7 @@ void write_session_record(json_writer& w, const session_facts& s, const listen_d
   }
   id.write_json(w);
   if (policy) {
-    policy(d, id, w);
+    policy(s, d, id, w);
   }
   w.key("ms").begin_object();
   auto t = [&w](const char* k, int64_t v) {

@@ -11,12 +11,6 @@
 
 namespace ptrscan {
 
-/// Receiver-policy verdicts plug in here (listener_config::policy): called
-/// for every session record after the identity sections; writes members of
-/// its own.
-using listen_policy =
-    std::function<void(const listen_dialogue&, const client_identity&, json_writer&)>;
-
 /// What the loop knows of a session besides its dialogue and checks.
 /// Milliseconds since accept; -1: did not happen.
 struct session_facts {
@@ -25,6 +19,8 @@ struct session_facts {
   uint16_t client_port = 0;
   std::string local;
   bool tls_started = false;
+  /// STARTTLS was offered to this client (an EHLO reply listed it).
+  bool tls_offered = false;
   std::string tls_version;
   std::string tls_cipher;
   std::string tls_sni;
@@ -37,6 +33,18 @@ struct session_facts {
   int64_t ms_verdict = -1;
   int64_t ms_total = -1;
 };
+
+/// Receiver-policy verdicts plug in here (listener_config::policy): called
+/// for every session record after the identity sections; writes members of
+/// its own.
+using listen_policy = std::function<void(const session_facts&, const listen_dialogue&,
+                                         const client_identity&, json_writer&)>;
+
+/// The `policy` section of a listen record: evaluate_policy() on the
+/// client's evidence (client_identity::evidence()) with the session's TLS.
+/// `ptrscan listen` sets it as listener_config::policy.
+void write_listen_policy(const session_facts& s, const listen_dialogue& d,
+                         const client_identity& id, json_writer& w);
 
 /// One session's record, one NDJSON line (README, Listen).
 void write_session_record(json_writer& w, const session_facts& s, const listen_dialogue& d,

@@ -571,6 +571,11 @@ void listener::write_record(const session& s) {
   f.client_port = s.client.port;
   f.local = endpoint_text(s.local);
   f.tls_started = s.tls != nullptr;
+  // The EHLO reply lists STARTTLS when the listener has a certificate and
+  // the session is not in TLS yet: a client that said EHLO was offered it.
+  f.tls_offered = c_.tls != nullptr && c_.responder.tls_available &&
+                  (s.tls != nullptr || s.r->dialogue().helo_verb == "EHLO" ||
+                   s.r->dialogue().ms_starttls >= 0);
   f.tls_version = s.tls_version;
   f.tls_cipher = s.tls_cipher;
   f.tls_sni = s.tls_sni;

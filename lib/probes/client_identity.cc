@@ -153,11 +153,20 @@ void client_identity::answer(const ask& a, dns_status status, const dns_reply& r
       decide_fcrdns_if_done();
       return;
     }
+    case purpose::helo_mx:
+      if (a.generation != helo_generation_) {
+        return;  // an earlier HELO name's
+      }
+      helo_status_[2] = status;
+      helo_null_mx_ = status == dns_status::ok && reply.null_mx;
+      --helo_pending_;
+      return;
     case purpose::helo_a:
     case purpose::helo_aaaa:
       if (a.generation != helo_generation_) {
         return;  // an earlier HELO name's
       }
+      helo_status_[a.what == purpose::helo_a ? 0 : 1] = status;
       if (status == dns_status::ok) {
         for (const ip_address& ip : reply.addrs) {
           ++helo_addrs_total_;
@@ -249,10 +258,29 @@ void client_identity::set_helo(std::string_view arg) {
   helo_addrs_.clear();
   helo_addrs_total_ = 0;
   helo_id_ = evaluation{};
-  if (helo_.syntax == helo_syntax::fqdn || helo_.syntax == helo_syntax::not_fqdn) {
-    helo_pending_ = 2;
-    send(helo_.name, dns_type_a, purpose::helo_a, 0, helo_generation_, 0, 0);
-    send(helo_.name, dns_type_aaaa, purpose::helo_aaaa, 0, helo_generation_, 0, 0);
+  helo_status_[0].reset();
+  helo_status_[1].reset();
+  helo_status_[2].reset();
+  helo_null_mx_ = false;
+  // Looked up: every name Postfix would look up for
+  // reject_unknown_helo_hostname (its host name syntax allows '_', which
+  // read_helo calls invalid), by A, AAAA and MX.
+  std::string lookup = helo_.name;
+  if (lookup.empty() && helo_.syntax == helo_syntax::invalid && !arg.empty() &&
+      arg.front() != '[') {
+    std::string_view n = arg;
+    while (n.size() > 1 && n.back() == '.') {
+      n.remove_suffix(1);
+    }
+    if (postfix_valid_hostname(n) && !postfix_valid_hostaddr(n)) {
+      lookup = ascii_lower(n);
+    }
+  }
+  if (!lookup.empty()) {
+    helo_pending_ = 3;
+    send(lookup, dns_type_a, purpose::helo_a, 0, helo_generation_, 0, 0);
+    send(lookup, dns_type_aaaa, purpose::helo_aaaa, 0, helo_generation_, 0, 0);
+    send(lookup, dns_type_mx, purpose::helo_mx, 0, helo_generation_, 0, 0);
   }
   if (helo_.syntax == helo_syntax::fqdn) {
     // The HELO identity (RFC 7208 §2.3): check_host(ip, helo, postmaster@helo).
@@ -490,6 +518,98 @@ void client_identity::write_json(json_writer& w) const {
     }
     w.end_object();
   }
+}
+
+policy_evidence client_identity::evidence() const {
+  policy_evidence e;
+  e.role = policy_role::client;
+  e.ip = client_;
+  if (ptr_answered_) {
+    e.ptr_status = ptr_status_;
+    e.ptr_names = ptr_names_;
+    e.ptr_names_total = ptr_names_total_;
+    e.naming = rdns_.cls;
+    e.naming_name = ptr_names_.empty() ? std::string() : ptr_names_.front();
+    for (size_t i = 0; i < forward_.size(); ++i) {
+      if (forward_pending_[i] == 0) {
+        e.forward.push_back(forward_[i]);
+      }
+    }
+  }
+  if (fcrdns_decided_) {
+    e.fcrdns = fcrdns_.status;
+  }
+  if (helo_seen_) {
+    e.helo = helo_arg_;
+    e.helo_a = helo_status_[0];
+    e.helo_aaaa = helo_status_[1];
+    e.helo_mx = helo_status_[2];
+    e.helo_null_mx = helo_null_mx_;
+    e.helo_addrs = helo_addrs_;
+  }
+  if (mail_seen_ && sender_.e && sender_.e->done()) {
+    e.spf_mail_from = sender_.e->result().code;
+    e.spf_mail_from_domain = sender_.domain;
+  }
+  return e;
+}
+
+namespace {
+
+constexpr identity_field policy_fields_list[] = {
+    {"policy", "object", "receiver-policy verdicts, one array per rule set (docs/policy.md)"},
+    {"policy.postfix", "array", "Postfix smtpd restrictions"},
+    {"policy.postfix[].rule", "string", "reject_unknown_client_hostname ..."},
+    {"policy.postfix[].result", "string", "pass fail unknown"},
+    {"policy.postfix[].evidence", "string", "what decided it"},
+    {"policy.postfix[].fix", "string", "with fail: the zone line or MTA setting"},
+    {"policy.generic_rdns", "array", "generic (address-derived) rDNS rejection"},
+    {"policy.generic_rdns[].rule", "string", "generic_rdns"},
+    {"policy.generic_rdns[].result", "string", "pass fail unknown"},
+    {"policy.generic_rdns[].evidence", "string", "what decided it"},
+    {"policy.generic_rdns[].fix", "string", "with fail: the zone line"},
+    {"policy.bulk_senders_2024", "array", "the 2024 bulk-sender requirements checkable from outside"},
+    {"policy.bulk_senders_2024[].rule", "string", "ptr fcrdns tls spf"},
+    {"policy.bulk_senders_2024[].result", "string", "pass fail unknown"},
+    {"policy.bulk_senders_2024[].evidence", "string", "what decided it"},
+    {"policy.bulk_senders_2024[].fix", "string", "with fail: the zone line or MTA setting"},
+    {"policy.mxtoolbox_smtp", "array", "MXToolbox-like SMTP checks (scanned servers)"},
+    {"policy.mxtoolbox_smtp[].rule", "string", "banner_ptr_match smtp_tls open_relay connection_time"},
+    {"policy.mxtoolbox_smtp[].result", "string", "pass fail unknown"},
+    {"policy.mxtoolbox_smtp[].evidence", "string", "what decided it"},
+    {"policy.mxtoolbox_smtp[].fix", "string", "with fail: the MTA setting or zone line"},
+};
+
+}  // namespace
+
+std::span<const identity_field> policy_fields() { return policy_fields_list; }
+
+void write_policy_json(json_writer& w, std::span<const policy_verdict> verdicts) {
+  w.key("policy").begin_object();
+  for (std::string_view set : policy_sets) {
+    bool open = false;
+    for (const policy_verdict& v : verdicts) {
+      if (v.set != set) {
+        continue;
+      }
+      if (!open) {
+        w.key(set).begin_array();
+        open = true;
+      }
+      w.begin_object();
+      w.key("rule").value(v.rule);
+      w.key("result").value(to_string(v.result));
+      w.key("evidence").value(v.evidence);
+      if (!v.fix.empty()) {
+        w.key("fix").value(v.fix);
+      }
+      w.end_object();
+    }
+    if (open) {
+      w.end_array();
+    }
+  }
+  w.end_object();
 }
 
 }  // namespace ptrscan

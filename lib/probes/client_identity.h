@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "checks/fcrdns.h"
 #include "checks/helo_rules.h"
+#include "checks/policy.h"
 #include "checks/rdns_class.h"
 #include "checks/spf.h"
 #include "dns/dns_status.h"
@@ -27,6 +29,14 @@ struct identity_field {
 
 /// Every member client_identity::write_json writes.
 std::span<const identity_field> client_identity_fields();
+
+/// The `policy` section: one array per rule set of evaluate_policy()'s
+/// verdicts, {rule, result, evidence, fix}; a set without verdicts is left
+/// out. Also for the scanner's records (the evidence from a host's parts).
+void write_policy_json(json_writer& w, std::span<const policy_verdict> verdicts);
+
+/// The members write_policy_json writes, for --list-fields.
+std::span<const identity_field> policy_fields();
 
 /// One DNS question the identity checks need sent; `tag` comes back with
 /// the answer.
@@ -91,11 +101,23 @@ class client_identity {
   /// Caps that cut something ("dns", "mail_from_checks"), for the record's
   /// `truncated`.
   const std::vector<std::string>& truncated() const { return truncated_; }
+  /// What the receiver-policy rules (checks/policy.h) look at, as far as
+  /// the lookups have got: role client; TLS is the caller's to fill.
+  policy_evidence evidence() const;
   bool ptr_done() const { return ptr_answered_; }
   bool fcrdns_done() const { return fcrdns_decided_; }
 
  private:
-  enum class purpose : uint8_t { ptr, forward_a, forward_aaaa, helo_a, helo_aaaa, sender, helo_id };
+  enum class purpose : uint8_t {
+    ptr,
+    forward_a,
+    forward_aaaa,
+    helo_a,
+    helo_aaaa,
+    helo_mx,
+    sender,
+    helo_id
+  };
   struct ask {
     std::string name;
     uint16_t type = 0;
@@ -155,6 +177,10 @@ class client_identity {
   bool helo_failed_ = false;
   std::vector<ip_address> helo_addrs_;
   uint32_t helo_addrs_total_ = 0;
+  // The A, AAAA and MX lookups of the name (Postfix's
+  // reject_unknown_helo_hostname counts an MX too), by type.
+  std::optional<dns_status> helo_status_[3];
+  bool helo_null_mx_ = false;
   evaluation helo_id_;
 
   // MAIL FROM

@@ -278,5 +278,91 @@ TEST(ClientIdentity, FcrdnsUncheckedCountsEveryNameLeft) {
   EXPECT_NE(json(id).find(R"("unchecked":30)"), std::string::npos) << json(id);
 }
 
+// The policy evidence: what the lookups found, for evaluate_policy(). The
+// HELO name's MX is asked too (Postfix's reject_unknown_helo_hostname
+// accepts a name with an MX only), and a name Postfix's syntax allows
+// ('_') is looked up though the HELO rules call it invalid.
+TEST(ClientIdentity, PolicyEvidence) {
+  zone z = good_zone();
+  std::vector<uint8_t> mx{0, 10};
+  const std::vector<uint8_t> target = dns_packet_builder::name("mail.sender.example");
+  mx.insert(mx.end(), target.begin(), target.end());
+  z.add("mxonly.example", dns_type_mx, mx);
+  {
+    client_identity id(client_ip(), classifier());
+    id.start();
+    id.set_helo("mxonly.example");
+    id.set_mail_from("bounce@sender.example");
+    z.serve(id);
+    ASSERT_TRUE(id.idle());
+    const policy_evidence e = id.evidence();
+    EXPECT_EQ(e.ptr_status, dns_status::ok);
+    EXPECT_EQ(e.fcrdns, fcrdns_status::pass);
+    EXPECT_EQ(e.naming, rdns_class::mail_like);
+    ASSERT_EQ(e.forward.size(), 1u);
+    EXPECT_EQ(e.helo, "mxonly.example");
+    EXPECT_EQ(e.helo_a, dns_status::nodata);
+    EXPECT_EQ(e.helo_mx, dns_status::ok);
+    EXPECT_EQ(e.spf_mail_from, spf_code::pass);
+    EXPECT_EQ(e.spf_mail_from_domain, "sender.example");
+    const std::vector<policy_verdict> v = evaluate_policy(e);
+    for (const policy_verdict& x : v) {
+      if (x.rule == "reject_unknown_helo_hostname") {
+        EXPECT_EQ(x.result, rule_result::pass) << x.evidence;
+      }
+    }
+  }
+  {
+    client_identity id(client_ip(), classifier());
+    id.start();
+    id.set_helo("Under_Score.example.");
+    z.serve(id);
+    ASSERT_TRUE(id.idle());
+    EXPECT_NE(id.verdict_line().find("helo=invalid"), std::string::npos);
+    const policy_evidence e = id.evidence();
+    EXPECT_EQ(e.helo_a, dns_status::nxdomain);
+    EXPECT_EQ(e.helo_mx, dns_status::nxdomain);
+  }
+  {
+    // A bare address is not looked up (Postfix does not either).
+    client_identity id(client_ip(), classifier());
+    id.start();
+    id.set_helo("192.0.2.25");
+    z.serve(id);
+    EXPECT_FALSE(id.evidence().helo_a.has_value());
+  }
+  {
+    // Before any answer: nothing is known, so the rules say unknown.
+    client_identity id(client_ip(), classifier());
+    id.start();
+    const policy_evidence e = id.evidence();
+    EXPECT_FALSE(e.ptr_status.has_value());
+    EXPECT_FALSE(e.fcrdns.has_value());
+  }
+}
+
+// The section's JSON: one array per set, fix only with fail.
+TEST(ClientIdentity, PolicyJson) {
+  std::vector<policy_verdict> v(2);
+  v[0].set = "postfix";
+  v[0].rule = "reject_unknown_client_hostname";
+  v[0].result = rule_result::fail;
+  v[0].evidence = "no PTR";
+  v[0].fix = "x. PTR y.";
+  v[1].set = "bulk_senders_2024";
+  v[1].rule = "ptr";
+  v[1].result = rule_result::unknown;
+  v[1].evidence = "timeout";
+  std::string out;
+  json_writer w(out);
+  w.begin_object();
+  write_policy_json(w, v);
+  w.end_object();
+  EXPECT_EQ(out,
+            R"({"policy":{"postfix":[{"rule":"reject_unknown_client_hostname","result":"fail",)"
+            R"("evidence":"no PTR","fix":"x. PTR y."}],"bulk_senders_2024":[{"rule":"ptr",)"
+            R"("result":"unknown","evidence":"timeout"}]}})");
+}
+
 }  // namespace
 }  // namespace ptrscan

@@ -45,7 +45,8 @@ TEST(Listener, PolicyHookWritesIntoEveryRecord) {
   c.verdict_wait_ms = 50;
   c.max_records = 1;
   c.handle_signals = false;
-  c.policy = [](const listen_dialogue& d, const client_identity&, json_writer& w) {
+  c.policy = [](const session_facts&, const listen_dialogue& d, const client_identity&,
+                json_writer& w) {
     w.key("policy").begin_object().key("helo_seen").value(d.helo).end_object();
   };
   uint16_t port = 0;

@@ -256,6 +256,19 @@ void mta_server::write_postfix(const mta_options& options) {
       "alias_database =\n"
       "local_recipient_maps =\n"
       "biff = no\n";
+  if (!options.nameserver.empty()) {
+    if (!is_loopback_v4(options.nameserver)) {
+      throw std::runtime_error("mta_server: refusing a non-loopback nameserver: " +
+                               options.nameserver);
+    }
+    // attempts/timeout: a dead server costs seconds, not the default 30.
+    write_file(dir_ + "/resolv.conf",
+               "nameserver " + options.nameserver + "\noptions timeout:2 attempts:2\n");
+    main_cf += "smtpd_peername_lookup = yes\n";
+  }
+  for (const std::string& line : options.main_cf_extra) {
+    main_cf += line + "\n";
+  }
   std::string master_cf;
   for (const auto& h : hosts_) {
     master_cf += h + ":" + std::to_string(port_) + " inet n - n - - smtpd\n";
@@ -335,6 +348,20 @@ void mta_server::write_postfix(const mta_options& options) {
   // signal its children (kill(-pid)) and exit at once instead of failing
   // with ESRCH and lingering a second.
   argv_ = {"setsid", std::string(postfix_daemon_dir) + "/master", "-c", dir_, "-d"};
+  if (!options.nameserver.empty()) {
+    // A private mount namespace with our resolv.conf bound over the
+    // system's: unshare and sh exec in place, so the PID is still master's.
+    argv_ = {"unshare",
+             "--mount",
+             "--propagation",
+             "private",
+             "sh",
+             "-c",
+             "mount --bind \"$0\" /etc/resolv.conf && exec setsid \"$1\" -c \"$2\" -d",
+             dir_ + "/resolv.conf",
+             std::string(postfix_daemon_dir) + "/master",
+             dir_};
+  }
 }
 
 std::string mta_server::sendmail(const std::string& from, const std::string& to) const {

@@ -51,6 +51,15 @@ struct mta_options {
   std::string relayhost;
   std::string smtp_helo_name;
   std::string smtp_bind_address;
+  /// Postfix only: the nameserver its lookups use ("127.A.B.C", port 53:
+  /// glibc's resolv.conf takes no port). Postfix then runs in a mount
+  /// namespace of its own whose /etc/resolv.conf names only this server,
+  /// and looks the client's name up (smtpd_peername_lookup = yes). Empty:
+  /// Postfix looks nothing up.
+  std::string nameserver;
+  /// Postfix only: main.cf lines written last (a later line overrides an
+  /// earlier one), e.g. smtpd restrictions under test.
+  std::vector<std::string> main_cf_extra;
   /// STARTTLS certificate. Empty names: {hostname}.
   cert_options cert;
   std::chrono::milliseconds ready_timeout{30'000};
