@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -83,6 +85,9 @@ std::unique_ptr<CLI::App> make_app(listen_flags& f) {
              "the whole session; then 421 (default 60000)");
   add_number(*app, "--verdict-wait", f.config.verdict_wait_ms, 0, 600'000, "MS",
              "how long a RCPT reply waits for the lookups\n(default 5000)");
+  add_number(*app, "-T,--threads", f.config.threads, 1, 256, "N",
+             "event loops, each with its own io_uring (SO_REUSEPORT\nsockets; the caps are "
+             "for all together). Default: CPUs");
   add_number(*app, "--max-sessions", f.config.max_sessions, 1, 1'000'000, "N",
              "sessions open at once; more are refused with 421\n(default 1000)");
   add_number(*app, "--per-subnet", f.config.per_subnet, 1, 1'000'000, "N",
@@ -114,6 +119,7 @@ std::unique_ptr<CLI::App> make_app(listen_flags& f) {
 
 int listen_main(const std::vector<std::string>& args) {
   listen_flags f;
+  f.config.threads = std::max(1u, std::thread::hardware_concurrency());
   std::unique_ptr<CLI::App> app = make_app(f);
   try {
     app->parse(std::vector<std::string>(args.rbegin(), args.rend()));

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "e2e/interrupt.h"
+#include "e2e/listen_run.h"
 #include "e2e/options.h"
 #include "e2e/run.h"
 #include "testnet/files.h"
@@ -49,6 +50,12 @@ std::string missing_requirement(const bench_options& o) {
     }
     if (o.reference && s.reference == reference_kind::dnsperf) {
       needed.emplace_back("dnsperf");
+    }
+    if (s.listen) {
+      needed.push_back(o.listen_load);
+      if (o.reference) {
+        needed.push_back(o.listen_ref);
+      }
     }
   }
   for (const auto& n : needed) {
@@ -91,6 +98,35 @@ bool run_references(const scenario_setup& setup, std::vector<reference_report>& 
     case reference_kind::none:
       add(no_reference(setup, "no reference client for this scenario"));
       break;
+    case reference_kind::listen_ref:
+      break;  // run_listen_scenario runs it beside each repeat
+  }
+  return ok;
+}
+
+// The listen scenario: per repeat, ptrscan listen at each -T, then (with
+// --reference) the reference under the same load and the ratio line of
+// that repeat. True when every run passed.
+bool run_listen_scenario(const scenario_setup& setup) {
+  const bench_options& o = setup.options;
+  bool ok = true;
+  for (int rep = 1; rep <= o.repeat && !interrupt_requested(); ++rep) {
+    std::vector<listen_report> runs;
+    for (const uint32_t shards : o.shards) {
+      if (interrupt_requested()) {
+        break;
+      }
+      listen_report r = run_listen(setup, false, shards, rep);
+      emit(to_json_line(r));
+      ok = ok && r.passed();
+      runs.push_back(std::move(r));
+    }
+    if (o.reference && !interrupt_requested()) {
+      const listen_report ref = run_listen(setup, true, 0, rep);
+      emit(to_json_line(ref));
+      ok = ok && ref.passed();
+      emit(listen_comparison_line(runs, ref, rep));
+    }
   }
   return ok;
 }
@@ -103,6 +139,13 @@ bool run_all(const bench_options& o, const std::string& work) {
     std::cerr << "ptrscan-bench: " << name << " on " << o.hosts << "\n";
     try {
       const scenario_setup setup = prepare_scenario(s, o, work + "/" + name);
+      if (s.listen) {
+        all_passed = run_listen_scenario(setup) && all_passed;
+        if (interrupt_requested()) {
+          return false;
+        }
+        continue;
+      }
       std::vector<run_report> runs;
       for (uint32_t shards : o.shards) {
         for (int rep = 1; rep <= o.repeat && !interrupt_requested(); ++rep) {
@@ -162,6 +205,22 @@ int main_impl(int argc, char** argv) {
 #endif
   if (o.epoll_ref.empty()) {
     o.epoll_ref = testnet::find_executable("ptrscan-epoll-ref");
+  }
+#ifdef PTRSCAN_LISTEN_REF_BINARY
+  if (o.listen_ref.empty()) {
+    o.listen_ref = PTRSCAN_LISTEN_REF_BINARY;
+  }
+#endif
+#ifdef PTRSCAN_LISTEN_LOAD_BINARY
+  if (o.listen_load.empty()) {
+    o.listen_load = PTRSCAN_LISTEN_LOAD_BINARY;
+  }
+#endif
+  if (o.listen_ref.empty()) {
+    o.listen_ref = testnet::find_executable("ptrscan-listen-ref");
+  }
+  if (o.listen_load.empty()) {
+    o.listen_load = testnet::find_executable("ptrscan-listen-load");
   }
   if (const std::string why = missing_requirement(o); !why.empty()) {
     std::cerr << "ptrscan-bench: cannot run here: " << why << "\n";

@@ -53,14 +53,16 @@ namespace {
 constexpr char description[] =
     "End-to-end throughput of ptrscan in network namespaces of its own.\n"
     "SCENARIO: dns-knot, fcrdns-knot, dns-unbound-ratelimit, dns-unbound-cold,\n"
-    "smtp-farm, internet-mix or all.\n"
+    "smtp-farm, internet-mix, listen or all.\n"
     "Each run gets a fresh network namespace (only lo, 198.18.0.0/15 routed to it)\n"
     "with its own servers, and prints one JSON line. ptrscan runs with its defaults\n"
     "(internet-mix: --max-inflight 100000). --reference adds, in the same run,\n"
     "reference lines: dnsperf (a sweep of -q, default 50,100,200,500,1000,2000, at\n"
     "-T 1 and -T 2) for the DNS scenarios, ptrscan-epoll-ref for smtp-farm and\n"
     "internet-mix (\"none\" when not built), then a line of ptrscan/reference\n"
-    "ratios. Flags after -- go to every ptrscan run, after the scenario's own.";
+    "ratios. listen: ptrscan listen (-T of each run) and, with --reference,\n"
+    "ptrscan-listen-ref under ptrscan-listen-load (one connection per address of\n"
+    "the block), a ratio line per repeat. Flags after -- go to every ptrscan run.";
 
 constexpr char footer[] =
     "Exit 0 when every run finished and every record checked out, 1 otherwise, 2 on\n"
@@ -133,6 +135,12 @@ std::unique_ptr<CLI::App> make_app(bench_options& o, std::string& scenario, bool
   app->add_option("--ptrscan", o.ptrscan, "ptrscan binary (default: the build's)")
       ->type_name("PATH");
   app->add_option("--simnet", o.simnet, "ptrscan-simnet binary (default: the build's)")
+      ->type_name("PATH");
+  app->add_option("--listen-ref", o.listen_ref,
+                  "ptrscan-listen-ref binary (default: the build's)")
+      ->type_name("PATH");
+  app->add_option("--listen-load", o.listen_load,
+                  "ptrscan-listen-load binary (default: the build's)")
       ->type_name("PATH");
   app->add_option("--epoll-ref", o.epoll_ref,
                   "ptrscan-epoll-ref binary (default: the build's, else\nPATH's)")

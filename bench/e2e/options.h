@@ -32,6 +32,10 @@ struct bench_options {
   std::string simnet;
   /// ptrscan-epoll-ref; "" = the build's, else PATH's, else no reference.
   std::string epoll_ref;
+  /// The listen scenario's reference server and load generator; "" = the
+  /// build's, else PATH's.
+  std::string listen_ref;
+  std::string listen_load;
 };
 
 /// The --help text.

@@ -95,6 +95,21 @@ const std::vector<scenario>& scenarios() {
     mix.max_inflight = 100'000;
     mix.reference = reference_kind::epoll_ref;
     v.push_back(mix);
+
+    // The other side (issue 19): `ptrscan listen` on 127.0.0.1:25 with its
+    // defaults, and ptrscan-listen-load making one connection from every
+    // address of the block (each a client whose PTR the simulator's DNS
+    // answers: 45% have one), 200 at once (at most 5 per /24), each doing
+    // EHLO, MAIL, RCPT (answered 550 with the verdict), QUIT. The reference
+    // is ptrscan-listen-ref under the same load.
+    scenario listen;
+    listen.name = "listen";
+    listen.simnet_serve = true;
+    listen.simnet_smtp = false;
+    listen.probes = "listen";
+    listen.listen = true;
+    listen.reference = reference_kind::listen_ref;
+    v.push_back(listen);
     return v;
   }();
   return all;

@@ -16,6 +16,9 @@ enum class reference_kind {
   /// ptrscan-epoll-ref (bench/reference/): a minimal epoll client doing the
   /// scenario's probes with the same --max-inflight.
   epoll_ref,
+  /// ptrscan-listen-ref (bench/listen_ref/): a minimal epoll SMTP acceptor
+  /// under the same load as `ptrscan listen` (the `listen` scenario).
+  listen_ref,
 };
 
 /// One named end-to-end measurement: which servers run in the namespace,
@@ -44,6 +47,9 @@ struct scenario {
   /// ptrscan's --probes, also the check's.
   std::string probes;
   uint32_t max_inflight = 0;  // 0: ptrscan's default
+  /// ptrscan listen as the server, ptrscan-listen-load as the clients (one
+  /// connection from each address of the block), instead of a scan.
+  bool listen = false;
   reference_kind reference = reference_kind::none;
 };
 

@@ -5,15 +5,20 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -129,6 +134,73 @@ std::string subnet_key(const ip_address& ip) {
   return std::string(reinterpret_cast<const char*>(a.s6_addr), 8);
 }
 
+/// A socket one loop listens on, as bound: the other loops bind theirs to
+/// the same address (port 0 resolved) in the same SO_REUSEPORT group.
+struct bound_address {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  std::string text;  // "IP:PORT"
+};
+
+/// What the event loops share: the caps' counts (taken under a lock twice
+/// per connection: at accept and when its record is written), the record
+/// count, the stop level, and every loop's wake-up eventfd.
+struct listen_shared {
+  std::mutex m;
+  uint32_t sessions = 0;
+  absl::flat_hash_map<std::string, uint32_t> per_subnet;
+  std::atomic<uint64_t> records{0};
+  /// Raised by each SIGINT/SIGTERM (and to 2 by a loop's error): 1 = stop
+  /// (close the listeners, end the sessions), 2 or more = stop now.
+  std::atomic<int> stop_level{0};
+  std::atomic<int> signal{0};
+  std::vector<int> wake_fds;
+
+  listen_shared() = default;
+  listen_shared(const listen_shared&) = delete;
+  listen_shared& operator=(const listen_shared&) = delete;
+  ~listen_shared() {
+    for (int fd : wake_fds) {
+      ::close(fd);
+    }
+  }
+
+  /// A place for a session from `subnet`, or the cap that refuses it
+  /// ("per_subnet", "sessions").
+  std::string_view admit(const std::string& subnet, uint32_t max_sessions, uint32_t per_cap) {
+    std::lock_guard<std::mutex> l(m);
+    const auto it = per_subnet.find(subnet);
+    if (it != per_subnet.end() && it->second >= per_cap) {
+      return "per_subnet";
+    }
+    if (sessions >= max_sessions) {
+      return "sessions";
+    }
+    ++sessions;
+    ++per_subnet[subnet];
+    return {};
+  }
+  void release(const std::string& subnet) {
+    std::lock_guard<std::mutex> l(m);
+    --sessions;
+    if (auto it = per_subnet.find(subnet); it != per_subnet.end() && --it->second == 0) {
+      per_subnet.erase(it);
+    }
+  }
+  void wake_all() {
+    const uint64_t one = 1;
+    for (int fd : wake_fds) {
+      (void)!::write(fd, &one, sizeof one);  // a counter: cannot fill from a few writes
+    }
+  }
+  void raise_stop(int level) {
+    int cur = stop_level.load();
+    while (cur < level && !stop_level.compare_exchange_weak(cur, level)) {
+    }
+    wake_all();
+  }
+};
+
 struct session {
   int fd = -1;
   sock_name client;
@@ -163,8 +235,15 @@ struct session {
 
 class listener final : public resolver_client {
  public:
-  listener(const listener_config& c, output_sink& sink, listener_stats* stats)
-      : c_(c), sink_(sink), stats_(stats), sessions_(c.max_sessions), dns_(ring_, *this) {}
+  listener(const listener_config& c, output_sink& sink, listener_stats* stats,
+           listen_shared& shared, uint32_t index)
+      : c_(c),
+        sink_(sink),
+        stats_(stats),
+        shared_(shared),
+        index_(index),
+        sessions_(c.max_sessions),
+        dns_(ring_, *this) {}
 
   ~listener() {
     for (int fd : listen_fds_) {
@@ -180,8 +259,11 @@ class listener final : public resolver_client {
     }
   }
 
-  absl::Status init();
+  /// Binds c_.addresses (the first loop), or the addresses the first loop
+  /// bound (`first`: the others join its SO_REUSEPORT groups).
+  absl::Status init(const std::vector<bound_address>* first);
   absl::Status run();
+  const std::vector<bound_address>& bound() const { return bound_; }
 
   void on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
                      std::span<const uint8_t> packet) override;
@@ -192,6 +274,10 @@ class listener final : public resolver_client {
   }
   void arm_accept(uint32_t index);
   void arm_signal();
+  void arm_wake();
+  /// Catches up with the shared stop level.
+  void sync_stop();
+  void count_record();
   void on_accept(uint32_t index, int res, uint32_t flags);
   void refuse(int fd, const sock_name& client, const sock_name& local, std::string_view reason);
   void on_recv(uint32_t slot, int res);
@@ -208,6 +294,11 @@ class listener final : public resolver_client {
   const listener_config& c_;
   output_sink& sink_;
   listener_stats* stats_;
+  listen_shared& shared_;
+  uint32_t index_;
+  std::vector<bound_address> bound_;
+  uint64_t wake_buf_ = 0;
+  int stop_seen_ = 0;
   // Sessions before the ring: the ring is torn down (its operations
   // cancelled) before the buffers they read into are freed.
   slab<session> sessions_;
@@ -221,7 +312,6 @@ class listener final : public resolver_client {
   signalfd_siginfo sig_buf_{};
   bool stopping_ = false;
   bool stop_now_ = false;
-  absl::flat_hash_map<std::string, uint32_t> per_subnet_;
   deadline_fifo greet_timers_;
   deadline_fifo session_timers_;
   deadline_fifo verdict_timers_;
@@ -234,44 +324,59 @@ class listener final : public resolver_client {
   std::vector<deadline_fifo::entry> pending_pumps_;
 };
 
-absl::Status listener::init() {
-  if (absl::Status s = ring_.init(4096); !s.ok()) {
-    return s;
+absl::Status listener::init(const std::vector<bound_address>* first) {
+  if (absl::Status st = ring_.init(4096); !st.ok()) {
+    return st;
   }
-  if (absl::Status s = dns_.init(c_.dns); !s.ok()) {
-    return s;
+  if (absl::Status st = dns_.init(c_.dns); !st.ok()) {
+    return st;
   }
-  std::vector<std::string> bound;
-  for (const std::string& a : c_.addresses) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (!parse_endpoint(a, &ss, &len)) {
-      return absl::InvalidArgumentError(absl::StrCat("listen address '", a,
-                                                     "': expected IP:PORT or [IPv6]:PORT"));
+  std::vector<bound_address> want;
+  if (first != nullptr) {
+    want = *first;
+  } else {
+    for (const std::string& a : c_.addresses) {
+      bound_address b;
+      if (!parse_endpoint(a, &b.ss, &b.len)) {
+        return absl::InvalidArgumentError(absl::StrCat("listen address '", a,
+                                                       "': expected IP:PORT or [IPv6]:PORT"));
+      }
+      b.text = a;
+      want.push_back(b);
     }
-    const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  }
+  for (const bound_address& a : want) {
+    const int fd = ::socket(a.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
     }
     listen_fds_.push_back(fd);
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 1024) != 0) {
+    if (c_.threads > 1) {
+      // One socket per loop on the same address: the kernel hashes each
+      // connection to one of them.
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    }
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&a.ss), a.len) != 0 ||
+        ::listen(fd, 1024) != 0) {
       return absl::FailedPreconditionError(
-          absl::StrCat("cannot listen on ", a, ": ", strerror(errno)));
+          absl::StrCat("cannot listen on ", a.text, ": ", strerror(errno)));
     }
-    sockaddr_storage got{};
-    socklen_t got_len = sizeof got;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len);
-    if (std::optional<sock_name> n = from_sockaddr(got)) {
-      bound.push_back(endpoint_text(*n));
-    }
+    bound_address got;
+    got.len = sizeof got.ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&got.ss), &got.len);
+    std::optional<sock_name> n = from_sockaddr(got.ss);
+    got.text = n ? endpoint_text(*n) : a.text;
+    bound_.push_back(got);
   }
   accept_armed_.assign(listen_fds_.size(), false);
   for (uint32_t i = 0; i < listen_fds_.size(); ++i) {
     arm_accept(i);
   }
-  if (c_.handle_signals) {
+  if (c_.handle_signals && index_ == 0) {
+    // The first loop reads the signals for all (the others are created
+    // after it, in threads that inherit this mask).
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -283,10 +388,30 @@ absl::Status listener::init() {
     }
     arm_signal();
   }
-  if (c_.ready) {
-    c_.ready(bound);
-  }
+  arm_wake();
   return absl::OkStatus();
+}
+
+void listener::arm_wake() {
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_read(sqe, shared_.wake_fds[index_], &wake_buf_, sizeof wake_buf_, 0);
+  io_uring_sqe_set_data64(sqe, user_data{op_kind::wakeup, 0, 0}.pack());
+}
+
+void listener::sync_stop() {
+  const int level = shared_.stop_level.load();
+  while (stop_seen_ < level && !stop_now_) {
+    ++stop_seen_;
+    begin_stop();  // the second call stops at once
+  }
+}
+
+void listener::count_record() {
+  ++stats_->records;
+  const uint64_t n = shared_.records.fetch_add(1) + 1;
+  if (c_.max_records > 0 && n == c_.max_records) {
+    shared_.wake_all();  // every loop sees the cap reached
+  }
 }
 
 void listener::arm_accept(uint32_t index) {
@@ -312,7 +437,7 @@ void listener::refuse(int fd, const sock_name& client, const sock_name& local,
   json_writer w(chunk_);
   write_refused_record(w, ts_.format(realtime_ns()), client.ip.to_string(), client.port,
                        endpoint_text(local), reason);
-  ++stats_->records;
+  count_record();
 }
 
 void listener::on_accept(uint32_t index, int res, uint32_t flags) {
@@ -344,23 +469,19 @@ void listener::on_accept(uint32_t index, int res, uint32_t flags) {
     return;
   }
   const std::string subnet = subnet_key(client->ip);
-  uint32_t& count = per_subnet_[subnet];
-  if (count >= c_.per_subnet) {
-    refuse(fd, *client, *local, "per_subnet");
-    if (count == 0) {
-      per_subnet_.erase(subnet);
-    }
+  // The caps count every loop's sessions.
+  if (const std::string_view cap = shared_.admit(subnet, c_.max_sessions, c_.per_subnet);
+      !cap.empty()) {
+    refuse(fd, *client, *local, cap);
     return;
   }
   const int64_t slot_or = sessions_.acquire();
   if (slot_or < 0) {
+    // Not reached: each loop's slab holds max_sessions.
+    shared_.release(subnet);
     refuse(fd, *client, *local, "sessions");
-    if (count == 0) {
-      per_subnet_.erase(subnet);
-    }
     return;
   }
-  ++count;
   const uint32_t slot = static_cast<uint32_t>(slot_or);
   session& s = sessions_[slot];
   s = session{};
@@ -556,10 +677,8 @@ void listener::on_dns_result(uint64_t cookie, dns_status transport, std::string_
 void listener::finish(uint32_t slot) {
   session& s = sessions_[slot];
   write_record(s);
-  ++stats_->records;
-  if (auto it = per_subnet_.find(s.subnet); it != per_subnet_.end() && --it->second == 0) {
-    per_subnet_.erase(it);
-  }
+  count_record();
+  shared_.release(s.subnet);
   s = session{};
   sessions_.release(slot);
 }
@@ -652,7 +771,7 @@ bool listener::done() const {
   if (stop_now_) {
     return true;
   }
-  if (c_.max_records > 0 && stats_->records >= c_.max_records) {
+  if (c_.max_records > 0 && shared_.records.load() >= c_.max_records) {
     return true;
   }
   return stopping_ && sessions_.in_use() == 0;
@@ -687,11 +806,18 @@ absl::Status listener::run() {
           break;
         case op_kind::signal:
           if (res == static_cast<int>(sizeof sig_buf_)) {
-            stats_->signal = static_cast<int>(sig_buf_.ssi_signo);
-            begin_stop();
+            shared_.signal.store(static_cast<int>(sig_buf_.ssi_signo));
+            shared_.stop_level.fetch_add(1);
+            shared_.wake_all();  // this loop too: it stops in sync_stop()
           }
-          if (!stop_now_) {
+          if (shared_.stop_level.load() < 2) {
             arm_signal();
+          }
+          break;
+        case op_kind::wakeup:
+          sync_stop();
+          if (!stop_now_) {
+            arm_wake();
           }
           break;
         case op_kind::dns_recv:
@@ -727,7 +853,7 @@ absl::Status listener::run() {
     if (s.r) {
       s.r->abort(stop_now_ ? "shutdown" : "stopped", since_ms(s, monotonic_ns()));
       write_record(s);
-      ++stats_->records;
+      count_record();
     }
   }
   if (!chunk_.empty()) {
@@ -743,11 +869,97 @@ absl::Status run_listener(const listener_config& config, output_sink& sink,
                           listener_stats* stats) {
   listener_stats local;
   listener_stats* st = stats != nullptr ? stats : &local;
-  auto l = std::make_unique<listener>(config, sink, st);
-  if (absl::Status s = l->init(); !s.ok()) {
+  const uint32_t n = std::max<uint32_t>(config.threads, 1);
+  // Declared before the loops: their rings (reading the eventfds) are torn
+  // down before the eventfds close.
+  listen_shared shared;
+  for (uint32_t i = 0; i < n; ++i) {
+    const int fd = ::eventfd(0, EFD_CLOEXEC);
+    if (fd < 0) {
+      return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
+    }
+    shared.wake_fds.push_back(fd);
+  }
+  std::vector<listener_stats> per(n);
+  std::vector<std::unique_ptr<listener>> loops;
+  for (uint32_t i = 0; i < n; ++i) {
+    loops.push_back(std::make_unique<listener>(config, sink, &per[i], shared, i));
+  }
+  // The first loop binds the addresses (port 0 resolved). Every other loop
+  // sets its ring up in its own thread (the ring is single-issuer: only the
+  // thread that made it may submit), joins the SO_REUSEPORT groups there,
+  // and runs once every loop is ready.
+  if (absl::Status s = loops[0]->init(nullptr); !s.ok()) {
     return s;
   }
-  return l->run();
+  std::vector<absl::Status> results(n);
+  std::mutex gate_m;
+  std::condition_variable gate_cv;
+  uint32_t inited = 1;
+  bool go = false;
+  std::vector<std::thread> threads;
+  for (uint32_t i = 1; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      absl::Status st = loops[i]->init(&loops[0]->bound());
+      {
+        std::unique_lock<std::mutex> l(gate_m);
+        results[i] = st;
+        ++inited;
+        gate_cv.notify_all();
+        gate_cv.wait(l, [&] { return go; });
+      }
+      if (!st.ok() || shared.stop_level.load() >= 2) {
+        return;
+      }
+      results[i] = loops[i]->run();
+      if (!results[i].ok()) {
+        shared.raise_stop(2);
+      }
+    });
+  }
+  bool all_up = true;
+  {
+    std::unique_lock<std::mutex> l(gate_m);
+    gate_cv.wait(l, [&] { return inited == n; });
+    for (const absl::Status& r : results) {
+      all_up = all_up && r.ok();
+    }
+    if (!all_up) {
+      shared.stop_level.store(2);
+    }
+    go = true;
+    gate_cv.notify_all();
+  }
+  if (all_up) {
+    if (config.ready) {
+      std::vector<std::string> bound;
+      for (const bound_address& b : loops[0]->bound()) {
+        bound.push_back(b.text);
+      }
+      config.ready(bound);
+    }
+    results[0] = loops[0]->run();
+    if (!results[0].ok()) {
+      shared.raise_stop(2);
+    }
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  *st = listener_stats{};
+  for (const listener_stats& p : per) {
+    st->accepted += p.accepted;
+    st->records += p.records;
+    st->refused += p.refused;
+    st->accepted_per_thread.push_back(p.accepted);
+  }
+  st->signal = shared.signal.load();
+  for (const absl::Status& r : results) {
+    if (!r.ok()) {
+      return r;
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace ptrscan

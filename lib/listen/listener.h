@@ -36,6 +36,11 @@ struct listener_config {
   /// How long a RCPT reply waits for the lookups; then the verdict names
   /// what is still running as "timeout".
   int verdict_wait_ms = 5'000;
+  /// Event loops, each with its own ring, DNS channel and sessions, on
+  /// listening sockets of their own bound to the same addresses with
+  /// SO_REUSEPORT (the kernel spreads connections over them). The caps
+  /// below and max_records hold for all of them together.
+  uint32_t threads = 1;
   /// Sessions open at once, and per client /24 (IPv6 /64); a connection
   /// past either is answered 421 and recorded with `end` "refused".
   uint32_t max_sessions = 1000;
@@ -61,12 +66,15 @@ struct listener_stats {
   uint64_t records = 0;
   uint64_t refused = 0;  // over max_sessions or per_subnet
   int signal = 0;        // the signal that stopped it, 0 if none
+  /// Connections each event loop accepted (listener_config::threads).
+  std::vector<uint64_t> accepted_per_thread;
 };
 
-/// `ptrscan listen`: an SMTP responder on one io_uring (multishot accept,
-/// one receive or send per session at a time, deadlines in FIFOs) with the
-/// shard's DNS transport, writing one record per connection to `sink`.
-/// Runs until max_records, a signal, or an error.
+/// `ptrscan listen`: an SMTP responder on `threads` io_urings (multishot
+/// accept, one receive or send per session at a time, deadlines in FIFOs),
+/// each with the shard's DNS transport, writing one record per connection
+/// to `sink`. Runs until max_records, a signal, or an error (which stops
+/// every loop).
 absl::Status run_listener(const listener_config& config, output_sink& sink,
                           listener_stats* stats);
 

@@ -68,6 +68,12 @@ bool parse_path(std::string_view arg, std::string_view keyword, std::string* pat
   return true;
 }
 
+/// RFC 5321 §4.5.3.1.3: a reverse-path or forward-path is at most 256
+/// octets. Counted without the angle brackets (a little more lenient than
+/// the RFC's "including the punctuation"; §4.5.3.1 lets a server accept
+/// more, never less).
+constexpr size_t max_path = 256;
+
 }  // namespace
 
 responder::responder(const responder_config& config) : config_(config) {}
@@ -311,9 +317,9 @@ void responder::command(std::string_view line, int64_t now_ms) {
     } else if (!parse_path(c.arg, "FROM", &path)) {
       violation("syntax_error");
       reply("501 5.5.4 syntax: MAIL FROM:<address>");
-    } else if (path.size() > 256) {
-      // RFC 5321 §4.5.3.1.3: a path is at most 256 octets. Refused, so no
-      // check_host ever runs on a domain cut at max_text.
+    } else if (path.size() > max_path) {
+      // Refused (RFC 5321 §4.5.3.1: "501 Path too long"), so no check_host
+      // ever runs on a domain cut at max_text.
       violation("syntax_error");
       reply("501 5.1.3 path too long");
     } else {
@@ -336,6 +342,12 @@ void responder::command(std::string_view line, int64_t now_ms) {
     } else if (!parse_path(c.arg, "TO", &path) || path.empty()) {
       violation("syntax_error");
       reply("501 5.5.4 syntax: RCPT TO:<address>");
+    } else if (path.size() > max_path) {
+      // As MAIL: "501 Path too long" (RFC 5321 §4.5.3.1), X.1.3 bad
+      // destination address syntax (RFC 3463). Not a recipient: neither kept
+      // nor counted, and no verdict is waited for.
+      violation("syntax_error");
+      reply("501 5.1.3 path too long");
     } else {
       ++d_.rcpts_total;
       if (d_.rcpts.size() < config_.limits.max_rcpts) {

@@ -274,6 +274,13 @@ class ListenTest : public ::testing::Test {
     }
   }
 
+  static std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
   const json* record_of(const std::vector<json>& records, const std::string& ip) {
     for (const json& r : records) {
       if (r.value("client", "") == ip) {
@@ -553,6 +560,68 @@ TEST_F(ListenTest, PostfixSendsThroughTheListener) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_THAT(postfix->log(), HasSubstr("helo=mismatch spf=pass"));
+}
+
+// A real Exim sends through the listener (manualroute to it, its smtp
+// transport bound to the address whose PTR adds up), once per helo_data:
+// a name equal to the PTR name, one that resolves elsewhere, one that does
+// not resolve, and an address literal of the client. Each record has the
+// HELO Exim sent and its verdicts; Exim delivers (-odi) before it returns.
+TEST_F(ListenTest, EximSendsThroughTheListenerPerHeloData) {
+  if (const std::string why = mta_missing(mta_kind::exim); !why.empty()) {
+    PTRSCAN_MISSING_FIXTURE(why);
+  }
+  struct helo_case {
+    std::string helo;
+    std::string verdict;  // helo.verdict and the verdict line's helo=
+    std::string syntax;
+  };
+  const std::vector<helo_case> cases = {
+      {"mail.sender.test", "match", "fqdn"},
+      {"other.sender.test", "mismatch", "fqdn"},
+      {"nowhere.sender.test", "unresolved", "fqdn"},
+      {"[" + prefix_ + ".10]", "literal", "address-literal"},
+  };
+  ASSERT_TRUE(start({"-n", std::to_string(cases.size())}));
+  for (size_t i = 0; i < cases.size(); ++i) {
+    mta_options o;
+    o.hostname = "exim.sender.test";
+    o.hosts = {prefix_ + "." + std::to_string(41 + i)};
+    o.relayhost = "[" + server_.host + "]:" + std::to_string(server_.port);
+    o.smtp_helo_name = cases[i].helo;
+    o.smtp_bind_address = prefix_ + ".10";
+    std::unique_ptr<mta_server> exim = mta_server::start(mta_kind::exim, o);
+    EXPECT_EQ(exim->sendmail("bounce@sender.test", "check@listen.test"), "")
+        << read_text(exim->dir() + "/log/mainlog");
+  }
+  // -n 4: the listener exits after the four records (bounded: 60 s).
+  for (int i = 0; i < 600 && listener_.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(listener_.running()) << listener_.log_tail();
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), cases.size());
+  expect_listed(records);
+  for (const helo_case& c : cases) {
+    const json* r = nullptr;
+    for (const json& rec : records) {
+      if (rec.contains("helo") && rec["helo"].value("name", "") == c.helo) {
+        r = &rec;
+      }
+    }
+    ASSERT_NE(r, nullptr) << c.helo;
+    EXPECT_EQ((*r)["client"], prefix_ + ".10");
+    EXPECT_EQ((*r)["session"]["helo_verb"], "EHLO") << c.helo;
+    EXPECT_EQ((*r)["session"]["end"], "quit") << c.helo;
+    EXPECT_EQ((*r)["session"]["mail_from"], "bounce@sender.test");
+    EXPECT_EQ((*r)["session"]["rcpt"], json::array({"check@listen.test"}));
+    EXPECT_EQ((*r)["helo"]["syntax"], c.syntax) << c.helo;
+    EXPECT_EQ((*r)["helo"]["verdict"], c.verdict) << c.helo;
+    EXPECT_EQ((*r)["fcrdns"]["status"], "pass");
+    EXPECT_EQ((*r)["spf"]["mail_from"]["result"], "pass");
+    EXPECT_EQ((*r)["session"]["verdict"],
+              "ptr=ok fcrdns=pass rdns=mail-like helo=" + c.verdict + " spf=pass");
+  }
 }
 
 }  // namespace

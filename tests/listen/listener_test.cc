@@ -12,6 +12,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
@@ -282,6 +283,145 @@ TEST(Listener, StaleVerdictTimerDoesNotCutALaterWait) {
   EXPECT_NE(line2.find("spf=fail"), std::string::npos) << got;
   const std::string rec = read_file(out);
   EXPECT_NE(rec.find(R"("verdict_timeout":false)"), std::string::npos) << rec;
+}
+
+/// A blocking client from `source` (a loopback address) with a 10 s
+/// receive timeout; -1 when it cannot connect.
+int connect_from(const std::string& source, uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in src{};
+  src.sin_family = AF_INET;
+  inet_pton(AF_INET, source.c_str(), &src.sin_addr);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// The first reply line (up to its LF), or "" on timeout or close.
+std::string first_line(int fd) {
+  std::string got;
+  char c;
+  while (got.find('\n') == std::string::npos) {
+    const ssize_t n = ::recv(fd, &c, 1, 0);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return "";
+    }
+    got.push_back(c);
+  }
+  return got;
+}
+
+size_t count_lines(const std::string& path) {
+  const std::string text = read_file(path);
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// -T 2: two loops on SO_REUSEPORT sockets of one port. --per-subnet and
+// --max-sessions count the sessions of both: with 1 per /24 and 2 in all,
+// every further connection is refused whichever loop the kernel hands it
+// to (32 of them: with per-loop counts about half would be let in), and a
+// place freed on one loop is free for the other.
+TEST(Listener, CapsHoldAcrossThreads) {
+  delayed_dns dns(0, 0);  // every lookup: NXDOMAIN at once
+  const std::string out = ::testing::TempDir() + "/listener_threads.ndjson";
+  const std::string net = "127." + std::to_string(20 + getpid() % 200) + ".";
+  listener_config c;
+  c.threads = 2;
+  c.addresses = {"127.0.0.1:0"};
+  c.responder.hostname = "listen.test";
+  c.dns.servers = {"127.0.0.1:" + std::to_string(dns.port())};
+  c.dns.timeout_ms = 2000;
+  c.dns.tries = 1;
+  c.max_sessions = 2;
+  c.per_subnet = 1;
+  c.max_records = 35;
+  c.handle_signals = false;
+  uint16_t port = 0;
+  std::mutex m;
+  std::condition_variable cv;
+  c.ready = [&](const std::vector<std::string>& bound) {
+    std::lock_guard<std::mutex> l(m);
+    port = static_cast<uint16_t>(std::stoi(bound.at(0).substr(bound.at(0).rfind(':') + 1)));
+    cv.notify_all();
+  };
+  absl::StatusOr<std::unique_ptr<output_sink>> sink = output_sink::open(out);
+  ASSERT_TRUE(sink.ok());
+  absl::Status result;
+  listener_stats stats;
+  std::thread t([&] { result = run_listener(c, **sink, &stats); });
+  {
+    std::unique_lock<std::mutex> l(m);
+    ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(30), [&] { return port != 0; }));
+  }
+  const int held1 = connect_from(net + "1.10", port);
+  ASSERT_GE(held1, 0);
+  EXPECT_EQ(first_line(held1).substr(0, 4), "220 ");
+  for (int i = 0; i < 16; ++i) {  // the same /24: per_subnet
+    const int fd = connect_from(net + "1." + std::to_string(11 + i), port);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(first_line(fd).substr(0, 9), "421 4.7.0") << i;
+    ::close(fd);
+  }
+  const int held2 = connect_from(net + "2.10", port);
+  ASSERT_GE(held2, 0);
+  EXPECT_EQ(first_line(held2).substr(0, 4), "220 ");
+  for (int i = 0; i < 16; ++i) {  // other /24s: sessions
+    const int fd = connect_from(net + std::to_string(3 + i) + ".10", port);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(first_line(fd).substr(0, 9), "421 4.7.0") << i;
+    ::close(fd);
+  }
+  for (int fd : {held1, held2}) {
+    ::send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL);
+    EXPECT_EQ(first_line(fd).substr(0, 4), "221 ");
+    ::close(fd);
+  }
+  // Both records written means both places released (bounded: 20 s).
+  for (int i = 0; i < 400 && count_lines(out) < 34; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(count_lines(out), 34u);
+  const int again = connect_from(net + "1.99", port);
+  ASSERT_GE(again, 0);
+  EXPECT_EQ(first_line(again).substr(0, 4), "220 ");
+  ::send(again, "QUIT\r\n", 6, MSG_NOSIGNAL);
+  EXPECT_EQ(first_line(again).substr(0, 4), "221 ");
+  ::close(again);
+  t.join();  // -n 35
+  ASSERT_TRUE(result.ok()) << result;
+  ASSERT_TRUE((*sink)->close().ok());
+  EXPECT_EQ(stats.records, 35u);
+  EXPECT_EQ(stats.refused, 32u);
+  ASSERT_EQ(stats.accepted_per_thread.size(), 2u);
+  // The kernel spread the 35 connections over both loops (all on one:
+  // a chance of 2^-34).
+  EXPECT_GT(stats.accepted_per_thread[0], 0u);
+  EXPECT_GT(stats.accepted_per_thread[1], 0u);
+  const std::string rec = read_file(out);
+  size_t per_subnet = 0;
+  size_t sessions = 0;
+  for (size_t p = rec.find(R"("truncated":["per_subnet"])"); p != std::string::npos;
+       p = rec.find(R"("truncated":["per_subnet"])", p + 1)) {
+    ++per_subnet;
+  }
+  for (size_t p = rec.find(R"("truncated":["sessions"])"); p != std::string::npos;
+       p = rec.find(R"("truncated":["sessions"])", p + 1)) {
+    ++sessions;
+  }
+  EXPECT_EQ(per_subnet, 16u);
+  EXPECT_EQ(sessions, 16u);
 }
 
 }  // namespace

@@ -353,5 +353,30 @@ TEST(Responder, OverlongMailPathRefused) {
   EXPECT_EQ(codes(r.take_output()), std::vector<std::string>{"250"});
 }
 
+// RCPT TO paths (RFC 5321 §4.5.3.1.3): 256 octets is a recipient, answered
+// with the verdict and kept whole; 257 is "501 5.1.3 path too long", neither
+// kept nor counted nor waited on, and the session goes on.
+TEST(Responder, OverlongRcptPathRefused) {
+  responder r(config());
+  r.send_greeting(0);
+  r.on_bytes("EHLO client.test\r\nMAIL FROM:<a@example.org>\r\n", 1);
+  r.take_output();
+  const std::string at_cap = std::string(256 - 12, 'r') + "@example.org";  // 256 octets
+  const std::string past_cap = "x" + at_cap;                               // 257
+  r.on_bytes("RCPT TO:<" + past_cap + ">\r\n", 2);
+  EXPECT_FALSE(r.waiting_verdict());
+  EXPECT_EQ(lines(r.take_output()), std::vector<std::string>{"501 5.1.3 path too long"});
+  EXPECT_TRUE(has(r.dialogue().violations, "syntax_error"));
+  EXPECT_EQ(r.dialogue().rcpts_total, 0u);
+  EXPECT_TRUE(r.dialogue().rcpts.empty());
+  r.on_bytes("RCPT TO:<" + at_cap + ">\r\n", 3);
+  ASSERT_TRUE(r.waiting_verdict());
+  r.answer_rcpt("ptr=ok", 4);
+  EXPECT_EQ(lines(r.take_output()), std::vector<std::string>{"550 5.7.1 ptr=ok"});
+  EXPECT_EQ(r.dialogue().rcpts_total, 1u);
+  EXPECT_EQ(r.dialogue().rcpts, std::vector<std::string>{at_cap});
+  EXPECT_TRUE(r.dialogue().truncated.empty());  // nothing cut: 256 < max_text
+}
+
 }  // namespace
 }  // namespace ptrscan

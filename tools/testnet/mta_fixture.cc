@@ -365,13 +365,14 @@ void mta_server::write_postfix(const mta_options& options) {
 }
 
 std::string mta_server::sendmail(const std::string& from, const std::string& to) const {
-  if (kind_ != mta_kind::postfix) {
-    throw std::logic_error("mta_server::sendmail: Postfix only");
-  }
   run_options o;
   o.stdin_data = "From: " + from + "\nTo: " + to + "\nSubject: ptrscan listen test\n\ntest\n";
   o.deadline = std::chrono::milliseconds(30'000);
-  const run_result r = run_process({"/usr/sbin/sendmail", "-C", dir_, "-f", from, to}, o);
+  // Exim: -odi delivers in this process, so the attempt is over on return.
+  const run_result r =
+      kind_ == mta_kind::postfix
+          ? run_process({"/usr/sbin/sendmail", "-C", dir_, "-f", from, to}, o)
+          : run_process({exim_binary(), "-C", dir_ + "/exim.conf", "-odi", "-f", from, to}, o);
   return r.exit_code == 0 ? std::string() : r.describe();
 }
 
@@ -396,6 +397,9 @@ void mta_server::write_exim(const mta_options& options) {
       "keep_environment =\n"
       "exim_user = root\n"
       "exim_group = root\n"
+      // It re-executes itself (delivery after reception): this binary, not
+      // the /usr/sbin/exim4 it was built for.
+      "exim_path = " + exim_binary() + "\n"
       "never_users =\n"
       "primary_hostname = " + options.hostname + "\n"
       "qualify_domain = example.test\n"
@@ -413,18 +417,55 @@ void mta_server::write_exim(const mta_options& options) {
       "rfc1413_hosts =\n"
       "rfc1413_query_timeout = 0s\n"
       "acl_smtp_rcpt = refuse_all\n"
-      "acl_smtp_predata = refuse_all\n"
-      "queue_only = true\n"
+      "acl_smtp_predata = refuse_all\n" +
+      // Without a relay nothing is delivered, not even tried: queued only.
+      std::string(options.relayhost.empty() ? "queue_only = true\n" : "") +
       "begin acl\n"
       "refuse_all:\n"
       "  deny message = test MTA accepts nothing\n"
-      "begin routers\n"
-      // No delivery of any kind: the one router fails every address.
-      "fail_all:\n"
-      "  driver = redirect\n"
-      "  allow_fail\n"
-      "  data = :fail: test MTA never delivers\n"
-      "begin transports\n";
+      "begin routers\n";
+  if (!options.relayhost.empty()) {
+    // "[IP]:PORT": every message with a sender goes there; a bounce (null
+    // sender) matches no router and goes nowhere.
+    const size_t close = options.relayhost.find(']');
+    if (options.relayhost.front() != '[' || close == std::string::npos ||
+        close + 1 >= options.relayhost.size() || options.relayhost[close + 1] != ':') {
+      throw std::invalid_argument("mta_server: relayhost is [IP]:PORT, not " +
+                                  options.relayhost);
+    }
+    const std::string ip = options.relayhost.substr(1, close - 1);
+    const std::string port = options.relayhost.substr(close + 2);
+    conf +=
+        "to_listener:\n"
+        "  driver = manualroute\n"
+        "  domains = *\n"
+        "  condition = ${if !eq{$sender_address}{}}\n"
+        "  route_list = * " + ip + "\n"
+        "  transport = to_listener\n"
+        "  self = send\n"
+        "begin transports\n"
+        "to_listener:\n"
+        "  driver = smtp\n"
+        "  port = " + port + "\n"
+        "  helo_data = " +
+        (options.smtp_helo_name.empty() ? std::string("$primary_hostname")
+                                        : options.smtp_helo_name) + "\n" +
+        (options.smtp_bind_address.empty()
+             ? std::string()
+             : "  interface = " + options.smtp_bind_address + "\n") +
+        "  allow_localhost\n"
+        // root is one of the Debian build's fixed never_users: a transport
+        // cannot run as root.
+        "  user = Debian-exim\n";
+  } else {
+    conf +=
+        // No delivery of any kind: the one router fails every address.
+        "fail_all:\n"
+        "  driver = redirect\n"
+        "  allow_fail\n"
+        "  data = :fail: test MTA never delivers\n"
+        "begin transports\n";
+  }
   write_file(dir_ + "/exim.conf", conf);
   // -bdf: daemon in the foreground; no -q: no queue runner.
   argv_ = {exim_binary(), "-C", dir_ + "/exim.conf", "-bdf"};

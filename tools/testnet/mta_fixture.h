@@ -44,10 +44,13 @@ struct mta_options {
   /// Postfix only: what RCPT TO a foreign domain gets. Whatever it is, the
   /// MTA still never delivers.
   relay_policy relay = relay_policy::refuse_all;
-  /// Postfix only: send every message to this relay ("[IP]:PORT", the
-  /// `ptrscan listen` under test) with the smtp client, from
-  /// `smtp_bind_address` and with `smtp_helo_name` (empty: myhostname),
-  /// instead of never delivering. Empty: never delivers.
+  /// Send every message to this relay ("[IP]:PORT", the `ptrscan listen`
+  /// under test) with the MTA's SMTP client, from `smtp_bind_address` and
+  /// with `smtp_helo_name` (empty: myhostname / primary_hostname), instead
+  /// of never delivering (Postfix: relayhost, smtp_helo_name,
+  /// smtp_bind_address; Exim: a manualroute router for every domain, an
+  /// smtp transport with port, helo_data and interface). Bounces (the null
+  /// sender) still go nowhere. Empty: never delivers.
   std::string relayhost;
   std::string smtp_helo_name;
   std::string smtp_bind_address;
@@ -92,8 +95,9 @@ class mta_server {
   const cert_files& cert() const { return cert_; }
   const std::string& dir() const { return dir_; }
   std::chrono::milliseconds ready_time() const { return ready_time_; }
-  /// Postfix only: submits a message with its sendmail(1) (-C this
-  /// configuration); "" when sendmail exited 0, else what it said.
+  /// Submits a message: Postfix's sendmail(1) (-C this configuration), or
+  /// `exim -C ... -odi`, which delivers it before it returns; "" when it
+  /// exited 0, else what it said.
   std::string sendmail(const std::string& from, const std::string& to) const;
   /// Postfix only: the files in its queue (incoming, active, deferred, hold,
   /// maildrop, corrupt). 0 when no message is queued or being received.
