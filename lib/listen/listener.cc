@@ -900,15 +900,15 @@ absl::Status run_listener(const listener_config& config, output_sink& sink,
   std::vector<std::thread> threads;
   for (uint32_t i = 1; i < n; ++i) {
     threads.emplace_back([&, i] {
-      absl::Status st = loops[i]->init(&loops[0]->bound());
+      absl::Status init_status = loops[i]->init(&loops[0]->bound());
       {
         std::unique_lock<std::mutex> l(gate_m);
-        results[i] = st;
+        results[i] = init_status;
         ++inited;
         gate_cv.notify_all();
         gate_cv.wait(l, [&] { return go; });
       }
-      if (!st.ok() || shared.stop_level.load() >= 2) {
+      if (!init_status.ok() || shared.stop_level.load() >= 2) {
         return;
       }
       results[i] = loops[i]->run();
