@@ -88,7 +88,8 @@ class Schema : public testbed_suite<domain_testbed> {
           std::string(domain_dnsbl_zone), std::string("--seed"),
           std::string("15284988005112675655"), std::string("--notes"),
           std::string("schema test \"run\" 1"), std::string("-o"), dir_->file("out.ndjson"),
-          std::string("-m"), dir_->file("meta.json"), std::string("example.test"), listed_ip}) {
+          std::string("-m"), dir_->file("meta.json"), std::string("example.test"), listed_ip,
+          std::string("127.77.0.10,ip4-pass.spf.test,mx.spf.test")}) {
       argv.push_back(a);
     }
     run_options o;
@@ -128,14 +129,19 @@ TEST_F(Schema, RealOutputValidates) {
   bool mx_record = false;
   bool listed = false;
   bool relay = false;
+  bool sender = false;
+  bool helo_rules = false;
   for (const json& r : records()) {
+    sender = sender || r.contains("sender");
+    helo_rules = helo_rules || (r.contains("checks") && !r["checks"]["helo_rules"].empty());
     summary = summary || r.contains("domain");
     mx_record = mx_record || (r.contains("mx") && r.contains("ip"));
     listed = listed || (r.contains("dnsbl") && r["dnsbl"].dump().find("\"listed\"") !=
                                                    std::string::npos);
     relay = relay || r.contains("relay");
   }
-  EXPECT_TRUE(summary && mx_record && listed && relay) << slurp(dir_->file("out.ndjson"));
+  EXPECT_TRUE(summary && mx_record && listed && relay && sender && helo_rules)
+      << slurp(dir_->file("out.ndjson"));
   run_result v = validate({"--records", dir_->file("out.ndjson"), "--metadata",
                            dir_->file("meta.json")});
   if (v.exit_code == 77) {
