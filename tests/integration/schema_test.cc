@@ -213,7 +213,8 @@ TEST_F(Schema, MetadataSaysWhereAndWithWhatItRan) {
   EXPECT_EQ(m["seed"].get<uint64_t>(), 15284988005112675655u);
   EXPECT_EQ(m["notes"], "schema test \"run\" 1");
   EXPECT_EQ(m["ehlo_name"], "scanner.test");
-  EXPECT_EQ(m["probes"], json::parse(R"(["domain","ptr","fcrdns","rdns","spf","dnsbl","smtp"])"))
+  EXPECT_EQ(m["probes"],
+            json::parse(R"(["domain","ptr","fcrdns","rdns","spf","sender","dnsbl","smtp"])"))
       << m["probes"].dump();
   EXPECT_GT(m["timeouts"]["dns_ms"].get<int>(), 0);
   EXPECT_GT(m["timeouts"]["smtp_session_ms"].get<int>(), 0);
@@ -227,15 +228,17 @@ TEST_F(Schema, MetadataSaysWhereAndWithWhatItRan) {
   EXPECT_THAT(m["libraries"]["liburing"].get<std::string>(), HasSubstr("2."));
 }
 
-// The summary line of a scan of one domain and one address (issue 18 item
-// 8): hosts and domains each counted, no empty probe section ("; spf;").
+// The summary line of a scan of one domain, one address and one sender
+// line (issue 18 item 8): hosts and domains each counted, no empty probe
+// section ("; spf;").
 TEST_F(Schema, SummaryLineReadsRightForADomainScan) {
   const std::string& err = scan_->err;
-  const size_t at = err.find("ptrscan: 1 host and 1 domain (");
+  const size_t at = err.find("ptrscan: 2 hosts and 1 domain (");
   ASSERT_NE(at, std::string::npos) << err;
   const std::string line = err.substr(at, err.find('\n', at) - at);
+  EXPECT_THAT(line, HasSubstr("; 1 senders; spf mailfrom pass 1; spf helo none 1; helo match 1;"));
   EXPECT_THAT(line, ::testing::MatchesRegex(
-                        "ptrscan: 1 host and 1 domain \\([0-9]+ MX address(es)?\\) in "
+                        "ptrscan: 2 hosts and 1 domain \\([0-9]+ MX address(es)?\\) in "
                         "[0-9.]+ s \\([0-9.]+ hosts/s, [0-9.]+ records/s\\);.*"));
   EXPECT_THAT(line, ::testing::Not(::testing::ContainsRegex("; [a-z]+;")));
   EXPECT_THAT(line, ::testing::Not(HasSubstr(" 0 hosts/s")));
