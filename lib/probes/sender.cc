@@ -83,14 +83,21 @@ class sender_worker final : public probe_worker {
   }
 
   void start_host(uint32_t slot) override {
-    host& h = hosts_[slot];
-    h.active = false;
-    h.mailfrom.reset();
-    h.helo_spf.reset();
+    if (hosts_[slot]) {
+      hosts_[slot]->active = false;
+    }
     const host_identity* id = s_.identity(slot);
     if (id == nullptr) {
       return;  // an address, block or MX address: not a sender target
     }
+    // Made for the first sender target a slot holds and kept: a scan
+    // without sender lines pays one pointer per slot.
+    if (!hosts_[slot]) {
+      hosts_[slot] = std::make_unique<host>();
+    }
+    host& h = *hosts_[slot];
+    h.mailfrom.reset();
+    h.helo_spf.reset();
     h.active = true;
     h.has_helo = id->has_helo;
     h.helo_cut = id->helo_cut;
@@ -123,10 +130,10 @@ class sender_worker final : public probe_worker {
 
   void on_answer(job_kind, uint32_t slot, uint32_t tag, std::string_view,
                  const dns_reply& reply) override {
-    host& h = hosts_[slot];
-    if (!h.active) {
+    if (!hosts_[slot] || !hosts_[slot]->active) {
       return;
     }
+    host& h = *hosts_[slot];
     const uint32_t index = tag & ((1u << tag_shift) - 1);
     switch (tag >> tag_shift) {
       case for_mailfrom:
@@ -150,10 +157,10 @@ class sender_worker final : public probe_worker {
   }
 
   void write_host(uint32_t slot, json_writer& w) override {
-    const host& h = hosts_[slot];
-    if (!h.active) {
+    if (!hosts_[slot] || !hosts_[slot]->active) {
       return;
     }
+    const host& h = *hosts_[slot];
     counter_block& c = s_.counters();
     w.key("sender").begin_object();
     w.key("domain").value(h.domain);
@@ -223,7 +230,7 @@ class sender_worker final : public probe_worker {
   const uint8_t id_;
   const sender_counter_ids ids_;
   ptr_worker* ptr_ = nullptr;
-  std::vector<host> hosts_;
+  std::vector<std::unique_ptr<host>> hosts_;
 };
 
 class sender_probe final : public probe {

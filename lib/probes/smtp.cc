@@ -160,8 +160,10 @@ class smtp_worker final : public probe_worker, private smtp_client {
   // The record is written when the sessions and the DNS lookups are all done.
   void start_host(uint32_t slot) override {
     host& h = hosts_[slot];
-    h.names_used = 0;
-    h.seen.clear();
+    if (h.named) {
+      h.named->used = 0;
+      h.named->seen.clear();
+    }
     // A sender identity target is an outbound address: it need not listen,
     // and connecting to it is traffic its question does not call for. Only
     // a --probes list that names SMTP asks for sessions to it.
@@ -184,10 +186,10 @@ class smtp_worker final : public probe_worker, private smtp_client {
                  const dns_reply& reply) override {
     host& h = hosts_[slot];
     const size_t i = tag / helo_ask_count;
-    if (i >= h.names_used) {
+    if (!h.named || i >= h.named->used) {
       return;
     }
-    h.names[i].name.on_answer(static_cast<helo_ask>(tag % helo_ask_count), reply,
+    h.named->names[i].name.on_answer(static_cast<helo_ask>(tag % helo_ask_count), reply,
                               s_.host_ip(slot));
   }
 
@@ -236,6 +238,11 @@ class smtp_worker final : public probe_worker, private smtp_client {
     uint32_t port_mask = 0;   // bit per --smtp-ports index (at most 16)
   };
   static constexpr std::string_view role_names[] = {"banner", "ehlo", "ehlo_tls"};
+  struct named_hosts {
+    std::vector<named_host> names;  // the first used are this host's
+    uint32_t used = 0;
+    std::vector<std::string> seen;  // distinct hosts named, looked up or not
+  };
   /// Most distinct hosts --smtp-helo-names may have looked up per address
   /// (each costs A, AAAA and MX): one per port, as --smtp-ports has at most.
   static constexpr uint32_t max_named_hosts = 16;
@@ -243,16 +250,20 @@ class smtp_worker final : public probe_worker, private smtp_client {
     std::vector<smtp_result> results;
     std::vector<ticket> tickets;
     bool skipped = false;  // a sender target without --probes smtp: no session
-    std::vector<named_host> names;  // the first names_used are this host's
-    uint32_t names_used = 0;
-    std::vector<std::string> seen;  // distinct hosts named, looked up or not
+    /// The hosts its replies named: made when a slot's first reply names
+    /// one, then kept (silent hosts pay one pointer).
+    std::unique_ptr<named_hosts> named;
   };
 
   /// The hosts session `port_index` named, looked up (A, AAAA, MX) unless
   /// seen before or past the cap; the host stays open for the answers.
   void check_named_hosts(uint32_t slot, uint16_t port_index) {
-    host& h = hosts_[slot];
-    const smtp_result& r = h.results[port_index];
+    host& hj = hosts_[slot];
+    const smtp_result& r = hj.results[port_index];
+    if (!hj.named) {
+      hj.named = std::make_unique<named_hosts>();
+    }
+    named_hosts& h = *hj.named;
     const std::string* named[3] = {
         r.has_banner && !r.banner_host.empty() ? &r.banner_host : nullptr,
         r.has_ehlo && !r.ehlo.host.empty() ? &r.ehlo.host : nullptr,
@@ -263,7 +274,7 @@ class smtp_worker final : public probe_worker, private smtp_client {
       }
       const std::string& text = *named[role];
       named_host* found = nullptr;
-      for (uint32_t i = 0; i < h.names_used; ++i) {
+      for (uint32_t i = 0; i < h.used; ++i) {
         if (h.names[i].name.text == text) {
           found = &h.names[i];
         }
@@ -276,13 +287,13 @@ class smtp_worker final : public probe_worker, private smtp_client {
         if (!first_seen) {
           continue;  // seen before and left out by the cap
         }
-        if (h.names_used >= max_named_hosts_) {
+        if (h.used >= max_named_hosts_) {
           continue;  // the cap: counted in seen, marked in the record
         }
-        if (h.names.size() == h.names_used) {
+        if (h.names.size() == h.used) {
           h.names.emplace_back();
         }
-        const uint32_t index = h.names_used++;
+        const uint32_t index = h.used++;
         found = &h.names[index];
         found->roles = 0;
         found->port_mask = 0;
@@ -570,16 +581,18 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
   // In --smtp-ports order (then banner before EHLO), whatever order the
   // sessions ended in.
   std::array<uint32_t, max_named_hosts> order{};
-  for (uint32_t i = 0; i < h.names_used; ++i) {
+  static const named_hosts none;
+  const named_hosts& nh = h.named ? *h.named : none;
+  for (uint32_t i = 0; i < nh.used; ++i) {
     order[i] = i;
   }
   auto place = [&](uint32_t i) {
-    return std::pair(std::countr_zero(h.names[i].port_mask), std::countr_zero(h.names[i].roles));
+    return std::pair(std::countr_zero(nh.names[i].port_mask), std::countr_zero(nh.names[i].roles));
   };
-  std::sort(order.begin(), order.begin() + h.names_used,
+  std::sort(order.begin(), order.begin() + nh.used,
             [&](uint32_t a, uint32_t b) { return place(a) < place(b); });
-  for (uint32_t k = 0; k < h.names_used; ++k) {
-    const named_host& n = h.names[order[k]];
+  for (uint32_t k = 0; k < nh.used; ++k) {
+    const named_host& n = nh.names[order[k]];
     w.begin_object();
     w.key("as").begin_array();
     for (uint8_t role = 0; role < 3; ++role) {
@@ -601,8 +614,8 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
     c.add(ids_.helo + static_cast<size_t>(a.verdict));
   }
   w.end_array();
-  if (h.seen.size() > h.names_used) {
-    w.key("helo_rules_total").value(static_cast<uint64_t>(h.seen.size()));
+  if (nh.seen.size() > nh.used) {
+    w.key("helo_rules_total").value(static_cast<uint64_t>(nh.seen.size()));
     w.key("truncated").begin_array().value("helo_rules").end_array();
   }
   w.end_object();

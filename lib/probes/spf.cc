@@ -59,19 +59,24 @@ absl::Status spf_worker::init() {
 }
 
 const spf_evaluation* spf_worker::evaluation(uint32_t slot) const {
-  const spf_evaluation* e = hosts_[slot].evaluation();
+  const spf_evaluation* e = hosts_[slot] ? hosts_[slot]->evaluation() : nullptr;
   return e != nullptr && e->done() ? e : nullptr;
 }
 
 void spf_worker::start_host(uint32_t slot) {
-  hosts_[slot].reset();
+  if (hosts_[slot]) {
+    hosts_[slot]->reset();
+  }
   uint32_t parent = 0;
   uint32_t child = 0;
   if (!s_.host_parent(slot, &parent, &child)) {
     return;  // a target address: no domain to send for
   }
+  if (!hosts_[slot]) {
+    hosts_[slot] = std::make_unique<spf_check>();
+  }
   const domain_audit& audit = domains_->audit(parent);
-  hosts_[slot].start("mailfrom", audit.domain, s_.host_ip(slot),
+  hosts_[slot]->start("mailfrom", audit.domain, s_.host_ip(slot),
                      audit.hosts[audit.addresses[child].host].host);
   ask_step(slot);
 }
@@ -79,7 +84,7 @@ void spf_worker::start_host(uint32_t slot) {
 void spf_worker::ask_step(uint32_t slot) {
   // No copy needed: an answer given at once (a name that cannot be asked)
   // moves the step only when it is the step's last, after the last ask.
-  const std::span<const spf_query> questions = hosts_[slot].pending();
+  const std::span<const spf_query> questions = hosts_[slot]->pending();
   for (size_t i = 0; i < questions.size(); ++i) {
     s_.ask(job_kind::host, slot, id_, static_cast<uint32_t>(i), questions[i].name,
            questions[i].type);
@@ -88,7 +93,7 @@ void spf_worker::ask_step(uint32_t slot) {
 
 void spf_worker::on_answer(job_kind, uint32_t slot, uint32_t tag, std::string_view,
                            const dns_reply& reply) {
-  if (hosts_[slot].on_answer(tag, reply)) {
+  if (hosts_[slot] && hosts_[slot]->on_answer(tag, reply)) {
     ask_step(slot);  // the step's last answer: the evaluation needs more
   }
 }

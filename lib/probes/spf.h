@@ -71,7 +71,9 @@ class spf_worker final : public probe_worker {
   const uint8_t id_;
   const size_t code_counter_;
   class domain_worker* domains_ = nullptr;
-  std::vector<spf_check> hosts_;
+  /// Made for the first MX address a slot holds, then kept (a scan of
+  /// addresses pays one pointer per slot).
+  std::vector<std::unique_ptr<spf_check>> hosts_;
 };
 
 /// Writes the members of the `spf` object (the caller opens it):
