@@ -72,6 +72,7 @@ void domain_audit::set_mx(const dns_reply& mx) {
     h.host = r.exchange;
     h.preference = r.preference;
     h.ip_literal = is_ip_literal(r.exchange);
+    h.apex = same_name(r.exchange, domain);
     hosts.push_back(std::move(h));
   }
 }
@@ -132,6 +133,9 @@ std::vector<domain_finding> domain_audit::findings(bool ptr_probed) const {
   for (const mx_host& h : hosts) {
     if (h.ip_literal) {
       add("mx_ip_literal").host = h.host;
+    }
+    if (h.apex) {
+      add("mx_apex").host = h.host;
     }
     if (h.cname) {
       add("mx_cname").host = h.host;

@@ -18,7 +18,7 @@ namespace ptrscan {
 /// One misconfiguration of a domain's mail setup: a code and what it is
 /// about (empty members do not apply).
 struct domain_finding {
-  std::string_view code;    // nxdomain, mx_lookup_failed, null_mx, no_mx, mx_ip_literal, ...
+  std::string_view code;    // nxdomain, mx_lookup_failed, null_mx, no_mx, mx_ip_literal, mx_apex, ...
   std::string_view host;    // the MX host
   std::optional<ip_address> ip;  // the address
   std::string_view status;  // a lookup's status
@@ -35,6 +35,10 @@ struct mx_host {
   /// The target is an address written as a name ("192.0.2.1."): RFC 7505
   /// §4 and RFC 5321 §5.1 want a host name; many senders fail on it.
   bool ip_literal = false;
+  /// An MX record names the domain itself ("example.org. MX 10
+  /// example.org."): the apex doubles as the mail host, so the web
+  /// server's address and its PTR become the mail server's.
+  bool apex = false;
   /// An address lookup went through a CNAME (RFC 2181 §10.3: an MX target
   /// must not be an alias).
   bool cname = false;

@@ -154,6 +154,77 @@ parsed_line parse_domain(std::string_view token) {
   return spec;
 }
 
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && is_space(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// `IP,DOMAIN[,HELO]`: the text before any " #" comment, split at commas.
+parsed_line parse_sender(std::string_view text) {
+  std::string_view fields[4];
+  size_t n = 0;
+  for (size_t start = 0;;) {
+    const size_t comma = text.find(',', start);
+    if (n == 3) {
+      return make_error("sender line: expected IP,DOMAIN[,HELO] (more than three fields)");
+    }
+    fields[n++] = trim_blanks(text.substr(start, comma == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : comma - start));
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  const std::string_view ip_text = fields[0];
+  std::optional<ip_address> ip = ip_address::parse(ip_text);
+  if (!ip && !ip_text.empty()) {
+    // A reverse name is the address it names here too (issue 16 item 7).
+    if (std::optional<parsed_line> reverse = parse_reverse_name(ip_text)) {
+      if (const auto* t = std::get_if<target_spec>(&*reverse);
+          t != nullptr && t->kind == target_spec::kind_t::address) {
+        ip = t->address;
+      }
+    }
+  }
+  if (ip_text.empty() || !ip) {
+    return make_error(ip_text.find('/') != std::string_view::npos
+                          ? "sender line: the IP field must be one address, not a block"
+                          : "sender line: the IP field is not a valid IPv4 or IPv6 address");
+  }
+  const std::string_view domain_text = fields[1];
+  if (domain_text.empty()) {
+    return make_error("sender line: empty DOMAIN field (expected IP,DOMAIN[,HELO])");
+  }
+  // The domain must be one a domain target could be (an address in its
+  // place is an error: check_host needs a name).
+  const bool address_like = std::all_of(domain_text.begin(), domain_text.end(),
+                                        [](char c) { return is_digit(c) || c == '.'; }) ||
+                            domain_text.find(':') != std::string_view::npos;
+  if (address_like) {
+    return make_error("sender line: the DOMAIN field is an address, not a domain name");
+  }
+  parsed_line domain = parse_domain(domain_text);
+  if (auto* err = std::get_if<target_error>(&domain)) {
+    return make_error("sender line: DOMAIN: " + err->message);
+  }
+  target_spec spec;
+  spec.kind = target_spec::kind_t::sender;
+  spec.address = *ip;
+  spec.domain = std::move(std::get<target_spec>(domain).domain);
+  if (n == 3 && !fields[2].empty()) {
+    spec.has_helo = true;
+    spec.helo_cut = fields[2].size() > max_sender_helo;
+    spec.helo.assign(fields[2].substr(0, max_sender_helo));
+  }
+  return spec;
+}
+
 }  // namespace
 
 uint64_t cidr_block::size() const {
@@ -207,6 +278,18 @@ parsed_line parse_target_line(std::string_view line) {
   }
   if (i == line.size() || line[i] == '#') {
     return std::monostate{};
+  }
+  {
+    // A comma before any comment makes it a sender line. (A comment starts
+    // at a '#' after a blank.)
+    size_t end = i;
+    while (end < line.size() && !(line[end] == '#' && is_space(line[end - 1]))) {
+      ++end;
+    }
+    const std::string_view body = line.substr(i, end - i);
+    if (body.find(',') != std::string_view::npos) {
+      return parse_sender(body);
+    }
   }
   size_t token_end = i;
   while (token_end < line.size() && !is_space(line[token_end])) {

@@ -80,7 +80,8 @@ absl::StatusOr<std::vector<std::string>> check_command_line_targets(
     if (spec == nullptr) {
       continue;  // blank or a comment
     }
-    if (spec->kind == target_spec::kind_t::address) {
+    if (spec->kind == target_spec::kind_t::address ||
+        spec->kind == target_spec::kind_t::sender) {
       public_total += reserved_block_name(spec->address).empty() ? 1 : 0;
       continue;
     }

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "core/ring.h"
 #include "net/absl_compat.h"
 #include "output/json_writer.h"
+#include "probes/helo_names.h"
 #include "probes/ptr.h"
 #include "scan/jobs.h"
 #include "smtp/admission.h"
@@ -56,6 +59,32 @@ constexpr field_doc fields[] = {
     {"smtp[].ms", "object", "milliseconds per phase"},
     {"checks.banner_ptr_match", "bool", "the greeting's host is one of the PTR names (null: none)"},
     {"checks.ehlo_ptr_match", "bool", "the EHLO host is one of the PTR names (null: none)"},
+    {"checks.helo_rules[]", "array",
+     "the HELO rules for each distinct host the greetings and EHLO replies name (at most "
+     "--smtp-helo-names looked up; listed in --smtp-ports order, banner before EHLO)"},
+    {"checks.helo_rules[].as", "array", "where it was named: banner|ehlo|ehlo_tls"},
+    {"checks.helo_rules[].ports", "array", "on which ports"},
+    {"checks.helo_rules[].name", "string", "the host as the reply named it (lower-cased)"},
+    {"checks.helo_rules[].syntax", "string", "fqdn|not-fqdn|address-literal|invalid"},
+    {"checks.helo_rules[].fqdn", "bool", "a valid host name of two labels or more"},
+    {"checks.helo_rules[].addresses", "array",
+     "its A and AAAA addresses (a name form only), at most 32, always the scanned one when "
+     "found"},
+    {"checks.helo_rules[].addresses_total", "number", "how many, when addresses were cut"},
+    {"checks.helo_rules[].truncated", "array", "\"addresses\" when cut at 32"},
+    {"checks.helo_rules[].mx", "bool", "it has MX records (null: the MX lookup failed)"},
+    {"checks.helo_rules[].resolves", "bool",
+     "it has an A, AAAA or MX record (null: a lookup failed, or not a name)"},
+    {"checks.helo_rules[].resolves_to_ip", "bool",
+     "one of its addresses is the scanned one (an address literal: it is; null: undecided)"},
+    {"checks.helo_rules[].equals_ptr", "bool",
+     "it is one of the PTR names (null: no PTR name, no ptr probe, or not a name)"},
+    {"checks.helo_rules[].verdict", "string",
+     "match|mismatch|unresolved|error|invalid|not-fqdn|literal|literal-mismatch"},
+    {"checks.helo_rules_total", "number",
+     "distinct hosts named, when more than --smtp-helo-names were"},
+    {"checks.truncated", "array",
+     "\"helo_rules\" when hosts were left unchecked (--smtp-helo-names)"},
     {"relay", "object",
      "--probes relay: the host's verdict over its ports {status, port; reason with untested}"},
 };
@@ -79,6 +108,7 @@ struct session_owner {
 struct smtp_counter_ids {
   size_t status = 0;  // family "smtp"
   size_t relay = 0;   // family "relay"
+  size_t helo = 0;    // family "smtp_helo": verdicts of the hosts replies name
   size_t active = 0, window = 0, waiting = 0, connects_lost = 0, late_answers = 0,
          loss_events = 0, loss_undone = 0, delay_decreases = 0;
 };
@@ -92,6 +122,8 @@ class smtp_worker final : public probe_worker, private smtp_client {
         per_subnet_(o.per_subnet),
         stop_grace_ns_(int64_t{o.stop_grace_ms} * 1'000'000),
         relay_(o.set.relay),
+        on_senders_(o.set.smtp_named),
+        max_named_hosts_(std::min(o.max_helo_names, max_named_hosts)),
         max_sessions_(o.max_sessions != 0
                           ? o.max_sessions
                           : o.max_inflight *
@@ -128,6 +160,19 @@ class smtp_worker final : public probe_worker, private smtp_client {
   // The record is written when the sessions and the DNS lookups are all done.
   void start_host(uint32_t slot) override {
     host& h = hosts_[slot];
+    if (h.named) {
+      h.named->used = 0;
+      h.named->seen.clear();
+    }
+    // A sender identity target is an outbound address: it need not listen,
+    // and connecting to it is traffic its question does not call for. Only
+    // a --probes list that names SMTP asks for sessions to it.
+    h.skipped = !on_senders_ && s_.identity(slot) != nullptr;
+    if (h.skipped) {
+      h.results.clear();
+      h.tickets.clear();
+      return;
+    }
     const size_t ports = options_.ports.size();
     h.results.resize(ports);
     h.tickets.assign(ports, ticket{});
@@ -135,6 +180,17 @@ class smtp_worker final : public probe_worker, private smtp_client {
       s_.hold(job_kind::host, slot, id_);
       request_session(slot, static_cast<uint16_t>(i));
     }
+  }
+
+  void on_answer(job_kind, uint32_t slot, uint32_t tag, std::string_view,
+                 const dns_reply& reply) override {
+    host& h = hosts_[slot];
+    const size_t i = tag / helo_ask_count;
+    if (!h.named || i >= h.named->used) {
+      return;
+    }
+    h.named->names[i].name.on_answer(static_cast<helo_ask>(tag % helo_ask_count), reply,
+                              s_.host_ip(slot));
   }
 
   void on_completion(uint64_t data, int res, uint32_t) override {
@@ -175,10 +231,85 @@ class smtp_worker final : public probe_worker, private smtp_client {
     bool established = false;   // connected: in the pipe until it ends
     bool holds_subnet = false;  // counted against its /24's --per-subnet
   };
+  /// A host a greeting or EHLO reply named, and its HELO-rule lookups.
+  struct named_host {
+    helo_name name;
+    uint8_t roles = 0;        // bit per role: banner, ehlo, ehlo_tls
+    uint32_t port_mask = 0;   // bit per --smtp-ports index (at most 16)
+  };
+  static constexpr std::string_view role_names[] = {"banner", "ehlo", "ehlo_tls"};
+  struct named_hosts {
+    std::vector<named_host> names;  // the first used are this host's
+    uint32_t used = 0;
+    std::vector<std::string> seen;  // distinct hosts named, looked up or not
+  };
+  /// Most distinct hosts --smtp-helo-names may have looked up per address
+  /// (each costs A, AAAA and MX): one per port, as --smtp-ports has at most.
+  static constexpr uint32_t max_named_hosts = 16;
   struct host {
     std::vector<smtp_result> results;
     std::vector<ticket> tickets;
+    bool skipped = false;  // a sender target without --probes smtp: no session
+    /// The hosts its replies named: made when a slot's first reply names
+    /// one, then kept (silent hosts pay one pointer).
+    std::unique_ptr<named_hosts> named;
   };
+
+  /// The hosts session `port_index` named, looked up (A, AAAA, MX) unless
+  /// seen before or past the cap; the host stays open for the answers.
+  void check_named_hosts(uint32_t slot, uint16_t port_index) {
+    host& hj = hosts_[slot];
+    const smtp_result& r = hj.results[port_index];
+    if (!hj.named) {
+      hj.named = std::make_unique<named_hosts>();
+    }
+    named_hosts& h = *hj.named;
+    const std::string* named[3] = {
+        r.has_banner && !r.banner_host.empty() ? &r.banner_host : nullptr,
+        r.has_ehlo && !r.ehlo.host.empty() ? &r.ehlo.host : nullptr,
+        r.has_ehlo_tls && !r.ehlo_tls.host.empty() ? &r.ehlo_tls.host : nullptr};
+    for (uint8_t role = 0; role < 3; ++role) {
+      if (named[role] == nullptr) {
+        continue;
+      }
+      const std::string& text = *named[role];
+      named_host* found = nullptr;
+      for (uint32_t i = 0; i < h.used; ++i) {
+        if (h.names[i].name.text == text) {
+          found = &h.names[i];
+        }
+      }
+      const bool first_seen = std::find(h.seen.begin(), h.seen.end(), text) == h.seen.end();
+      if (first_seen) {
+        h.seen.push_back(text);  // counted, looked up or not (the cap)
+      }
+      if (found == nullptr) {
+        if (!first_seen) {
+          continue;  // seen before and left out by the cap
+        }
+        if (h.used >= max_named_hosts_) {
+          continue;  // the cap: counted in seen, marked in the record
+        }
+        if (h.names.size() == h.used) {
+          h.names.emplace_back();
+        }
+        const uint32_t index = h.used++;
+        found = &h.names[index];
+        found->roles = 0;
+        found->port_mask = 0;
+        found->name.reset(text);
+        if (found->name.lookable()) {
+          found->name.asked = true;
+          for (uint32_t k = 0; k < helo_ask_count; ++k) {
+            s_.ask(job_kind::host, slot, id_, index * helo_ask_count + k,
+                   found->name.form.name, helo_name::qtype(static_cast<helo_ask>(k)));
+          }
+        }
+      }
+      found->roles |= static_cast<uint8_t>(1u << role);
+      found->port_mask |= 1u << port_index;
+    }
+  }
   struct waiting_session {
     uint32_t slot;
     uint32_t generation;
@@ -379,6 +510,8 @@ class smtp_worker final : public probe_worker, private smtp_client {
       t->established = false;
     }
     release_subnet(o.slot, o.port_index);
+    // Asked before the release, so the host waits for the answers.
+    check_named_hosts(o.slot, o.port_index);
     s_.release(job_kind::host, o.slot, id_);
     start_waiting_sessions();
   }
@@ -393,6 +526,8 @@ class smtp_worker final : public probe_worker, private smtp_client {
   int64_t stop_seen_ns_ = -1;
   bool sessions_stopped_ = false;
   const bool relay_;
+  const bool on_senders_;
+  const uint32_t max_named_hosts_;
   const uint32_t max_sessions_;
   const smtp_counter_ids ids_;
   ptr_worker* ptr_ = nullptr;
@@ -407,6 +542,9 @@ class smtp_worker final : public probe_worker, private smtp_client {
 
 void smtp_worker::write_host(uint32_t slot, json_writer& w) {
   const host& h = hosts_[slot];
+  if (h.skipped) {
+    return;  // no session was asked for: no smtp section, no checks
+  }
   const std::span<const std::string> names =
       ptr_ != nullptr ? ptr_->names(slot) : std::span<const std::string>();
   counter_block& c = s_.counters();
@@ -435,6 +573,51 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
   w.key("checks").begin_object();
   write_match("banner_ptr_match", with_banner != nullptr ? &with_banner->banner_host : nullptr);
   write_match("ehlo_ptr_match", with_ehlo != nullptr ? &with_ehlo->ehlo.host : nullptr);
+  w.key("helo_rules").begin_array();
+  ptr_evidence evidence = ptr_evidence::not_asked;
+  if (ptr_ != nullptr) {
+    evidence = is_lookup_failure(ptr_->status(slot)) ? ptr_evidence::failed : ptr_evidence::known;
+  }
+  // In --smtp-ports order (then banner before EHLO), whatever order the
+  // sessions ended in.
+  std::array<uint32_t, max_named_hosts> order{};
+  static const named_hosts none;
+  const named_hosts& nh = h.named ? *h.named : none;
+  for (uint32_t i = 0; i < nh.used; ++i) {
+    order[i] = i;
+  }
+  auto place = [&](uint32_t i) {
+    return std::pair(std::countr_zero(nh.names[i].port_mask), std::countr_zero(nh.names[i].roles));
+  };
+  std::sort(order.begin(), order.begin() + nh.used,
+            [&](uint32_t a, uint32_t b) { return place(a) < place(b); });
+  for (uint32_t k = 0; k < nh.used; ++k) {
+    const named_host& n = nh.names[order[k]];
+    w.begin_object();
+    w.key("as").begin_array();
+    for (uint8_t role = 0; role < 3; ++role) {
+      if ((n.roles & (1u << role)) != 0) {
+        w.value(role_names[role]);
+      }
+    }
+    w.end_array();
+    w.key("ports").begin_array();
+    for (size_t p = 0; p < h.results.size(); ++p) {
+      if ((n.port_mask & (1u << p)) != 0) {
+        w.value(static_cast<uint64_t>(h.results[p].port));
+      }
+    }
+    w.end_array();
+    const helo_assessment a = n.name.assess(s_.host_ip(slot), names, evidence);
+    n.name.write_members(w, a);
+    w.end_object();
+    c.add(ids_.helo + static_cast<size_t>(a.verdict));
+  }
+  w.end_array();
+  if (nh.seen.size() > nh.used) {
+    w.key("helo_rules_total").value(static_cast<uint64_t>(nh.seen.size()));
+    w.key("truncated").begin_array().value("helo_rules").end_array();
+  }
   w.end_object();
   if (!relay_) {
     return;
@@ -493,6 +676,9 @@ class smtp_probe final : public probe {
     ids_.relay = r.declare("relay", counter_registry::labels_of<relay_status>(
                                         relay_status_count,
                                         [](relay_status s) { return to_string(s); }));
+    ids_.helo = r.declare("smtp_helo", counter_registry::labels_of<helo_verdict>(
+                                           helo_verdict_count,
+                                           [](helo_verdict v) { return to_string(v); }));
     // Gauges of the admission controller (lib/smtp/admission.h), set by
     // each shard; summed over the shards.
     ids_.active = r.declare("smtp_active");
@@ -523,6 +709,7 @@ class smtp_probe final : public probe {
     if (c.total("relay") != 0) {
       append_counts(line, "relay", c, "relay");
     }
+    append_counts(line, "banner/EHLO hosts", c, "smtp_helo");
   }
   void progress(const counter_view& c, std::string& line) const override {
     if (c.at(ids_.active) != 0) {
@@ -542,6 +729,9 @@ class smtp_probe final : public probe {
     w.end_object();
     if (c.total("relay") != 0) {
       write_counts(w, "relay", c, "relay");
+    }
+    if (c.total("smtp_helo") != 0) {
+      write_counts(w, "smtp_helo", c, "smtp_helo");
     }
   }
   std::span<const field_doc> fields() const override { return ::ptrscan::fields; }
@@ -615,6 +805,11 @@ void add_smtp_flags(CLI::App& app, probe_options& o) {
                   "target list never crowds one network (default 8;\n"
                   "0 = no limit); a connect not yet answered after the\n"
                   "RTO holds no server and does not count");
+  cli::add_number(app, "--smtp-helo-names", o.max_helo_names, 0, 16, "N",
+                  "distinct hosts the greetings and EHLO replies of one\n"
+                  "address name whose HELO rules (A, AAAA, MX) are looked\n"
+                  "up (default 4; 0: none, checks.helo_rules stays empty\n"
+                  "and checks.truncated says so)");
   cli::add_number(app, "--stop-grace", o.stop_grace_ms, 0, 600'000, "MS",
                   "on the first SIGINT/SIGTERM: SMTP sessions already\n"
                   "open may go on this long, then end with status\n"

@@ -58,21 +58,32 @@ absl::Status spf_worker::init() {
   return absl::OkStatus();
 }
 
+const spf_evaluation* spf_worker::evaluation(uint32_t slot) const {
+  const spf_evaluation* e = hosts_[slot] ? hosts_[slot]->evaluation() : nullptr;
+  return e != nullptr && e->done() ? e : nullptr;
+}
+
 void spf_worker::start_host(uint32_t slot) {
-  hosts_[slot].reset();
+  if (hosts_[slot]) {
+    hosts_[slot]->reset();
+  }
   uint32_t parent = 0;
   uint32_t child = 0;
   if (!s_.host_parent(slot, &parent, &child)) {
     return;  // a target address: no domain to send for
   }
+  if (!hosts_[slot]) {
+    hosts_[slot] = std::make_unique<spf_check>();
+  }
   const domain_audit& audit = domains_->audit(parent);
-  hosts_[slot] = std::make_unique<spf_evaluation>(
-      audit.domain, s_.host_ip(slot), "postmaster",
-      audit.hosts[audit.addresses[child].host].host);
+  hosts_[slot]->start("mailfrom", audit.domain, s_.host_ip(slot),
+                     audit.hosts[audit.addresses[child].host].host);
   ask_step(slot);
 }
 
 void spf_worker::ask_step(uint32_t slot) {
+  // No copy needed: an answer given at once (a name that cannot be asked)
+  // moves the step only when it is the step's last, after the last ask.
   const std::span<const spf_query> questions = hosts_[slot]->pending();
   for (size_t i = 0; i < questions.size(); ++i) {
     s_.ask(job_kind::host, slot, id_, static_cast<uint32_t>(i), questions[i].name,
@@ -82,13 +93,7 @@ void spf_worker::ask_step(uint32_t slot) {
 
 void spf_worker::on_answer(job_kind, uint32_t slot, uint32_t tag, std::string_view,
                            const dns_reply& reply) {
-  spf_evaluation* e = hosts_[slot].get();
-  if (e == nullptr || e->done()) {
-    return;
-  }
-  const uint32_t step = e->step();
-  e->on_answer(tag, reply.status, reply);
-  if (!e->done() && e->step() != step) {
+  if (hosts_[slot] && hosts_[slot]->on_answer(tag, reply)) {
     ask_step(slot);  // the step's last answer: the evaluation needs more
   }
 }
@@ -102,6 +107,66 @@ void spf_worker::write_host(uint32_t slot, json_writer& w) {
   write_spf_json(w, e->result());
   w.end_object();
   s_.counters().add(code_counter_ + static_cast<size_t>(e->result().code));
+}
+
+void spf_check::start(std::string_view identity, std::string_view domain, const ip_address& ip,
+                      std::string_view helo) {
+  reset();
+  active_ = true;
+  identity_.assign(identity);
+  domain_.assign(domain);
+  e_ = std::make_unique<spf_evaluation>(domain, ip, "postmaster", helo);
+}
+
+void spf_check::skip(std::string_view identity, std::string_view domain,
+                     std::string_view reason) {
+  reset();
+  active_ = true;
+  identity_.assign(identity);
+  domain_.assign(domain);
+  skip_reason_.assign(reason);
+}
+
+void spf_check::reset() {
+  active_ = false;
+  identity_.clear();
+  domain_.clear();
+  skip_reason_.clear();
+  e_.reset();
+}
+
+std::span<const spf_query> spf_check::pending() const {
+  return e_ != nullptr && !e_->done() ? e_->pending() : std::span<const spf_query>();
+}
+
+bool spf_check::on_answer(size_t i, const dns_reply& reply) {
+  if (e_ == nullptr || e_->done()) {
+    return false;
+  }
+  const uint32_t step = e_->step();
+  e_->on_answer(i, reply.status, reply);
+  return !e_->done() && e_->step() != step;
+}
+
+void spf_check::write_json(json_writer& w) const {
+  w.begin_object();
+  w.key("identity").value(identity_);
+  w.key("domain").value(domain_);
+  if (e_ == nullptr) {
+    w.key("result").value("none");
+    w.key("reason").value(skip_reason_);
+  } else if (!e_->done()) {
+    // Cannot happen in a scan (a host waits for its asks); kept so a
+    // record never claims a result it does not have.
+    w.key("result").value("temperror");
+    w.key("reason").value("record written before the lookups ended");
+  } else {
+    spf_result r = e_->result();
+    r.domain.clear();  // written above as the identity's domain
+    write_spf_json(w, r);
+    w.key("lookups").value(static_cast<int64_t>(e_->lookups()));
+  }
+  w.end_object();
 }
 
 void write_spf_json(json_writer& w, const spf_result& r) {

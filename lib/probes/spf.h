@@ -1,11 +1,50 @@
 #pragma once
 
 #include <memory>
+#include <span>
+#include <string>
+#include <string_view>
 
 #include "checks/spf.h"
 #include "probes/table.h"
 
 namespace ptrscan {
+
+/// One check_host() for one identity of a sender (RFC 7208 §2.3 HELO,
+/// §2.4 MAIL FROM) driven through a probe's asks: the question index of
+/// the current step is the ask's tag (a step ends only when every answer
+/// of it is in, so an answer never belongs to an earlier step). Written as
+/// the listener's client_identity writes its check_host results
+/// ({identity, domain, result, reason, mechanism, explanation, lookups}).
+class spf_check {
+ public:
+  /// Starts check_host(`ip`, `domain`, postmaster@`domain`) as `identity`
+  /// ("mailfrom" or "helo"); `helo` feeds %{h} (empty: the domain).
+  void start(std::string_view identity, std::string_view domain, const ip_address& ip,
+             std::string_view helo);
+  /// The identity is not evaluated: its result is none, for `reason`.
+  void skip(std::string_view identity, std::string_view domain, std::string_view reason);
+  void reset();
+  /// start() or skip() was called.
+  bool active() const { return active_; }
+  /// The evaluation, or null (skipped, not active).
+  const spf_evaluation* evaluation() const { return e_.get(); }
+  /// The questions to ask now: after start(), and after an on_answer()
+  /// that returned true. Empty when done.
+  std::span<const spf_query> pending() const;
+  /// The answer to pending()[i] of the current step; true when the step
+  /// moved on and pending() holds new questions.
+  bool on_answer(size_t i, const dns_reply& reply);
+  /// The object (opened and closed here).
+  void write_json(json_writer& w) const;
+
+ private:
+  bool active_ = false;
+  std::string identity_;
+  std::string domain_;
+  std::string skip_reason_;
+  std::unique_ptr<spf_evaluation> e_;
+};
 
 /// The SPF verdict (RFC 7208 check_host) for each address a domain target's
 /// mail exchangers resolve to, as a sender for that domain with its MX host
@@ -23,10 +62,7 @@ class spf_worker final : public probe_worker {
 
   /// The finished evaluation of host `slot`, or null (read by the domain
   /// probe when the host ends).
-  const spf_evaluation* evaluation(uint32_t slot) const {
-    const spf_evaluation* e = hosts_[slot].get();
-    return e != nullptr && e->done() ? e : nullptr;
-  }
+  const spf_evaluation* evaluation(uint32_t slot) const;
 
  private:
   void ask_step(uint32_t slot);
@@ -35,7 +71,9 @@ class spf_worker final : public probe_worker {
   const uint8_t id_;
   const size_t code_counter_;
   class domain_worker* domains_ = nullptr;
-  std::vector<std::unique_ptr<spf_evaluation>> hosts_;
+  /// Made for the first MX address a slot holds, then kept (a scan of
+  /// addresses pays one pointer per slot).
+  std::vector<std::unique_ptr<spf_check>> hosts_;
 };
 
 /// Writes the members of the `spf` object (the caller opens it):

@@ -12,6 +12,7 @@
 #include "probes/fcrdns.h"
 #include "probes/ptr.h"
 #include "probes/rdns.h"
+#include "probes/sender.h"
 #include "probes/smtp.h"
 #include "probes/spf.h"
 #include "probes/zone.h"
@@ -46,6 +47,15 @@ constexpr probe_entry table[] = {
      nullptr},
     // Its heading is the domain probe's: SPF runs for domain targets only.
     {"spf", "SPF check_host of a domain's MX addresses", make_spf_probe, "", "", nullptr},
+    {"sender", "sender identity targets (IP,DOMAIN[,HELO]): SPF for MAIL FROM and HELO, HELO rules",
+     make_sender_probe, "Sender identities (IP,DOMAIN[,HELO] targets)",
+     "A TARGET line IP,DOMAIN[,HELO] asks whether IP may send\n"
+     "mail for DOMAIN, greeting as HELO: the host probes run on\n"
+     "IP, and its record gains \"sender\" (SPF check_host for the\n"
+     "MAIL FROM and HELO identities, the HELO rules). No SMTP\n"
+     "session is made to IP unless --probes names smtp (a\n"
+     "sending address need not listen). No options.",
+     nullptr},
     {"dnsbl", "DNS blocklist lookups (--dnsbl)", make_dnsbl_probe, "DNSBL (--dnsbl)", "",
      add_dnsbl_flags},
     {"smtp", "SMTP banner, EHLO, STARTTLS and relay test", make_smtp_probe,
@@ -102,6 +112,9 @@ void add_probe_selection(CLI::App& app, probe_set& set) {
                                      "' (known: ptr, fcrdns, smtp, starttls, relay, zone)"));
           }
         }
+        // Only a list that names SMTP makes sessions to sender targets
+        // (the default set does not: see smtp_worker::start_host).
+        p.smtp_named = p.smtp;
         set = p;
       });
 }

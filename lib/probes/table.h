@@ -27,6 +27,9 @@ struct probe_set {
   bool starttls = false;
   bool relay = false;
   bool zone = false;  // opt-in: the reverse-zone audit (implies ptr)
+  /// --probes named smtp (or starttls, relay): only then are SMTP sessions
+  /// made to sender identity targets (IP,DOMAIN[,HELO] lines).
+  bool smtp_named = false;
 };
 
 /// The reverse-zone audit's options (probe zone, lib/probes/zone.cc).
@@ -61,6 +64,9 @@ struct probe_options {
   uint32_t max_sessions = 0;
   /// SMTP sessions at once per /24 (IPv6: /64); 0 = no limit.
   uint32_t per_subnet = 8;
+  /// --smtp-helo-names: distinct hosts the greetings and EHLO replies of
+  /// one address name whose HELO rules are looked up (A, AAAA, MX each).
+  uint32_t max_helo_names = 4;
   /// --stop-grace: after the first SIGINT/SIGTERM, how long SMTP sessions
   /// already open may go on before they are ended as `stopped`.
   int stop_grace_ms = 2000;

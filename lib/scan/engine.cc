@@ -207,8 +207,7 @@ bool scan_engine::try_push(const work_item& item) {
     // A probe counts per subnet inside a shard (--per-subnet): a subnet's
     // addresses all go to one shard, chosen by a hash so subnets spread
     // evenly.
-    const auto [bits, v6] = subnet_of(ip);
-    shard_inbox& in = *inboxes_[mix64(bits ^ (v6 ? 0x9e3779b97f4a7c15ULL : 0)) % n];
+    shard_inbox& in = *inboxes_[subnet_shard(ip)];
     if (!in.queue.try_push(item)) {
       return false;
     }
@@ -219,6 +218,36 @@ bool scan_engine::try_push(const work_item& item) {
   for (size_t k = 0; k < n; ++k) {
     shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
     if (in.queue.try_push(item)) {
+      next_shard_ = (next_shard_ + k + 1) % n;
+      queued_.fetch_add(1, std::memory_order_relaxed);
+      in.wake();
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t scan_engine::subnet_shard(const ip_address& ip) const {
+  const auto [bits, v6] = subnet_of(ip);
+  return mix64(bits ^ (v6 ? 0x9e3779b97f4a7c15ULL : 0)) % inboxes_.size();
+}
+
+bool scan_engine::try_push_identity(const identity_item& item) {
+  const size_t n = inboxes_.size();
+  if (group_subnets_ && n > 1) {
+    // As try_push: a sender's SMTP sessions (when asked for) count against
+    // its subnet in the shard that holds the subnet's other addresses.
+    shard_inbox& in = *inboxes_[subnet_shard(item.ip)];
+    if (!in.identities.try_push(item)) {
+      return false;
+    }
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    in.wake();
+    return true;
+  }
+  for (size_t k = 0; k < n; ++k) {
+    shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
+    if (in.identities.try_push(item)) {
       next_shard_ = (next_shard_ + k + 1) % n;
       queued_.fetch_add(1, std::memory_order_relaxed);
       in.wake();
@@ -273,21 +302,21 @@ void scan_engine::count_skipped(std::string_view reason, uint64_t n, bool reserv
   skipped_by_block_[std::string(reason)] += n;
 }
 
-bool scan_engine::emit(const ip_address& ip) {
+std::optional<uint64_t> scan_engine::admit_address(const ip_address& ip) {
   if (!config_.allow_reserved) {
     std::string_view block = reserved_block_name(ip);
     if (!block.empty()) {
       count_skipped(block, 1, true);
-      return true;
+      return std::nullopt;
     }
   }
   if (config_.allowlist && !config_.allowlist->contains(ip)) {
     count_skipped("allowlist", 1, false);
-    return true;
+    return std::nullopt;
   }
   if (config_.blocklist && config_.blocklist->contains(ip)) {
     count_skipped("blocklist", 1, false);
-    return true;
+    return std::nullopt;
   }
   // Ordinals count the targets that pass the filters, in emission order:
   // the same arguments give the same ordinals, which is what --state keeps.
@@ -295,14 +324,45 @@ bool scan_engine::emit(const ip_address& ip) {
   if (config_.resume && config_.resume->done(ordinal)) {
     targets_read_.fetch_add(1, std::memory_order_relaxed);
     skipped_resumed_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  return ordinal;
+}
+
+bool scan_engine::emit(const ip_address& ip) {
+  const std::optional<uint64_t> ordinal = admit_address(ip);
+  if (!ordinal) {
     return true;
   }
   // Counted as read once it is handed over: a target still in hand when a
   // stop arrives is neither queued nor skipped, and would break the
   // accounting (read = records + skipped + rejected + dropped + unstarted).
   // --state rescans it either way, since its ordinal is never written.
-  const work_item item{ip, ordinal};
+  const work_item item{ip, *ordinal};
   if (!take_rate_token() || !push_blocking([&] { return try_push(item); })) {
+    return false;
+  }
+  targets_read_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool scan_engine::emit_identity(const target_spec& t) {
+  // The filters, ordinals and accounting of an address (emit()): a sender
+  // line is one host record, or one skip.
+  const std::optional<uint64_t> ordinal = admit_address(t.address);
+  if (!ordinal) {
+    return true;
+  }
+  identity_item item;
+  item.ip = t.address;
+  item.ordinal = *ordinal;
+  item.domain_len = static_cast<uint8_t>(std::min(t.domain.size(), sizeof(item.domain)));
+  std::copy_n(t.domain.data(), item.domain_len, item.domain);
+  item.has_helo = t.has_helo;
+  item.helo_cut = t.helo_cut;
+  item.helo_len = static_cast<uint8_t>(std::min(t.helo.size(), sizeof(item.helo)));
+  std::copy_n(t.helo.data(), item.helo_len, item.helo);
+  if (!take_rate_token() || !push_blocking([&] { return try_push_identity(item); })) {
     return false;
   }
   targets_read_.fetch_add(1, std::memory_order_relaxed);
@@ -361,6 +421,7 @@ void scan_engine::feed() {
   // explicit addresses; CIDR addresses by their position in the walk.
   uint64_t explicit_seen = 0;
   uint64_t domains_seen = 0;  // domains are dealt the same way among themselves
+  uint64_t senders_seen = 0;  // and sender lines among themselves
   target_space space;
   std::vector<ip_address> shuffled;
   // Public addresses in the blocks read so far: the arguments were checked
@@ -437,6 +498,13 @@ void scan_engine::feed() {
         // queries, not a burst at one network.
         if (domains_seen++ % shard_count == shard_index) {
           go_on = emit_domain(t.domain);
+        }
+        break;
+      case target_spec::kind_t::sender:
+        // Sender lines stream in input order too (never shuffled: each
+        // names one address a user asks about).
+        if (senders_seen++ % shard_count == shard_index) {
+          go_on = emit_identity(t);
         }
         break;
     }

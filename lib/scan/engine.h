@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -138,10 +139,19 @@ class scan_engine {
   bool try_push_name(const name_item& item);
   /// Waits for a --rate token; false when the scan is stopped first.
   bool take_rate_token();
+  /// The address filters (--allow-reserved, lists) and --state: counts
+  /// `ip` as skipped and returns nullopt, or gives it the next ordinal.
+  std::optional<uint64_t> admit_address(const ip_address& ip);
   /// Filters, rate-limits and pushes one address of this process's slice.
   bool emit(const ip_address& ip);
   /// Pushes one target name of this process's slice.
   bool emit_domain(std::string_view domain);
+  /// Filters, rate-limits and pushes one sender identity target
+  /// (`IP,DOMAIN[,HELO]`): its address passes the filters addresses pass.
+  bool emit_identity(const target_spec& t);
+  bool try_push_identity(const identity_item& item);
+  /// Which shard a subnet's addresses go to (probes counting per subnet).
+  size_t subnet_shard(const ip_address& ip) const;
   /// Counts `n` addresses skipped for `reason` (a reserved block's name,
   /// "blocklist" or "allowlist").
   void count_skipped(std::string_view reason, uint64_t n, bool reserved);

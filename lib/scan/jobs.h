@@ -31,6 +31,33 @@ struct name_item {
   std::string_view view() const { return {name, len}; }
 };
 
+/// A sender identity target (`IP,DOMAIN[,HELO]`) travelling from the
+/// feeder to a shard: an address whose record also answers for the
+/// identity. A queue of its own, as names have (rare, and too big for a
+/// work_item). Trivially copyable, as the queue needs.
+struct identity_item {
+  ip_address ip;
+  uint64_t ordinal = 0;
+  uint8_t domain_len = 0;
+  uint8_t helo_len = 0;
+  bool has_helo = false;
+  bool helo_cut = false;  // the input's HELO field was longer than helo holds
+  char domain[253] = {};  // lower-case, no trailing dot
+  char helo[255] = {};    // as written
+
+  std::string_view domain_view() const { return {domain, domain_len}; }
+  std::string_view helo_view() const { return {helo, helo_len}; }
+};
+
+/// What a host started from an identity_item carries (probe_services::
+/// identity): the domain it sends for and the HELO name it gives.
+struct host_identity {
+  std::string domain;
+  std::string helo;
+  bool has_helo = false;
+  bool helo_cut = false;
+};
+
 /// A /24 (or IPv6 /64) as a map key: its leading bits and the family. One
 /// LAN's worth of hosts: the unit of politeness caps (--per-subnet).
 using subnet_key = std::pair<uint64_t, bool>;
@@ -94,6 +121,10 @@ struct job_base {
 struct host_job : job_base {
   static constexpr uint32_t no_parent = UINT32_MAX;
   ip_address ip;
+  /// A sender identity target: its identity (strings keep their capacity
+  /// from one job to the next).
+  bool has_identity = false;
+  host_identity identity;
   uint32_t parent = no_parent;  // the name job's slot
   uint32_t parent_generation = 0;
   uint32_t child = 0;  // the number the name job gave it

@@ -20,6 +20,7 @@
 #include "net/ip_address.h"
 #include "core/user_data.h"
 #include "scan/counters.h"
+#include "scan/jobs.h"
 
 namespace ptrscan {
 
@@ -44,6 +45,9 @@ class probe_services {
   /// When host `slot` was added by a name job: that job's slot and the
   /// number add_child() gave it. False for target addresses.
   virtual bool host_parent(uint32_t slot, uint32_t* name_slot, uint32_t* child) const = 0;
+  /// When host `slot` is a sender identity target (`IP,DOMAIN[,HELO]`):
+  /// its domain and HELO; null for every other host.
+  virtual const host_identity* identity(uint32_t slot) const = 0;
 
   /// Asks `qname`/`qtype` for probe `probe` on job (kind, slot). The job
   /// stays open until the answer reaches the probe's on_answer with `tag`;

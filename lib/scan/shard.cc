@@ -259,6 +259,15 @@ void shard::admit() {
     start_name(*item);
     ++n;
   }
+  while (n < admit_batch && !hosts_.full()) {
+    std::optional<identity_item> item = inbox_.identities.try_pop();
+    if (!item) {
+      break;
+    }
+    took = true;
+    start_host(item->ip, item->ordinal, host_job::no_parent, 0, &*item);
+    ++n;
+  }
   for (; n < admit_batch && !hosts_.full(); ++n) {
     std::optional<work_item> item = inbox_.queue.try_pop();
     if (!item) {
@@ -268,13 +277,15 @@ void shard::admit() {
     start_host(item->ip, item->ordinal, host_job::no_parent, 0);
   }
   if (took && inbox_.feeder != nullptr && inbox_.queue.size() <= inbox_.queue.capacity() / 2 &&
-      inbox_.names.size() <= inbox_.names.capacity() / 2) {
+      inbox_.names.size() <= inbox_.names.capacity() / 2 &&
+      inbox_.identities.size() <= inbox_.identities.capacity() / 2) {
     inbox_.feeder->room_made();
   }
 }
 
 bool shard::input_drained() const {
-  return inbox_.queue.size() == 0 && inbox_.names.size() == 0;
+  return inbox_.queue.size() == 0 && inbox_.names.size() == 0 &&
+         inbox_.identities.size() == 0;
 }
 
 job_base& shard::job(job_kind kind, uint32_t slot) {
@@ -315,13 +326,21 @@ probe_worker* shard::worker(std::string_view probe_name) {
 
 void shard::route(op_kind op, probe_worker* w) { routes_[static_cast<uint8_t>(op)] = w; }
 
-void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, uint32_t child) {
+void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, uint32_t child,
+                       const identity_item* identity) {
   const auto slot = static_cast<uint32_t>(hosts_.acquire());
   host_job& h = hosts_[slot];
   h.reset_base(ordinal);
   h.ip = ip;
   h.parent = parent;
   h.child = child;
+  h.has_identity = identity != nullptr;
+  if (identity != nullptr) {
+    h.identity.domain.assign(identity->domain_view());
+    h.identity.helo.assign(identity->helo_view());
+    h.identity.has_helo = identity->has_helo;
+    h.identity.helo_cut = identity->helo_cut;
+  }
   if (parent == host_job::no_parent) {
     counters_.add(counters_.hosts_started);
   } else {

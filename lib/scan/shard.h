@@ -114,10 +114,12 @@ struct feeder_signal {
 };
 
 struct shard_inbox {
-  explicit shard_inbox(size_t capacity) : queue(capacity), names(name_capacity) {}
+  explicit shard_inbox(size_t capacity)
+      : queue(capacity), names(name_capacity), identities(name_capacity) {}
   static constexpr size_t name_capacity = 64;
   spsc_queue<work_item> queue;
   spsc_queue<name_item> names;
+  spsc_queue<identity_item> identities;  // sender identity targets
   std::atomic<bool> closed{false};    // the feeder will push nothing more
   std::atomic<bool> sleeping{false};  // the shard waits and wants a wakeup
   int wake_fd = -1;                   // eventfd the shard's ring reads
@@ -158,6 +160,9 @@ class shard final : private resolver_client, private probe_services {
   const ip_address& host_ip(uint32_t slot) const override { return hosts_[slot].ip; }
   std::string_view name_of(uint32_t slot) const override { return names_[slot].name; }
   bool host_parent(uint32_t slot, uint32_t* name_slot, uint32_t* child) const override;
+  const host_identity* identity(uint32_t slot) const override {
+    return hosts_[slot].has_identity ? &hosts_[slot].identity : nullptr;
+  }
   void ask(job_kind kind, uint32_t slot, uint8_t probe, uint32_t tag, std::string_view qname,
            uint16_t qtype) override;
   void hold(job_kind kind, uint32_t slot, uint8_t probe) override;
@@ -180,8 +185,10 @@ class shard final : private resolver_client, private probe_services {
   void admit();
   bool input_drained() const;
   /// Starts a host: a target address, or child `child` of name job `parent`
-  /// (host_job::no_parent for target addresses).
-  void start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, uint32_t child);
+  /// (host_job::no_parent for target addresses); `identity` for a sender
+  /// identity target.
+  void start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, uint32_t child,
+                  const identity_item* identity = nullptr);
   void start_name(const name_item& item);
   /// Probe `probe` has nothing more in flight on host `slot`: start the
   /// probes that wait for it.

@@ -110,6 +110,28 @@ TEST(DomainAudit, HostFindings) {
   EXPECT_EQ(s["addresses"]["probed"], 1);
 }
 
+TEST(DomainAudit, MxNamingTheApexItself) {
+  domain_audit a;
+  a.reset("example.test");
+  a.set_mx(mx_answer({{10, "example.test"}, {20, "mx.example.test"}}));
+  ASSERT_EQ(a.hosts.size(), 2u);
+  EXPECT_TRUE(a.hosts[0].apex);
+  EXPECT_FALSE(a.hosts[1].apex);
+  for (size_t i = 0; i < 2; ++i) {
+    a.set_addresses(i, false, dns_status::ok, {ip("198.51.100.1")}, false);
+    a.set_addresses(i, true, dns_status::nodata, {}, false);
+  }
+  a.set_txt(status_only(dns_status::ok));
+  EXPECT_THAT(codes(summary(a)), ElementsAre("mx_apex:example.test", "no_spf"));
+
+  // The implicit MX (no MX records) is the apex too, but that is no_mx's
+  // finding: no record names it.
+  domain_audit implicit;
+  implicit.reset("example.test");
+  implicit.set_mx(status_only(dns_status::nodata));
+  EXPECT_FALSE(implicit.hosts[0].apex);
+}
+
 TEST(DomainAudit, AddressesDistinctFilteredAndCapped) {
   domain_audit a;
   a.reset("example.test");

@@ -24,6 +24,8 @@ std::string describe(const target_spec& t) {
       return t.block.base.to_string() + "/" + std::to_string(t.block.prefix);
     case target_spec::kind_t::domain:
       return "domain:" + t.domain;
+    case target_spec::kind_t::sender:
+      return "sender:" + t.address.to_string() + "," + t.domain + (t.has_helo ? "," + t.helo : "");
   }
   return "?";
 }

@@ -29,6 +29,9 @@ std::string describe(const parsed_line& p) {
       return "block:" + t.block.base.to_string() + "/" + std::to_string(t.block.prefix);
     case target_spec::kind_t::domain:
       return "domain:" + t.domain;
+    case target_spec::kind_t::sender:
+      return "sender:" + t.address.to_string() + "," + t.domain +
+             (t.has_helo ? "," + t.helo : std::string()) + (t.helo_cut ? " (cut)" : "");
   }
   return "?";
 }
@@ -160,7 +163,57 @@ INSTANTIATE_TEST_SUITE_P(
         line_case{"example.com#frag", "error:unexpected '#'"},
         line_case{"b\xc3\xbc" "cher.example", "error:unexpected byte 0xc3"},
         line_case{"a\x1b[31m.com", "error:unexpected byte 0x1b"},
-        line_case{"1.2.3.4,", "error:unexpected ','"}));
+        line_case{"1.2.3.4,", "error:empty DOMAIN field"}));
+
+// Issue 16 item 2: sender identities, IP,DOMAIN[,HELO] (zgrab2's CSV form).
+// A HELO is kept as written whatever it holds: its syntax is a verdict of
+// the sender probe, never a reason to reject the line.
+INSTANTIATE_TEST_SUITE_P(
+    Senders, TargetLineTest,
+    ::testing::Values(
+        line_case{"192.0.2.7,example.org", "sender:192.0.2.7,example.org"},
+        line_case{"192.0.2.7,Example.ORG.,Mail.Example.org",
+                  "sender:192.0.2.7,example.org,Mail.Example.org"},
+        line_case{"  192.0.2.7 , example.org ,  mail.example.org  # comment",
+                  "sender:192.0.2.7,example.org,mail.example.org"},
+        line_case{"2001:db8::7,example.org,[IPv6:2001:db8::7]",
+                  "sender:2001:db8::7,example.org,[IPv6:2001:db8::7]"},
+        line_case{"192.0.2.7,example.org,", "sender:192.0.2.7,example.org"},
+        line_case{"192.0.2.7,example.org,bad_helo name!",
+                  "sender:192.0.2.7,example.org,bad_helo name!"},
+        line_case{"192.0.2.7,example.org,mailserver", "sender:192.0.2.7,example.org,mailserver"},
+        line_case{"192.0.2.7,example.org,helo#not-a-comment",
+                  "sender:192.0.2.7,example.org,helo#not-a-comment"},
+        line_case{"192.0.2.7,example.org,192.0.2.7",
+                  "sender:192.0.2.7,example.org,192.0.2.7"},
+        line_case{"7.2.0.192.in-addr.arpa,example.org", "sender:192.0.2.7,example.org"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    BadSenders, TargetLineTest,
+    ::testing::Values(
+        line_case{"192.0.2.300,example.org", "error:the IP field is not a valid"},
+        line_case{"mail.example.org,example.org", "error:the IP field is not a valid"},
+        line_case{"192.0.2.0/24,example.org", "error:one address, not a block"},
+        line_case{"2.0.192.in-addr.arpa,example.org", "error:the IP field is not a valid"},
+        line_case{",example.org", "error:the IP field is not a valid"},
+        line_case{"192.0.2.7,,mail.example.org", "error:empty DOMAIN field"},
+        line_case{"192.0.2.7,exa mple.org", "error:DOMAIN: not a valid domain name"},
+        line_case{"192.0.2.7,a..b", "error:DOMAIN: not a valid domain name: empty label"},
+        line_case{"192.0.2.7,192.0.2.8", "error:the DOMAIN field is an address"},
+        line_case{"192.0.2.7,example.org,mail.example.org,extra", "error:more than three fields"}));
+
+TEST(TargetLineTest, SenderHeloLongerThanKeptIsCutAndMarked) {
+  const std::string helo(300, 'h');
+  const parsed_line p = parse_target_line("192.0.2.7,example.org," + helo);
+  const auto* t = std::get_if<target_spec>(&p);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->kind, target_spec::kind_t::sender);
+  EXPECT_TRUE(t->has_helo);
+  EXPECT_TRUE(t->helo_cut);
+  EXPECT_EQ(t->helo, helo.substr(0, max_sender_helo));
+  const parsed_line whole = parse_target_line("192.0.2.7,example.org," + helo.substr(0, 255));
+  EXPECT_FALSE(std::get<target_spec>(whole).helo_cut);
+}
 
 // Issue 16 item 7: a reverse name is the address it names, never a domain.
 INSTANTIATE_TEST_SUITE_P(

@@ -280,7 +280,7 @@ TEST_F(DomainTargets, ListFieldsNamesEveryMemberTheRecordsCarry) {
   ASSERT_FALSE(listed_ip.empty());
   run_result r = scan({"--probes", "ptr,fcrdns,smtp,starttls,relay", "--smtp-ports", port,
                        "--ehlo-name", "scanner.test", "--dnsbl", domain_dnsbl_zone,
-                       "example.test", listed_ip});
+                       "example.test", listed_ip, "127.77.0.10,ip4-pass.spf.test,mx.spf.test"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   run_result fields = run_process({PTRSCAN_BINARY, "--list-fields"});
   ASSERT_EQ(fields.exit_code, 0) << fields.describe();
@@ -304,7 +304,8 @@ TEST_F(DomainTargets, ListFieldsNamesEveryMemberTheRecordsCarry) {
   }
   // The scan reached every probe's section.
   for (const char* section : {"ptr", "fcrdns", "rdns", "spf", "smtp[]", "dnsbl[]", "mx",
-                              "findings[]", "relay", "checks"}) {
+                              "findings[]", "relay", "checks", "checks.helo_rules[]",
+                              "sender", "sender.helo_rules"}) {
     EXPECT_EQ(seen.count(section), 1u) << section;
   }
   for (const std::string& path : seen) {

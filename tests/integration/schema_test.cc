@@ -88,7 +88,8 @@ class Schema : public testbed_suite<domain_testbed> {
           std::string(domain_dnsbl_zone), std::string("--seed"),
           std::string("15284988005112675655"), std::string("--notes"),
           std::string("schema test \"run\" 1"), std::string("-o"), dir_->file("out.ndjson"),
-          std::string("-m"), dir_->file("meta.json"), std::string("example.test"), listed_ip}) {
+          std::string("-m"), dir_->file("meta.json"), std::string("example.test"), listed_ip,
+          std::string("127.77.0.10,ip4-pass.spf.test,mx.spf.test")}) {
       argv.push_back(a);
     }
     run_options o;
@@ -128,14 +129,19 @@ TEST_F(Schema, RealOutputValidates) {
   bool mx_record = false;
   bool listed = false;
   bool relay = false;
+  bool sender = false;
+  bool helo_rules = false;
   for (const json& r : records()) {
+    sender = sender || r.contains("sender");
+    helo_rules = helo_rules || (r.contains("checks") && !r["checks"]["helo_rules"].empty());
     summary = summary || r.contains("domain");
     mx_record = mx_record || (r.contains("mx") && r.contains("ip"));
     listed = listed || (r.contains("dnsbl") && r["dnsbl"].dump().find("\"listed\"") !=
                                                    std::string::npos);
     relay = relay || r.contains("relay");
   }
-  EXPECT_TRUE(summary && mx_record && listed && relay) << slurp(dir_->file("out.ndjson"));
+  EXPECT_TRUE(summary && mx_record && listed && relay && sender && helo_rules)
+      << slurp(dir_->file("out.ndjson"));
   run_result v = validate({"--records", dir_->file("out.ndjson"), "--metadata",
                            dir_->file("meta.json")});
   if (v.exit_code == 77) {
@@ -207,7 +213,8 @@ TEST_F(Schema, MetadataSaysWhereAndWithWhatItRan) {
   EXPECT_EQ(m["seed"].get<uint64_t>(), 15284988005112675655u);
   EXPECT_EQ(m["notes"], "schema test \"run\" 1");
   EXPECT_EQ(m["ehlo_name"], "scanner.test");
-  EXPECT_EQ(m["probes"], json::parse(R"(["domain","ptr","fcrdns","rdns","spf","dnsbl","smtp"])"))
+  EXPECT_EQ(m["probes"],
+            json::parse(R"(["domain","ptr","fcrdns","rdns","spf","sender","dnsbl","smtp"])"))
       << m["probes"].dump();
   EXPECT_GT(m["timeouts"]["dns_ms"].get<int>(), 0);
   EXPECT_GT(m["timeouts"]["smtp_session_ms"].get<int>(), 0);
@@ -221,15 +228,17 @@ TEST_F(Schema, MetadataSaysWhereAndWithWhatItRan) {
   EXPECT_THAT(m["libraries"]["liburing"].get<std::string>(), HasSubstr("2."));
 }
 
-// The summary line of a scan of one domain and one address (issue 18 item
-// 8): hosts and domains each counted, no empty probe section ("; spf;").
+// The summary line of a scan of one domain, one address and one sender
+// line (issue 18 item 8): hosts and domains each counted, no empty probe
+// section ("; spf;").
 TEST_F(Schema, SummaryLineReadsRightForADomainScan) {
   const std::string& err = scan_->err;
-  const size_t at = err.find("ptrscan: 1 host and 1 domain (");
+  const size_t at = err.find("ptrscan: 2 hosts and 1 domain (");
   ASSERT_NE(at, std::string::npos) << err;
   const std::string line = err.substr(at, err.find('\n', at) - at);
+  EXPECT_THAT(line, HasSubstr("; 1 senders; spf mailfrom pass 1; spf helo none 1; helo match 1;"));
   EXPECT_THAT(line, ::testing::MatchesRegex(
-                        "ptrscan: 1 host and 1 domain \\([0-9]+ MX address(es)?\\) in "
+                        "ptrscan: 2 hosts and 1 domain \\([0-9]+ MX address(es)?\\) in "
                         "[0-9.]+ s \\([0-9.]+ hosts/s, [0-9.]+ records/s\\);.*"));
   EXPECT_THAT(line, ::testing::Not(::testing::ContainsRegex("; [a-z]+;")));
   EXPECT_THAT(line, ::testing::Not(HasSubstr(" 0 hosts/s")));

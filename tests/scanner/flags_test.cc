@@ -36,6 +36,9 @@ TEST(Flags, Defaults) {
   EXPECT_TRUE(f.probe.set.ptr && f.probe.set.fcrdns &&
               f.probe.set.smtp && f.probe.set.starttls);
   EXPECT_FALSE(f.probe.set.relay);
+  // The default set runs SMTP, but not to sender identity targets.
+  EXPECT_FALSE(f.probe.set.smtp_named);
+  EXPECT_EQ(f.probe.max_helo_names, 4u);
   EXPECT_EQ(f.probe.smtp.ports, std::vector<uint16_t>{25});
   EXPECT_EQ(f.scan.shard_index, 0u);
   EXPECT_EQ(f.scan.shard_count, 1u);
@@ -244,6 +247,14 @@ TEST(Flags, BadValuesNameTheFlagAndTheValue) {
   EXPECT_THAT(parse_error(many), HasSubstr("--dnsbl: at most 16 zones"));
 }
 
+TEST(Flags, SmtpToSendersOnlyWhenProbesNameIt) {
+  EXPECT_TRUE(parse_ok({"--probes", "ptr,smtp"}).probe.set.smtp_named);
+  EXPECT_TRUE(parse_ok({"--probes", "starttls"}).probe.set.smtp_named);
+  EXPECT_FALSE(parse_ok({"--probes", "ptr,fcrdns"}).probe.set.smtp_named);
+  EXPECT_EQ(parse_ok({"--smtp-helo-names", "0"}).probe.max_helo_names, 0u);
+  EXPECT_THAT(parse_error({"--smtp-helo-names", "17"}), HasSubstr("--smtp-helo-names"));
+}
+
 TEST(Flags, ProbeSpecificOptions) {
   const scanner_flags f = parse_ok(
       {"--probes", "fcrdns,relay", "--relay-from", "Sender.Example.", "--relay-to", "rcpt.example",
@@ -253,6 +264,7 @@ TEST(Flags, ProbeSpecificOptions) {
   EXPECT_TRUE(f.probe.set.ptr && f.probe.set.fcrdns);  // fcrdns implies ptr
   EXPECT_TRUE(f.probe.set.smtp && f.probe.set.relay);  // relay implies smtp
   EXPECT_FALSE(f.probe.set.starttls);
+  EXPECT_TRUE(f.probe.set.smtp_named);  // relay names SMTP: senders get sessions
   EXPECT_TRUE(f.probe.smtp.relay);
   EXPECT_EQ(f.probe.smtp.relay_from, "sender.example");
   EXPECT_EQ(f.probe.smtp.relay_to, "rcpt.example");

@@ -100,6 +100,14 @@ const std::vector<domain_case>& domain_cases() {
        {"mx1.example.test", "alias.dom.test"},
        {"127.77.0.1"},
        sorted({"mx_cname:alias.dom.test", "no_spf"})},
+      // The MX record names the domain itself (issue 16 item 3).
+      {"apex.dom.test",
+       "ok",
+       false,
+       false,
+       {"apex.dom.test"},
+       {"127.77.0.6"},
+       sorted({"mx_apex:apex.dom.test", "mx_no_ptr:apex.dom.test", "no_spf"})},
   };
   return cases;
 }
@@ -125,7 +133,8 @@ testbed_options domain_testbed() {
   std::string reverse =
       "1.0 PTR mx1.example.test.\n"
       "4.0 PTR implicit.dom.test.\n"
-      "10.0 PTR mx.spf.test.\n";
+      "10.0 PTR mx.spf.test.\n"
+      "20.0 PTR named.helo.test.\n";
   std::string dom =
       "nullmx MX 0 .\n"
       "nullmx TXT \"v=spf1 -all\"\n"
@@ -137,7 +146,9 @@ testbed_options domain_testbed() {
       "blocked MX 10 mxb.dom.test.\n"
       "mxb A 127.77.0.5\n"
       "dup MX 10 mx1.example.test.\n"
-      "dup MX 20 alias.dom.test.\n";
+      "dup MX 20 alias.dom.test.\n"
+      "apex MX 10 apex.dom.test.\n"
+      "apex A 127.77.0.6\n";
   std::string spf =
       "mx A 127.77.0.10\n"
       "other A 127.77.0.99\n"
@@ -176,8 +187,15 @@ testbed_options domain_testbed() {
       "4.0.77.127 A 192.0.2.1\n"
       "10.0.77.127 A 127.0.0.4\n";
 
+  // Names SMTP servers greet and answer EHLO with (helo_hosts()).
+  std::string helo =
+      "named A 127.77.0.20\n"
+      "elsewhere A 127.77.0.99\n"
+      "mx-only MX 10 named.helo.test.\n";
+
   testbed_options o;
   o.zones = {
+      {"helo.test", helo},
       {"example.test", example},
       {"77.127.in-addr.arpa", reverse},
       {"dom.test", dom},

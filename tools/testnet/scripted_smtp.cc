@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace ptrscan::testnet {
 namespace {
@@ -193,6 +194,8 @@ std::string_view to_string(smtp_script s) {
       return "tempfail_policy";
     case smtp_script::greet_pause:
       return "greet_pause";
+    case smtp_script::named_hosts:
+      return "named_hosts";
   }
   return "unknown";
 }
@@ -275,8 +278,13 @@ std::string script_greeting(smtp_script s) {
 
 scripted_smtp_server::scripted_smtp_server(smtp_script script, const std::string& host,
                                            uint16_t port,
-                                           std::chrono::milliseconds connection_limit)
-    : script_(script), address_{host, port}, connection_limit_(connection_limit) {
+                                           std::chrono::milliseconds connection_limit,
+                                           std::string banner_host, std::string ehlo_host)
+    : script_(script),
+      banner_host_(std::move(banner_host)),
+      ehlo_host_(std::move(ehlo_host)),
+      address_{host, port},
+      connection_limit_(connection_limit) {
   if (!is_loopback_v4(host)) {
     throw std::runtime_error("scripted_smtp_server: refusing a non-loopback address: " + host);
   }
@@ -492,6 +500,13 @@ void scripted_smtp_server::serve(int fd) {
       }
       return;
     }
+    case smtp_script::named_hosts:
+      if (!c.send("220 " + banner_host_ + " ESMTP scripted\r\n")) {
+        return;
+      }
+      dialogue("250-" + ehlo_host_ + " hello\r\n250 PIPELINING\r\n",
+               "250 " + ehlo_host_ + "\r\n", "502 5.5.2 not implemented\r\n");
+      return;
     case smtp_script::silent:
       c.wait_close();
       return;

@@ -38,6 +38,8 @@ enum class smtp_script : uint8_t {
   greylisting,       // RCPT 450 4.2.0 "... Greylisted, see ..." (postgrey's text)
   tempfail_policy,   // RCPT 451 4.7.1 "Rate limit exceeded": a 4.7.1 that is no greylisting
   greet_pause,       // the greeting comes 2.2 s after the connection
+  // HELO rules (issue 16 item 3): any names, given to the constructor.
+  named_hosts,  // "220 BANNER ESMTP scripted", EHLO answered "250-EHLO hello"
 };
 
 /// Label for test names and messages ("multiline_greeting", ...).
@@ -63,8 +65,12 @@ class scripted_smtp_server {
  public:
   /// Binds and starts listening (port 0: any free port). Throws
   /// std::runtime_error when the address is not loopback or bind fails.
+  /// `banner_host` and `ehlo_host`: the first words of the greeting and of
+  /// the EHLO reply, for named_hosts (any text; the other scripts ignore
+  /// them).
   scripted_smtp_server(smtp_script script, const std::string& host, uint16_t port,
-                       std::chrono::milliseconds connection_limit = std::chrono::seconds(10));
+                       std::chrono::milliseconds connection_limit = std::chrono::seconds(10),
+                       std::string banner_host = {}, std::string ehlo_host = {});
   scripted_smtp_server(const scripted_smtp_server&) = delete;
   scripted_smtp_server& operator=(const scripted_smtp_server&) = delete;
   ~scripted_smtp_server();
@@ -83,6 +89,8 @@ class scripted_smtp_server {
   void record(const std::string& line);
 
   smtp_script script_;
+  std::string banner_host_;
+  std::string ehlo_host_;
   endpoint address_;
   std::chrono::milliseconds connection_limit_;
   int listen_fd_ = -1;

@@ -1,0 +1,97 @@
+#include "probes/helo_names.h"
+
+#include <algorithm>
+
+#include "dns/reply.h"
+#include "output/json_writer.h"
+
+namespace ptrscan {
+
+void helo_name::reset(std::string_view t) {
+  text.assign(t);
+  form = read_helo(t);
+  forward.name = form.name;
+  forward.a = dns_status::error;
+  forward.aaaa = dns_status::error;
+  forward.addrs.clear();
+  forward.addrs_total = 0;
+  mx = dns_status::error;
+  mx_found = false;
+  asked = false;
+}
+
+uint16_t helo_name::qtype(helo_ask which) {
+  switch (which) {
+    case helo_ask::a:
+      return dns_type_a;
+    case helo_ask::aaaa:
+      return dns_type_aaaa;
+    case helo_ask::mx:
+      break;
+  }
+  return dns_type_mx;
+}
+
+void helo_name::on_answer(helo_ask which, const dns_reply& reply, const ip_address& ip) {
+  switch (which) {
+    case helo_ask::a:
+    case helo_ask::aaaa:
+      (which == helo_ask::a ? forward.a : forward.aaaa) = reply.status;
+      if (reply.status == dns_status::ok) {
+        forward.add_addrs(reply.addrs, ip);
+      }
+      return;
+    case helo_ask::mx:
+      mx = reply.status;
+      // A null MX ("0 .") says the name takes no mail: no MX host.
+      mx_found = reply.status == dns_status::ok && !reply.null_mx &&
+                 std::any_of(reply.mx.begin(), reply.mx.end(),
+                             [](const mx_record& r) { return !r.exchange.empty(); });
+      return;
+  }
+}
+
+helo_assessment helo_name::assess(const ip_address& ip, std::span<const std::string> ptr_names,
+                                  ptr_evidence ptr) const {
+  helo_dns dns;
+  dns.addresses = forward.addrs;
+  dns.address_lookup_failed =
+      !asked || is_lookup_failure(forward.a) || is_lookup_failure(forward.aaaa);
+  if (asked && !is_lookup_failure(mx)) {
+    dns.has_mx = mx_found;
+  }
+  return assess_helo(form, ip, dns, ptr_names, ptr);
+}
+
+void helo_name::write_members(json_writer& w, const helo_assessment& a) const {
+  auto opt = [&w](std::string_view k, std::optional<bool> v) {
+    w.key(k);
+    if (v) {
+      w.value(*v);
+    } else {
+      w.null();
+    }
+  };
+  w.key("name").value(text);
+  w.key("syntax").value(to_string(form.syntax));
+  w.key("fqdn").value(form.syntax == helo_syntax::fqdn);
+  if (asked) {
+    w.key("addresses").begin_array();
+    char buf[ip_address::max_text_len];
+    for (const ip_address& ip : forward.addrs) {
+      w.value(std::string_view(buf, ip.format(buf)));
+    }
+    w.end_array();
+    if (forward.addrs_total > forward.addrs.size()) {
+      w.key("addresses_total").value(uint64_t{forward.addrs_total});
+      w.key("truncated").begin_array().value("addresses").end_array();
+    }
+    opt("mx", is_lookup_failure(mx) ? std::nullopt : std::optional<bool>(mx_found));
+  }
+  opt("resolves", a.rules.resolves);
+  opt("resolves_to_ip", a.rules.resolves_to_client);
+  opt("equals_ptr", a.rules.equals_ptr);
+  w.key("verdict").value(to_string(a.verdict));
+}
+
+}  // namespace ptrscan
