@@ -136,7 +136,7 @@ bool run_all(const bench_options& o, const std::string& work) {
   bool all_passed = true;
   for (const auto& name : o.scenarios) {
     const scenario& s = *find_scenario(name);
-    std::cerr << "ptrscan-bench: " << name << " on " << o.hosts << "\n";
+    std::cerr << "ptrscan-bench: " << name << " on " << scanned_block(o, s) << "\n";
     try {
       const scenario_setup setup = prepare_scenario(s, o, work + "/" + name);
       if (s.listen) {

@@ -53,7 +53,7 @@ namespace {
 constexpr char description[] =
     "End-to-end throughput of ptrscan in network namespaces of its own.\n"
     "SCENARIO: dns-knot, fcrdns-knot, dns-unbound-ratelimit, dns-unbound-cold,\n"
-    "smtp-farm, internet-mix, listen or all.\n"
+    "smtp-farm, internet-mix, listen, zone-audit or all.\n"
     "Each run gets a fresh network namespace (only lo, 198.18.0.0/15 routed to it)\n"
     "with its own servers, and prints one JSON line. ptrscan runs with its defaults\n"
     "(internet-mix: --max-inflight 100000). --reference adds, in the same run,\n"
@@ -123,14 +123,15 @@ std::unique_ptr<CLI::App> make_app(bench_options& o, std::string& scenario, bool
          "--hosts",
          [&o, &hosts_given](const std::string& v) {
            if (benchmark_block_size(v) == 0) {
-             throw CLI::ValidationError(
-                 "--hosts '" + v +
-                 "': expected an IPv4 block inside 198.18.0.0/15, such as 198.18.0.0/16");
+             throw CLI::ValidationError("--hosts '" + v +
+                                        "': expected an IPv4 block inside 198.18.0.0/15, such "
+                                        "as 198.18.0.0/16 (zone-audit: or inside 10.0.0.0/12)");
            }
            o.hosts = v;
            hosts_given = true;
          },
-         "scanned block inside 198.18.0.0/15 (default: all of it)")
+         "scanned block inside 198.18.0.0/15 (default: all of it;\n"
+         "zone-audit: 10.0.0.0/12, where its block may also lie)")
       ->type_name("CIDR");
   app->add_option("--ptrscan", o.ptrscan, "ptrscan binary (default: the build's)")
       ->type_name("PATH");
@@ -159,21 +160,30 @@ std::string usage() {
          "       ptrscan-bench --smoke [SCENARIO]\n";
 }
 
-uint64_t benchmark_block_size(const std::string& cidr) {
+uint64_t benchmark_block_size(const std::string& cidr, bool dns_only) {
   const size_t slash = cidr.find('/');
   in_addr addr{};
   int prefix = 0;
   if (slash == std::string::npos ||
       ::inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &addr) != 1 ||
-      !parse_number(std::string_view(cidr).substr(slash + 1), prefix, 15, 32)) {
+      !parse_number(std::string_view(cidr).substr(slash + 1), prefix, 12, 32)) {
     return 0;
   }
   const uint32_t base = ntohl(addr.s_addr);
   const uint64_t size = uint64_t{1} << (32 - prefix);
-  if ((base & (size - 1)) != 0 || (base >> 17) != (0xc6120000u >> 17)) {
+  const bool in_routed = prefix >= 15 && (base >> 17) == (0xc6120000u >> 17);
+  const bool in_names = dns_only && (base >> 20) == (0x0a000000u >> 20);  // 10.0.0.0/12
+  if ((base & (size - 1)) != 0 || !(in_routed || in_names)) {
     return 0;
   }
   return size;
+}
+
+std::string scanned_block(const bench_options& o, const scenario& s) {
+  if (!o.hosts.empty()) {
+    return o.hosts;
+  }
+  return s.hosts.empty() ? "198.18.0.0/15" : s.hosts;
 }
 
 absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args) {
@@ -207,6 +217,13 @@ absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args
     return absl::InvalidArgumentError("unknown scenario '" + scenario + "'");
   } else {
     o.scenarios.push_back(scenario);
+  }
+  for (const std::string& name : o.scenarios) {
+    const auto& s = *find_scenario(name);
+    if (hosts_given && benchmark_block_size(o.hosts, s.dns_only) == 0) {
+      return absl::InvalidArgumentError("--hosts '" + o.hosts + "': " + name +
+                                        " needs a block inside 198.18.0.0/15 (routed to lo)");
+    }
   }
   if (smoke) {
     if (!hosts_given) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "e2e/scenario.h"
 
 namespace ptrscan::bench {
 
@@ -15,8 +16,10 @@ struct bench_options {
   std::vector<uint32_t> shards{1, 2};  // -T/--threads: ptrscan -T of each run
   int repeat = 1;
   /// The scanned block; the simulator plays exactly this block. Must lie
-  /// inside 198.18.0.0/15, the range routed to lo in the namespace.
-  std::string hosts = "198.18.0.0/15";
+  /// inside 198.18.0.0/15, the range routed to lo in the namespace (a
+  /// DNS-only scenario's may lie inside 10.0.0.0/12 instead). "": each
+  /// scenario's own (scenario::hosts), else 198.18.0.0/15.
+  std::string hosts;
   bool reference = false;
   /// dnsperf's -q values, each one run of the reference sweep.
   std::vector<uint32_t> sweep{50, 100, 200, 500, 1000, 2000};
@@ -46,7 +49,12 @@ std::string usage();
 /// kCancelled: -h/--help was asked for (print usage(), exit 0).
 absl::StatusOr<bench_options> parse_options(const std::vector<std::string>& args);
 
-/// Addresses in an IPv4 CIDR inside 198.18.0.0/15, or 0 when it is not one.
-uint64_t benchmark_block_size(const std::string& cidr);
+/// Addresses in an IPv4 CIDR inside 198.18.0.0/15 (or, with `dns_only`,
+/// inside 10.0.0.0/12 as well), or 0 when it is not one.
+uint64_t benchmark_block_size(const std::string& cidr, bool dns_only = true);
+
+/// The block scenario `s` scans under `o`: --hosts, else the scenario's
+/// own, else 198.18.0.0/15.
+std::string scanned_block(const bench_options& o, const scenario& s);
 
 }  // namespace ptrscan::bench

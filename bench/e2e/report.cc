@@ -52,7 +52,10 @@ bool has_probe(const std::string& probes, const std::string& probe) {
 
 }  // namespace
 
-bool run_report::passed() const { return error.empty() && run && run->ok() && check && check->ok; }
+bool run_report::passed() const {
+  return error.empty() && run && run->ok() && check && check->ok &&
+         (!baseline || baseline->passed());
+}
 
 std::optional<uint64_t> run_report::retransmits() const {
   if (log.retransmits) {
@@ -157,6 +160,36 @@ std::string to_json_line(const run_report& r) {
     w.key("duplicates").value(c.duplicates).key("outside").value(c.outside);
     if (!c.error.empty()) {
       w.key("check_error").value(c.error);
+    }
+    if (c.zones) {
+      w.key("zones").value(*c.zones).key("zones_checked").value(c.zones_checked);
+      w.key("zones_missing").value(c.zones_missing);
+      w.key("zone_duplicates").value(c.zone_duplicates);
+      w.key("zone_mismatched").value(c.zone_mismatched);
+      number(w, "queries_per_zone",
+             ratio(static_cast<double>(c.zone_queries), static_cast<double>(c.zones_checked)), 2);
+    }
+  }
+  if (r.baseline) {
+    const baseline_run& b = *r.baseline;
+    w.key("baseline").begin_object();
+    w.key("probes").value(b.probes);
+    number(w, "wall_s", b.run.wall_s, 3);
+    number(w, "hosts_per_s", b.run.wall_s > 0 ? static_cast<double>(r.hosts) / b.run.wall_s : 0,
+           0);
+    cost(w, b.run);
+    optional_number(w, "queries", b.log.dns_queries);
+    if (b.check) {
+      w.key("records").value(b.check->records).key("checked").value(b.check->checked);
+      w.key("mismatched").value(b.check->mismatched).key("missing").value(b.check->missing);
+      if (!b.check->error.empty()) {
+        w.key("check_error").value(b.check->error);
+      }
+    }
+    w.key("ok").value(b.passed());
+    w.end_object();
+    if (r.run && b.run.wall_s > 0) {
+      number(w, "wall_over_baseline", r.run->wall_s / b.run.wall_s, 2);
     }
   }
   if (!r.error.empty()) {

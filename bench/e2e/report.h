@@ -12,6 +12,17 @@
 
 namespace ptrscan::bench {
 
+/// The scenario's second ptrscan run in the same namespace (a zone audit's
+/// plain PTR sweep of the same block).
+struct baseline_run {
+  std::string probes;
+  measured_run run;
+  ptrscan_log log;
+  std::optional<check_result> check;
+
+  bool passed() const { return run.ok() && check && check->ok; }
+};
+
 /// Everything one (scenario, shards, repeat) run produced.
 struct run_report {
   std::string scenario;
@@ -30,8 +41,10 @@ struct run_report {
   std::optional<check_result> check;
   /// Unbound's counts over the run, when the scenario has Unbound.
   std::optional<unbound_stats> unbound;
+  std::optional<baseline_run> baseline;
 
-  /// ptrscan finished in time with exit 0 and every record checked out.
+  /// ptrscan finished in time with exit 0 and every record checked out (the
+  /// baseline run's too, when the scenario has one).
   bool passed() const;
   /// Retransmitted DNS queries: ptrscan's own count when it prints one;
   /// for a PTR-only scan (one lookup per host, so every query past the
@@ -48,7 +61,11 @@ struct run_report {
 /// timeout_share, the resolver's ip_ratelimit with answered_qps,
 /// limit_share and meets_targets, Unbound's counts (unbound_queries,
 /// unbound_ratelimited, unbound_exceeded, unbound_jostled), the SMTP session
-/// cap ptrscan chose, the check's counts, ok; null where a value is unknown.
+/// cap ptrscan chose, the check's counts, with the zone probe the zone
+/// records' (zones, zones_checked, zones_missing, zone_duplicates,
+/// zone_mismatched, queries_per_zone), the baseline run's {probes, wall_s,
+/// hosts_per_s, cpu_s, peak_rss_mib, queries, the check's counts, ok} and
+/// wall_over_baseline, ok; null where a value is unknown.
 std::string to_json_line(const run_report& r);
 
 /// One dnsperf run of a sweep.

@@ -42,16 +42,15 @@ std::string resolver_address() {
 // the thread count (-T) and --max-inflight only where the scenario or the command
 // line sets it. Nothing else unless given after `--`.
 std::vector<std::string> ptrscan_command(const scenario_setup& setup, uint32_t shards,
-                                         const std::string& output) {
-  const scenario& s = setup.s;
+                                         const std::string& probes, const std::string& output) {
   std::vector<std::string> argv = {setup.options.ptrscan, "--resolver", resolver_address(),
                                    "--allow-reserved", "--no-progress"};
-  argv.insert(argv.end(), {"--probes", s.probes, "--threads", std::to_string(shards)});
+  argv.insert(argv.end(), {"--probes", probes, "--threads", std::to_string(shards)});
   if (const uint32_t inflight = requested_inflight(setup); inflight != 0) {
     argv.insert(argv.end(), {"--max-inflight", std::to_string(inflight)});
   }
   argv.insert(argv.end(), setup.options.ptrscan_args.begin(), setup.options.ptrscan_args.end());
-  argv.insert(argv.end(), {"-o", output, setup.options.hosts});
+  argv.insert(argv.end(), {"-o", output, setup.hosts});
   return argv;
 }
 
@@ -77,7 +76,7 @@ double dnsperf_value(const std::string& text, const std::string& label) {
 // One "NAME PTR" line per scanned address, the input format of dnsperf.
 std::string ptr_query_file(const scenario_setup& setup) {
   const std::string path = setup.dir + "/ptr-queries.txt";
-  const std::string& cidr = setup.options.hosts;
+  const std::string& cidr = setup.hosts;
   const uint32_t base = ip_address::parse(cidr.substr(0, cidr.find('/'))).value().v4_value();
   const uint64_t count = benchmark_block_size(cidr);
   std::string text;
@@ -93,9 +92,10 @@ std::string ptr_query_file(const scenario_setup& setup) {
 
 scenario_setup prepare_scenario(const scenario& s, const bench_options& options,
                                 const std::string& dir) {
-  std::vector<std::string> mix = {"--range", options.hosts};
+  const std::string hosts = scanned_block(options, s);
+  std::vector<std::string> mix = {"--range", hosts};
   mix.insert(mix.end(), s.mix.begin(), s.mix.end());
-  scenario_setup setup{s, options, simnet_cli(options.simnet, mix), {}, dir};
+  scenario_setup setup{s, options, simnet_cli(options.simnet, mix), {}, dir, hosts};
   std::filesystem::create_directories(dir);
   if (s.knot) {
     const std::string zones = dir + "/zones";
@@ -112,7 +112,7 @@ run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat) {
   r.ip_ratelimit = setup.s.unbound_ip_ratelimit;
   r.shards = shards;
   r.repeat = repeat;
-  r.hosts = benchmark_block_size(setup.options.hosts);
+  r.hosts = benchmark_block_size(setup.hosts);
   r.max_inflight = requested_inflight(setup);
   const std::string dir =
       run_dir(setup, "shards" + std::to_string(shards) + "-run" + std::to_string(repeat));
@@ -120,9 +120,17 @@ run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat) {
   try {
     {
       const auto network = bench_network::start(setup.s, setup.simnet, setup.zones, dir,
-                                                setup.options.hosts, server_lifetime(setup));
-      r.run = run_measured(ptrscan_command(setup, shards, output), dir + "/ptrscan.log",
-                           setup.options.deadline);
+                                                setup.hosts, server_lifetime(setup));
+      r.run = run_measured(ptrscan_command(setup, shards, setup.s.probes, output),
+                           dir + "/ptrscan.log", setup.options.deadline);
+      if (!setup.s.baseline_probes.empty() && !r.run->interrupted) {
+        baseline_run b;
+        b.probes = setup.s.baseline_probes;
+        b.run = run_measured(
+            ptrscan_command(setup, shards, b.probes, dir + "/baseline.ndjson"),
+            dir + "/baseline.log", setup.options.deadline);
+        r.baseline = std::move(b);
+      }
     }  // servers stopped and namespace deleted before the check
     r.log = parse_ptrscan_log(read_text(dir + "/ptrscan.log"));
     if (setup.s.unbound) {
@@ -131,7 +139,12 @@ run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat) {
     if (r.run->interrupted) {
       return r;  // a partial output would only count as missing records
     }
-    r.check = setup.simnet.check(setup.options.hosts, setup.s.probes, output);
+    r.check = setup.simnet.check(setup.hosts, setup.s.probes, output);
+    if (r.baseline && !r.baseline->run.interrupted) {
+      r.baseline->log = parse_ptrscan_log(read_text(dir + "/baseline.log"));
+      r.baseline->check =
+          setup.simnet.check(setup.hosts, r.baseline->probes, dir + "/baseline.ndjson");
+    }
   } catch (const std::exception& e) {
     r.error = e.what();
   }
@@ -177,7 +190,7 @@ reference_report run_dnsperf_sweep(const scenario_setup& setup, uint32_t threads
     try {
       {
         const auto network = bench_network::start(setup.s, setup.simnet, setup.zones, dir,
-                                                  setup.options.hosts, server_lifetime(setup));
+                                                  setup.hosts, server_lifetime(setup));
         // -t 2: a lost query counts as lost after ptrscan's default
         // --dns-timeout.
         p.run = run_measured(
@@ -213,20 +226,20 @@ reference_report run_epoll_ref(const scenario_setup& setup, const std::string& b
   reference_report r;
   r.scenario = std::string(setup.s.name);
   r.tool = "ptrscan-epoll-ref";
-  r.hosts = benchmark_block_size(setup.options.hosts);
+  r.hosts = benchmark_block_size(setup.hosts);
   const uint32_t inflight = requested_inflight(setup);
   r.max_inflight = inflight != 0 ? inflight : ptrscan_default_max_inflight;
   const std::string dir = run_dir(setup, "epoll-ref");
   // The same servers, the same block and probes, and ptrscan's defaults for
   // what the contract lets it be told (connect 5 s, first DNS try 2 s).
   const std::vector<std::string> argv = {
-      binary, "--resolver", resolver_address(), "--range", setup.options.hosts, "--probes",
+      binary, "--resolver", resolver_address(), "--range", setup.hosts, "--probes",
       setup.s.probes, "--max-inflight", std::to_string(r.max_inflight), "--port",
       std::to_string(smtp_port), "--connect-timeout", "5000", "--dns-timeout", "2000"};
   try {
     {
       const auto network = bench_network::start(setup.s, setup.simnet, setup.zones, dir,
-                                                setup.options.hosts, server_lifetime(setup));
+                                                setup.hosts, server_lifetime(setup));
       r.run = run_measured(argv, dir + "/epoll-ref.log", setup.options.deadline);
     }
     // Its one JSON line on stdout (the log has stderr too): the last line

@@ -19,6 +19,8 @@ struct scenario_setup {
   simnet_cli simnet;
   std::vector<zone_file> zones;
   std::string dir;
+  /// The scanned block (scanned_block()).
+  std::string hosts;
 };
 
 /// Makes `dir` the scenario's and writes its zones when Knot serves them.
@@ -27,7 +29,9 @@ scenario_setup prepare_scenario(const scenario& s, const bench_options& options,
                                 const std::string& dir);
 
 /// One measured ptrscan run in a fresh namespace, then the simulator's check
-/// of its output. Never throws: failures are in the report.
+/// of its output; with the scenario's baseline_probes, a second measured run
+/// with them in the same namespace right after, checked too. Never throws:
+/// failures are in the report.
 run_report run_once(const scenario_setup& setup, uint32_t shards, int repeat);
 
 /// dnsperf against ptrscan's resolver, with the scanned block's PTR names:

@@ -110,6 +110,25 @@ const std::vector<scenario>& scenarios() {
     listen.listen = true;
     listen.reference = reference_kind::listen_ref;
     v.push_back(listen);
+    // The reverse-zone audit (issue 17): every /24 of 10.0.0.0/12 (4,096
+    // zones under 16 /16s) is a zone delegated by its /16, with the
+    // simulator's name servers (`serve --zone-servers`: ns1, ns2 for the /24s
+    // and pns1, pns2 for the /16 itself, per /16) and a share of faults
+    // (lame, stale serial, NS mismatch, single NS) that the check expects
+    // zone by zone. The hosts are names only (zone and ptr send nothing to
+    // them), so no route is needed for the block. Right after the audit, a
+    // plain PTR sweep of the same block in the same namespace is the
+    // baseline. ptrscan's defaults, --zone-ns-rate (10/s per server) too.
+    scenario zone;
+    zone.name = "zone-audit";
+    zone.simnet_serve = true;
+    zone.simnet_smtp = false;
+    zone.serve_flags = {"--zone-servers"};
+    zone.probes = "zone";
+    zone.baseline_probes = "ptr";
+    zone.hosts = "10.0.0.0/12";
+    zone.dns_only = true;
+    v.push_back(zone);
     return v;
   }();
   return all;

@@ -51,6 +51,16 @@ struct scenario {
   /// connection from each address of the block), instead of a scan.
   bool listen = false;
   reference_kind reference = reference_kind::none;
+  /// The scanned block when --hosts does not say (""): the options'.
+  std::string hosts;
+  /// ptrscan sends nothing to the scanned addresses (DNS only), so the block
+  /// may lie outside the routed 198.18.0.0/15: 10.0.0.0/12 names hosts no
+  /// packet is ever sent to.
+  bool dns_only = false;
+  /// A second ptrscan run in the same namespace right after the first, with
+  /// these probes (and checked as well): the plain sweep a zone audit is
+  /// weighed against. "": none.
+  std::string baseline_probes;
 };
 
 /// Every scenario, in the order `all` runs them.

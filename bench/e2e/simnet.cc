@@ -93,6 +93,14 @@ check_result simnet_cli::check(const std::string& targets, const std::string& pr
   c.missing = get("missing");
   c.duplicates = get("duplicates");
   c.outside = get("outside");
+  if (j.contains("zones")) {
+    c.zones = get("zones");
+    c.zones_checked = get("zones_checked");
+    c.zones_missing = get("zones_missing");
+    c.zone_duplicates = get("zone_duplicates");
+    c.zone_mismatched = get("zone_mismatched");
+    c.zone_queries = get("zone_queries");
+  }
   c.ok = r.exit_code == 0;
   if (!c.ok) {
     // The first complaint says what kind of mismatch it is; the rest are

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@ struct check_result {
   uint64_t missing = 0;
   uint64_t duplicates = 0;
   uint64_t outside = 0;
+  /// With the zone probe (absent otherwise): zone records read and checked
+  /// against the delegation model, /24s without one, duplicates, those that
+  /// differ, and the sum of their "queries".
+  std::optional<uint64_t> zones;
+  uint64_t zones_checked = 0;
+  uint64_t zones_missing = 0;
+  uint64_t zone_duplicates = 0;
+  uint64_t zone_mismatched = 0;
+  uint64_t zone_queries = 0;
   /// The check ran and found nothing wrong.
   bool ok = false;
   /// Why the check could not run, or its stderr when it failed.

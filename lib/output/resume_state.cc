@@ -20,12 +20,25 @@ namespace ptrscan {
 namespace {
 
 constexpr std::string_view magic = "ptrscan-state 1";
+// Set in record keys, never in an ordinal.
+constexpr uint64_t record_bit = uint64_t{1} << 63;
 
 }  // namespace
 
+uint64_t resume_point::record_key(uint64_t id, uint32_t shard) {
+  // splitmix64 of the pair: stable across runs and builds, as a state file
+  // must be.
+  uint64_t x = id ^ (uint64_t{shard} * 0x9e3779b97f4a7c15ULL);
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return record_bit | ((x ^ (x >> 31)) >> 1);
+}
+
 void resume_point::add(const std::vector<uint64_t>& ordinals) {
   for (uint64_t o : ordinals) {
-    if (o >= watermark) {
+    if ((o & record_bit) != 0) {
+      records_done.insert(o);
+    } else if (o >= watermark) {
       done_above.insert(o);
     }
   }
@@ -42,6 +55,14 @@ std::string resume_point::serialise() const {
                                  "\ndone_above ", above.size(), "\n");
   for (uint64_t o : above) {
     absl::StrAppend(&out, o, "\n");
+  }
+  if (!records_done.empty()) {
+    std::vector<uint64_t> records(records_done.begin(), records_done.end());
+    std::sort(records.begin(), records.end());
+    absl::StrAppend(&out, "records ", records.size(), "\n");
+    for (uint64_t k : records) {
+      absl::StrAppend(&out, k, "\n");
+    }
   }
   absl::StrAppend(&out, "end\n");
   return out;
@@ -69,15 +90,34 @@ absl::StatusOr<resume_point> resume_point::parse(std::string_view text, std::str
   }
   // A state file is replaced by rename, never written in place: a missing
   // "end" means it was damaged, and resuming from it could lose hosts.
-  if (lines.size() < 6 + count + 1 || sv(lines[6 + count]) != "end") {
+  if (lines.size() < 6 + count + 1) {
     return bad("truncated");
   }
   for (size_t i = 0; i < count; ++i) {
     uint64_t o = 0;
-    if (!absl::SimpleAtoi(lines[6 + i], &o)) {
+    if (!absl::SimpleAtoi(lines[6 + i], &o) || (o & record_bit) != 0) {
       return bad("ordinal");
     }
     p.done_above.insert(o);
+  }
+  // Then, when the scan wrote records of no target: "records N" and N keys.
+  size_t at = 6 + count;
+  uint64_t records = 0;
+  if (field(at, "records", records)) {
+    if (lines.size() < at + 1 + records + 1) {
+      return bad("truncated");
+    }
+    for (size_t i = 0; i < records; ++i) {
+      uint64_t k = 0;
+      if (!absl::SimpleAtoi(lines[at + 1 + i], &k) || (k & record_bit) == 0) {
+        return bad("record key");
+      }
+      p.records_done.insert(k);
+    }
+    at += 1 + records;
+  }
+  if (sv(lines[at]) != "end") {
+    return bad("truncated");
   }
   return p;
 }

@@ -24,14 +24,25 @@ struct resume_point {
   uint64_t file_size = 0;    // output bytes that hold exactly the done records
   uint64_t watermark = 0;    // every ordinal below is done
   absl::flat_hash_set<uint64_t> done_above;  // done ordinals at or above it
+  /// Records that belong to no target (a zone audit's per-zone records),
+  /// durably written, by key (record_key(): the top bit set, which no
+  /// ordinal has).
+  absl::flat_hash_set<uint64_t> records_done;
 
   bool done(uint64_t ordinal) const {
     return ordinal < watermark || done_above.contains(ordinal);
   }
   uint64_t done_count() const { return watermark + done_above.size(); }
+  /// The record of `key` (a record_key()) is in the output already.
+  bool record_done(uint64_t key) const { return records_done.contains(key); }
 
-  /// Marks `ordinals` done and advances the watermark over what is now
-  /// contiguous.
+  /// The key a shard's record of `id` (a stable hash the probe chooses) is
+  /// kept under: the thread is part of it, since each thread writes its own
+  /// record of a zone it saw hosts of.
+  static uint64_t record_key(uint64_t id, uint32_t shard);
+
+  /// Marks `ordinals` done (record keys among them: those records) and
+  /// advances the watermark over what is now contiguous.
   void add(const std::vector<uint64_t>& ordinals);
 
   /// The file's text; parse() reads it back.

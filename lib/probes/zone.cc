@@ -84,6 +84,9 @@ constexpr field_doc fields[] = {
     {"hosts.scanned", "number", "hosts scanned"},
     {"hosts.with_ptr", "number", "of them, with a PTR name"},
     {"hosts.coverage", "number", "with_ptr / scanned"},
+    {"hosts.resumed", "number",
+     "hosts of the zone written by an earlier run of the same --state: not in scanned, "
+     "with_ptr, coverage or templates (absent when none)"},
     {"templates", "array", "naming templates of the PTR names, most hosts first, at most 8"},
     {"templates[].template", "string", "e.g. {a}-{b}-{c}-{d}.dyn.isp.example"},
     {"templates[].hosts", "number", "hosts whose first PTR name has it"},
@@ -136,6 +139,7 @@ struct template_count {
 
 struct host_stats {
   uint32_t scanned = 0;
+  uint32_t resumed = 0;  // written by an earlier run (--state): counted only
   uint32_t with_ptr = 0;
   std::vector<template_count> templates;
   uint32_t other = 0;  // named hosts whose template did not fit the cap
@@ -167,6 +171,9 @@ struct zone_state {
   bool cut_servers = false;
   bool cut_names = false;
   bool active = false;  // counted in active_zones_
+  /// An earlier run of the same --state wrote this thread's record of the
+  /// zone: neither audited nor written again.
+  bool written_before = false;
   /// Without a referral: the NS set the resolver gives, so the zone's own
   /// servers are still audited.
   std::vector<std::string> resolver_ns;
@@ -177,6 +184,16 @@ struct zone_state {
 std::string_view parent_of(std::string_view name) {
   const size_t dot = name.find('.');
   return dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
+}
+
+/// The zone record's id for --state: FNV-1a of the zone's name, stable
+/// across runs (absl's hashes are seeded per process).
+uint64_t zone_record_id(std::string_view zone) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : zone) {
+    h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  }
+  return h;
 }
 
 bool at_or_below(std::string_view name, std::string_view zone) {
@@ -269,6 +286,26 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     d.server_burst = std::max<double>(1, o_.ns_rate / 2.0);
     d.timeout_ms = o_.timeout_ms;
     return client_.init(d, monotonic_ns());
+  }
+
+  void on_resumed_host(const ip_address& ip) override {
+    // Its PTR is not asked again, so a CNAME into a classless zone is not
+    // seen: the host counts in its /24's group.
+    auto it = group_of_.find(subnet_of(ip));
+    uint32_t g = it != group_of_.end() ? it->second : no_zone;
+    if (g == no_zone) {
+      char rev[ip_address::max_reverse_len];
+      const std::string_view reverse(rev, ip.reverse_name(rev));
+      g = new_group(ip.is_v4() ? parent_of(reverse) : reverse.substr(32), false);
+      if (g != no_zone) {
+        group_of_.emplace(subnet_of(ip), g);
+      }
+    }
+    if (g == no_zone) {
+      s_.counters().add(zone_counter_ + 2);
+      return;
+    }
+    ++groups_[g].stats.resumed;
   }
 
   void start_host(uint32_t slot) override {
@@ -445,7 +482,8 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       // No cut: a zone record under the name asked, with the reason.
       const uint32_t z = zone_for(gr.start, gr.classless, false);
       zone_state& zs = zones_[z];
-      if (zs.error.empty() && zs.outstanding == 0 && zs.facts.parent.empty()) {
+      if (!zs.written_before && zs.error.empty() && zs.outstanding == 0 &&
+          zs.facts.parent.empty()) {
         zs.st = stage::done;
         zs.error = transport == dns_status::ok
                        ? std::string("no SOA found at or above the name")
@@ -474,6 +512,11 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     zone_state& zs = zones_.back();
     zs.facts.zone = cut;
     zs.classless = classless;
+    if (s_.written_before(zone_record_id(cut))) {
+      zs.written_before = true;
+      zs.st = stage::done;
+      return z;
+    }
     if (!audit) {
       zs.st = stage::done;
       return z;
@@ -833,6 +876,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       }
       host_stats& into = stats[g.zone];
       into.scanned += g.stats.scanned;
+      into.resumed += g.stats.resumed;
       into.with_ptr += g.stats.with_ptr;
       into.other += g.stats.other;
       for (const template_count& t : g.stats.templates) {
@@ -851,7 +895,11 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       }
     }
     for (size_t z = 0; z < zones_.size(); ++z) {
-      s_.write_record([&](json_writer& w) { write_zone(zones_[z], stats[z], w); });
+      if (zones_[z].written_before) {
+        continue;  // in the output already (--state)
+      }
+      s_.write_record(zone_record_id(zones_[z].facts.zone),
+                      [&](json_writer& w) { write_zone(zones_[z], stats[z], w); });
     }
   }
 
@@ -968,6 +1016,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     w.key("scanned").value(uint64_t{hs.scanned});
     w.key("with_ptr").value(uint64_t{hs.with_ptr});
     w.key("coverage").value_fixed(hs.scanned == 0 ? 0.0 : double(hs.with_ptr) / hs.scanned, 4);
+    if (hs.resumed != 0) {
+      w.key("resumed").value(uint64_t{hs.resumed});
+    }
     w.end_object();
     std::stable_sort(hs.templates.begin(), hs.templates.end(),
                      [](const template_count& a, const template_count& b) {
@@ -1041,6 +1092,7 @@ class zone_probe final : public probe {
   std::string_view name() const override { return "zone"; }
   std::string_view after() const override { return "ptr"; }
   bool groups_subnets() const override { return true; }
+  bool wants_resumed_hosts() const override { return true; }
   void declare_counters(counter_registry& r) override {
     zones_ = r.declare("zone", {"audited", "with_findings", "hosts_unaudited"});
     findings_ = r.declare("zone_findings",

@@ -30,7 +30,9 @@ scan_engine::scan_engine(scan_config config, target_reader& reader, output_sink&
     : config_(std::move(config)), reader_(reader), sink_(sink) {
   for (const std::shared_ptr<probe>& p : config_.shard.probes) {
     group_subnets_ = group_subnets_ || p->groups_subnets();
+    forward_resumed_ = forward_resumed_ || p->wants_resumed_hosts();
   }
+  config_.shard.resume = config_.resume;
 }
 
 scan_engine::~scan_engine() {
@@ -211,7 +213,7 @@ bool scan_engine::try_push(const work_item& item) {
     if (!in.queue.try_push(item)) {
       return false;
     }
-    queued_.fetch_add(1, std::memory_order_relaxed);
+    queued_.fetch_add(item.resumed ? 0 : 1, std::memory_order_relaxed);
     in.wake();
     return true;
   }
@@ -219,7 +221,7 @@ bool scan_engine::try_push(const work_item& item) {
     shard_inbox& in = *inboxes_[(next_shard_ + k) % n];
     if (in.queue.try_push(item)) {
       next_shard_ = (next_shard_ + k + 1) % n;
-      queued_.fetch_add(1, std::memory_order_relaxed);
+      queued_.fetch_add(item.resumed ? 0 : 1, std::memory_order_relaxed);
       in.wake();
       return true;
     }
@@ -322,6 +324,14 @@ std::optional<uint64_t> scan_engine::admit_address(const ip_address& ip) {
   // the same arguments give the same ordinals, which is what --state keeps.
   const uint64_t ordinal = next_ordinal_++;
   if (config_.resume && config_.resume->done(ordinal)) {
+    if (forward_resumed_) {
+      // Shown to the probes that gather hosts (zone records), to the shard
+      // its subnet goes to; no job, no record, no --rate token.
+      const work_item item{ip, ordinal, true};
+      if (!push_blocking([&] { return try_push(item); })) {
+        return false;
+      }
+    }
     targets_read_.fetch_add(1, std::memory_order_relaxed);
     skipped_resumed_.fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;

@@ -199,6 +199,7 @@ class scan_engine {
   size_t next_shard_ = 0;
   /// Some probe counts per subnet: route by subnet (try_push).
   bool group_subnets_ = false;
+  bool forward_resumed_ = false;  // a probe wants_resumed_hosts()
   std::vector<std::string> resolvers_;
   mutable std::mutex stats_mu_;
   std::vector<std::vector<dns_server_stats>> shard_dns_stats_;  // by shard

@@ -18,6 +18,9 @@ struct work_item {
   /// Position in the scan's emission order (deterministic for the same
   /// arguments): what --state records as done.
   uint64_t ordinal = 0;
+  /// Written by an earlier run (--state): the shard shows the address to
+  /// the probes that want_resumed_hosts() and starts no job for it.
+  bool resumed = false;
 };
 
 /// A target name travelling from the feeder to a shard (a queue of its

@@ -86,6 +86,13 @@ class probe_services {
   /// audit's per-zone records): `body` writes its members; the shard opens
   /// the object and adds `ts`.
   virtual void write_record(absl::FunctionRef<void(json_writer&)> body) = 0;
+  /// The same for a record a resumed scan must not write twice: `id` (a
+  /// hash stable across runs, e.g. of the zone's name) goes into --state
+  /// once the record is durable.
+  virtual void write_record(uint64_t id, absl::FunctionRef<void(json_writer&)> body) = 0;
+  /// This thread's record of `id` was written by an earlier run of the same
+  /// --state (false without --state).
+  virtual bool written_before(uint64_t id) const = 0;
   /// The configured recursive resolvers ("IP:PORT", "[IPv6]:PORT").
   virtual std::span<const std::string> resolver_addresses() const = 0;
 
@@ -139,6 +146,9 @@ class probe_worker {
   }
   /// Host `slot` is written and is about to be reused.
   virtual void end_host(uint32_t slot) { (void)slot; }
+  /// With probe::wants_resumed_hosts(): a target of this thread whose record
+  /// an earlier run of the same --state wrote; no job runs for it.
+  virtual void on_resumed_host(const ip_address& ip) { (void)ip; }
 
   // The loop.
   /// A completion of an op routed to this worker.
@@ -197,6 +207,10 @@ class probe {
   /// every address of a subnet to the same shard, so the count is exact
   /// without sharing anything between shards.
   virtual bool groups_subnets() const { return false; }
+  /// Whether its workers are shown the targets a resumed scan (--state)
+  /// skips (on_resumed_host): a probe whose records gather many hosts
+  /// (the zone audit) counts them so, instead of losing them.
+  virtual bool wants_resumed_hosts() const { return false; }
   /// Declares its counters; called once, before any worker exists.
   virtual void declare_counters(counter_registry& r) { (void)r; }
   virtual std::unique_ptr<probe_worker> make_worker(probe_services& s, uint8_t id) const = 0;

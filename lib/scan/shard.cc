@@ -274,6 +274,14 @@ void shard::admit() {
       break;
     }
     took = true;
+    if (item->resumed) {
+      // Written by an earlier run: no job, only shown to the probes that
+      // count such hosts (the engine sends them only for those).
+      for (const std::unique_ptr<probe_worker>& w : workers_) {
+        w->on_resumed_host(item->ip);
+      }
+      continue;
+    }
     start_host(item->ip, item->ordinal, host_job::no_parent, 0);
   }
   if (took && inbox_.feeder != nullptr && inbox_.queue.size() <= inbox_.queue.capacity() / 2 &&
@@ -613,6 +621,19 @@ void shard::write_record(absl::FunctionRef<void(json_writer&)> body) {
   if (chunk_.size() >= config_.chunk_bytes) {
     flush_chunk(INT64_MAX);
   }
+}
+
+void shard::write_record(uint64_t id, absl::FunctionRef<void(json_writer&)> body) {
+  if (config_.track_ordinals) {
+    // In the same chunk as the record (pushed before a flush can hand it
+    // over): --state keeps the key once the chunk is durable.
+    chunk_ordinals_.push_back(resume_point::record_key(id, id_));
+  }
+  write_record(body);
+}
+
+bool shard::written_before(uint64_t id) const {
+  return config_.resume != nullptr && config_.resume->record_done(resume_point::record_key(id, id_));
 }
 
 void shard::flush_chunk(int64_t now) {

@@ -21,6 +21,7 @@
 #include "input/prefix_set.h"
 #include "output/timestamp.h"
 #include "scan/counters.h"
+#include "output/resume_state.h"
 #include "scan/jobs.h"
 #include "scan/probe_api.h"
 
@@ -63,6 +64,9 @@ struct shard_config {
   int64_t chunk_max_age_ns = 250'000'000;
   /// Hand each chunk's host ordinals to the sink (for --state).
   bool track_ordinals = false;
+  /// What an earlier run of the same --state wrote (records of no target:
+  /// probe_services::written_before); null on a fresh scan.
+  std::shared_ptr<const resume_point> resume;
   /// The clock of each record's `ts`; empty: realtime_ns. Tests inject one.
   wall_clock clock;
 };
@@ -178,6 +182,8 @@ class shard final : private resolver_client, private probe_services {
   counter_block& counters() override { return counters_.probe; }
   probe_worker* worker(std::string_view probe_name) override;
   void write_record(absl::FunctionRef<void(json_writer&)> body) override;
+  void write_record(uint64_t id, absl::FunctionRef<void(json_writer&)> body) override;
+  bool written_before(uint64_t id) const override;
   std::span<const std::string> resolver_addresses() const override { return resolver_addresses_; }
 
   job_base& job(job_kind kind, uint32_t slot);

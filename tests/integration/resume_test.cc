@@ -34,7 +34,7 @@ class Resume : public fixture_testbed_suite {
   std::vector<std::string> command(const std::vector<std::string>& extra,
                                    const std::string& interval = "200") const {
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
-    argv.insert(argv.end(), {"--probes", "ptr", "--no-progress", "--state", state(),
+    argv.insert(argv.end(), {"--probes", probes_, "--no-progress", "--state", state(),
                              "--state-interval", interval, "-o", output()});
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
@@ -62,6 +62,7 @@ class Resume : public fixture_testbed_suite {
   }
 
   std::string output_name_ = "out.ndjson.zst";
+  std::string probes_ = "ptr";
 
 };
 
@@ -151,6 +152,71 @@ TEST_P(ResumeKilledAtACheckpoint, CutsTheOutputBackToTheCheckpoint) {
   EXPECT_EQ(count.size(), 4096u);
   for (const auto& [ip, n] : count) {
     EXPECT_EQ(n, 1) << ip << " is in the output " << n << " times";
+  }
+}
+
+// Zone records gather many hosts and are written when the thread's input is
+// over, so a kill never leaves one behind a checkpoint in the middle of a
+// scan. The resumed run is shown the hosts the first one wrote
+// (probe_worker::on_resumed_host): every host of the block is counted once
+// over the zone records, in hosts.scanned or hosts.resumed, and every zone
+// has one record. Run once more after it finished, the scan writes no zone
+// record again (--state keeps the zone records' keys).
+TEST_P(ResumeKilledAtACheckpoint, ZoneRecordsCountEveryHostOnceAndAreNotWrittenTwice) {
+  probes_ = "zone";
+  const std::vector<std::string> scan = {"--rate", "1500", "-T", "1", "198.18.16.0/20"};
+  std::vector<std::string> killed = {"/usr/bin/env", "PTRSCAN_TEST_KILL_AFTER_CHECKPOINTS=2"};
+  for (const std::string& a : command(scan, "100")) {
+    killed.push_back(a);
+  }
+  run_options ro;
+  ro.deadline = std::chrono::seconds(120);
+  const run_result first = run_process(killed, ro);
+  ASSERT_EQ(first.term_signal, SIGKILL) << "the hook did not fire: " << first.describe();
+
+  struct zone_counts {
+    int records = 0;
+    uint64_t scanned = 0;
+    uint64_t resumed = 0;
+  };
+  auto zones = [&] {
+    std::map<std::string, zone_counts> z;
+    for (const auto& rec : parse_ndjson(output_text()).records) {
+      if (rec.value("type", std::string()) != "zone") {
+        continue;
+      }
+      zone_counts& c = z[rec.value("zone", std::string("?"))];
+      ++c.records;
+      const nlohmann::json hosts = rec.value("hosts", nlohmann::json::object());
+      c.scanned += hosts.value("scanned", uint64_t{0});
+      c.resumed += hosts.value("resumed", uint64_t{0});
+    }
+    return z;
+  };
+  EXPECT_TRUE(zones().empty()) << "zone records are written when the input is over";
+
+  const run_result second = run_process(command(scan, "100"), ro);
+  ASSERT_EQ(second.exit_code, 0) << second.describe();
+  const std::map<std::string, zone_counts> after = zones();
+  ASSERT_FALSE(after.empty());
+  uint64_t scanned = 0;
+  uint64_t resumed = 0;
+  for (const auto& [zone, c] : after) {
+    EXPECT_EQ(c.records, 1) << zone;
+    scanned += c.scanned;
+    resumed += c.resumed;
+  }
+  EXPECT_EQ(scanned + resumed, 4096u);
+  EXPECT_GT(resumed, 0u) << "the first run's hosts are marked, not counted as scanned";
+  EXPECT_EQ(ips_in_output().size(), 4096u + 1);  // the hosts and "?" for the zone records
+
+  // Finished: the same command writes nothing again, zone records neither.
+  const run_result third = run_process(command(scan, "100"), ro);
+  ASSERT_EQ(third.exit_code, 0) << third.describe();
+  const std::map<std::string, zone_counts> again = zones();
+  EXPECT_EQ(again.size(), after.size());
+  for (const auto& [zone, c] : again) {
+    EXPECT_EQ(c.records, 1) << zone << " written again by the finished scan's rerun";
   }
 }
 

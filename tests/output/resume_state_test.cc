@@ -46,6 +46,32 @@ TEST(ResumeStateTest, DamagedFilesAreRefused) {
   }
 }
 
+TEST(ResumeStateTest, RecordKeysAreKeptApartFromOrdinals) {
+  resume_point p;
+  const uint64_t zone = resume_point::record_key(0xfeedULL, 0);
+  EXPECT_NE(zone, resume_point::record_key(0xfeedULL, 1));  // each thread's record
+  EXPECT_EQ(zone, resume_point::record_key(0xfeedULL, 0));  // stable
+  p.add({0, zone, 1});
+  EXPECT_EQ(p.watermark, 2u);
+  EXPECT_EQ(p.done_count(), 2u);  // hosts only
+  EXPECT_TRUE(p.record_done(zone));
+  EXPECT_FALSE(p.record_done(resume_point::record_key(0xbeefULL, 0)));
+  absl::StatusOr<resume_point> q = resume_point::parse(p.serialise(), "s");
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_TRUE(q->record_done(zone));
+  EXPECT_EQ(q->done_count(), 2u);
+  // A record key where an ordinal belongs, and an ordinal among the
+  // records, are damage.
+  resume_point bad;
+  bad.add({5});
+  std::string text = bad.serialise();
+  const std::string swapped = text.substr(0, text.find("5\n")) + std::to_string(zone) + "\nend\n";
+  EXPECT_FALSE(resume_point::parse(swapped, "s").ok());
+  std::string cut = p.serialise();
+  EXPECT_FALSE(resume_point::parse(cut.substr(0, cut.find("records")) + "records 1\n7\nend\n", "s").ok());
+  EXPECT_FALSE(resume_point::parse(cut.substr(0, cut.size() - 4), "s").ok());
+}
+
 TEST(ResumeStateTest, FingerprintIgnoresOnlyPresentation) {
   const uint64_t a = arguments_fingerprint({"--rate", "10", "198.18.0.0/24"});
   EXPECT_EQ(a, arguments_fingerprint({"--rate", "10", "--no-progress", "198.18.0.0/24"}));

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <variant>
 
+#include "simnet/zone_answer.h"
+
 namespace ptrscan::simnet {
 namespace {
 
@@ -358,13 +360,91 @@ size_t write_reply(const query& q, std::span<const uint8_t> raw, uint8_t rcode, 
   return w.fits() ? w.size() : 0;
 }
 
-}  // namespace
+void write_opt(writer& w, const query& q, uint8_t rcode) {
+  w.u8(0);  // root
+  w.u16(dns::type_opt);
+  w.u16(dns::edns_payload);
+  w.u32(uint32_t{static_cast<uint8_t>(rcode >> 4)} << 24 | (q.dnssec_ok ? 0x8000U : 0U));
+  w.u16(0);
+}
 
-size_t answer_query(const model& m, std::span<const uint8_t> raw, std::span<uint8_t> out) {
+// A reply of the delegation model: its records section by section, names
+// written whole (no compression: the replies are small).
+size_t write_zone_reply(const query& q, std::span<const uint8_t> raw, const zone_reply& z,
+                        std::span<uint8_t> out) {
+  writer w(out);
+  uint16_t counts[3] = {0, 0, 0};
+  for (const zone_rr& rr : z.rrs) {
+    ++counts[static_cast<int>(rr.section)];
+  }
+  w.u16(q.id);
+  w.u16(static_cast<uint16_t>(flag_qr | (q.flags & 0x7800) | (z.aa ? flag_aa : 0) |
+                              (q.flags & flag_rd) | (z.rcode & 15)));
+  w.u16(1);
+  w.u16(counts[0]);
+  w.u16(counts[1]);
+  w.u16(static_cast<uint16_t>(counts[2] + (q.edns ? 1 : 0)));
+  w.bytes(raw.subspan(header_size, q.question_end - header_size));
+  for (const zone_rr::section_t s :
+       {zone_rr::section_t::answer, zone_rr::section_t::authority, zone_rr::section_t::additional}) {
+    for (const zone_rr& rr : z.rrs) {
+      if (rr.section != s) {
+        continue;
+      }
+      w.name(rr.owner);
+      w.u16(rr.type);
+      w.u16(dns::class_in);
+      w.u32(dns::answer_ttl);
+      const size_t rdlength_at = w.size();
+      w.u16(0);
+      if (rr.type == dns::type_a) {
+        w.u32(rr.value);
+      } else if (rr.type == dns::type_ns) {
+        w.name(rr.target);
+      } else {  // SOA
+        w.name(rr.target);
+        w.name(zone_rname);
+        w.u32(rr.value);
+        w.u32(3600);   // refresh
+        w.u32(600);    // retry
+        w.u32(86400);  // expire
+        w.u32(dns::answer_ttl);  // negative TTL
+      }
+      w.patch16(rdlength_at, static_cast<uint16_t>(w.size() - rdlength_at - 2));
+    }
+  }
+  if (q.edns) {
+    write_opt(w, q, z.rcode);
+  }
+  return w.fits() ? w.size() : 0;
+}
+
+// The question's name in lower case with dots, or "" when a label holds a
+// dot or a byte outside letters, digits, '-' and '_'.
+std::string lower_name(std::span<const std::string_view> labels) {
+  return host_name(labels).value_or(std::string());
+}
+
+// Only SOA and NS questions, and A/AAAA of names shaped like a name server's
+// ("ns1.z10-3.sim.test": four labels, the second starting with 'z', which no
+// PTR name has), can be the delegation model's: everything else skips the
+// string it would need.
+bool may_be_zone_question(const query& q) {
+  if (q.qtype == dns::type_soa || q.qtype == dns::type_ns) {
+    return true;
+  }
+  const auto name = q.name();
+  return (q.qtype == dns::type_a || q.qtype == dns::type_aaaa) && name.size() == 4 &&
+         !name[1].empty() && lower(name[1][0]) == 'z' && ends_with_labels(name, {"sim", "test"});
+}
+
+/// Parses `raw` into `q`; a reply length when the query is answered without
+/// looking at its question (0: no reply), nullopt when it is to be answered.
+std::optional<size_t> answer_unparsable(std::span<const uint8_t> raw, query& q,
+                                        std::span<uint8_t> out) {
   if (raw.size() < header_size) {
     return 0;
   }
-  query q;
   q.id = be16(raw, 0);
   q.flags = be16(raw, 2);
   if ((q.flags & flag_qr) != 0) {
@@ -387,8 +467,37 @@ size_t answer_query(const model& m, std::span<const uint8_t> raw, std::span<uint
   if (q.edns && q.edns_version != 0) {
     return write_reply(q, raw, rcode_badvers, false, nullptr, out);
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+size_t answer_query(const model& m, std::span<const uint8_t> raw, std::span<uint8_t> out,
+                    bool delegations) {
+  query q;
+  if (const auto done = answer_unparsable(raw, q, out); done) {
+    return *done;
+  }
+  if (delegations && q.qclass == dns::class_in && may_be_zone_question(q)) {
+    if (const auto z = zone_answer(m, nullptr, lower_name(q.name()), q.qtype); z) {
+      return write_zone_reply(q, raw, *z, out);
+    }
+  }
   const verdict v = decide(m, q);
   return write_reply(q, raw, v.rcode, v.authoritative, &v, out);
+}
+
+size_t answer_server_query(const model& m, const zone_server_id& who,
+                           std::span<const uint8_t> raw, std::span<uint8_t> out) {
+  query q;
+  if (const auto done = answer_unparsable(raw, q, out); done) {
+    return *done;
+  }
+  std::optional<zone_reply> z;
+  if (q.qclass == dns::class_in) {
+    z = zone_answer(m, &who, lower_name(q.name()), q.qtype);
+  }
+  return write_zone_reply(q, raw, z.value_or(zone_reply{dns::rcode_refused, false, {}}), out);
 }
 
 }  // namespace ptrscan::simnet

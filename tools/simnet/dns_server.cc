@@ -103,8 +103,12 @@ uint16_t bound_port(int fd) {
 /// The per-thread loop state: one socket, its held replies, its counters.
 class socket_loop {
  public:
-  socket_loop(const model& m, int fd, const delay_settings& d, uint64_t seed)
-      : model_(m), fd_(fd), delay_(d.delay_ms, d.jitter_ms, seed), rx_(batch * rx_size) {}
+  socket_loop(const model& m, bool delegations, int fd, const delay_settings& d, uint64_t seed)
+      : model_(m),
+        delegations_(delegations),
+        fd_(fd),
+        delay_(d.delay_ms, d.jitter_ms, seed),
+        rx_(batch * rx_size) {}
 
   void run(const run_control& control) {
     while (true) {
@@ -183,7 +187,7 @@ class socket_loop {
       return;
     }
     held_reply& r = pool_[*slot];
-    const size_t len = answer_query(model_, query, r.data);
+    const size_t len = answer_query(model_, query, r.data, delegations_);
     if (len == 0) {
       pool_.give(*slot);
       ++dropped;
@@ -242,6 +246,7 @@ class socket_loop {
   }
 
   const model& model_;
+  bool delegations_;
   int fd_;
   reply_delay delay_;
   std::vector<uint8_t> rx_;
@@ -253,7 +258,8 @@ class socket_loop {
 
 }  // namespace
 
-dns_server::dns_server(const model& m, uint32_t ip, uint16_t port, int threads) : model_(m) {
+dns_server::dns_server(const model& m, uint32_t ip, uint16_t port, int threads, bool delegations)
+    : model_(m), delegations_(delegations) {
   try {
     for (int i = 0; i < threads; ++i) {
       fds_.push_back(open_socket(ip, port));
@@ -287,7 +293,7 @@ void dns_server::run(const run_control& control, const delay_settings& delay) {
 
 void dns_server::serve_socket(int fd, const run_control& control, const delay_settings& delay,
                               uint64_t seed) {
-  socket_loop loop(model_, fd, delay, seed);
+  socket_loop loop(model_, delegations_, fd, delay, seed);
   loop.run(control);
   stats_.received += loop.received;
   stats_.sent += loop.sent;

@@ -28,7 +28,8 @@ class dns_server {
  public:
   /// Opens `threads` sockets on ip:port (host order; port 0 picks one).
   /// Throws std::runtime_error when that fails.
-  dns_server(const model& m, uint32_t ip, uint16_t port, int threads);
+  /// With `delegations`, answers as answer_query does with them.
+  dns_server(const model& m, uint32_t ip, uint16_t port, int threads, bool delegations = false);
   ~dns_server();
   dns_server(const dns_server&) = delete;
   dns_server& operator=(const dns_server&) = delete;
@@ -45,6 +46,7 @@ class dns_server {
   void serve_socket(int fd, const run_control& control, const delay_settings& delay, uint64_t seed);
 
   const model& model_;
+  bool delegations_ = false;
   std::vector<int> fds_;
   uint16_t port_ = 0;
   dns_stats stats_;

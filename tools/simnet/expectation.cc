@@ -44,12 +44,14 @@ std::optional<probe_set> probe_set::parse(std::string_view list) {
       p.smtp = true;
     } else if (name == "starttls") {
       p.starttls = true;
+    } else if (name == "zone") {
+      p.zone = true;
     } else {
       return std::nullopt;
     }
   }
   p.smtp |= p.starttls;
-  p.ptr |= p.fcrdns;  // as in ptrscan: smtp alone asks no DNS
+  p.ptr |= p.fcrdns || p.zone;  // as in ptrscan: smtp alone asks no DNS
   if (!p.ptr && !p.smtp) {
     return std::nullopt;  // an empty list
   }

@@ -17,9 +17,10 @@ struct probe_set {
   bool fcrdns = false;
   bool smtp = false;
   bool starttls = false;
+  bool zone = false;  // the reverse-zone audit: zone records (checker.h)
 
-  /// "ptr,fcrdns,smtp,starttls" (any subset, any order); nullopt on an
-  /// unknown name.
+  /// "ptr,fcrdns,smtp,starttls,zone" (any subset, any order); nullopt on an
+  /// unknown name. zone implies ptr, as in ptrscan.
   static std::optional<probe_set> parse(std::string_view list);
 };
 

@@ -24,6 +24,7 @@ enum decision : uint32_t {
   d_banner_match,
   d_starttls,
   d_other_name,
+  d_zone_fault,
 };
 
 }  // namespace
@@ -61,6 +62,8 @@ uint64_t model::hash(uint32_t ip, uint32_t decision) const {
 double model::draw(uint32_t ip, uint32_t decision) const {
   return static_cast<double>(hash(ip, decision) >> 11) * 0x1p-53;  // uniform in [0, 1)
 }
+
+double model::zone_draw(uint32_t net24) const { return draw(net24, d_zone_fault); }
 
 host_truth model::truth(uint32_t ip) const {
   host_truth t;

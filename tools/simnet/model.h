@@ -77,6 +77,11 @@ class model {
   /// multiple of 8.
   int reverse_zone_prefix() const { return (mix_.range.prefix + 7) / 8 * 8; }
 
+  /// A uniform draw in [0, 1) for the /24 `net24` (its address >> 8), drawn
+  /// apart from every per-address decision: which fault the /24's delegated
+  /// zone has (zone_model.h).
+  double zone_draw(uint32_t net24) const;
+
  private:
   double draw(uint32_t ip, uint32_t decision) const;
   uint64_t hash(uint32_t ip, uint32_t decision) const;

@@ -15,6 +15,7 @@
 #include "simnet/listen_guard.h"
 #include "simnet/smtp_server.h"
 #include "simnet/tls_context.h"
+#include "simnet/zone_server.h"
 
 namespace ptrscan::simnet {
 namespace {
@@ -31,6 +32,7 @@ struct serve_options {
   uint16_t smtp_port = 25;
   bool dns = true;
   bool smtp = true;
+  bool serve_zones = false;
   delay_settings delay;
   int threads = 0;
   int max_seconds = 600;
@@ -85,9 +87,15 @@ int run_serve(const serve_options& o) {
   std::unique_ptr<smtp_server> smtp;
   bssl::UniquePtr<SSL_CTX> tls;
   nlohmann::json ready = {{"range", o.m.range.to_string()}, {"max_seconds", o.max_seconds}};
+  std::unique_ptr<zone_servers> zone;
   if (o.dns) {
-    dns = std::make_unique<dns_server>(sim, o.dns_ip, o.dns_port, o.threads);
+    dns = std::make_unique<dns_server>(sim, o.dns_ip, o.dns_port, o.threads, o.serve_zones);
     ready["dns"] = format_ipv4(o.dns_ip) + ":" + std::to_string(dns->port());
+    if (o.serve_zones) {
+      // On the port the resolver address got, so one --zone-ns-port fits all.
+      zone = std::make_unique<zone_servers>(sim, dns->port());
+      ready["zone_servers"] = zone->count();
+    }
   }
   if (o.smtp) {
     raise_fd_limit();
@@ -103,11 +111,18 @@ int run_serve(const serve_options& o) {
   if (dns) {
     dns_thread = std::thread([&] { dns->run(control, o.delay); });
   }
+  std::thread zone_thread;
+  if (zone) {
+    zone_thread = std::thread([&] { zone->run(control); });
+  }
   if (smtp) {
     smtp->run(control, o.delay);
   }
   if (dns_thread.joinable()) {
     dns_thread.join();
+  }
+  if (zone_thread.joinable()) {
+    zone_thread.join();
   }
 
   nlohmann::json stats = nlohmann::json::object();
@@ -117,6 +132,11 @@ int run_serve(const serve_options& o) {
                     {"sent", s.sent.load()},
                     {"dropped", s.dropped.load()},
                     {"max_held", s.max_held.load()}};
+  }
+  if (zone) {
+    const zone_server_stats& z = zone->stats();
+    stats["zone_servers"] = {
+        {"udp", z.udp.load()}, {"tcp", z.tcp.load()}, {"dropped", z.dropped.load()}};
   }
   if (smtp) {
     const smtp_stats& s = smtp->stats();
@@ -143,6 +163,11 @@ void add_serve_command(CLI::App& app, command_runner& run) {
       ->check(CLI::Range(0, 65535));
   sub->add_flag_callback("--no-smtp", [o] { o->smtp = false; }, "serve no SMTP");
   sub->add_flag_callback("--no-dns", [o] { o->dns = false; }, "serve no DNS");
+  sub->add_flag_callback(
+      "--zone-servers", [o] { o->serve_zones = true; },
+      "also serve the name servers of the delegated reverse zones\n"
+      "(4 per /16 of the range, on 127.150-153.N.53 at the DNS port;\n"
+      "UDP and TCP) for ptrscan --probes zone");
   sub->add_option("--delay-ms", o->delay.delay_ms, "hold each reply D ms (default 0)")
       ->type_name("D")
       ->check(CLI::Range(0, 600'000));
@@ -159,6 +184,9 @@ void add_serve_command(CLI::App& app, command_runner& run) {
   sub->callback([o, &run] {
     if (!o->dns && !o->smtp) {
       throw usage_error("serve: --no-dns and --no-smtp leave nothing to serve");
+    }
+    if (o->serve_zones && !o->dns) {
+      throw usage_error("serve: --zone-servers needs DNS (not --no-dns)");
     }
     run = [o] { return run_serve(*o); };
   });
