@@ -124,10 +124,12 @@ struct job_base {
 struct host_job : job_base {
   static constexpr uint32_t no_parent = UINT32_MAX;
   ip_address ip;
-  /// A sender identity target: its identity (strings keep their capacity
-  /// from one job to the next).
+  /// A sender identity target: its identity, made for the first sender
+  /// the slot holds and kept (strings keep their capacity from one job to
+  /// the next); a slot that never holds one pays a pointer, not the strings
+  /// (100,000 hosts in flight).
   bool has_identity = false;
-  host_identity identity;
+  std::unique_ptr<host_identity> identity;
   uint32_t parent = no_parent;  // the name job's slot
   uint32_t parent_generation = 0;
   uint32_t child = 0;  // the number the name job gave it

@@ -344,10 +344,13 @@ void shard::start_host(const ip_address& ip, uint64_t ordinal, uint32_t parent, 
   h.child = child;
   h.has_identity = identity != nullptr;
   if (identity != nullptr) {
-    h.identity.domain.assign(identity->domain_view());
-    h.identity.helo.assign(identity->helo_view());
-    h.identity.has_helo = identity->has_helo;
-    h.identity.helo_cut = identity->helo_cut;
+    if (!h.identity) {
+      h.identity = std::make_unique<host_identity>();
+    }
+    h.identity->domain.assign(identity->domain_view());
+    h.identity->helo.assign(identity->helo_view());
+    h.identity->has_helo = identity->has_helo;
+    h.identity->helo_cut = identity->helo_cut;
   }
   if (parent == host_job::no_parent) {
     counters_.add(counters_.hosts_started);

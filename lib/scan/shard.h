@@ -165,7 +165,7 @@ class shard final : private resolver_client, private probe_services {
   std::string_view name_of(uint32_t slot) const override { return names_[slot].name; }
   bool host_parent(uint32_t slot, uint32_t* name_slot, uint32_t* child) const override;
   const host_identity* identity(uint32_t slot) const override {
-    return hosts_[slot].has_identity ? &hosts_[slot].identity : nullptr;
+    return hosts_[slot].has_identity ? hosts_[slot].identity.get() : nullptr;
   }
   void ask(job_kind kind, uint32_t slot, uint8_t probe, uint32_t tag, std::string_view qname,
            uint16_t qtype) override;

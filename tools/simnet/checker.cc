@@ -34,26 +34,33 @@ checker::checker(const model& m, const probe_set& probes, const cidr& targets)
 void checker::add_zone(const nlohmann::json& record) {
   ++summary_.zones;
   const auto zone = record.find("zone");
-  const auto net24 = zone != record.end() && zone->is_string()
-                         ? zone_record_net24(zone->get_ref<const std::string&>())
-                         : std::nullopt;
+  // A plain value and a flag, not the optional: gcc 12 sees the optional's
+  // value as maybe uninitialised past the check below (-Werror).
+  uint32_t n24 = 0;
+  bool has_net24 = false;
+  if (zone != record.end() && zone->is_string()) {
+    if (const std::optional<uint32_t> v = zone_record_net24(zone->get_ref<const std::string&>())) {
+      n24 = *v;
+      has_net24 = true;
+    }
+  }
   const std::string where = "line " + std::to_string(line_number_) + ": zone record";
-  if (!probes_.zone || !net24 || *net24 < first_net24_ ||
-      *net24 - first_net24_ >= seen_zones_.size()) {
+  if (!probes_.zone || !has_net24 || n24 < first_net24_ ||
+      n24 - first_net24_ >= seen_zones_.size()) {
     ++summary_.zone_mismatched;
     mismatch(where + (probes_.zone ? " of no /24 of the targets" : " without the zone probe"));
     return;
   }
-  if (seen_zones_[*net24 - first_net24_]) {
+  if (seen_zones_[n24 - first_net24_]) {
     ++summary_.zone_duplicates;
     return;
   }
-  seen_zones_[*net24 - first_net24_] = true;
+  seen_zones_[n24 - first_net24_] = true;
   ++summary_.zones_checked;
   if (const auto q = record.find("queries"); q != record.end() && q->is_number_unsigned()) {
     summary_.zone_queries += q->get<uint64_t>();
   }
-  if (std::string why = zone_mismatch(model_, targets_, *net24, record); !why.empty()) {
+  if (std::string why = zone_mismatch(model_, targets_, n24, record); !why.empty()) {
     ++summary_.zone_mismatched;
     mismatch(zone->get<std::string>() + ": " + why);
   }
