@@ -287,7 +287,10 @@ class smtp_worker final : public probe_worker, private smtp_client {
         if (!first_seen) {
           continue;  // seen before and left out by the cap
         }
-        if (h.used >= max_named_hosts_) {
+        // Without the ptr probe the scan asks DNS nothing (the banner and
+        // EHLO checks are then null): every named host is left unchecked,
+        // as with --smtp-helo-names 0, and the record says so.
+        if (h.used >= (ptr_ != nullptr ? max_named_hosts_ : 0)) {
           continue;  // the cap: counted in seen, marked in the record
         }
         if (h.names.size() == h.used) {
@@ -808,8 +811,9 @@ void add_smtp_flags(CLI::App& app, probe_options& o) {
   cli::add_number(app, "--smtp-helo-names", o.max_helo_names, 0, 16, "N",
                   "distinct hosts the greetings and EHLO replies of one\n"
                   "address name whose HELO rules (A, AAAA, MX) are looked\n"
-                  "up (default 4; 0: none, checks.helo_rules stays empty\n"
-                  "and checks.truncated says so)");
+                  "up (default 4; 0, or no ptr probe: none,\n"
+                  "checks.helo_rules stays empty and checks.truncated\n"
+                  "says so)");
   cli::add_number(app, "--stop-grace", o.stop_grace_ms, 0, 600'000, "MS",
                   "on the first SIGINT/SIGTERM: SMTP sessions already\n"
                   "open may go on this long, then end with status\n"

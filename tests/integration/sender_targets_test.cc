@@ -394,6 +394,20 @@ TEST_F(SenderTargets, HeloRulesForBannerAndEhloHosts) {
     }
   }
   EXPECT_FALSE(rec["checks"].contains("truncated")) << rec.dump();
+
+  // Without the ptr probe the scan asks DNS nothing: the named hosts are
+  // counted and left unchecked, and the record says so.
+  run_result bare = scan({"--smtp-ports", std::to_string(port), "--ehlo-name", "scanner.test",
+                          "-m", dir_ + "/bare.json", "127.77.0.20"},
+                         "smtp");
+  ASSERT_EQ(bare.exit_code, 0) << bare.describe();
+  const json bare_rec = read(bare.out).hosts.at("127.77.0.20");
+  EXPECT_EQ(bare_rec["smtp"][0]["status"], "ok") << bare_rec.dump();
+  EXPECT_EQ(bare_rec["checks"]["helo_rules"], json::array()) << bare_rec.dump();
+  EXPECT_EQ(bare_rec["checks"]["helo_rules_total"], 2) << bare_rec.dump();
+  EXPECT_EQ(bare_rec["checks"]["truncated"], json::array({"helo_rules"})) << bare_rec.dump();
+  std::ifstream bare_meta(dir_ + "/bare.json");
+  EXPECT_EQ(json::parse(bare_meta)["dns_queries"], 0);
 }
 
 }  // namespace
