@@ -45,6 +45,9 @@ bool same_outcome(const parsed_line& a, const parsed_line& b) {
         return t->block.base == u.block.base && t->block.prefix == u.block.prefix;
       case kind::domain:
         return t->domain == u.domain;
+      case kind::sender:
+        return t->address == u.address && t->domain == u.domain && t->helo == u.helo &&
+               t->has_helo == u.has_helo;
     }
   }
   return true;  // both monostate
@@ -115,6 +118,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check_domain(t.domain);
       again = t.domain + ".";  // the absolute form names the same domain
       break;
+    case kind::sender:
+      // The DOMAIN field follows the domain rules; the HELO is kept as
+      // written (a bad one is a verdict, not a rejection), so it has no
+      // canonical form to write back: no round trip.
+      check_domain(t.domain);
+      FUZZ_CHECK(t.helo.size() <= ptrscan::max_sender_helo);
+      FUZZ_CHECK(t.has_helo || t.helo.empty());
+      return 0;
   }
   FUZZ_CHECK(same_outcome(got, ptrscan::parse_target_line(again + " # comment")));
   return 0;
