@@ -18,7 +18,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "net/ip_address.h"
-#include "tls/mem_bio.h"
 
 namespace ptrscan {
 namespace {
@@ -396,24 +395,20 @@ tls_context::~tls_context() { SSL_CTX_free(ctx_); }
 // ---------------------------------------------------------------------------
 // tls_client_session
 
+namespace {
+
+std::string describe_client_failure(SSL* ssl, int ret) {
+  return std::string(failure_text(SSL_get_error(ssl, ret), explaining_error()));
+}
+
+}  // namespace
+
 tls_client_session::tls_client_session(const tls_context& ctx, std::string_view sni)
-    : has_trust_store_(ctx.has_trust_store()) {
-  ERR_clear_error();
-  ssl_ = SSL_new(ctx.raw());
-  rbio_ = BIO_new(BIO_s_mem());
-  wbio_ = BIO_new(BIO_s_mem());
-  if (ssl_ == nullptr || rbio_ == nullptr || wbio_ == nullptr) {
-    BIO_free(rbio_);
-    BIO_free(wbio_);
-    rbio_ = nullptr;
-    wbio_ = nullptr;
-    state_ = state::failed;
-    error_ = "internal error";
-    ERR_clear_error();
+    : tls_mem_session(ctx.raw(), /*server=*/false, describe_client_failure),
+      has_trust_store_(ctx.has_trust_store()) {
+  if (ssl() == nullptr) {
     return;
   }
-  SSL_set_bio(ssl_, rbio_, wbio_);  // ssl_ owns both from here on
-  SSL_set_connect_state(ssl_);
   if (!sni.empty() && sni.back() == '.') {
     sni.remove_suffix(1);
   }
@@ -421,114 +416,29 @@ tls_client_session::tls_client_session(const tls_context& ctx, std::string_view 
   // BoringSSL refuses (too long) is simply not sent.
   if (!sni.empty() && !is_ip_literal(sni)) {
     const std::string name(sni);
-    SSL_set_tlsext_host_name(ssl_, name.c_str());
+    SSL_set_tlsext_host_name(ssl(), name.c_str());
   }
-  ERR_clear_error();
-}
-
-tls_client_session::~tls_client_session() { SSL_free(ssl_); }
-
-tls_client_session::state tls_client_session::handshake() {
-  if (state_ != state::handshaking) {
-    return state_;
-  }
-  ERR_clear_error();
-  const int ret = SSL_do_handshake(ssl_);
-  if (ret == 1) {
-    state_ = state::established;
-  } else {
-    const int err = SSL_get_error(ssl_, ret);
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-      fail(ret);
-    }
-  }
-  ERR_clear_error();
-  return state_;
-}
-
-void tls_client_session::feed_input(std::string_view ciphertext) {
-  mem_bio_feed(rbio_, ciphertext);
-}
-
-void tls_client_session::feed_eof() {
-  mem_bio_eof(rbio_);
-}
-
-std::string tls_client_session::take_output() {
-  return mem_bio_take(wbio_);
-}
-
-bool tls_client_session::write_plain(std::string_view plaintext) {
-  if (state_ != state::established) {
-    return false;
-  }
-  ERR_clear_error();
-  while (!plaintext.empty()) {
-    const int chunk = static_cast<int>(std::min<size_t>(plaintext.size(), 1 << 20));
-    const int n = SSL_write(ssl_, plaintext.data(), chunk);
-    if (n <= 0) {
-      fail(n);
-      ERR_clear_error();
-      return false;
-    }
-    plaintext.remove_prefix(static_cast<size_t>(n));
-  }
-  ERR_clear_error();
-  return true;
-}
-
-tls_client_session::state tls_client_session::read_plain(std::string& out) {
-  if (state_ != state::established) {
-    return state_;
-  }
-  ERR_clear_error();
-  char buf[16384];
-  for (;;) {
-    const int n = SSL_read(ssl_, buf, sizeof(buf));
-    if (n > 0) {
-      out.append(buf, static_cast<size_t>(n));
-      continue;
-    }
-    const int err = SSL_get_error(ssl_, n);
-    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-      break;
-    }
-    if (err == SSL_ERROR_ZERO_RETURN) {
-      state_ = state::closed;  // the peer's close_notify: an orderly end
-      break;
-    }
-    fail(n);
-    break;
-  }
-  ERR_clear_error();
-  return state_;
-}
-
-void tls_client_session::fail(int ret) {
-  const int ssl_error = SSL_get_error(ssl_, ret);
-  error_ = std::string(failure_text(ssl_error, explaining_error()));
-  state_ = state::failed;
   ERR_clear_error();
 }
 
 tls_info tls_client_session::info() const {
   tls_info out;
-  if (ssl_ == nullptr) {
+  if (ssl() == nullptr) {
     return out;
   }
   // The cipher is set when the ServerHello is processed: before that the
   // version BoringSSL reports is only what it offered.
-  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_); cipher != nullptr) {
-    out.version = SSL_get_version(ssl_);
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl()); cipher != nullptr) {
+    out.version = SSL_get_version(ssl());
     if (const char* name = SSL_CIPHER_standard_name(cipher); name != nullptr) {
       out.cipher = name;
     }
   }
-  bssl::UniquePtr<X509> leaf(SSL_get_peer_certificate(ssl_));
+  bssl::UniquePtr<X509> leaf(SSL_get_peer_certificate(ssl()));
   if (leaf != nullptr) {
     out.cert_names = certificate_names(leaf.get(), &out.cert_names_truncated);
     out.not_after = asn1_time_rfc3339(X509_get0_notAfter(leaf.get()));
-    const long verify = SSL_get_verify_result(ssl_);
+    const long verify = SSL_get_verify_result(ssl());
     if (!has_trust_store_) {
       out.chain_error = "no trust store";
     } else if (verify == X509_V_OK) {

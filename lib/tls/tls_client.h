@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tls/mem_session.h"
 
 namespace ptrscan {
 
@@ -58,63 +59,23 @@ struct tls_info {
 /// thousands of SANs; the record must stay bounded).
 inline constexpr size_t max_cert_names = 100;
 
-/// A client TLS session that runs purely in memory: the caller moves
-/// ciphertext between the socket and feed_input()/take_output(). Owned and
-/// used by one thread. Never throws; failures are a state plus error().
-///
-/// Handshake loop: handshake(); send take_output(); on more bytes feed_input()
-/// and call handshake() again; on peer EOF feed_eof() and call handshake().
-/// When handshake() returns `established` there may still be output (the
-/// client Finished): send take_output() before or together with the first
-/// write_plain()'s output.
-class tls_client_session {
+/// The client side of STARTTLS (the scanner's): a tls_mem_session that sends
+/// SNI and describes the server's certificate. error() is short and stable
+/// (a closed set), e.g. "handshake failure alert", "wrong version number",
+/// "unexpected eof".
+class tls_client_session : public tls_mem_session {
  public:
   /// `sni`: server name to send (empty: none; an IP literal is never sent,
   /// one trailing dot is dropped).
   tls_client_session(const tls_context& ctx, std::string_view sni);
-  ~tls_client_session();
-  tls_client_session(const tls_client_session&) = delete;
-  tls_client_session& operator=(const tls_client_session&) = delete;
 
-  enum class state { handshaking, established, failed, closed };
-
-  /// Drives the handshake with what has been fed so far. Returns the state;
-  /// when `handshaking`, send take_output() and wait for more input.
-  state handshake();
-  /// Ciphertext received from the peer.
-  void feed_input(std::string_view ciphertext);
-  /// The peer closed its side (read returned 0). The next handshake() or
-  /// read_plain() sees end of stream: mid-handshake that fails with
-  /// "unexpected eof"; after established without close_notify, too.
-  void feed_eof();
-  /// Ciphertext to send to the peer (drains the write BIO); "" when none.
-  std::string take_output();
-  /// Encrypts `plaintext` (after established); returns false on failure.
-  bool write_plain(std::string_view plaintext);
-  /// Appends decrypted bytes available now to `out`; returns the new state
-  /// (established, or closed on close_notify, or failed).
-  state read_plain(std::string& out);
-  state current() const { return state_; }
-  /// Why the handshake or a read failed, short and stable (a closed set), e.g.
-  /// "handshake failure alert", "wrong version number", "unexpected eof".
-  /// "" while nothing failed.
-  const std::string& error() const { return error_; }
   /// After established, or after a failure: whatever is known (version and
   /// cipher once the ServerHello was processed, certificate fields once the
   /// Certificate was).
   tls_info info() const;
 
  private:
-  // Records a failure from an SSL_* call's return value: the one place where
-  // BoringSSL errors become error() text.
-  void fail(int ret);
-
-  SSL* ssl_ = nullptr;
-  BIO* rbio_ = nullptr;  // owned by ssl_
-  BIO* wbio_ = nullptr;  // owned by ssl_
   bool has_trust_store_ = false;
-  state state_ = state::handshaking;
-  std::string error_;
 };
 
 /// Lower-cased, trailing-dot-free, deduplicated subject CN (first) and DNS

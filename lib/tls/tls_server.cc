@@ -16,7 +16,6 @@
 #include <climits>
 #include <cstring>
 
-#include "tls/mem_bio.h"
 
 namespace ptrscan {
 namespace {
@@ -107,126 +106,32 @@ absl::StatusOr<std::unique_ptr<tls_server_context>> tls_server_context::create(
 
 tls_server_context::~tls_server_context() { SSL_CTX_free(ctx_); }
 
-tls_server_session::tls_server_session(const tls_server_context& ctx) {
-  ERR_clear_error();
-  ssl_ = SSL_new(ctx.raw());
-  rbio_ = BIO_new(BIO_s_mem());
-  wbio_ = BIO_new(BIO_s_mem());
-  if (ssl_ == nullptr || rbio_ == nullptr || wbio_ == nullptr) {
-    BIO_free(rbio_);
-    BIO_free(wbio_);
-    rbio_ = nullptr;
-    wbio_ = nullptr;
-    state_ = state::failed;
-    error_ = "internal error";
-    return;
-  }
-  SSL_set_bio(ssl_, rbio_, wbio_);
-  SSL_set_accept_state(ssl_);
-  ERR_clear_error();
-}
+namespace {
 
-tls_server_session::~tls_server_session() { SSL_free(ssl_); }
-
-tls_server_session::state tls_server_session::handshake() {
-  if (state_ != state::handshaking) {
-    return state_;
-  }
-  ERR_clear_error();
-  const int ret = SSL_do_handshake(ssl_);
-  if (ret == 1) {
-    state_ = state::established;
-  } else {
-    const int err = SSL_get_error(ssl_, ret);
-    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-      fail(ret);
-    }
-  }
-  ERR_clear_error();
-  return state_;
-}
-
-void tls_server_session::feed_input(std::string_view ciphertext) {
-  mem_bio_feed(rbio_, ciphertext);
-}
-
-void tls_server_session::feed_eof() {
-  mem_bio_eof(rbio_);
-}
-
-std::string tls_server_session::take_output() {
-  return mem_bio_take(wbio_);
-}
-
-bool tls_server_session::write_plain(std::string_view plaintext) {
-  if (state_ != state::established) {
-    return false;
-  }
-  ERR_clear_error();
-  while (!plaintext.empty()) {
-    const int n =
-        SSL_write(ssl_, plaintext.data(), static_cast<int>(std::min<size_t>(plaintext.size(), 1 << 20)));
-    if (n <= 0) {
-      fail(n);
-      return false;
-    }
-    plaintext.remove_prefix(static_cast<size_t>(n));
-  }
-  ERR_clear_error();
-  return true;
-}
-
-tls_server_session::state tls_server_session::read_plain(std::string& out, size_t max) {
-  if (state_ != state::established) {
-    return state_;
-  }
-  ERR_clear_error();
-  char buf[4096];
-  size_t got = 0;
-  while (got < max) {
-    const int n = SSL_read(ssl_, buf, static_cast<int>(std::min(sizeof buf, max - got)));
-    if (n > 0) {
-      out.append(buf, static_cast<size_t>(n));
-      got += static_cast<size_t>(n);
-      continue;
-    }
-    const int err = SSL_get_error(ssl_, n);
-    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-      break;
-    }
-    if (err == SSL_ERROR_ZERO_RETURN) {
-      state_ = state::closed;
-      break;
-    }
-    fail(n);
-    break;
-  }
-  ERR_clear_error();
-  return state_;
-}
-
-void tls_server_session::fail(int ret) {
-  const int e = SSL_get_error(ssl_, ret);
+std::string describe_server_failure(SSL* ssl, int ret) {
+  const int e = SSL_get_error(ssl, ret);
   if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN) {
-    error_ = "unexpected eof";
-  } else {
-    error_ = last_error_text();
+    return "unexpected eof";
   }
-  state_ = state::failed;
-  ERR_clear_error();
+  return last_error_text();
 }
+
+}  // namespace
+
+tls_server_session::tls_server_session(const tls_server_context& ctx)
+    : tls_mem_session(ctx.raw(), /*server=*/true, describe_server_failure) {}
 
 std::string tls_server_session::version() const {
-  return ssl_ != nullptr ? SSL_get_version(ssl_) : "";
+  return ssl() != nullptr ? SSL_get_version(ssl()) : "";
 }
 
 std::string tls_server_session::cipher() const {
-  const SSL_CIPHER* c = ssl_ != nullptr ? SSL_get_current_cipher(ssl_) : nullptr;
+  const SSL_CIPHER* c = ssl() != nullptr ? SSL_get_current_cipher(ssl()) : nullptr;
   return c != nullptr ? SSL_CIPHER_standard_name(c) : "";
 }
 
 std::string tls_server_session::sni() const {
-  const char* n = ssl_ != nullptr ? SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name) : nullptr;
+  const char* n = ssl() != nullptr ? SSL_get_servername(ssl(), TLSEXT_NAMETYPE_host_name) : nullptr;
   return n != nullptr ? n : "";
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "tls/mem_session.h"
 
 namespace ptrscan {
 
@@ -34,43 +35,18 @@ class tls_server_context {
   bool self_signed_;
 };
 
-/// A server TLS session in memory, as tls_client_session: the caller moves
-/// ciphertext between the socket and feed_input()/take_output().
-class tls_server_session {
+/// The server side of STARTTLS (`ptrscan listen`): a tls_mem_session that
+/// reports what the client chose. error() is "unexpected eof" or
+/// BoringSSL's reason for the failure.
+class tls_server_session : public tls_mem_session {
  public:
   explicit tls_server_session(const tls_server_context& ctx);
-  ~tls_server_session();
-  tls_server_session(const tls_server_session&) = delete;
-  tls_server_session& operator=(const tls_server_session&) = delete;
 
-  enum class state { handshaking, established, failed, closed };
-
-  state handshake();
-  void feed_input(std::string_view ciphertext);
-  void feed_eof();
-  std::string take_output();
-  bool write_plain(std::string_view plaintext);
-  /// Appends the plaintext available now to `out` (at most `max` bytes at
-  /// a time are read; call again while it returns established and added
-  /// bytes).
-  state read_plain(std::string& out, size_t max);
-  state current() const { return state_; }
-  /// Why it failed ("handshake failed: <reason>"); "" while nothing did.
-  const std::string& error() const { return error_; }
   /// After the handshake: "TLSv1.3", the IANA cipher name, the client's
   /// SNI ("" when it sent none).
   std::string version() const;
   std::string cipher() const;
   std::string sni() const;
-
- private:
-  void fail(int ret);
-
-  SSL* ssl_ = nullptr;
-  BIO* rbio_ = nullptr;  // owned by ssl_
-  BIO* wbio_ = nullptr;  // owned by ssl_
-  state state_ = state::handshaking;
-  std::string error_;
 };
 
 }  // namespace ptrscan
