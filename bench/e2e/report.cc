@@ -158,6 +158,9 @@ std::string to_json_line(const run_report& r) {
     w.key("records").value(c.records).key("checked").value(c.checked);
     w.key("mismatched").value(c.mismatched).key("missing").value(c.missing);
     w.key("duplicates").value(c.duplicates).key("outside").value(c.outside);
+    if (c.timed_out) {
+      w.key("timed_out").value(*c.timed_out);
+    }
     if (!c.error.empty()) {
       w.key("check_error").value(c.error);
     }

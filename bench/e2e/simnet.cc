@@ -76,9 +76,13 @@ std::vector<std::string> simnet_cli::serve_command(const std::vector<std::string
 }
 
 check_result simnet_cli::check(const std::string& targets, const std::string& probes,
-                               const std::string& file) const {
+                               const std::string& file, bool timeouts_ok) const {
   std::vector<std::string> argv = command("check");
-  argv.insert(argv.end(), {"--targets", targets, "--probes", probes, file});
+  argv.insert(argv.end(), {"--targets", targets, "--probes", probes});
+  if (timeouts_ok) {
+    argv.push_back("--timeouts-ok");
+  }
+  argv.push_back(file);
   const testnet::run_result r = run(argv, std::chrono::seconds(300));
   check_result c;
   const nlohmann::json j = last_json_line(r.out);
@@ -93,6 +97,9 @@ check_result simnet_cli::check(const std::string& targets, const std::string& pr
   c.missing = get("missing");
   c.duplicates = get("duplicates");
   c.outside = get("outside");
+  if (j.contains("timed_out")) {
+    c.timed_out = get("timed_out");
+  }
   if (j.contains("zones")) {
     c.zones = get("zones");
     c.zones_checked = get("zones_checked");

@@ -180,6 +180,40 @@ TEST_F(Checker, CountsWhatIsWrong) {
   }
 }
 
+TEST_F(Checker, TimedOutLookupsAreCountedApartOnlyWhenAllowed) {
+  const probe_set ptr_fcrdns = *probe_set::parse("ptr,fcrdns");
+  const size_t named = index_of([](const host_truth& t) { return t.has_ptr; });
+  const size_t unnamed = index_of([](const host_truth& t) { return !t.has_ptr; });
+  std::vector<std::string> lines = perfect_lines(ptr_fcrdns);
+  // Two hosts whose PTR lookup timed out after every try, as ptrscan writes
+  // them behind a rate limiter; and one with a wrong verdict.
+  for (const size_t i : {named, unnamed}) {
+    json r = json::parse(lines[i]);
+    r["ptr"] = {{"status", "timeout"}};
+    r["fcrdns"] = {{"status", "none"}};
+    lines[i] = r.dump();
+  }
+  const size_t wrong = named + 1 == unnamed ? named + 2 : named + 1;
+  json r = json::parse(lines[wrong]);
+  r["ptr"] = {{"status", "ok"}, {"names", {"other.sim.test"}}};
+  lines[wrong] = r.dump();
+
+  const check_summary strict = run(lines, ptr_fcrdns);
+  EXPECT_EQ(strict.mismatched, 3u);
+  EXPECT_EQ(strict.to_json().find("timed_out"), std::string::npos);
+
+  checker c(sim_, ptr_fcrdns, m_.range, /*timeouts_ok=*/true);
+  for (const std::string& l : lines) {
+    c.add_line(l);
+  }
+  const check_summary lenient = c.finish();
+  EXPECT_EQ(lenient.checked, 64u);
+  EXPECT_EQ(lenient.timed_out, 2u);
+  EXPECT_EQ(lenient.mismatched, 1u);  // a wrong answer is still wrong
+  EXPECT_FALSE(lenient.ok());
+  EXPECT_NE(lenient.to_json().find(R"("timed_out":2)"), std::string::npos) << lenient.to_json();
+}
+
 TEST_F(Checker, FieldsOfProbesNotRunAreNotChecked) {
   // ptrscan --probes ptr writes no fcrdns, smtp or checks.
   const probe_set ptr_only = *probe_set::parse("ptr");

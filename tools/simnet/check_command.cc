@@ -15,6 +15,7 @@ struct check_options {
   std::optional<cidr> targets;
   std::optional<probe_set> probes;
   std::string file;
+  bool timeouts_ok = false;
 };
 
 int run_check(const check_options& o) {
@@ -25,7 +26,7 @@ int run_check(const check_options& o) {
                       m.range.to_string());
   }
   const model sim(m);
-  checker c(sim, *o.probes, t);
+  checker c(sim, *o.probes, t, o.timeouts_ok);
   for_each_line(o.file, [&](std::string_view line) { c.add_line(line); });
   const check_summary s = c.finish();
   for (const std::string& e : s.examples) {
@@ -59,6 +60,9 @@ void add_check_command(CLI::App& app, command_runner& run) {
          "the probes the scan ran")
       ->type_name("LIST")
       ->required();
+  sub->add_flag("--timeouts-ok", o->timeouts_ok,
+                "count records whose PTR lookup timed out in \"timed_out\" instead of\n"
+                "comparing them (a resolver that drops on purpose; judge their share apart)");
   sub->add_option("FILE", o->file, "ptrscan's NDJSON output")->required();
   add_mix_flags(*sub, o->m);
   sub->callback([o, &run] { run = [o] { return run_check(*o); }; });

@@ -18,6 +18,9 @@ struct check_summary {
   uint64_t missing = 0;     // target addresses without a record
   uint64_t duplicates = 0;  // records of an address seen before
   uint64_t outside = 0;     // records of addresses outside the targets
+  // With timeouts_ok: checked records whose PTR lookup timed out after
+  // every try, counted here and not compared (they state no verdict).
+  uint64_t timed_out = 0;
   // With the zone probe: one zone record per /24 of the targets
   // (zone_check.h). Their mismatches count in `mismatched` too.
   uint64_t zones = 0;             // zone records read
@@ -34,9 +37,10 @@ struct check_summary {
            zones_missing == 0 && zone_duplicates == 0;
   }
   /// {"records":R,"checked":C,"mismatched":M,"missing":K,"duplicates":D,"outside":O},
-  /// with the zone probe also "zones", "zones_checked", "zones_missing",
+  /// with timeouts_ok also "timed_out", with the zone probe also "zones", "zones_checked", "zones_missing",
   /// "zone_duplicates", "zone_mismatched", "zone_queries".
   std::string to_json() const;
+  bool timeouts_ok = false;  // to_json() writes "timed_out"
 };
 
 /// Compares ptrscan records, line by line, with the model.
@@ -44,8 +48,12 @@ class checker {
  public:
   static constexpr size_t max_examples = 10;
 
-  /// `targets` must lie inside the model's range.
-  checker(const model& m, const probe_set& probes, const cidr& targets);
+  /// `targets` must lie inside the model's range. `timeouts_ok`: a record
+  /// whose PTR status is "timeout" is counted in `timed_out` and not
+  /// compared (for a resolver that drops queries on purpose, a rate
+  /// limiter, where the benchmark judges the share of timeouts itself; a
+  /// timeout is no verdict, so it cannot be a false one).
+  checker(const model& m, const probe_set& probes, const cidr& targets, bool timeouts_ok = false);
 
   /// One NDJSON line (empty lines are skipped).
   void add_line(std::string_view line);
