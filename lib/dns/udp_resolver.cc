@@ -214,6 +214,7 @@ void udp_resolver::query(std::string_view name, uint16_t type, uint64_t cookie) 
   query_slot& q = slots_[slot];
   q.cookie = cookie;
   q.tries = 0;
+  q.lingering = false;
   std::array<uint8_t, max_wire_name> wire;
   const size_t wire_len = encode_name(name, wire);
   if (wire_len == 0) {
@@ -318,10 +319,18 @@ void udp_resolver::send(uint32_t slot, uint32_t server, int64_t now_ns) {
   ++queries_sent_;
   // Retries follow the measured timer; the last try waits the whole
   // --dns-timeout, so "timeout" means the resolver had that long to answer,
-  // not that a few quick tries were lost in a burst.
-  const int64_t timeout = try_index + 1 >= options_.tries
-                              ? int64_t{options_.timeout_ms} * 1'000'000
-                              : srv.pacer.timeout_ns(try_index);
+  // not that a few quick tries were lost in a burst. It holds its place in
+  // the window only for the measured timer, as every try does: past that
+  // the pacer counts it lost and it lingers (process_timeouts). Held for
+  // the whole timeout, last tries lost to a policer out of quota filled the
+  // window and stopped every send for seconds after the quota came back.
+  const int64_t rto = srv.pacer.timeout_ns(try_index);
+  int64_t timeout = rto;
+  if (try_index + 1 >= options_.tries) {
+    const int64_t full = int64_t{options_.timeout_ms} * 1'000'000;
+    q.final_ns = now_ns + full;
+    timeout = std::min(rto, full);
+  }
   q.deadline_ns = timers_.arm(now_ns, timeout, slot, q.generation);
   io_uring_sqe* sqe = ring_.get_sqe();
   io_uring_prep_send(sqe, s.fd, q.packet.data(), q.len, 0);
@@ -425,12 +434,13 @@ void udp_resolver::on_datagram(uint32_t socket, std::span<const uint8_t> packet,
   }
   const int64_t now = monotonic_ns();
   const try_record& t = q.sent[static_cast<size_t>(answered % tracked_tries)];
-  const bool latest = answered == q.tries - 1 && q.on_wire;
+  // A lingering last try has left the window as lost: its answer is late.
+  const bool latest = answered == q.tries - 1 && q.on_wire && !q.lingering;
   if (latest) {
     servers_[server_of(socket)].pacer.on_answer(now, t.seq, t.sent_ns, answered == 0);
   } else {
     servers_[server_of(socket)].pacer.on_late_answer(now, t.seq, t.sent_ns, answered == 0);
-    if (q.on_wire) {
+    if (q.on_wire && !q.lingering) {
       // The latest try is still out: it will never be answered for us.
       const try_record& last = q.sent[static_cast<size_t>((q.tries - 1) % tracked_tries)];
       servers_[server_of(last.socket)].pacer.on_abandon();
@@ -534,8 +544,24 @@ void udp_resolver::process_timeouts() {
     if (q.generation != e.generation || !q.on_wire || q.deadline_ns != e.deadline_ns) {
       return;
     }
+    if (q.lingering) {
+      // The rest of --dns-timeout has passed too (the pacer has had it).
+      q.on_wire = false;
+      --on_wire_;
+      ++timeouts_;
+      finish(e.index, dns_status::timeout, {}, {});
+      return;
+    }
     const try_record& t = q.sent[static_cast<size_t>((q.tries - 1) % tracked_tries)];
     servers_[server_of(t.socket)].pacer.on_timeout(now, t.seq);
+    if (q.tries >= options_.tries && now < q.final_ns) {
+      // The last try's measured timer: lost as far as pacing goes; its
+      // answer may still come until final_ns (still on the wire, so it
+      // keeps its ID and counts against --dns-inflight).
+      q.lingering = true;
+      q.deadline_ns = timers_.arm(now, q.final_ns - now, e.index, q.generation);
+      return;
+    }
     // Off the wire; its ID stays reserved for a late answer.
     q.on_wire = false;
     --on_wire_;

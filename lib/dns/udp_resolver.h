@@ -151,7 +151,12 @@ class udp_resolver {
     uint16_t len = 0;
     uint8_t tries = 0;  // sends so far
     bool on_wire = false;  // the latest try waits for its answer or timer
+    // The last try outlived its retransmit timer: the pacer has counted it
+    // lost (it no longer holds a place in the window), and the query waits
+    // out the rest of --dns-timeout, until final_ns, for a late answer.
+    bool lingering = false;
     int64_t deadline_ns = 0;  // the latest try's timer
+    int64_t final_ns = 0;     // the last try's end (--dns-timeout after it went out)
     std::array<try_record, tracked_tries> sent{};
     std::array<uint8_t, max_query_bytes> packet{};
   };

@@ -186,10 +186,60 @@ TEST_F(UdpResolverTest, RetriesFollowTheTimerAndTheLastTryWaitsTheCeiling) {
   }
   ASSERT_EQ(server.udp_queries("drop"), 3);
   EXPECT_EQ(udp.pacer(0).rto_ns(), 20'000'000);
+  // The last try holds its place in the window for its measured timer
+  // (80 ms) only: then the pacer counts it lost, and the query lingers.
+  while (udp.pacer(0).in_flight() != 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(udp.next_timeout_ns(100'000'000)), 0);
+    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
+    udp.process_timeouts();
+  }
+  EXPECT_EQ(udp.pacer(0).in_flight(), 0u);
+  EXPECT_EQ(udp.pacer(0).losses(), 3u);
+  EXPECT_EQ(udp.on_wire(), 1u);  // its ID still waits for a late answer
   EXPECT_GT(udp.next_timeout_ns(10'000'000'000), 500'000'000);
   EXPECT_EQ(col.results.count(100), 0u);  // still waiting
   run_until(21);
   EXPECT_EQ(col.results[100].status, dns_status::timeout);
+  EXPECT_EQ(udp.timeouts(), 1u);
+  EXPECT_EQ(udp.pacer(0).losses(), 3u);  // the end of the wait is no further loss
+  EXPECT_EQ(udp.on_wire(), 0u);
+  EXPECT_EQ(udp.in_flight(), 0u);
+  EXPECT_EQ(server.udp_queries("drop"), 3);
+}
+
+TEST_F(UdpResolverTest, ALateAnswerToALingeringLastTryIsTaken) {
+  // One try only. Once the measured timer is known (20 ms), the try that
+  // is not answered in time leaves the pacer's window as lost, and its
+  // answer, sent when the same name is asked again ("hold1"), still ends
+  // the query as ok: a spurious loss, with nothing left in flight.
+  ASSERT_TRUE(start(1000, 1).ok());
+  for (uint64_t i = 0; i < 20; ++i) {
+    ask(i, "ok.l" + std::to_string(i) + ".example");
+  }
+  run_until(20);
+  ask(100, "hold1.example");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (udp.pacer(0).losses() == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(r.submit_and_wait(udp.next_timeout_ns(100'000'000)), 0);
+    r.drain([&](uint64_t data, int rc, uint32_t flags) { udp.on_completion(data, rc, flags); });
+    udp.process_timeouts();
+  }
+  ASSERT_EQ(udp.pacer(0).losses(), 1u);
+  EXPECT_EQ(udp.pacer(0).in_flight(), 0u);
+  EXPECT_EQ(col.results.count(100), 0u);
+  ask(101, "hold1.example");  // the server now sends the held answer to query 100
+  run_until(21);
+  EXPECT_EQ(col.results[100].status, dns_status::ok);
+  EXPECT_EQ(udp.pacer(0).spurious(), 1u);
+  EXPECT_EQ(udp.pacer(0).in_flight(), 1u);  // query 101's try, in the window
+  EXPECT_EQ(udp.on_wire(), 1u);
+  run_until(22);  // 101 is never answered: it lingers, then times out
+  EXPECT_EQ(col.results[101].status, dns_status::timeout);
+  EXPECT_EQ(udp.pacer(0).in_flight(), 0u);
+  EXPECT_EQ(udp.pacer(0).losses(), 2u);
+  EXPECT_EQ(udp.on_wire(), 0u);
+  EXPECT_EQ(udp.in_flight(), 0u);
+  EXPECT_EQ(udp.unmatched(), 0u);
 }
 
 TEST_F(UdpResolverTest, FirstTriesRunInTheWindowAndTheRestWait) {
