@@ -99,6 +99,9 @@ class tls_client_session {
   /// "handshake failure alert", "wrong version number", "unexpected eof".
   /// "" while nothing failed.
   const std::string& error() const { return error_; }
+  /// The session could not even be set up (this side's TLS library failed
+  /// to allocate it): a failure of ours, not of the peer.
+  bool local_failure() const { return ssl_ == nullptr; }
   /// After established, or after a failure: whatever is known (version and
   /// cipher once the ServerHello was processed, certificate fields once the
   /// Certificate was).
