@@ -27,12 +27,16 @@ std::string_view to_string(helo_verdict v) {
 helo_assessment assess_helo(const helo_form& form, const ip_address& ip, const helo_dns& dns,
                             std::span<const std::string> ptr_names, ptr_evidence ptr) {
   helo_assessment a;
+  const bool names_known = ptr == ptr_evidence::known || ptr == ptr_evidence::partial;
   a.rules = apply_helo_rules(form, ip, dns.addresses, dns.address_lookup_failed,
-                             ptr == ptr_evidence::known ? ptr_names
-                                                        : std::span<const std::string>());
+                             names_known ? ptr_names : std::span<const std::string>());
   helo_rules& r = a.rules;
-  if (ptr != ptr_evidence::known) {
+  if (!names_known) {
     r.equals_ptr.reset();
+  } else if (ptr == ptr_evidence::partial && r.equals_ptr.has_value() && !*r.equals_ptr) {
+    // Only the kept names were compared: a cap is never a mismatch.
+    r.equals_ptr.reset();
+    a.ptr_names_cut = true;
   }
   switch (form.syntax) {
     case helo_syntax::invalid:
@@ -65,7 +69,7 @@ helo_assessment assess_helo(const helo_form& form, const ip_address& ip, const h
   }
   // Neither matched: mismatch or unresolved only when every lookup the
   // verdict rests on answered.
-  if (ptr == ptr_evidence::failed || !r.resolves.has_value() ||
+  if (ptr == ptr_evidence::failed || a.ptr_names_cut || !r.resolves.has_value() ||
       !r.resolves_to_client.has_value()) {
     a.verdict = helo_verdict::error;
     return a;

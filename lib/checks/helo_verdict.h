@@ -44,6 +44,8 @@ struct helo_dns {
 /// How much is known of the address's PTR names.
 enum class ptr_evidence : uint8_t {
   known,      ///< the PTR lookup answered (names, NXDOMAIN or NODATA)
+  partial,    ///< it answered with more names than were kept (ptr.names_total > 32):
+              ///< a name equal to none of the kept ones might equal a dropped one
   failed,     ///< it failed: the name might have equalled a PTR name
   not_asked,  ///< no PTR lookup (--probes without ptr): decided on addresses alone
 };
@@ -54,6 +56,9 @@ struct helo_assessment {
   /// `equals_ptr` null unless the PTR names are known.
   helo_rules rules;
   helo_verdict verdict = helo_verdict::error;
+  /// `equals_ptr` could not be decided because PTR names were dropped (the
+  /// record marks it: truncated "ptr_names").
+  bool ptr_names_cut = false;
 };
 
 /// The HELO rules and the verdict for `form` as used by `ip`, whose PTR

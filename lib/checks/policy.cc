@@ -218,6 +218,13 @@ struct outcome {
   std::string evidence;
 };
 
+/// A rule whose evidence a probe left out of the scan gathers: unknown,
+/// naming the probe (never pass or fail).
+outcome not_run(std::string_view probe, std::string_view what) {
+  return {rule_result::unknown,
+          "the " + std::string(probe) + " probe was not run (--probes): " + std::string(what)};
+}
+
 std::string rev(const policy_evidence& e) { return e.ip.reverse_name(); }
 
 std::string names_text(const std::vector<std::string>& names) {
@@ -310,11 +317,15 @@ void add(std::vector<policy_verdict>& out, std::string_view set, std::string_vie
 
 void postfix_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   constexpr std::string_view set = "postfix";
-  const outcome reverse = reverse_name(e);
+  const outcome reverse =
+      e.ran("ptr") ? reverse_name(e) : not_run("ptr", "the address's PTR name is not known");
   const std::string name = suggested_name(e);
   add(out, set, "reject_unknown_reverse_client_hostname", reverse, ptr_fix(e, name));
 
-  if (reverse.result != rule_result::pass) {
+  if (reverse.result == rule_result::pass && !e.ran("fcrdns")) {
+    add(out, set, "reject_unknown_client_hostname",
+        not_run("fcrdns", "the A/AAAA of the PTR names were not looked up"));
+  } else if (reverse.result != rule_result::pass) {
     add(out, set, "reject_unknown_client_hostname", reverse, ptr_fix(e, name));
   } else {
     // Postfix verifies the one name getnameinfo() gave; with several PTR
@@ -349,6 +360,13 @@ void postfix_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   }
 
   if (!e.helo) {
+    if (e.role == policy_role::server && !e.ran("smtp")) {
+      // A server's HELO name is the one its greeting and EHLO reply give.
+      const outcome o = not_run("smtp", "no greeting or EHLO reply names the server's HELO name");
+      add(out, set, "reject_invalid_helo_hostname", o);
+      add(out, set, "reject_non_fqdn_helo_hostname", o);
+      add(out, set, "reject_unknown_helo_hostname", o);
+    }
     return;
   }
   const std::string& h = *e.helo;
@@ -433,6 +451,10 @@ void postfix_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
 void generic_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   constexpr std::string_view set = "generic_rdns";
   const std::string name = suggested_name(e, true);
+  if (!e.ran("ptr")) {
+    add(out, set, "generic_rdns", not_run("ptr", "no PTR name to classify"));
+    return;
+  }
   if (!e.ptr_status || (is_temp(*e.ptr_status)) || !e.naming) {
     add(out, set, "generic_rdns",
         {rule_result::unknown, e.ptr_status ? "the PTR lookup failed (" +
@@ -470,23 +492,50 @@ void generic_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
 }
 
 outcome tls_outcome(const policy_evidence& e) {
-  const bool used = e.tls_used.value_or(false);
-  if (used) {
-    return {rule_result::pass, "STARTTLS used"};
+  // The rule asks for TLS on the connection that carries the mail: a
+  // session is TLS only when a handshake finished. A handshake that failed
+  // is never "TLS used"; whether that is the peer's failure (fail) or
+  // ours (unknown) is in the evidence.
+  if (e.tls_used.value_or(false)) {
+    return {rule_result::pass, "STARTTLS used: the TLS handshake finished"};
+  }
+  const bool tried = e.tls_tried.value_or(false);
+  const std::string why = e.tls_error.empty() ? std::string() : " (" + e.tls_error + ")";
+  if (tried && e.tls_error_local) {
+    return {rule_result::unknown,
+            "the TLS handshake failed on ptrscan's side" + why + ": says nothing of the peer"};
   }
   if (e.role == policy_role::client) {
-    if (!e.tls_offered.value_or(false)) {
+    if (!e.tls_offered.value_or(false) && !tried) {
       return {rule_result::unknown, "STARTTLS was not offered to the client"};
     }
-    return {rule_result::fail, "STARTTLS was offered and not used"};
+    if (tried) {
+      return {rule_result::fail, "the client sent STARTTLS and the TLS handshake failed" + why +
+                                     ": the mail went in clear text or not at all"};
+    }
+    if (!e.tls_tried) {
+      // The caller did not record whether STARTTLS was sent.
+      return {rule_result::fail,
+              "STARTTLS was offered and no TLS session was established (not sent, or its "
+              "handshake failed)"};
+    }
+    return {rule_result::fail, "STARTTLS was offered and the client did not send it"};
   }
-  if (!e.tls_offered.value_or(false)) {
+  if (!e.ran("smtp")) {
+    return not_run("smtp", "no SMTP session was made");
+  }
+  if (!e.tls_offered.value_or(false) && !tried) {
     return {rule_result::fail, "STARTTLS is not advertised"};
   }
-  if (!e.tls_used) {
-    return {rule_result::unknown, "STARTTLS is advertised and was not tried"};
+  if (!tried) {
+    return e.ran("starttls")
+               ? outcome{rule_result::unknown,
+                         "STARTTLS is advertised and no handshake was tried (the session ended "
+                         "before it)"}
+               : not_run("starttls", "STARTTLS is advertised and was not tried");
   }
-  return {rule_result::fail, "STARTTLS is advertised and the handshake failed"};
+  return {rule_result::fail, "STARTTLS is advertised and no TLS session could be established" +
+                                 why};
 }
 
 std::string tls_fix(const policy_evidence& e) {
@@ -504,7 +553,9 @@ void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   const std::string name = suggested_name(e);
   {
     outcome o;
-    if (!e.ptr_status) {
+    if (!e.ran("ptr")) {
+      o = not_run("ptr", "the address's PTR record is not known");
+    } else if (!e.ptr_status) {
       o = {rule_result::unknown, "the PTR lookup had not answered"};
     } else if (*e.ptr_status == dns_status::ok) {
       o = {rule_result::pass, rev(e) + " PTR " + names_text(e.ptr_names)};
@@ -519,8 +570,16 @@ void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   {
     outcome o;
     std::string fix = ptr_fix(e, name);
-    if (!e.fcrdns) {
+    if (!e.ran("fcrdns")) {
+      o = not_run("fcrdns", "the A/AAAA of the PTR names were not looked up");
+    } else if (!e.fcrdns) {
       o = {rule_result::unknown, "FCrDNS not decided"};
+    } else if (*e.fcrdns == fcrdns_status::fail && e.fcrdns_unchecked > 0) {
+      // A cap is never a fail: a name not looked up might resolve back.
+      o = {rule_result::unknown,
+           "no checked PTR name (" + names_text(e.ptr_names) + ") resolves back to " +
+               e.ip.to_string() + "; " + std::to_string(e.fcrdns_unchecked) +
+               " more were not looked up (cap)"};
     } else {
       switch (*e.fcrdns) {
         case fcrdns_status::pass:
@@ -542,7 +601,8 @@ void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
     }
     add(out, set, "fcrdns", std::move(o), fix);
   }
-  if (e.tls_offered || e.tls_used) {
+  if (e.tls_offered || e.tls_used || e.tls_tried ||
+      (e.role == policy_role::server && !e.ran("smtp"))) {
     add(out, set, "tls", tls_outcome(e), tls_fix(e));
   }
   if (e.spf_mail_from) {
@@ -578,7 +638,18 @@ void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
 
 void mxtoolbox_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   constexpr std::string_view set = "mxtoolbox_smtp";
-  if (e.role != policy_role::server || !e.banner_host) {
+  if (e.role != policy_role::server) {
+    return;
+  }
+  if (!e.ran("smtp")) {
+    const outcome o = not_run("smtp", "no SMTP session was made");
+    add(out, set, "banner_ptr_match", o);
+    add(out, set, "smtp_tls", o);
+    add(out, set, "open_relay", o);
+    add(out, set, "connection_time", o);
+    return;
+  }
+  if (!e.banner_host) {
     return;
   }
   {
@@ -586,6 +657,8 @@ void mxtoolbox_rules(const policy_evidence& e, std::vector<policy_verdict>& out)
     outcome o;
     if (host.empty()) {
       o = {rule_result::fail, "the greeting names no host"};
+    } else if (!e.ran("ptr")) {
+      o = not_run("ptr", "no PTR name to match the banner host " + host);
     } else if (!e.ptr_status) {
       o = {rule_result::unknown, "the PTR lookup had not answered"};
     } else if (e.ptr_names.empty()) {
@@ -594,6 +667,10 @@ void mxtoolbox_rules(const policy_evidence& e, std::vector<policy_verdict>& out)
               : outcome{rule_result::fail, "no PTR name to match the banner host " + host};
     } else if (std::find(e.ptr_names.begin(), e.ptr_names.end(), host) != e.ptr_names.end()) {
       o = {rule_result::pass, "banner host " + host + " is a PTR name"};
+    } else if (names_total(e) > e.ptr_names.size()) {
+      o = {rule_result::unknown, "banner host " + host + " is none of the " +
+                                     std::to_string(e.ptr_names.size()) + " PTR names kept of " +
+                                     std::to_string(names_total(e)) + " (cap)"};
     } else {
       o = {rule_result::fail,
            "banner host " + host + " is not a PTR name (" + names_text(e.ptr_names) + ")"};
@@ -603,10 +680,12 @@ void mxtoolbox_rules(const policy_evidence& e, std::vector<policy_verdict>& out)
         name_setting(e, ptr) +
             (host.empty() ? std::string() : " (or " + reverse_line(e, host) + ")"));
   }
-  if (e.tls_offered || e.tls_used) {
+  if (e.tls_offered || e.tls_used || e.tls_tried) {
     add(out, set, "smtp_tls", tls_outcome(e), tls_fix(e));
   }
-  if (!e.relay.empty()) {
+  if (e.relay.empty() && !e.ran("relay")) {
+    add(out, set, "open_relay", not_run("relay", "the relay test is opt-in"));
+  } else if (!e.relay.empty()) {
     outcome o{rule_result::unknown, "relay test " + e.relay};
     if (e.relay == "open") {
       o.result = rule_result::fail;

@@ -44,6 +44,10 @@ struct policy_evidence {
   std::vector<forward_lookup> forward;
   /// fcrdns.status; nullopt: not decided.
   std::optional<fcrdns_status> fcrdns;
+  /// PTR names whose A/AAAA were not looked up (a cap: fcrdns.unchecked,
+  /// or names beyond the 32 kept). With no name confirmed, FCrDNS is then
+  /// `unknown`: an unchecked name might have confirmed.
+  uint32_t fcrdns_unchecked = 0;
   /// rdns.class of the primary PTR name; nullopt: not classified.
   std::optional<rdns_class> naming;
   std::string naming_name;  ///< the name classified (rdns.name)
@@ -65,6 +69,14 @@ struct policy_evidence {
   /// the EHLO reply advertised it) and used (a handshake finished).
   std::optional<bool> tls_offered;
   std::optional<bool> tls_used;
+  /// A handshake was started (STARTTLS accepted or sent, or port 465);
+  /// nullopt: not recorded. With tls_used false, `tls_error` says why it
+  /// failed and `tls_error_local` whether the failure was ptrscan's own (no
+  /// TLS in this build, its TLS library, its deadline): then the verdict
+  /// is `unknown`, a failure of the peer's is `fail`.
+  std::optional<bool> tls_tried;
+  std::string tls_error;
+  bool tls_error_local = false;
 
   /// check_host() of the MAIL FROM identity (the null sender's is
   /// postmaster@HELO) and its domain; nullopt: not evaluated.
@@ -78,6 +90,20 @@ struct policy_evidence {
   std::optional<std::string> banner_host;
   std::string relay;
   std::optional<double> banner_ms;
+
+  /// Probes whose evidence was not gathered (the scanner's --probes left
+  /// them out): "ptr", "fcrdns", "smtp", "starttls", "relay". A rule they
+  /// feed is `unknown` and its evidence names the probe, never pass or
+  /// fail. Empty for the listener, which runs every check.
+  std::vector<std::string_view> not_run;
+  bool ran(std::string_view probe) const {
+    for (std::string_view p : not_run) {
+      if (p == probe) {
+        return false;
+      }
+    }
+    return true;
+  }
 };
 
 /// One rule's verdict.

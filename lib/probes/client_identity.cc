@@ -538,6 +538,7 @@ policy_evidence client_identity::evidence() const {
   }
   if (fcrdns_decided_) {
     e.fcrdns = fcrdns_.status;
+    e.fcrdns_unchecked = fcrdns_unchecked_;
   }
   if (helo_seen_) {
     e.helo = helo_arg_;

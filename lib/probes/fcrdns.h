@@ -27,6 +27,10 @@ class fcrdns_worker final : public probe_worker {
   /// The verdict, once write_host() has run for the host (the rdns probe,
   /// after it in the table, reads it for the name it classifies).
   const fcrdns_verdict& verdict(uint32_t slot) const { return hosts_[slot].verdict; }
+  /// The A/AAAA lookups of host `slot`'s PTR names, and how many names
+  /// were not looked up (fcrdns.unchecked).
+  std::span<const forward_lookup> forward(uint32_t slot) const { return hosts_[slot].forward; }
+  uint32_t unchecked(uint32_t slot) const { return hosts_[slot].unchecked; }
 
  private:
   struct host {

@@ -84,9 +84,19 @@ void helo_name::write_members(json_writer& w, const helo_assessment& a) const {
     w.end_array();
     if (forward.addrs_total > forward.addrs.size()) {
       w.key("addresses_total").value(uint64_t{forward.addrs_total});
-      w.key("truncated").begin_array().value("addresses").end_array();
     }
     opt("mx", is_lookup_failure(mx) ? std::nullopt : std::optional<bool>(mx_found));
+  }
+  const bool addrs_cut = asked && forward.addrs_total > forward.addrs.size();
+  if (addrs_cut || a.ptr_names_cut) {
+    w.key("truncated").begin_array();
+    if (addrs_cut) {
+      w.value("addresses");
+    }
+    if (a.ptr_names_cut) {
+      w.value("ptr_names");  // equals_ptr compared the kept PTR names only
+    }
+    w.end_array();
   }
   opt("resolves", a.rules.resolves);
   opt("resolves_to_ip", a.rules.resolves_to_client);

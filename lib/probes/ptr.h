@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checks/helo_verdict.h"
 #include "dns/dns_status.h"
 #include "probes/table.h"
 
@@ -41,6 +42,16 @@ class ptr_worker final : public probe_worker {
   uint32_t names_total(uint32_t slot) const {
     const host& h = hosts_[slot];
     return h.status == dns_status::ok ? h.names_total : 0;
+  }
+  /// How much the HELO rules can know of the PTR names: failed (a lookup
+  /// failure), partial (names were dropped past max_ptr_names) or known.
+  ptr_evidence evidence(uint32_t slot) const {
+    const host& h = hosts_[slot];
+    if (is_lookup_failure(h.status)) {
+      return ptr_evidence::failed;
+    }
+    return h.status == dns_status::ok && h.names_total > h.names.size() ? ptr_evidence::partial
+                                                                        : ptr_evidence::known;
   }
 
  private:

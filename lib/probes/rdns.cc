@@ -17,9 +17,19 @@ constexpr field_doc fields[] = {
     {"rdns.tokens", "array", "dynamic, static and mail keywords found in the name"},
 };
 
-class rdns_worker final : public probe_worker {
+class rdns_worker final : public probe_worker, public rdns_view {
  public:
-  rdns_worker(probe_services& s, size_t class_counter) : s_(s), class_counter_(class_counter) {}
+  rdns_worker(probe_services& s, size_t class_counter)
+      : s_(s),
+        class_counter_(class_counter),
+        classes_(s.capacity(job_kind::host), rdns_class::none),
+        primary_(s.capacity(job_kind::host), 0) {}
+
+  rdns_class class_of(uint32_t slot) const override { return classes_[slot]; }
+  std::string_view name_of(uint32_t slot) const override {
+    const std::span<const std::string> names = ptr_->names(slot);
+    return primary_[slot] < names.size() ? std::string_view(names[primary_[slot]]) : "";
+  }
 
   absl::Status init() override {
     ptr_ = dynamic_cast<ptr_worker*>(s_.worker("ptr"));
@@ -42,6 +52,8 @@ class rdns_worker final : public probe_worker {
     const bool named = primary < names.size();
     const std::string_view name = named ? std::string_view(names[primary]) : "";
     classifier_.classify(name, s_.host_ip(slot), verdict_);
+    classes_[slot] = verdict_.cls;
+    primary_[slot] = static_cast<uint32_t>(named ? primary : names.size());
     w.key("rdns").begin_object();
     if (named) {
       w.key("name").value(name);
@@ -68,6 +80,8 @@ class rdns_worker final : public probe_worker {
   fcrdns_worker* fcrdns_ = nullptr;
   rdns_classifier classifier_;
   rdns_verdict verdict_;  // scratch, reused for every record
+  std::vector<rdns_class> classes_;  // per slot, from its last write_host
+  std::vector<uint32_t> primary_;    // per slot: index of the name classified
 };
 
 class rdns_probe final : public probe {

@@ -23,13 +23,16 @@ constexpr field_doc fields[] = {
      "invalid)"},
     {"sender.spf_mailfrom", "object",
      "check_host(IP, DOMAIN) for MAIL FROM postmaster@DOMAIN: {identity, domain, result, "
-     "reason, mechanism, explanation, lookups}"},
+     "reason, mechanism, explanation, decided_by, lookups}"},
     {"sender.spf_mailfrom.identity", "string", "mailfrom"},
     {"sender.spf_mailfrom.domain", "string", "the domain checked"},
     {"sender.spf_mailfrom.result", "status", "none|neutral|pass|fail|softfail|temperror|permerror"},
     {"sender.spf_mailfrom.reason", "string", "why, in a few words"},
     {"sender.spf_mailfrom.mechanism", "string", "the term that decided, as written"},
     {"sender.spf_mailfrom.explanation", "string", "with fail: the domain's exp= text"},
+    {"sender.spf_mailfrom.decided_by", "string",
+     "the domain whose SPF record held the deciding term or caused the error (an include's or "
+     "redirect's target, else the domain itself)"},
     {"sender.spf_mailfrom.lookups", "number", "DNS-querying terms evaluated (RFC 7208 4.6.4)"},
     {"sender.spf_helo", "object",
      "with a HELO: check_host(IP, HELO) for the HELO identity, the same members; result none "
@@ -40,6 +43,7 @@ constexpr field_doc fields[] = {
     {"sender.spf_helo.reason", "string", "why, in a few words"},
     {"sender.spf_helo.mechanism", "string", "the term that decided, as written"},
     {"sender.spf_helo.explanation", "string", "with fail: the domain's exp= text"},
+    {"sender.spf_helo.decided_by", "string", "the domain whose record decided, as above"},
     {"sender.spf_helo.lookups", "number", "DNS-querying terms evaluated"},
     {"sender.helo_rules", "object", "with a HELO: the HELO rules receivers apply to it"},
     {"sender.helo_rules.name", "string", "the HELO as written"},
@@ -48,14 +52,17 @@ constexpr field_doc fields[] = {
     {"sender.helo_rules.addresses", "array",
      "its A and AAAA addresses (a name form only), at most 32, always IP when found"},
     {"sender.helo_rules.addresses_total", "number", "how many, when addresses were cut"},
-    {"sender.helo_rules.truncated", "array", "\"addresses\" when cut at 32"},
+    {"sender.helo_rules.truncated", "array",
+     "\"addresses\" when cut at 32; \"ptr_names\" when equals_ptr compared only the 32 PTR "
+     "names kept (it is then null)"},
     {"sender.helo_rules.mx", "bool", "it has MX records (null: the MX lookup failed)"},
     {"sender.helo_rules.resolves", "bool",
      "it has an A, AAAA or MX record (null: a lookup failed, or not a name)"},
     {"sender.helo_rules.resolves_to_ip", "bool",
      "one of its addresses is IP (an address literal: it is IP; null: undecided)"},
     {"sender.helo_rules.equals_ptr", "bool",
-     "it is one of IP's PTR names (null: no PTR name, no ptr probe, or not a name)"},
+     "it is one of IP's PTR names (null: no PTR name, no ptr probe, not a name, or none of "
+     "the 32 kept when the answer held more)"},
     {"sender.helo_rules.verdict", "string",
      "match|mismatch|unresolved|error|invalid|not-fqdn|literal|literal-mismatch"},
 };
@@ -72,8 +79,16 @@ struct sender_counter_ids {
   size_t helo = 0;      // family "sender_helo"
 };
 
-class sender_worker final : public probe_worker {
+class sender_worker final : public probe_worker, public sender_view {
  public:
+  const spf_check* mailfrom(uint32_t slot) const override {
+    return hosts_[slot] && hosts_[slot]->active ? &hosts_[slot]->mailfrom : nullptr;
+  }
+  const helo_name* helo(uint32_t slot) const override {
+    return hosts_[slot] && hosts_[slot]->active && hosts_[slot]->has_helo ? &hosts_[slot]->helo
+                                                                          : nullptr;
+  }
+
   sender_worker(probe_services& s, uint8_t id, const sender_counter_ids& c)
       : s_(s), id_(id), ids_(c), hosts_(s.capacity(job_kind::host)) {}
 
@@ -222,8 +237,7 @@ class sender_worker final : public probe_worker {
     if (ptr_ == nullptr) {
       return ptr_evidence::not_asked;
     }
-    const dns_status st = ptr_->status(slot);
-    return is_lookup_failure(st) ? ptr_evidence::failed : ptr_evidence::known;
+    return ptr_->evidence(slot);
   }
 
   probe_services& s_;

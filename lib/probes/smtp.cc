@@ -71,14 +71,17 @@ constexpr field_doc fields[] = {
      "its A and AAAA addresses (a name form only), at most 32, always the scanned one when "
      "found"},
     {"checks.helo_rules[].addresses_total", "number", "how many, when addresses were cut"},
-    {"checks.helo_rules[].truncated", "array", "\"addresses\" when cut at 32"},
+    {"checks.helo_rules[].truncated", "array",
+     "\"addresses\" when cut at 32; \"ptr_names\" when equals_ptr compared only the 32 PTR "
+     "names kept (it is then null)"},
     {"checks.helo_rules[].mx", "bool", "it has MX records (null: the MX lookup failed)"},
     {"checks.helo_rules[].resolves", "bool",
      "it has an A, AAAA or MX record (null: a lookup failed, or not a name)"},
     {"checks.helo_rules[].resolves_to_ip", "bool",
      "one of its addresses is the scanned one (an address literal: it is; null: undecided)"},
     {"checks.helo_rules[].equals_ptr", "bool",
-     "it is one of the PTR names (null: no PTR name, no ptr probe, or not a name)"},
+     "it is one of the PTR names (null: no PTR name, no ptr probe, not a name, or none of "
+     "the 32 kept when the answer held more)"},
     {"checks.helo_rules[].verdict", "string",
      "match|mismatch|unresolved|error|invalid|not-fqdn|literal|literal-mismatch"},
     {"checks.helo_rules_total", "number",
@@ -113,8 +116,25 @@ struct smtp_counter_ids {
          loss_events = 0, loss_undone = 0, delay_decreases = 0;
 };
 
-class smtp_worker final : public probe_worker, private smtp_client {
+class smtp_worker final : public probe_worker, public smtp_view, private smtp_client {
  public:
+  std::span<const smtp_result> results(uint32_t slot) const override {
+    const host& h = hosts_[slot];
+    return h.skipped ? std::span<const smtp_result>() : std::span<const smtp_result>(h.results);
+  }
+  const helo_name* named_helo(uint32_t slot, std::string_view text) const override {
+    const host& h = hosts_[slot];
+    if (!h.named) {
+      return nullptr;
+    }
+    for (uint32_t i = 0; i < h.named->used; ++i) {
+      if (h.named->names[i].name.text == text) {
+        return &h.named->names[i].name;
+      }
+    }
+    return nullptr;
+  }
+
   smtp_worker(probe_services& s, uint8_t id, const probe_options& o, const smtp_counter_ids& c)
       : s_(s),
         id_(id),
@@ -579,7 +599,7 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
   w.key("helo_rules").begin_array();
   ptr_evidence evidence = ptr_evidence::not_asked;
   if (ptr_ != nullptr) {
-    evidence = is_lookup_failure(ptr_->status(slot)) ? ptr_evidence::failed : ptr_evidence::known;
+    evidence = ptr_->evidence(slot);
   }
   // In --smtp-ports order (then banner before EHLO), whatever order the
   // sessions ended in.

@@ -162,8 +162,15 @@ void spf_check::write_json(json_writer& w) const {
     w.key("reason").value("record written before the lookups ended");
   } else {
     spf_result r = e_->result();
-    r.domain.clear();  // written above as the identity's domain
+    // "domain" above is the identity's; the record that decided may be an
+    // include's or a redirect's (RFC 7208 5.2, 6.1), as the spf probe's
+    // spf.domain says.
+    const std::string decided_by = std::move(r.domain);
+    r.domain.clear();
     write_spf_json(w, r);
+    if (!decided_by.empty()) {
+      w.key("decided_by").value(decided_by);
+    }
     w.key("lookups").value(static_cast<int64_t>(e_->lookups()));
   }
   w.end_object();

@@ -27,6 +27,8 @@ class spf_check {
   void reset();
   /// start() or skip() was called.
   bool active() const { return active_; }
+  /// The identity's domain (as given to start() or skip()).
+  const std::string& domain() const { return domain_; }
   /// The evaluation, or null (skipped, not active).
   const spf_evaluation* evaluation() const { return e_.get(); }
   /// The questions to ask now: after start(), and after an on_answer()
@@ -35,7 +37,9 @@ class spf_check {
   /// The answer to pending()[i] of the current step; true when the step
   /// moved on and pending() holds new questions.
   bool on_answer(size_t i, const dns_reply& reply);
-  /// The object (opened and closed here).
+  /// The object (opened and closed here): {identity, domain, result,
+  /// reason, mechanism, explanation, decided_by (the domain whose record
+  /// held the deciding term or caused the error), lookups}.
   void write_json(json_writer& w) const;
 
  private:

@@ -10,6 +10,7 @@
 #include "probes/dnsbl.h"
 #include "probes/domain.h"
 #include "probes/fcrdns.h"
+#include "probes/policy.h"
 #include "probes/ptr.h"
 #include "probes/rdns.h"
 #include "probes/sender.h"
@@ -72,6 +73,16 @@ constexpr probe_entry table[] = {
      "the zone's PTR coverage and naming templates; one\n"
      "{\"type\":\"zone\"} record per zone after the host records.",
      add_zone_flags},
+    // Last: it reads every other probe's results for the host.
+    {"policy", "receiver-policy verdicts from the other probes' results (--probes policy)",
+     make_policy_probe, "Receiver policy (probe policy)",
+     "What a receiver (Postfix restrictions, generic-rDNS rules,\n"
+     "the 2024 bulk-sender requirements, MXToolbox's SMTP test)\n"
+     "would decide, rule by rule, with the fix (record \"policy\",\n"
+     "docs/policy.md). Opt-in: it sends nothing, but adds a few\n"
+     "KB of text per record. Rules whose probe was not run are\n"
+     "unknown and name it. No options.",
+     nullptr},
 };
 static_assert(std::size(table) <= max_probes);
 
@@ -83,9 +94,11 @@ void add_probe_selection(CLI::App& app, probe_set& set) {
   cli::add_value(
       app, "--probes", "LIST",
       "comma list of: ptr, fcrdns, smtp, starttls (default:\n"
-      "all four) and the opt-in relay and zone (reverse-zone\n"
-      "audit). fcrdns and zone imply ptr; starttls and relay\n"
-      "imply smtp. smtp without ptr makes\n"
+      "all four) and the opt-in relay, zone (reverse-zone\n"
+      "audit) and policy (receiver-policy verdicts). fcrdns and\n"
+      "zone imply ptr; starttls and relay imply smtp; policy\n"
+      "implies nothing (its rules without their probe are\n"
+      "unknown). smtp without ptr makes\n"
       "no PTR query (the banner/EHLO checks are then null)",
       [&set](const std::string&, const std::string& text) {
         probe_set p{false, false, false, false, false};
@@ -107,9 +120,12 @@ void add_probe_selection(CLI::App& app, probe_set& set) {
           } else if (name == "relay") {
             p.smtp = true;
             p.relay = true;
+          } else if (name == "policy") {
+            p.policy = true;
           } else {
             cli::reject(absl::StrCat("--probes: unknown probe '", av(name),
-                                     "' (known: ptr, fcrdns, smtp, starttls, relay, zone)"));
+                                     "' (known: ptr, fcrdns, smtp, starttls, relay, zone, "
+                                     "policy)"));
           }
         }
         // Only a list that names SMTP makes sessions to sender targets
@@ -148,6 +164,7 @@ std::string list_fields() {
   // Every probe with every option on, so each lists all it can write.
   probe_options all;
   all.set = probe_set{true, true, true, true, true, true};
+  all.set.policy = true;
   all.dnsbl_zones = {"zone.invalid"};
   std::string out =
       "ip\tstring\tthe target address (every host record)\n"

@@ -30,6 +30,9 @@ struct probe_set {
   /// --probes named smtp (or starttls, relay): only then are SMTP sessions
   /// made to sender identity targets (IP,DOMAIN[,HELO] lines).
   bool smtp_named = false;
+  /// opt-in: the receiver-policy verdicts (`policy`) from the other
+  /// probes' results; no traffic of its own.
+  bool policy = false;
 };
 
 /// The reverse-zone audit's options (probe zone, lib/probes/zone.cc).

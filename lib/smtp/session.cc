@@ -627,6 +627,7 @@ void smtp_prober::start_tls(uint32_t slot) {
   s.phase_ns = monotonic_ns();
   if (tls_ctx_ == nullptr) {
     s.out->tls_error = "TLS is not available";
+    s.out->tls_local_error = true;
     finish(slot, s.implicit_tls ? smtp_status::error : s.out->status, "TLS is not available");
     return;
   }
@@ -657,6 +658,7 @@ void smtp_prober::drive_handshake(uint32_t slot) {
     smtp_result& out = *s.out;
     out.tls = s.tls->info();
     out.tls_error = s.tls->error().empty() ? "TLS handshake failed" : s.tls->error();
+    out.tls_local_error = s.tls->local_failure();
     // Nothing more can be said in clear text after a failed upgrade: close.
     if (s.implicit_tls) {
       finish(slot, smtp_status::error, "TLS handshake failed: " + out.tls_error);
@@ -715,6 +717,8 @@ void smtp_prober::handshake_io_failed(uint32_t slot, int res) {
   out.tls_error = res == -ECANCELED       ? std::string("timeout during TLS handshake")
                   : st == smtp_status::reset ? std::string("connection reset during TLS handshake")
                                              : std::string("TLS handshake: ") + std::strerror(-res);
+  // Our deadline ran out: a slow path or a slow server, not a refusal.
+  out.tls_local_error = res == -ECANCELED;
   if (s.implicit_tls) {
     // Port 465 has nothing but TLS: the session failed as the socket did.
     finish(slot, st, out.tls_error);

@@ -100,6 +100,7 @@ void smtp_result::clear() {
   tls_ok = false;
   tls = tls_info{};
   tls_error.clear();
+  tls_local_error = false;
   has_ehlo_tls = false;
   ehlo_tls = ehlo_info{};
   relay_enabled = false;

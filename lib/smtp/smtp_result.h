@@ -98,6 +98,10 @@ struct smtp_result {
   bool tls_ok = false;
   tls_info tls;
   std::string tls_error;
+  /// The failed upgrade was ptrscan's own failure, not the server's: no TLS
+  /// context, the TLS library could not set the session up, or our
+  /// deadline ran out during the handshake (receiver-policy `tls` unknown).
+  bool tls_local_error = false;
   bool has_ehlo_tls = false;
   ehlo_info ehlo_tls;
 

@@ -52,6 +52,9 @@ class tls_mem_session {
   /// Why the handshake or a read failed, in the side's words; "" while
   /// nothing failed.
   const std::string& error() const { return error_; }
+  /// The session could not even be set up (this side's TLS library failed
+  /// to allocate it): a failure of ours, not of the peer.
+  bool local_failure() const { return ssl_ == nullptr; }
 
  protected:
   /// error() text for a failed SSL_* call's return value `ret` (the error

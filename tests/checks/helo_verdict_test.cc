@@ -42,6 +42,8 @@ TEST_P(HeloVerdictTest, RulesAndVerdict) {
   EXPECT_EQ(a.rules.resolves, c.resolves);
   EXPECT_EQ(a.rules.resolves_to_client, c.to_ip);
   EXPECT_EQ(a.rules.equals_ptr, c.equals_ptr);
+  // The cut is marked exactly when it left equals_ptr undecided.
+  EXPECT_EQ(a.ptr_names_cut, c.ptr == ptr_evidence::partial && !c.equals_ptr.has_value());
 }
 
 const ip_address other = ip("198.51.100.1");
@@ -76,6 +78,14 @@ INSTANTIATE_TEST_SUITE_P(
         // Without the ptr probe the addresses decide alone.
         verdict_case{"no_ptr_probe", "web.example.org", {other}, false, false,
                      ptr_evidence::not_asked, helo_verdict::mismatch, true, false, std::nullopt},
+        // PTR names beyond the 32 kept were dropped: equal to none of the
+        // kept ones is undecided (a cap is never a mismatch).
+        verdict_case{"ptr_names_cut", "web.example.org", {other}, false, false,
+                     ptr_evidence::partial, helo_verdict::error, true, false, std::nullopt},
+        verdict_case{"ptr_names_cut_but_kept_one_equals", "mail.example.org", {other}, false,
+                     false, ptr_evidence::partial, helo_verdict::match, true, false, true},
+        verdict_case{"ptr_names_cut_but_resolves_here", "out.example.org", {client}, false,
+                     false, ptr_evidence::partial, helo_verdict::match, true, true, std::nullopt},
         verdict_case{"not_fqdn", "mailserver", {client}, false, false, ptr_evidence::known,
                      helo_verdict::not_fqdn, true, true, false},
         verdict_case{"invalid_underscore", "mail_server.example.org", {}, false, false,

@@ -331,6 +331,141 @@ TEST(PolicyTest, ServerChecks) {
   EXPECT_EQ(find(evaluate_policy(e), "banner_ptr_match"), nullptr);
 }
 
+// Review finding: with PTR names left unchecked by a cap and none of the
+// checked ones confirming, FCrDNS is unknown, never fail.
+TEST(PolicyTest, FcrdnsWithUncheckedNamesIsUnknown) {
+  policy_evidence e = client(s::ok, {"a.example.org"}, {fwd("a.example.org", s::ok, {other})});
+  e.ptr_names_total = 12;
+  e.fcrdns = fcrdns_status::fail;
+  EXPECT_EQ(result_of(e, "fcrdns"), r::fail);  // every name checked
+  e.fcrdns_unchecked = 2;
+  const std::vector<policy_verdict> v = evaluate_policy(e);
+  EXPECT_EQ(find(v, "fcrdns")->result, r::unknown);
+  EXPECT_THAT(find(v, "fcrdns")->evidence, HasSubstr("2 more were not looked up (cap)"));
+  EXPECT_TRUE(find(v, "fcrdns")->fix.empty());
+  // A checked name that confirms still passes.
+  e.fcrdns = fcrdns_status::pass;
+  e.forward = {fwd("a.example.org", s::ok, {ip})};
+  EXPECT_EQ(result_of(e, "fcrdns"), r::pass);
+}
+
+// Review finding: a failed handshake is not TLS used. The peer's failure
+// fails the rule; ptrscan's own (no TLS, its library, its deadline) leaves
+// it unknown; the evidence says which.
+TEST(PolicyTest, FailedHandshakeIsNeverTlsUsed) {
+  policy_evidence e = client(s::ok, {"mx1.example.org"}, {fwd("mx1.example.org", s::ok, {ip})});
+  e.role = policy_role::server;
+  e.banner_host = "mx1.example.org";
+  e.tls_offered = true;
+  e.tls_tried = true;
+  e.tls_used = false;
+  e.tls_error = "handshake failure alert";
+  std::vector<policy_verdict> v = evaluate_policy(e);
+  for (std::string_view rule : {"tls", "smtp_tls"}) {
+    SCOPED_TRACE(std::string(rule));
+    EXPECT_EQ(find(v, rule)->result, r::fail);
+    EXPECT_THAT(find(v, rule)->evidence, HasSubstr("no TLS session could be established"));
+    EXPECT_THAT(find(v, rule)->evidence, HasSubstr("handshake failure alert"));
+    EXPECT_THAT(find(v, rule)->evidence, ::testing::Not(HasSubstr("used")));
+  }
+  e.tls_error = "timeout during TLS handshake";
+  e.tls_error_local = true;
+  v = evaluate_policy(e);
+  for (std::string_view rule : {"tls", "smtp_tls"}) {
+    EXPECT_EQ(find(v, rule)->result, r::unknown) << rule;
+    EXPECT_THAT(find(v, rule)->evidence, HasSubstr("on ptrscan's side"));
+  }
+  // Advertised, not tried: the starttls probe was off, or the session ended.
+  e.tls_tried = false;
+  e.tls_error.clear();
+  e.tls_error_local = false;
+  EXPECT_EQ(result_of(e, "tls"), r::unknown);
+  e.not_run = {"starttls"};
+  EXPECT_THAT(find(evaluate_policy(e), "tls")->evidence, HasSubstr("starttls probe was not run"));
+  e.not_run.clear();
+  e.tls_tried = true;
+  e.tls_used = true;
+  EXPECT_EQ(result_of(e, "tls"), r::pass);
+
+  // A client that sent STARTTLS and whose handshake failed.
+  policy_evidence c = client(s::ok, {"mail.example.org"});
+  c.tls_offered = true;
+  c.tls_tried = true;
+  c.tls_used = false;
+  c.tls_error = "unexpected eof";
+  EXPECT_EQ(result_of(c, "tls"), r::fail);
+  EXPECT_THAT(find(evaluate_policy(c), "tls")->evidence,
+              HasSubstr("sent STARTTLS and the TLS handshake failed (unexpected eof)"));
+  c.tls_error_local = true;
+  EXPECT_EQ(result_of(c, "tls"), r::unknown);
+  c.tls_error_local = false;
+  c.tls_tried = false;
+  EXPECT_THAT(find(evaluate_policy(c), "tls")->evidence, HasSubstr("did not send it"));
+}
+
+// The scanner names the probes it did not run: every rule they feed is
+// unknown, names the probe, and carries no fix.
+TEST(PolicyTest, RulesWithoutTheirProbeAreUnknownAndNameIt) {
+  policy_evidence e;
+  e.ip = ip;
+  e.role = policy_role::server;
+  e.not_run = {"ptr", "fcrdns", "smtp", "starttls", "relay"};
+  const std::vector<policy_verdict> v = evaluate_policy(e);
+  const std::vector<std::pair<std::string_view, std::string_view>> want = {
+      {"reject_unknown_reverse_client_hostname", "ptr"},
+      {"reject_unknown_client_hostname", "ptr"},
+      {"reject_invalid_helo_hostname", "smtp"},
+      {"reject_non_fqdn_helo_hostname", "smtp"},
+      {"reject_unknown_helo_hostname", "smtp"},
+      {"generic_rdns", "ptr"},
+      {"ptr", "ptr"},
+      {"fcrdns", "fcrdns"},
+      {"tls", "smtp"},
+      {"banner_ptr_match", "smtp"},
+      {"smtp_tls", "smtp"},
+      {"open_relay", "smtp"},
+      {"connection_time", "smtp"},
+  };
+  ASSERT_EQ(v.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(std::string(want[i].first));
+    EXPECT_EQ(v[i].rule, want[i].first);
+    EXPECT_EQ(v[i].result, r::unknown);
+    EXPECT_THAT(v[i].evidence,
+                HasSubstr("the " + std::string(want[i].second) + " probe was not run"));
+    EXPECT_TRUE(v[i].fix.empty());
+  }
+
+  // PTR ran, FCrDNS not: the PTR name is known, its confirmation is not.
+  policy_evidence p = client(s::ok, {"mx1.example.org"});
+  p.role = policy_role::server;
+  p.naming = rdns_class::mail_like;
+  p.not_run = {"fcrdns"};
+  p.banner_host = "mx1.example.org";
+  const std::vector<policy_verdict> w = evaluate_policy(p);
+  EXPECT_EQ(find(w, "reject_unknown_reverse_client_hostname")->result, r::pass);
+  EXPECT_EQ(find(w, "reject_unknown_client_hostname")->result, r::unknown);
+  EXPECT_THAT(find(w, "reject_unknown_client_hostname")->evidence, HasSubstr("fcrdns probe"));
+  EXPECT_EQ(find(w, "fcrdns")->result, r::unknown);
+  EXPECT_EQ(find(w, "ptr")->result, r::pass);
+  // The relay probe ran but gave no verdict (no session reached it): no
+  // evidence, left out as the listener leaves it out.
+  EXPECT_EQ(find(w, "open_relay"), nullptr);
+}
+
+// A banner host equal to none of the 32 PTR names kept, when the answer
+// held more: the cap is marked, never a mismatch.
+TEST(PolicyTest, BannerMatchAgainstCutPtrNamesIsUnknown) {
+  policy_evidence e = client(s::ok, {"a.example.org", "b.example.org"});
+  e.role = policy_role::server;
+  e.banner_host = "z.example.org";
+  EXPECT_EQ(result_of(e, "banner_ptr_match"), r::fail);
+  e.ptr_names_total = 40;
+  EXPECT_EQ(result_of(e, "banner_ptr_match"), r::unknown);
+  e.banner_host = "b.example.org";
+  EXPECT_EQ(result_of(e, "banner_ptr_match"), r::pass);
+}
+
 TEST(PolicyTest, EveryFailureCarriesAFixAndOnlyFailures) {
   policy_evidence e = client(s::ok, {"dyn-1.pool.isp.net"}, {fwd("dyn-1.pool.isp.net", s::ok, {other})});
   e.naming = rdns_class::generic_dynamic;

@@ -278,7 +278,7 @@ TEST_F(DomainTargets, ListFieldsNamesEveryMemberTheRecordsCarry) {
     }
   }
   ASSERT_FALSE(listed_ip.empty());
-  run_result r = scan({"--probes", "ptr,fcrdns,smtp,starttls,relay", "--smtp-ports", port,
+  run_result r = scan({"--probes", "ptr,fcrdns,smtp,starttls,relay,policy", "--smtp-ports", port,
                        "--ehlo-name", "scanner.test", "--dnsbl", domain_dnsbl_zone,
                        "example.test", listed_ip, "127.77.0.10,ip4-pass.spf.test,mx.spf.test"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
@@ -305,7 +305,8 @@ TEST_F(DomainTargets, ListFieldsNamesEveryMemberTheRecordsCarry) {
   // The scan reached every probe's section.
   for (const char* section : {"ptr", "fcrdns", "rdns", "spf", "smtp[]", "dnsbl[]", "mx",
                               "findings[]", "relay", "checks", "checks.helo_rules[]",
-                              "sender", "sender.helo_rules"}) {
+                              "sender", "sender.helo_rules", "policy", "policy.postfix[]",
+                              "policy.mxtoolbox_smtp[]", "sender.spf_mailfrom.decided_by"}) {
     EXPECT_EQ(seen.count(section), 1u) << section;
   }
   for (const std::string& path : seen) {

@@ -82,7 +82,7 @@ class Schema : public testbed_suite<domain_testbed> {
     }
     std::vector<std::string> argv = ptrscan_command(PTRSCAN_BINARY, bed_->resolver());
     for (const std::string& a :
-         {std::string("--probes"), std::string("ptr,fcrdns,smtp,starttls,relay"),
+         {std::string("--probes"), std::string("ptr,fcrdns,smtp,starttls,relay,policy"),
           std::string("--smtp-ports"), std::to_string(mx_->address().port),
           std::string("--ehlo-name"), std::string("scanner.test"), std::string("--dnsbl"),
           std::string(domain_dnsbl_zone), std::string("--seed"),
@@ -131,7 +131,9 @@ TEST_F(Schema, RealOutputValidates) {
   bool relay = false;
   bool sender = false;
   bool helo_rules = false;
+  bool policy = false;
   for (const json& r : records()) {
+    policy = policy || (r.contains("policy") && r["policy"].contains("mxtoolbox_smtp"));
     sender = sender || r.contains("sender");
     helo_rules = helo_rules || (r.contains("checks") && !r["checks"]["helo_rules"].empty());
     summary = summary || r.contains("domain");
@@ -140,7 +142,7 @@ TEST_F(Schema, RealOutputValidates) {
                                                    std::string::npos);
     relay = relay || r.contains("relay");
   }
-  EXPECT_TRUE(summary && mx_record && listed && relay && sender && helo_rules)
+  EXPECT_TRUE(summary && mx_record && listed && relay && sender && helo_rules && policy)
       << slurp(dir_->file("out.ndjson"));
   run_result v = validate({"--records", dir_->file("out.ndjson"), "--metadata",
                            dir_->file("meta.json")});
@@ -214,8 +216,10 @@ TEST_F(Schema, MetadataSaysWhereAndWithWhatItRan) {
   EXPECT_EQ(m["notes"], "schema test \"run\" 1");
   EXPECT_EQ(m["ehlo_name"], "scanner.test");
   EXPECT_EQ(m["probes"],
-            json::parse(R"(["domain","ptr","fcrdns","rdns","spf","sender","dnsbl","smtp"])"))
+            json::parse(R"(["domain","ptr","fcrdns","rdns","spf","sender","dnsbl","smtp","policy"])"))
       << m["probes"].dump();
+  // The policy probe counts its verdicts by result.
+  EXPECT_GT(m["policy"]["pass"].get<int>(), 0) << m.dump();
   EXPECT_GT(m["timeouts"]["dns_ms"].get<int>(), 0);
   EXPECT_GT(m["timeouts"]["smtp_session_ms"].get<int>(), 0);
   char host[256] = {};

@@ -79,6 +79,8 @@ const std::vector<sender_case>& sender_cases() {
        nullptr},
       // No HELO: MAIL FROM only.
       {"127.77.0.10,temperror.spf.test", "temperror", "", "", nullptr, nullptr, nullptr},
+      // A redirect: inc.spf.test's record decides (sender.spf_mailfrom.decided_by).
+      {"127.77.0.10,redirect.spf.test", "pass", "", "", nullptr, nullptr, nullptr},
       // An address without PTR: the HELO resolves to it, equals no PTR name.
       {"127.77.0.2,example.test,mx2.example.test", "softfail", "none", "match", true, true,
        nullptr},
@@ -180,6 +182,13 @@ TEST_F(SenderTargets, SpfForMailFromAndHeloAndTheHeloRules) {
   // The details that decide: what the HELO resolves to, its MX, the term.
   const json& pass = o.senders.at("ip4-pass.spf.test,mx.spf.test")["sender"];
   EXPECT_EQ(pass["spf_mailfrom"]["mechanism"], "ip4:127.77.0.0/24");
+  EXPECT_EQ(pass["spf_mailfrom"]["decided_by"], "ip4-pass.spf.test");
+  // Review finding: the record that decided is named, after a redirect too
+  // (the identity's domain stays in "domain").
+  const json& redirected = o.senders.at("redirect.spf.test")["sender"]["spf_mailfrom"];
+  EXPECT_EQ(redirected["domain"], "redirect.spf.test") << redirected.dump();
+  EXPECT_EQ(redirected["decided_by"], "inc.spf.test") << redirected.dump();
+  EXPECT_EQ(redirected["mechanism"], "ip4:127.77.0.10");
   EXPECT_EQ(pass["helo_rules"]["addresses"], json::array({sender_ip}));
   EXPECT_EQ(pass["helo_rules"]["mx"], false);
   EXPECT_EQ(pass["helo_rules"]["syntax"], "fqdn");

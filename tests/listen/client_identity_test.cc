@@ -276,6 +276,20 @@ TEST(ClientIdentity, FcrdnsUncheckedCountsEveryNameLeft) {
   ASSERT_TRUE(id.idle());
   EXPECT_NE(id.verdict_line().find("fcrdns=fail"), std::string::npos) << id.verdict_line();
   EXPECT_NE(json(id).find(R"("unchecked":30)"), std::string::npos) << json(id);
+  // Review finding: the policy rules see the cap, so bulk_senders_2024's
+  // fcrdns is unknown (an unchecked name might resolve back), never fail.
+  const policy_evidence e = id.evidence();
+  EXPECT_EQ(e.fcrdns, fcrdns_status::fail);
+  EXPECT_EQ(e.fcrdns_unchecked, 30u);
+  bool seen = false;
+  for (const policy_verdict& v : evaluate_policy(e)) {
+    if (v.set == "bulk_senders_2024" && v.rule == "fcrdns") {
+      seen = true;
+      EXPECT_EQ(v.result, rule_result::unknown) << v.evidence;
+      EXPECT_NE(v.evidence.find("30 more were not looked up"), std::string::npos) << v.evidence;
+    }
+  }
+  EXPECT_TRUE(seen);
 }
 
 // The policy evidence: what the lookups found, for evaluate_policy(). The

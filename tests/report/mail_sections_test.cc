@@ -290,6 +290,71 @@ TEST(MailSections, TextFromRecordsStaysEscaped) {
   }
 }
 
+// Sender records (IP,DOMAIN[,HELO] targets): counts of SPF for MAIL FROM
+// over every sender record, SPF for HELO and the HELO verdict over those
+// with a HELO.
+TEST(MailSections, SenderCountsPerResult) {
+  const report_view v = build({
+      R"({"ip":"192.0.2.1","sender":{"domain":"a.test","helo":"mx.a.test",)"
+      R"("spf_mailfrom":{"identity":"mailfrom","domain":"a.test","result":"pass"},)"
+      R"("spf_helo":{"identity":"helo","domain":"mx.a.test","result":"none"},)"
+      R"("helo_rules":{"name":"mx.a.test","verdict":"match"}}})",
+      R"({"ip":"192.0.2.1","sender":{"domain":"b.test","helo":"x.b.test",)"
+      R"("spf_mailfrom":{"identity":"mailfrom","domain":"b.test","result":"softfail"},)"
+      R"("spf_helo":{"identity":"helo","domain":"x.b.test","result":"none"},)"
+      R"("helo_rules":{"name":"x.b.test","verdict":"unresolved"}}})",
+      R"({"ip":"192.0.2.2","sender":{"domain":"c.test",)"
+      R"("spf_mailfrom":{"identity":"mailfrom","domain":"c.test","result":"pass"}}})",
+      R"({"ip":"192.0.2.3"})",
+  });
+  EXPECT_EQ(v.mail.senders, 3u);
+  EXPECT_EQ(v.mail.senders_with_helo, 2u);
+  const std::string html = section(page(v), "sender-section");
+  EXPECT_EQ(count_of(html, "sender-records"), 3);
+  EXPECT_EQ(count_of(html, "sender-with-helo"), 2);
+  EXPECT_EQ(count_of(html, "sender-mailfrom-pass"), 2);
+  EXPECT_EQ(count_of(html, "sender-mailfrom-softfail"), 1);
+  EXPECT_EQ(count_of(html, "sender-helo-spf-none"), 2);
+  EXPECT_EQ(count_of(html, "sender-helo-match"), 1);
+  EXPECT_EQ(count_of(html, "sender-helo-unresolved"), 1);
+  EXPECT_TRUE(has(html, "of sender records with a HELO")) << html;
+
+  EXPECT_TRUE(has(section(page(build({R"({"ip":"192.0.2.3"})"})), "sender-section"),
+                  "IP,DOMAIN[,HELO]"));
+}
+
+// The policy section: per rule, how many records carried it and how many
+// passed, failed or were unknown.
+TEST(MailSections, PolicyCountsPerRule) {
+  const std::string fail_fcrdns =
+      R"({"rule":"fcrdns","result":"fail","evidence":"e","fix":"f"})";
+  const report_view v = build({
+      R"({"ip":"192.0.2.1","policy":{"generic_rdns":[{"rule":"generic_rdns","result":"pass","evidence":"e"}],)"
+      R"("bulk_senders_2024":[{"rule":"ptr","result":"pass","evidence":"e"},)" + fail_fcrdns + R"(]}})",
+      R"({"ip":"192.0.2.2","policy":{"generic_rdns":[{"rule":"generic_rdns","result":"fail","evidence":"e","fix":"f"}],)"
+      R"("bulk_senders_2024":[{"rule":"ptr","result":"unknown","evidence":"e"},)" + fail_fcrdns + R"(]}})",
+      R"({"ip":"192.0.2.3","policy":{"bulk_senders_2024":[{"rule":"ptr","result":"fail","evidence":"e"}],)"
+      R"("mxtoolbox_smtp":[{"rule":"open_relay","result":"unknown","evidence":"e"}]}})",
+      R"({"ip":"192.0.2.4"})",
+  });
+  EXPECT_EQ(v.mail.policy_records, 3u);
+  const std::string html = section(page(v), "policy-section");
+  EXPECT_EQ(count_of(html, "policy-records"), 3);
+  EXPECT_EQ(count_of(html, "policy-bulk_senders_2024-ptr"), 3);
+  EXPECT_EQ(count_of(html, "policy-bulk_senders_2024-ptr-pass"), 1);
+  EXPECT_EQ(count_of(html, "policy-bulk_senders_2024-ptr-fail"), 1);
+  EXPECT_EQ(count_of(html, "policy-bulk_senders_2024-ptr-unknown"), 1);
+  EXPECT_EQ(count_of(html, "policy-bulk_senders_2024-fcrdns-fail"), 2);
+  EXPECT_EQ(count_of(html, "policy-bulk_senders_2024-fcrdns-pass"), 0);
+  EXPECT_EQ(count_of(html, "policy-generic_rdns-generic_rdns-pass"), 1);
+  EXPECT_EQ(count_of(html, "policy-generic_rdns-generic_rdns-fail"), 1);
+  EXPECT_EQ(count_of(html, "policy-mxtoolbox_smtp-open_relay-unknown"), 1);
+  EXPECT_TRUE(has(html, "<tr data-rule=\"bulk_senders_2024/fcrdns\">")) << html;
+
+  EXPECT_TRUE(has(section(page(build({R"({"ip":"192.0.2.4"})"})), "policy-section"),
+                  "--probes with policy"));
+}
+
 // Issue 16: the FCrDNS card and table used different denominators without
 // saying so. Both now divide by the records with a PTR name, and every
 // percentage names its base.

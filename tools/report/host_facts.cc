@@ -174,6 +174,44 @@ void read_smtp_mail(const json& record, host_facts& host) {
   }
 }
 
+// A result member, "(no result)" when it is absent or not a string.
+std::string result_of(const json* obj, const char* key) {
+  const std::string_view v = obj != nullptr ? string_member(*obj, key) : std::string_view();
+  return v.empty() ? std::string("(no result)") : std::string(v);
+}
+
+void read_sender_and_policy(const json& record, host_facts& host) {
+  if (const json* s = object_member(record, "sender")) {
+    host.sender = true;
+    host.sender_mailfrom = result_of(object_member(*s, "spf_mailfrom"), "result");
+    if (member(*s, "spf_helo") != nullptr) {
+      host.sender_helo_spf = result_of(object_member(*s, "spf_helo"), "result");
+    }
+    if (member(*s, "helo_rules") != nullptr) {
+      host.sender_helo_verdict = result_of(object_member(*s, "helo_rules"), "verdict");
+    }
+  }
+  const json* p = object_member(record, "policy");
+  if (p == nullptr) {
+    return;
+  }
+  host.has_policy = true;
+  for (const auto& [set, verdicts] : p->items()) {
+    if (!verdicts.is_array()) {
+      continue;
+    }
+    for (const json& v : verdicts) {
+      if (host.policy.size() >= host_facts::max_policy_facts) {
+        return;  // a hostile record: the report's memory stays bounded
+      }
+      const std::string_view rule = v.is_object() ? string_member(v, "rule") : "";
+      if (!rule.empty()) {
+        host.policy.push_back({set, std::string(rule), result_of(&v, "result")});
+      }
+    }
+  }
+}
+
 void read_mail(const json& record, host_facts& host) {
   host.input = string_member(record, "input");
   host.ts = string_member(record, "ts");
@@ -215,6 +253,7 @@ void read_mail(const json& record, host_facts& host) {
     }
   }
   read_smtp_mail(record, host);
+  read_sender_and_policy(record, host);
 }
 
 // A finding's other members as "key value", in a fixed order.

@@ -37,6 +37,13 @@ inline constexpr int map_verdict_count = 6;
 /// page uses in ids, classes and data attributes.
 std::string_view to_string(map_verdict v);
 
+/// One verdict of a record's `policy` section (README "Receiver policy").
+struct policy_fact {
+  std::string set;     ///< "postfix", "generic_rdns", ...
+  std::string rule;    ///< "reject_unknown_client_hostname", ...
+  std::string result;  ///< "pass", "fail", "unknown" (anything else is counted as other)
+};
+
 /// One `dnsbl[]` entry (README "DNS blocklists").
 struct dnsbl_fact {
   std::string zone;
@@ -96,6 +103,16 @@ struct host_facts {
   uint16_t relay_port = 0;
   std::vector<violation_fact> violations;  ///< ports with `violations`
   std::vector<cert_fact> certs;            ///< ports whose TLS gave a `not_after`
+  // Sender identities (README "Sender identities"): "" when the record has
+  // no `sender`; "(no result)" for a member without a result.
+  bool sender = false;
+  std::string sender_mailfrom;      ///< `sender.spf_mailfrom.result`
+  std::string sender_helo_spf;      ///< `sender.spf_helo.result`; "" without a HELO
+  std::string sender_helo_verdict;  ///< `sender.helo_rules.verdict`; "" without a HELO
+  /// `policy` (README "Receiver policy"), at most max_policy_facts verdicts.
+  bool has_policy = false;
+  std::vector<policy_fact> policy;
+  static constexpr size_t max_policy_facts = 64;
   std::string ts;  ///< the record's `ts` (RFC 3339) where the scanner writes one
   /// The line was longer than the report reads (line_reader::max_line_bytes):
   /// only its `ip` is known. Counted and shown as a host whose verdict is

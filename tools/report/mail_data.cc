@@ -62,6 +62,9 @@ mail_builder::mail_builder(mail_limits limits) : limits_(limits) {
   v_.relay_statuses = key_counts(limits.keys);
   v_.relay_untested_reasons = key_counts(limits.keys);
   v_.violation_kinds = key_counts(limits.keys);
+  v_.sender_mailfrom = key_counts(limits.keys);
+  v_.sender_helo_spf = key_counts(limits.keys);
+  v_.sender_helo_verdicts = key_counts(limits.keys);
   v_.cert_days = limits.cert_days;
 }
 
@@ -143,6 +146,50 @@ void mail_builder::add_host(const host_facts& h) {
       ++v_.relay_listed;
       if (v_.relay_rows.size() < limits_.rows) {
         v_.relay_rows.push_back({ip, h.input, h.relay_status, h.relay_reason, h.relay_port});
+      }
+    }
+  }
+
+  if (h.sender) {
+    ++v_.senders;
+    v_.sender_mailfrom.add(h.sender_mailfrom);
+    if (!h.sender_helo_spf.empty() || !h.sender_helo_verdict.empty()) {
+      ++v_.senders_with_helo;
+      v_.sender_helo_spf.add(h.sender_helo_spf.empty() ? "(no result)" : h.sender_helo_spf);
+      v_.sender_helo_verdicts.add(h.sender_helo_verdict.empty() ? "(no result)"
+                                                                : h.sender_helo_verdict);
+    }
+  }
+
+  if (h.has_policy) {
+    ++v_.policy_records;
+    for (const policy_fact& f : h.policy) {
+      auto row = std::find_if(v_.policy_rules.begin(), v_.policy_rules.end(),
+                              [&](const policy_rule_counts& r) {
+                                return r.set == f.set && r.rule == f.rule;
+                              });
+      if (row == v_.policy_rules.end()) {
+        // The last slot is kept for "(other)", as key_counts does.
+        const bool room = v_.policy_rules.size() + 1 < limits_.keys;
+        const std::string set = room ? f.set : other_key;
+        const std::string rule = room ? f.rule : other_key;
+        row = std::find_if(v_.policy_rules.begin(), v_.policy_rules.end(),
+                           [&](const policy_rule_counts& r) {
+                             return r.set == set && r.rule == rule;
+                           });
+        if (row == v_.policy_rules.end()) {
+          v_.policy_rules.push_back({set, rule});
+          row = v_.policy_rules.end() - 1;
+        }
+      }
+      if (f.result == "pass") {
+        ++row->pass;
+      } else if (f.result == "fail") {
+        ++row->fail;
+      } else if (f.result == "unknown") {
+        ++row->unknown;
+      } else {
+        ++row->other;
       }
     }
   }

@@ -74,6 +74,14 @@ struct cert_row {
   int64_t expires = 0;  ///< seconds since the epoch
 };
 
+/// One receiver-policy rule's results over the records (README "Receiver
+/// policy"); "(other)" set and rule hold what the key limit folded.
+struct policy_rule_counts {
+  std::string set, rule;
+  uint64_t pass = 0, fail = 0, unknown = 0, other = 0;
+  uint64_t total() const { return pass + fail + unknown + other; }
+};
+
 /// Days since the epoch of the UTC day holding `seconds`.
 int64_t floor_day(int64_t seconds);
 
@@ -111,6 +119,17 @@ struct mail_view {
   key_counts violation_kinds;
   std::vector<violation_row> violation_rows;
   uint64_t violation_ports = 0;
+
+  // Sender identities (records with `sender`).
+  uint64_t senders = 0;
+  uint64_t senders_with_helo = 0;
+  key_counts sender_mailfrom;       ///< spf_mailfrom.result, over senders
+  key_counts sender_helo_spf;       ///< spf_helo.result, over senders_with_helo
+  key_counts sender_helo_verdicts;  ///< helo_rules.verdict, over senders_with_helo
+
+  // Receiver policy (records with `policy`).
+  uint64_t policy_records = 0;
+  std::vector<policy_rule_counts> policy_rules;  ///< first-seen order, at most `keys`
 
   // Certificates.
   uint64_t certs_seen = 0;        ///< ports with `tls.not_after`

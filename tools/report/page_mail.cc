@@ -308,6 +308,70 @@ void render_relay(std::string& out, const mail_view& m) {
   out += "</section>\n";
 }
 
+// --- Sender identities -------------------------------------------------------
+
+void render_senders(std::string& out, const mail_view& m) {
+  begin_section(out, "sender-section", "Sender identities");
+  if (m.senders == 0) {
+    absent(out, "No record carries a sender section: target lines IP,DOMAIN[,HELO] make them.");
+    return;
+  }
+  out += "<p class=\"note\">May IP send mail for DOMAIN, greeting as HELO? ";
+  counted(out, "sender-records", m.senders);
+  out += " sender records, ";
+  counted(out, "sender-with-helo", m.senders_with_helo);
+  out += " with a HELO.</p>\n<div class=\"panels\">\n";
+  key_panel(out, "SPF for MAIL FROM", "sender-mailfrom-", m.sender_mailfrom, m.senders,
+            "sender records");
+  if (m.senders_with_helo != 0) {
+    key_panel(out, "SPF for HELO", "sender-helo-spf-", m.sender_helo_spf, m.senders_with_helo,
+              "sender records with a HELO");
+    key_panel(out, "HELO verdict", "sender-helo-", m.sender_helo_verdicts, m.senders_with_helo,
+              "sender records with a HELO");
+  }
+  out += "</div>\n</section>\n";
+}
+
+// --- Receiver policy ----------------------------------------------------------
+
+void render_policy(std::string& out, const mail_view& m) {
+  begin_section(out, "policy-section", "Receiver policy");
+  if (m.policy_records == 0) {
+    absent(out,
+           "No record carries a policy section: it is opt-in (--probes with policy), and "
+           "ptrscan listen writes it for every client.");
+    return;
+  }
+  out += "<p class=\"note\">What receivers would decide, rule by rule (docs/policy.md). ";
+  counted(out, "policy-records", m.policy_records);
+  out += " records with a policy section; a rule is counted over the records that carry it "
+         "(the row's total), and each share is of that total. unknown: a lookup failed, a cap "
+         "cut the evidence, or the probe that gathers it was not run.</p>\n";
+  head(out, "policy-rules", {"Rule set", "Rule", "Records", "Pass", "Fail", "Unknown"});
+  for (const policy_rule_counts& r : m.policy_rules) {
+    const std::string id = "policy-" + r.set + "-" + r.rule;
+    out += "<tr data-rule=\"";
+    text(out, r.set + "/" + r.rule);
+    out += "\">";
+    cell(out, r.set);
+    cell(out, r.rule);
+    const uint64_t whole = r.total();
+    out += "<td>";
+    counted(out, escaped(id), whole);
+    out += "</td>";
+    const std::pair<const char*, uint64_t> parts[] = {
+        {"pass", r.pass}, {"fail", r.fail}, {"unknown", r.unknown}};
+    for (const auto& [word, n] : parts) {
+      out += "<td>";
+      counted(out, escaped(id + "-" + word), n);
+      out += " <span class=\"pct\">" + percent(n, whole) + "</span></td>";
+    }
+    out += "</tr>\n";
+  }
+  tail(out);
+  out += "</section>\n";
+}
+
 // --- SMTP violations ---------------------------------------------------------
 
 void render_violations(std::string& out, const report_view& view) {
@@ -413,6 +477,8 @@ void render_mail(std::string& out, const report_view& view) {
   render_spf(out, view.mail);
   render_dnsbl(out, view.mail);
   render_relay(out, view.mail);
+  render_senders(out, view.mail);
+  render_policy(out, view.mail);
   render_violations(out, view);
   render_certificates(out, view.mail);
 }
