@@ -166,6 +166,10 @@ absl::Status prepare_state(scanner_flags& flags, const std::vector<std::string>&
   if (const char* v = std::getenv("PTRSCAN_TEST_KILL_AFTER_CHECKPOINTS"); v != nullptr) {
     sink_options.kill_after_checkpoints = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
   }
+  // And a Ctrl-C at a chosen checkpoint.
+  if (const char* v = std::getenv("PTRSCAN_TEST_STOP_AFTER_CHECKPOINTS"); v != nullptr) {
+    sink_options.stop_after_checkpoints = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+  }
   // The writer thread owns the state from here on.
   sink_options.on_checkpoint = [state, path = flags.state_file](uint64_t file_size,
                                                                 std::vector<uint64_t>&& done) {

@@ -365,6 +365,7 @@ void output_sink::run() {
   std::deque<std::string> batch;
   std::vector<uint64_t> batch_ordinals;
   uint32_t checkpoints_with_hosts = 0;  // for kill_after_checkpoints
+  bool stop_sent = false;               // stop_after_checkpoints fired
   m.next_checkpoint = steady::now() + std::chrono::milliseconds(m.options.checkpoint_interval_ms);
   // Between chunks: close the frame, make the file durable, report.
   auto checkpoint = [&] {
@@ -382,6 +383,13 @@ void output_sink::run() {
     done.swap(m.written_ordinals);
     checkpoints_with_hosts += done.empty() ? 0 : 1;
     m.options.on_checkpoint(m.file_size, std::move(done));
+    if (m.options.stop_after_checkpoints != 0 &&
+        checkpoints_with_hosts == m.options.stop_after_checkpoints && !stop_sent) {
+      // The test hook: a Ctrl-C at a known point. To the process, not
+      // raise(): main reads signals from a signalfd on its own thread.
+      stop_sent = true;
+      ::kill(::getpid(), SIGINT);
+    }
     m.next_checkpoint =
         steady::now() + std::chrono::milliseconds(m.options.checkpoint_interval_ms);
   };

@@ -41,6 +41,11 @@ struct output_sink_options {
   /// resumed scan must cut off (tests/integration/resume_test.cc). ptrscan
   /// reads it from PTRSCAN_TEST_KILL_AFTER_CHECKPOINTS.
   uint32_t kill_after_checkpoints = 0;
+  /// Test hook, 0 (off) outside tests: after this many checkpoints that
+  /// recorded hosts, the writer sends the process one SIGINT (a Ctrl-C at a
+  /// known point: stop level 1, in-flight work finishes and is checkpointed).
+  /// ptrscan reads it from PTRSCAN_TEST_STOP_AFTER_CHECKPOINTS.
+  uint32_t stop_after_checkpoints = 0;
 };
 
 /// The single writer thread. Shards hand it chunks of complete NDJSON lines;

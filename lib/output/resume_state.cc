@@ -25,10 +25,9 @@ constexpr uint64_t record_bit = uint64_t{1} << 63;
 
 }  // namespace
 
-uint64_t resume_point::record_key(uint64_t id, uint32_t shard) {
-  // splitmix64 of the pair: stable across runs and builds, as a state file
-  // must be.
-  uint64_t x = id ^ (uint64_t{shard} * 0x9e3779b97f4a7c15ULL);
+uint64_t resume_point::record_key(uint64_t id) {
+  // splitmix64: stable across runs and builds, as a state file must be.
+  uint64_t x = id + 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return record_bit | ((x ^ (x >> 31)) >> 1);
@@ -180,6 +179,15 @@ uint64_t arguments_fingerprint(const std::vector<std::string>& args) {
     }
     if (a == "-u" || a == "--status-updates-file") {
       ++i;
+      continue;
+    }
+    // The thread count: a scan resumes on a machine with other cores (zmap
+    // users expect that), and nothing --state keeps depends on it.
+    if (a == "-T" || a == "--threads") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--threads=", 0) == 0 || (a.size() > 2 && a.rfind("-T", 0) == 0)) {
       continue;
     }
     for (unsigned char c : a) {

@@ -26,7 +26,8 @@ struct resume_point {
   absl::flat_hash_set<uint64_t> done_above;  // done ordinals at or above it
   /// Records that belong to no target (a zone audit's per-zone records),
   /// durably written, by key (record_key(): the top bit set, which no
-  /// ordinal has).
+  /// ordinal has). A record may leave several keys (one per part of the
+  /// input it counts, e.g. per /24 of a zone).
   absl::flat_hash_set<uint64_t> records_done;
 
   bool done(uint64_t ordinal) const {
@@ -36,10 +37,11 @@ struct resume_point {
   /// The record of `key` (a record_key()) is in the output already.
   bool record_done(uint64_t key) const { return records_done.contains(key); }
 
-  /// The key a shard's record of `id` (a stable hash the probe chooses) is
-  /// kept under: the thread is part of it, since each thread writes its own
-  /// record of a zone it saw hosts of.
-  static uint64_t record_key(uint64_t id, uint32_t shard);
+  /// The key `id` (a stable hash the probe chooses) is kept under. The
+  /// thread is not part of it: a scan may be resumed with another -T, which
+  /// deals subnets to other threads, so a probe names what a record counts
+  /// (a zone and one of its /24s), never who wrote it.
+  static uint64_t record_key(uint64_t id);
 
   /// Marks `ordinals` done (record keys among them: those records) and
   /// advances the watermark over what is now contiguous.
@@ -56,7 +58,9 @@ struct resume_point {
 };
 
 /// A fingerprint of a command line with the flags that may differ between
-/// a run and its resumption (--progress and the like) left out.
+/// a run and its resumption left out: presentation (--progress and the like)
+/// and -T/--threads (ordinals do not depend on the thread count, nor do
+/// record keys).
 uint64_t arguments_fingerprint(const std::vector<std::string>& args);
 
 }  // namespace ptrscan

@@ -16,6 +16,14 @@
 // verdicts are checks/zone_audit's. Records are written when the shard's
 // input is over and every audit has ended, one per zone, after the shard's
 // host records.
+//
+// --state: a zone record's keys name the zone and each group (a /24, /64 or
+// classless zone) whose hosts it counts, not the thread that wrote it, so a
+// scan resumed with another -T (which deals /24s to other threads) counts a
+// group already counted nowhere again and a group not yet counted once. A
+// stopped scan (SIGINT, stop level 1) has read only some of each zone's
+// hosts: with --state it writes no zone record (the resumed run writes the
+// whole one), without it writes them marked truncated "input".
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -97,7 +105,8 @@ constexpr field_doc fields[] = {
     {"queries", "number", "DNS queries this zone's audit sent"},
     {"truncated", "array",
      "what a cap cut: servers, ns_names, records (a referral or NS answer over the parser's "
-     "record cap), templates, deviants"},
+     "record cap), templates, deviants; input: the scan was stopped before this thread's "
+     "input was over (no --state), hosts counts only the hosts run"},
 };
 
 constexpr size_t max_parent_addrs = 4;
@@ -151,6 +160,9 @@ struct group {
   bool resolving = true;
   uint32_t zone = no_zone;
   uint32_t queries = 0;
+  /// A record of an earlier run of the same --state counted this group's
+  /// hosts (whichever thread wrote it): they count in no record now.
+  bool counted_before = false;
   host_stats stats;
 };
 
@@ -171,9 +183,12 @@ struct zone_state {
   bool cut_servers = false;
   bool cut_names = false;
   bool active = false;  // counted in active_zones_
-  /// An earlier run of the same --state wrote this thread's record of the
-  /// zone: neither audited nor written again.
-  bool written_before = false;
+  /// The audit was started, or will not be (an error): a zone is audited
+  /// only once a group not counted before joins it (--state).
+  bool audit_started = false;
+  /// Some group whose hosts this run counts is in the zone: it gets a
+  /// record.
+  bool wanted = false;
   /// Without a referral: the NS set the resolver gives, so the zone's own
   /// servers are still audited.
   std::vector<std::string> resolver_ns;
@@ -186,13 +201,20 @@ std::string_view parent_of(std::string_view name) {
   return dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
 }
 
-/// The zone record's id for --state: FNV-1a of the zone's name, stable
-/// across runs (absl's hashes are seeded per process).
-uint64_t zone_record_id(std::string_view zone) {
+/// The id --state keeps for group `start`'s hosts counted in the record of
+/// `zone`: FNV-1a of both names, stable across runs (absl's hashes are
+/// seeded per process) and free of the thread (a /24 is in one thread, but
+/// a resumed run with another -T may put it in another).
+uint64_t group_record_id(std::string_view zone, std::string_view start) {
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : zone) {
-    h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
-  }
+  auto mix = [&h](std::string_view text) {
+    for (char c : text) {
+      h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+    }
+    h = (h ^ 0x2f) * 0x100000001b3ULL;  // '/': a separator no name ends with here
+  };
+  mix(zone);
+  mix(start);
   return h;
 }
 
@@ -371,8 +393,17 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     client_.on_completion(data, res, flags);
   }
 
-  void on_input_over() override {
+  void on_input_over(bool complete) override {
     input_over_ = true;
+    input_complete_ = complete;
+    if (!complete && s_.keeps_state()) {
+      // Stopped with --state: a record now would count some of each zone's
+      // hosts and keep its keys, so the resumed run would skip the zone.
+      // Write none; the resumed run counts these hosts (as resumed) and
+      // writes each zone whole, once. Audits in flight are abandoned.
+      written_ = true;
+      return;
+    }
     client_.process(monotonic_ns());
     maybe_write();
   }
@@ -480,10 +511,15 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     }
     if (cut.empty()) {
       // No cut: a zone record under the name asked, with the reason.
-      const uint32_t z = zone_for(gr.start, gr.classless, false);
+      const uint32_t z = zone_for(gr.start, gr.classless);
+      gr.zone = z;
+      zones_[z].queries += gr.queries;
+      if (!count_group(gr)) {
+        return;
+      }
       zone_state& zs = zones_[z];
-      if (!zs.written_before && zs.error.empty() && zs.outstanding == 0 &&
-          zs.facts.parent.empty()) {
+      if (!zs.audit_started) {
+        zs.audit_started = true;  // none will be
         zs.st = stage::done;
         zs.error = transport == dns_status::ok
                        ? std::string("no SOA found at or above the name")
@@ -491,17 +527,28 @@ class zone_worker final : public probe_worker, private direct_client_sink {
                                       reason.empty() ? "" : " (", av(reason),
                                       reason.empty() ? "" : ")");
       }
-      gr.zone = z;
-      zones_[z].queries += gr.queries;
       return;
     }
-    gr.zone = zone_for(cut, gr.classless && cut == gr.start, true);
+    gr.zone = zone_for(cut, gr.classless && cut == gr.start);
     zones_[gr.zone].queries += gr.queries;
+    if (count_group(gr)) {
+      start_audit(gr.zone);
+    }
   }
 
-  /// The zone named `cut`, made on first use (and its audit started when
-  /// `audit`: a name no cut was found for is not audited).
-  uint32_t zone_for(const std::string& cut, bool classless, bool audit) {
+  /// Whether this run counts group `gr`'s hosts (in its zone's record): not
+  /// when a record of an earlier run of the same --state did.
+  bool count_group(group& gr) {
+    if (s_.written_before(group_record_id(zones_[gr.zone].facts.zone, gr.start))) {
+      gr.counted_before = true;
+      return false;
+    }
+    zones_[gr.zone].wanted = true;
+    return true;
+  }
+
+  /// The zone named `cut`, made on first use, not audited yet.
+  uint32_t zone_for(const std::string& cut, bool classless) {
     auto it = zone_of_.find(cut);
     if (it != zone_of_.end()) {
       return it->second;
@@ -512,19 +559,23 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     zone_state& zs = zones_.back();
     zs.facts.zone = cut;
     zs.classless = classless;
-    if (s_.written_before(zone_record_id(cut))) {
-      zs.written_before = true;
-      zs.st = stage::done;
-      return z;
+    zs.st = stage::done;
+    return z;
+  }
+
+  /// Starts zone `z`'s audit, once: when the first group this run counts
+  /// joins it (a zone whose groups were all counted before is not audited).
+  void start_audit(uint32_t z) {
+    zone_state& zs = zones_[z];
+    if (zs.audit_started) {
+      return;
     }
-    if (!audit) {
-      zs.st = stage::done;
-      return z;
-    }
+    zs.audit_started = true;
+    const std::string& cut = zs.facts.zone;
     if (parent_of(cut).empty()) {
       zs.st = stage::done;
       zs.error = "the zone has no parent";
-      return z;
+      return;
     }
     zs.st = stage::parent_soa;
     if (active_zones_ < max_active_zones) {
@@ -532,7 +583,6 @@ class zone_worker final : public probe_worker, private direct_client_sink {
     } else {
       waiting_zones_.push_back(z);
     }
-    return z;
   }
 
   void begin_audit(uint32_t z) {
@@ -868,12 +918,15 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       return;
     }
     written_ = true;
-    // Each zone's hosts: the groups whose cut it is.
+    // Each zone's hosts: the groups whose cut it is and that no earlier run
+    // counted; and their ids, which --state keeps with the record.
     std::vector<host_stats> stats(zones_.size());
+    std::vector<std::vector<uint64_t>> ids(zones_.size());
     for (const group& g : groups_) {
-      if (g.zone == no_zone) {
+      if (g.zone == no_zone || g.counted_before) {
         continue;
       }
+      ids[g.zone].push_back(group_record_id(zones_[g.zone].facts.zone, g.start));
       host_stats& into = stats[g.zone];
       into.scanned += g.stats.scanned;
       into.resumed += g.stats.resumed;
@@ -895,11 +948,10 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       }
     }
     for (size_t z = 0; z < zones_.size(); ++z) {
-      if (zones_[z].written_before) {
-        continue;  // in the output already (--state)
+      if (!zones_[z].wanted) {
+        continue;  // every group of it counted in the output already (--state)
       }
-      s_.write_record(zone_record_id(zones_[z].facts.zone),
-                      [&](json_writer& w) { write_zone(zones_[z], stats[z], w); });
+      s_.write_record(ids[z], [&](json_writer& w) { write_zone(zones_[z], stats[z], w); });
     }
   }
 
@@ -1057,6 +1109,9 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       truncated.emplace_back("deviants");
     }
     w.key("queries").value(uint64_t{z.queries});
+    if (!input_complete_) {
+      truncated.emplace_back("input");  // stopped (no --state): some hosts never ran
+    }
     if (!truncated.empty()) {
       w.key("truncated").begin_array();
       for (const std::string& t : truncated) {
@@ -1083,6 +1138,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
   uint32_t active_groups_ = 0;
   uint32_t active_zones_ = 0;
   bool input_over_ = false;
+  bool input_complete_ = true;  // false: the scan was stopped first
   bool written_ = false;
 };
 

@@ -532,6 +532,9 @@ void scan_engine::feed() {
   }
   if (stop_.load(std::memory_order_relaxed) == 0 && go_on) {
     input_finished_.store(true);
+    for (auto& in : inboxes_) {
+      in->complete.store(true, std::memory_order_release);
+    }
   }
   close_inboxes();
 }

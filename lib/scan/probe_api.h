@@ -86,13 +86,19 @@ class probe_services {
   /// audit's per-zone records): `body` writes its members; the shard opens
   /// the object and adds `ts`.
   virtual void write_record(absl::FunctionRef<void(json_writer&)> body) = 0;
-  /// The same for a record a resumed scan must not write twice: `id` (a
-  /// hash stable across runs, e.g. of the zone's name) goes into --state
-  /// once the record is durable.
-  virtual void write_record(uint64_t id, absl::FunctionRef<void(json_writer&)> body) = 0;
-  /// This thread's record of `id` was written by an earlier run of the same
-  /// --state (false without --state).
+  /// The same for a record a resumed scan must not write twice: `ids`
+  /// (hashes stable across runs, one per part of the input the record
+  /// counts, e.g. per /24 of a zone) go into --state once the record is
+  /// durable. They must not depend on the thread: a scan resumed with
+  /// another -T deals subnets to other threads.
+  virtual void write_record(std::span<const uint64_t> ids,
+                            absl::FunctionRef<void(json_writer&)> body) = 0;
+  /// A record with `id` among its ids was written by an earlier run of the
+  /// same --state, by whichever thread (false without --state).
   virtual bool written_before(uint64_t id) const = 0;
+  /// The scan keeps --state: a record left out now (a stopped scan's
+  /// partial one) is written whole by the resumed run.
+  virtual bool keeps_state() const = 0;
   /// The configured recursive resolvers ("IP:PORT", "[IPv6]:PORT").
   virtual std::span<const std::string> resolver_addresses() const = 0;
 
@@ -171,7 +177,10 @@ class probe_worker {
   // Work that outlives jobs (per-zone audits, which gather many hosts).
   /// The input is over and no job is in flight: called once; the worker
   /// may write its records (write_record) or go on with work of its own.
-  virtual void on_input_over() {}
+  /// `complete`: every target of this thread was read and run. False when
+  /// the scan was stopped first (SIGINT/SIGTERM, stop level 1): a record
+  /// gathering many hosts then sees only some of them.
+  virtual void on_input_over(bool complete) { (void)complete; }
   /// Work of its own still in flight: the shard runs until none is.
   virtual bool busy() const { return false; }
 };

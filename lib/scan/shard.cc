@@ -111,8 +111,13 @@ absl::Status shard::run() {
     if (input_over && hosts_.in_use() == 0 && names_.in_use() == 0) {
       if (!input_over_told_) {
         input_over_told_ = true;
+        // Complete only when the feeder read everything and this thread ran
+        // all it was given: a stop closes the inboxes too, with input unread
+        // (or left in the queue, which a stopping shard does not admit).
+        const bool complete = inbox_.complete.load(std::memory_order_acquire) &&
+                              inbox_.closed.load(std::memory_order_acquire) && input_drained();
         for (const std::unique_ptr<probe_worker>& w : workers_) {
-          w->on_input_over();
+          w->on_input_over(complete);
         }
       }
       bool busy = false;
@@ -626,17 +631,21 @@ void shard::write_record(absl::FunctionRef<void(json_writer&)> body) {
   }
 }
 
-void shard::write_record(uint64_t id, absl::FunctionRef<void(json_writer&)> body) {
+void shard::write_record(std::span<const uint64_t> ids,
+                         absl::FunctionRef<void(json_writer&)> body) {
   if (config_.track_ordinals) {
     // In the same chunk as the record (pushed before a flush can hand it
-    // over): --state keeps the key once the chunk is durable.
-    chunk_ordinals_.push_back(resume_point::record_key(id, id_));
+    // over): --state keeps the keys once the chunk is durable. Not keyed by
+    // this shard's index: a resumed scan may run another -T.
+    for (uint64_t id : ids) {
+      chunk_ordinals_.push_back(resume_point::record_key(id));
+    }
   }
   write_record(body);
 }
 
 bool shard::written_before(uint64_t id) const {
-  return config_.resume != nullptr && config_.resume->record_done(resume_point::record_key(id, id_));
+  return config_.resume != nullptr && config_.resume->record_done(resume_point::record_key(id));
 }
 
 void shard::flush_chunk(int64_t now) {

@@ -125,6 +125,9 @@ struct shard_inbox {
   spsc_queue<name_item> names;
   spsc_queue<identity_item> identities;  // sender identity targets
   std::atomic<bool> closed{false};    // the feeder will push nothing more
+  /// Set before `closed` when the feeder read all of its input (not on a
+  /// stop): a closed, drained inbox then means every target was run.
+  std::atomic<bool> complete{false};
   std::atomic<bool> sleeping{false};  // the shard waits and wants a wakeup
   int wake_fd = -1;                   // eventfd the shard's ring reads
   feeder_signal* feeder = nullptr;    // the engine's; null in tests without one
@@ -182,8 +185,10 @@ class shard final : private resolver_client, private probe_services {
   counter_block& counters() override { return counters_.probe; }
   probe_worker* worker(std::string_view probe_name) override;
   void write_record(absl::FunctionRef<void(json_writer&)> body) override;
-  void write_record(uint64_t id, absl::FunctionRef<void(json_writer&)> body) override;
+  void write_record(std::span<const uint64_t> ids,
+                    absl::FunctionRef<void(json_writer&)> body) override;
   bool written_before(uint64_t id) const override;
+  bool keeps_state() const override { return config_.track_ordinals; }
   std::span<const std::string> resolver_addresses() const override { return resolver_addresses_; }
 
   job_base& job(job_kind kind, uint32_t slot);

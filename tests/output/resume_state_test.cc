@@ -48,14 +48,14 @@ TEST(ResumeStateTest, DamagedFilesAreRefused) {
 
 TEST(ResumeStateTest, RecordKeysAreKeptApartFromOrdinals) {
   resume_point p;
-  const uint64_t zone = resume_point::record_key(0xfeedULL, 0);
-  EXPECT_NE(zone, resume_point::record_key(0xfeedULL, 1));  // each thread's record
-  EXPECT_EQ(zone, resume_point::record_key(0xfeedULL, 0));  // stable
+  const uint64_t zone = resume_point::record_key(0xfeedULL);
+  EXPECT_NE(zone, resume_point::record_key(0xfeefULL));
+  EXPECT_EQ(zone, resume_point::record_key(0xfeedULL));  // stable, whichever thread asks
   p.add({0, zone, 1});
   EXPECT_EQ(p.watermark, 2u);
   EXPECT_EQ(p.done_count(), 2u);  // hosts only
   EXPECT_TRUE(p.record_done(zone));
-  EXPECT_FALSE(p.record_done(resume_point::record_key(0xbeefULL, 0)));
+  EXPECT_FALSE(p.record_done(resume_point::record_key(0xbeefULL)));
   absl::StatusOr<resume_point> q = resume_point::parse(p.serialise(), "s");
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_TRUE(q->record_done(zone));
@@ -72,7 +72,7 @@ TEST(ResumeStateTest, RecordKeysAreKeptApartFromOrdinals) {
   EXPECT_FALSE(resume_point::parse(cut.substr(0, cut.size() - 4), "s").ok());
 }
 
-TEST(ResumeStateTest, FingerprintIgnoresOnlyPresentation) {
+TEST(ResumeStateTest, FingerprintIgnoresPresentationAndThreads) {
   const uint64_t a = arguments_fingerprint({"--rate", "10", "198.18.0.0/24"});
   EXPECT_EQ(a, arguments_fingerprint({"--rate", "10", "--no-progress", "198.18.0.0/24"}));
   EXPECT_EQ(a, arguments_fingerprint({"-q", "--rate", "10", "-u", "s.csv", "198.18.0.0/24"}));
@@ -80,6 +80,17 @@ TEST(ResumeStateTest, FingerprintIgnoresOnlyPresentation) {
                                       "198.18.0.0/24"}));
   EXPECT_NE(a, arguments_fingerprint({"--rate", "10", "198.18.0.0/25"}));
   EXPECT_NE(a, arguments_fingerprint({"--rate", "1", "0", "198.18.0.0/24"}));
+  // A scan resumes with another thread count (issue 17): nothing --state
+  // keeps depends on it.
+  for (const std::vector<std::string>& threads :
+       {std::vector<std::string>{"-T", "4", "--rate", "10", "198.18.0.0/24"},
+        std::vector<std::string>{"--rate", "10", "--threads", "2", "198.18.0.0/24"},
+        std::vector<std::string>{"--threads=8", "--rate", "10", "198.18.0.0/24"},
+        std::vector<std::string>{"--rate", "10", "-T3", "198.18.0.0/24"}}) {
+    EXPECT_EQ(a, arguments_fingerprint(threads)) << threads[0] << " " << threads[1];
+  }
+  // Only the thread count's value is skipped, not the argument after it.
+  EXPECT_NE(a, arguments_fingerprint({"-T", "4", "--rate", "11", "198.18.0.0/24"}));
 }
 
 }  // namespace
