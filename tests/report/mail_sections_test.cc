@@ -350,6 +350,21 @@ TEST(MailSections, PolicyCountsPerRule) {
   EXPECT_EQ(count_of(html, "policy-generic_rdns-generic_rdns-fail"), 1);
   EXPECT_EQ(count_of(html, "policy-mxtoolbox_smtp-open_relay-unknown"), 1);
   EXPECT_TRUE(has(html, "<tr data-rule=\"bulk_senders_2024/fcrdns\">")) << html;
+  // Every fail is listed with its fix, in input order; a fail without one
+  // says so.
+  EXPECT_EQ(v.mail.policy_fails, 4u);
+  EXPECT_EQ(count_of(html, "policy-fails"), 4);
+  ASSERT_EQ(v.mail.policy_fix_rows.size(), 4u);
+  EXPECT_EQ(v.mail.policy_fix_rows[0].ip, "192.0.2.1");
+  EXPECT_EQ(v.mail.policy_fix_rows[0].rule, "fcrdns");
+  EXPECT_EQ(v.mail.policy_fix_rows[0].fix, "f");
+  EXPECT_EQ(v.mail.policy_fix_rows[1].ip, "192.0.2.2");
+  EXPECT_EQ(v.mail.policy_fix_rows[2].ip, "192.0.2.2");
+  EXPECT_TRUE(v.mail.policy_fix_rows[1].set == "generic_rdns" ||
+              v.mail.policy_fix_rows[2].set == "generic_rdns");
+  EXPECT_EQ(v.mail.policy_fix_rows[3].ip, "192.0.2.3");
+  EXPECT_EQ(v.mail.policy_fix_rows[3].fix, "");
+  EXPECT_TRUE(has(html, "(none given)")) << html;
 
   EXPECT_TRUE(has(section(page(build({R"({"ip":"192.0.2.4"})"})), "policy-section"),
                   "--probes with policy"));

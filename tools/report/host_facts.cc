@@ -206,7 +206,9 @@ void read_sender_and_policy(const json& record, host_facts& host) {
       }
       const std::string_view rule = v.is_object() ? string_member(v, "rule") : "";
       if (!rule.empty()) {
-        host.policy.push_back({set, std::string(rule), result_of(&v, "result")});
+        const std::string_view fix = string_member(v, "fix");
+        host.policy.push_back({set, std::string(rule), result_of(&v, "result"),
+                               std::string(fix.substr(0, policy_fact::max_fix_bytes))});
       }
     }
   }

@@ -42,6 +42,8 @@ struct policy_fact {
   std::string set;     ///< "postfix", "generic_rdns", ...
   std::string rule;    ///< "reject_unknown_client_hostname", ...
   std::string result;  ///< "pass", "fail", "unknown" (anything else is counted as other)
+  std::string fix;     ///< what to change (a fail's), at most max_fix_bytes
+  static constexpr size_t max_fix_bytes = 512;
 };
 
 /// One `dnsbl[]` entry (README "DNS blocklists").

@@ -186,6 +186,10 @@ void mail_builder::add_host(const host_facts& h) {
         ++row->pass;
       } else if (f.result == "fail") {
         ++row->fail;
+        ++v_.policy_fails;
+        if (v_.policy_fix_rows.size() < limits_.rows) {
+          v_.policy_fix_rows.push_back({ip, f.set, f.rule, f.fix});
+        }
       } else if (f.result == "unknown") {
         ++row->unknown;
       } else {

@@ -76,6 +76,11 @@ struct cert_row {
 
 /// One receiver-policy rule's results over the records (README "Receiver
 /// policy"); "(other)" set and rule hold what the key limit folded.
+/// A failing policy verdict and its fix, for the fixes table.
+struct policy_fix_row {
+  std::string ip, set, rule, fix;
+};
+
 struct policy_rule_counts {
   std::string set, rule;
   uint64_t pass = 0, fail = 0, unknown = 0, other = 0;
@@ -130,6 +135,8 @@ struct mail_view {
   // Receiver policy (records with `policy`).
   uint64_t policy_records = 0;
   std::vector<policy_rule_counts> policy_rules;  ///< first-seen order, at most `keys`
+  uint64_t policy_fails = 0;                    ///< failing verdicts over all records
+  std::vector<policy_fix_row> policy_fix_rows;  ///< the first limits_.rows of them, input order
 
   // Certificates.
   uint64_t certs_seen = 0;        ///< ports with `tls.not_after`

@@ -369,6 +369,21 @@ void render_policy(std::string& out, const mail_view& m) {
     out += "</tr>\n";
   }
   tail(out);
+  if (m.policy_fails != 0) {
+    out += "<h3>Failing verdicts and their fixes</h3>\n";
+    shown_of(out, "policy-fails", m.policy_fix_rows.size(), m.policy_fails,
+             "failing verdicts, in input order");
+    head(out, "policy-fixes", {"Address", "Rule set", "Rule", "Fix"});
+    for (const policy_fix_row& r : m.policy_fix_rows) {
+      out += "<tr>";
+      cell(out, r.ip);
+      cell(out, r.set);
+      cell(out, r.rule);
+      cell(out, r.fix.empty() ? std::string("(none given)") : r.fix);
+      out += "</tr>\n";
+    }
+    tail(out);
+  }
   out += "</section>\n";
 }
 
