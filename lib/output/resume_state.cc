@@ -19,7 +19,10 @@
 namespace ptrscan {
 namespace {
 
-constexpr std::string_view magic = "ptrscan-state 1";
+// Format 2: zone record keys are per group, free of the thread (format 1
+// keyed them by thread; resuming one of those would write its zones again).
+constexpr std::string_view magic = "ptrscan-state 2";
+constexpr std::string_view magic_v1 = "ptrscan-state 1";
 // Set in record keys, never in an ordinal.
 constexpr uint64_t record_bit = uint64_t{1} << 63;
 
@@ -73,6 +76,12 @@ absl::StatusOr<resume_point> resume_point::parse(std::string_view text, std::str
         absl::StrCat(av(source), ": not a ptrscan state file (", av(why), ")"));
   };
   std::vector<absl::string_view> lines = absl::StrSplit(av(text), '\n');
+  if (!lines.empty() && sv(lines[0]) == magic_v1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(av(source), ": a state file of an older ptrscan (format 1), which this one "
+                                 "cannot resume without writing zone records twice: start the "
+                                 "scan again without it"));
+  }
   if (lines.size() < 7 || sv(lines[0]) != magic) {
     return bad("header");
   }

@@ -585,8 +585,15 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
     }
   }
   w.end_array();
+  // A PTR answer with more names than were kept (ptr.names_total): no match
+  // among the kept ones is no mismatch, only unknown (a cap is never a
+  // verdict).
+  const bool names_cut = ptr_ != nullptr && ptr_->evidence(slot) == ptr_evidence::partial;
   auto write_match = [&](std::string_view key, const std::string* named) {
     std::optional<bool> m = host_matches_ptr(named != nullptr ? *named : std::string(), names);
+    if (m == false && names_cut) {
+      m.reset();
+    }
     if (m.has_value()) {
       w.key(key).value(*m);
     } else {

@@ -201,20 +201,17 @@ std::string_view parent_of(std::string_view name) {
   return dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
 }
 
-/// The id --state keeps for group `start`'s hosts counted in the record of
-/// `zone`: FNV-1a of both names, stable across runs (absl's hashes are
-/// seeded per process) and free of the thread (a /24 is in one thread, but
-/// a resumed run with another -T may put it in another).
-uint64_t group_record_id(std::string_view zone, std::string_view start) {
+/// The id --state keeps for group `start`'s hosts, counted in some zone
+/// record: FNV-1a of the group's name, stable across runs (absl's hashes are
+/// seeded per process) and free of the thread (a /24 is in one thread, but a
+/// resumed run with another -T may put it in another) and of the zone cut
+/// (an SOA lookup that timed out in one run and answers in the next files
+/// the group under another zone, and it must still count once).
+uint64_t group_record_id(std::string_view start) {
   uint64_t h = 0xcbf29ce484222325ULL;
-  auto mix = [&h](std::string_view text) {
-    for (char c : text) {
-      h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
-    }
-    h = (h ^ 0x2f) * 0x100000001b3ULL;  // '/': a separator no name ends with here
-  };
-  mix(zone);
-  mix(start);
+  for (char c : start) {
+    h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  }
   return h;
 }
 
@@ -539,7 +536,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
   /// Whether this run counts group `gr`'s hosts (in its zone's record): not
   /// when a record of an earlier run of the same --state did.
   bool count_group(group& gr) {
-    if (s_.written_before(group_record_id(zones_[gr.zone].facts.zone, gr.start))) {
+    if (s_.written_before(group_record_id(gr.start))) {
       gr.counted_before = true;
       return false;
     }
@@ -926,7 +923,7 @@ class zone_worker final : public probe_worker, private direct_client_sink {
       if (g.zone == no_zone || g.counted_before) {
         continue;
       }
-      ids[g.zone].push_back(group_record_id(zones_[g.zone].facts.zone, g.start));
+      ids[g.zone].push_back(group_record_id(g.start));
       host_stats& into = stats[g.zone];
       into.scanned += g.stats.scanned;
       into.resumed += g.stats.resumed;

@@ -14,9 +14,11 @@
 #include <vector>
 
 #include "../support/fault_dns_server.h"
+#include "../support/fault_smtp_server.h"
 #include "checks/fcrdns.h"
 #include "dns/reply.h"
 #include "net/ip_address.h"
+#include "testnet/mta_fixture.h"
 #include "testnet/ndjson.h"
 #include "testnet/smtp_scan.h"
 #include "testnet/subprocess.h"
@@ -198,6 +200,63 @@ TEST(PtrBounds, RecordOverTheCapLeavesOutAProbeAndSaysSo) {
   json whole = scan_one(server, ip);
   EXPECT_FALSE(whole.contains("truncated")) << whole.dump();
   EXPECT_EQ(json_string(whole["fcrdns"], "status"), "fail");
+}
+
+// A banner naming a PTR name past the 32 kept is no mismatch: with more
+// names than were kept, no match among them says nothing (null), while a
+// match is still true and a PTR set held whole that lacks the name is
+// still false.
+TEST(PtrBounds, BannerMatchAgainstACutPtrListIsUnknown) {
+  const std::string net = random_loopback_24();
+  const std::string past_cap = net + "10";   // 40 names, banner n35: not kept
+  const std::string kept = net + "11";       // 40 names, banner n05: kept
+  const std::string whole = net + "12";      // 2 names, banner elsewhere
+  const uint16_t port = free_port_on_all({past_cap, kept, whole});
+  fault_dns_server dns;
+  auto forty = [&](const std::string& ip, const char* zone) {
+    dns_rule ptr;
+    ptr.fault = dns_fault::truncated;  // over TCP: 40 names pass the UDP size
+    for (int i = 0; i < 40; ++i) {
+      ptr.ptr.push_back(numbered(zone, i));
+    }
+    dns.set(reverse(ip), ptr);
+  };
+  forty(past_cap, "far.test");
+  forty(kept, "near.test");
+  dns_rule two;
+  two.ptr = {"a.two.test", "b.two.test"};
+  dns.set(reverse(whole), two);
+  using testing_faults::fault_smtp_server;
+  using testing_faults::smtp_fault;
+  fault_smtp_server s1(smtp_fault::normal, past_cap, port, numbered("far.test", 35));
+  fault_smtp_server s2(smtp_fault::normal, kept, port, numbered("near.test", 5));
+  fault_smtp_server s3(smtp_fault::normal, whole, port, "c.two.test");
+
+  smtp_scan_options o;
+  o.ports = {port};
+  o.probes = "ptr,smtp";
+  o.extra = {"--threads", "1", "-o", "-", "--dns-timeout", "500"};
+  std::vector<std::string> argv = ptrscan_smtp_command(PTRSCAN_BINARY, {"127.0.0.1", dns.port()}, o);
+  argv.insert(argv.end(), {past_cap, kept, whole});
+  run_options ro;
+  ro.deadline = std::chrono::seconds(60);
+  const run_result r = run_process(argv, ro);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const records_by_ip index = index_records(r.out);
+  auto checks = [&](const std::string& ip) {
+    auto it = index.records.find(ip);
+    if (it == index.records.end() || !it->second.contains("checks")) {
+      ADD_FAILURE() << "no checks for " << ip << ": " << r.out;
+      return json::object();
+    }
+    return it->second["checks"];
+  };
+  const json far = checks(past_cap);
+  EXPECT_EQ(index.records.at(past_cap)["ptr"].value("names_total", 0), 40);
+  EXPECT_TRUE(far["banner_ptr_match"].is_null()) << far.dump();
+  EXPECT_TRUE(far["ehlo_ptr_match"].is_null()) << far.dump();
+  EXPECT_EQ(checks(kept)["banner_ptr_match"], json(true));
+  EXPECT_EQ(checks(whole)["banner_ptr_match"], json(false));
 }
 
 }  // namespace

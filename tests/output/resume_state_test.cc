@@ -46,6 +46,21 @@ TEST(ResumeStateTest, DamagedFilesAreRefused) {
   }
 }
 
+TEST(ResumeStateTest, AnOlderFormatIsRefusedWithItsReason) {
+  // Format 1 kept zone record keys per thread: resumed now, its zones would
+  // be written twice.
+  resume_point p;
+  p.add({0, 1});
+  std::string text = p.serialise();
+  ASSERT_EQ(text.rfind("ptrscan-state 2\n", 0), 0u) << text;
+  text.replace(0, 15, "ptrscan-state 1");
+  const absl::StatusOr<resume_point> q = resume_point::parse(text, "old.state");
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(q.status().message().find("old.state: a state file of an older ptrscan"),
+            std::string::npos)
+      << q.status();
+}
+
 TEST(ResumeStateTest, RecordKeysAreKeptApartFromOrdinals) {
   resume_point p;
   const uint64_t zone = resume_point::record_key(0xfeedULL);
