@@ -429,7 +429,15 @@ void postfix_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
         found = found || *all[i] == dns_status::ok;
         failed = failed || is_temp(*all[i]);
       }
-      if (found) {
+      if (!found && seen.empty() && !e.ran("ptr")) {
+        // The scanner asks a HELO name's A/AAAA/MX only beside the ptr
+        // probe (an SMTP-only scan asks DNS nothing).
+        o = not_run("ptr", "the A, AAAA and MX of HELO " + h + " were not looked up");
+      } else if (!found && seen.empty() && e.helo_capped) {
+        o = {rule_result::unknown, "HELO " + h +
+                                       ": not looked up, past the distinct names looked up per "
+                                       "address (--smtp-helo-names, a cap)"};
+      } else if (found) {
         o = {rule_result::pass, "HELO " + h + ": " + seen};
       } else if (pending || failed) {
         o = {rule_result::unknown, "HELO " + h + ": " + (seen.empty() ? "no answer" : seen) +

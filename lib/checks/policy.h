@@ -64,6 +64,9 @@ struct policy_evidence {
   /// Its A/AAAA addresses (at most 32, the client's always among them when
   /// found).
   std::vector<ip_address> helo_addrs;
+  /// The HELO name was left unasked by a cap (the scanner's
+  /// --smtp-helo-names distinct names per address).
+  bool helo_capped = false;
 
   /// STARTTLS: offered (client role: this listener offered it; server role:
   /// the EHLO reply advertised it) and used (a handshake finished).

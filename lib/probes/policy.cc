@@ -90,7 +90,11 @@ void server_parts(const policy_sources& src, uint32_t slot, policy_evidence& e) 
                                 : nullptr;
   if (helo != nullptr) {
     e.helo = *helo;
-    helo_lookups(src.smtp->named_helo(slot, *helo), e);
+    const helo_name* named = src.smtp->named_helo(slot, *helo);
+    helo_lookups(named, e);
+    // Asked names are kept up to --smtp-helo-names; with the ptr probe on,
+    // one not among them was left out by that cap.
+    e.helo_capped = named == nullptr && src.ptr != nullptr;
   }
   if (any_ehlo) {
     e.tls_offered = offered;

@@ -466,6 +466,36 @@ TEST(PolicyTest, BannerMatchAgainstCutPtrNamesIsUnknown) {
   EXPECT_EQ(result_of(e, "banner_ptr_match"), r::pass);
 }
 
+// A HELO name the scan did not look up is unknown for a reason it names:
+// the ptr probe was off (an SMTP-only scan asks DNS nothing), or the name
+// was past --smtp-helo-names.
+TEST(PolicyTest, UnaskedHeloNameSaysWhy) {
+  policy_evidence e;
+  e.ip = ip;
+  e.role = policy_role::server;
+  e.helo = "mx1.example.org";
+  e.banner_host = "mx1.example.org";
+  e.not_run = {"ptr", "fcrdns"};
+  const std::vector<policy_verdict> off = evaluate_policy(e);
+  EXPECT_EQ(find(off, "reject_unknown_helo_hostname")->result, r::unknown);
+  EXPECT_THAT(find(off, "reject_unknown_helo_hostname")->evidence,
+              HasSubstr("the ptr probe was not run"));
+
+  policy_evidence c = client(s::ok, {"mx1.example.org"});
+  c.role = policy_role::server;
+  c.helo = "mx2.example.org";
+  c.helo_capped = true;
+  const std::vector<policy_verdict> capped = evaluate_policy(c);
+  EXPECT_EQ(find(capped, "reject_unknown_helo_hostname")->result, r::unknown);
+  EXPECT_THAT(find(capped, "reject_unknown_helo_hostname")->evidence,
+              HasSubstr("--smtp-helo-names"));
+  // Answered lookups decide whatever the flags say.
+  c.helo_a = s::ok;
+  c.helo_aaaa = s::nodata;
+  c.helo_mx = s::nodata;
+  EXPECT_EQ(result_of(c, "reject_unknown_helo_hostname"), r::pass);
+}
+
 TEST(PolicyTest, EveryFailureCarriesAFixAndOnlyFailures) {
   policy_evidence e = client(s::ok, {"dyn-1.pool.isp.net"}, {fwd("dyn-1.pool.isp.net", s::ok, {other})});
   e.naming = rdns_class::generic_dynamic;
