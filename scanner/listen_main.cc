@@ -78,6 +78,15 @@ std::unique_ptr<CLI::App> make_app(listen_flags& f) {
   add_number(*app, "--dns-timeout", f.resolver.timeout_ms, 1, 600'000, "MS",
              "how long a query's last try waits (default 2000)");
   add_number(*app, "--retries", f.retries, 0, 20, "N", "further tries per query (default 4)");
+  add_number(*app, "--dns-cache", f.config.dns_cache.max_entries, 0, 10'000'000, "N",
+             "DNS answers kept per event loop, by their TTL;\nidentical lookups in flight are "
+             "sent once. 0: no\ncache (default 10000)");
+  add_number(*app, "--dns-cache-max-ttl", f.config.dns_cache.max_ttl_s, 1, 604'800, "S",
+             "longest a cached answer is kept (default 3600)");
+  add_number(*app, "--dns-cache-negative-ttl", f.config.dns_cache.max_negative_ttl_s, 0,
+             86'400, "S",
+             "longest a cached NXDOMAIN/NODATA is kept (its SOA\nminimum, at most this; "
+             "default 300)");
   add_number(*app, "--greet-delay", f.config.greet_delay_ms, 0, 300'000, "MS",
              "hold the greeting this long; a client that talks\nbefore it is an early "
              "talker (default 0)");
@@ -222,10 +231,16 @@ int listen_main(const std::vector<std::string>& args) {
     return exit_runtime;
   }
   if (!quiet) {
-    std::fprintf(stderr, "ptrscan listen: %llu connections, %llu records, %llu refused\n",
+    std::fprintf(stderr,
+                 "ptrscan listen: %llu connections, %llu records, %llu refused; dns: %llu "
+                 "queries sent, cache %llu hits %llu coalesced %llu misses\n",
                  static_cast<unsigned long long>(stats.accepted),
                  static_cast<unsigned long long>(stats.records),
-                 static_cast<unsigned long long>(stats.refused));
+                 static_cast<unsigned long long>(stats.refused),
+                 static_cast<unsigned long long>(stats.dns_queries),
+                 static_cast<unsigned long long>(stats.dns_cache.hits),
+                 static_cast<unsigned long long>(stats.dns_cache.coalesced),
+                 static_cast<unsigned long long>(stats.dns_cache.misses));
   }
   return exit_ok;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -233,7 +234,15 @@ listen_report run_listen(const scenario_setup& setup, bool reference, uint32_t s
     const json ref = last_object_with(read_text(server_log), "connections");
     r.records = count_of(ref, "connections");
     r.ptr_ok = count_of(ref, "ptr_ok");
+    if (ref.is_object() && ref.contains("dns_sent")) {
+      r.dns_queries = count_of(ref, "dns_sent");
+    }
   } else {
+    // "ptrscan listen: ... dns: N queries sent, ..." (its summary line).
+    const std::string log = read_text(server_log);
+    if (const size_t at = log.rfind("dns: "); at != std::string::npos) {
+      r.dns_queries = std::strtoull(log.c_str() + at + 5, nullptr, 10);
+    }
     const uint32_t base =
         ip_address::parse(o.hosts.substr(0, o.hosts.find('/'))).value().v4_value();
     std::vector<bool> seen(r.connections, false);
@@ -290,6 +299,10 @@ std::string to_json_line(const listen_report& r) {
     }
   }
   w.key("ptr_ok").value(r.ptr_ok);
+  if (r.dns_queries) {
+    w.key("dns_queries").value(*r.dns_queries);
+    number(w, "dns_queries_per_connection", r.dns_per_connection(), 2);
+  }
   if (!r.error.empty()) {
     w.key("error").value(r.error);
   }
@@ -324,6 +337,10 @@ std::string listen_comparison_line(const std::vector<listen_report>& ptrscan_run
     number(w, "ptrscan_cpu_ms_per_1k", p.cpu_ms_per_1k(), 3);
     number(w, "reference_cpu_ms_per_1k", reference.cpu_ms_per_1k(), 3);
     number(w, "cpu_ratio", cpu, 3);
+    // The reference looks up the PTR only; ptrscan also the PTR name's
+    // A/AAAA, the HELO's A/AAAA/MX/TXT and the MAIL FROM domain's TXT.
+    number(w, "ptrscan_dns_per_connection", p.dns_per_connection(), 2);
+    number(w, "reference_dns_per_connection", reference.dns_per_connection(), 2);
     // Both saw the same simulated network: as many clients with a PTR.
     w.key("ptr_ok_agree").value(p.ptr_ok == reference.ptr_ok);
     w.key("meets_targets").value(rate >= target_rate_ratio && cpu <= target_cpu_ratio);

@@ -32,6 +32,9 @@ struct listen_report {
   uint64_t bad_records = 0;
   std::string first_bad_record;  // why the first one failed the check
   uint64_t ptr_ok = 0;           // records (reference: lookups) with PTR ok
+  /// DNS queries the server put on the wire (ptrscan: its summary line's
+  /// "queries sent"; the reference: its "dns_sent"), retries included.
+  std::optional<uint64_t> dns_queries;
   std::string error;
 
   /// Every connection did the whole dialogue, the server exited 0 and
@@ -42,6 +45,12 @@ struct listen_report {
   }
   /// The server's CPU milliseconds per 1,000 connections.
   double cpu_ms_per_1k() const;
+  /// DNS queries per connection (0 when unknown).
+  double dns_per_connection() const {
+    return dns_queries && connections > 0
+               ? static_cast<double>(*dns_queries) / static_cast<double>(connections)
+               : 0;
+  }
 };
 
 /// Runs one side. `reference`: ptrscan-listen-ref instead of ptrscan.

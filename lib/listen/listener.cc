@@ -27,6 +27,7 @@
 #include "core/ring.h"
 #include "core/slab.h"
 #include "core/user_data.h"
+#include "dns/answer_cache.h"
 #include "dns/resolver_client.h"
 #include "net/ip_address.h"
 #include "output/json_writer.h"
@@ -243,7 +244,8 @@ class listener final : public resolver_client {
         shared_(shared),
         index_(index),
         sessions_(c.max_sessions),
-        dns_(ring_, *this) {}
+        cache_(*this, c.dns_cache),
+        dns_(ring_, cache_) {}
 
   ~listener() {
     for (int fd : listen_fds_) {
@@ -264,6 +266,8 @@ class listener final : public resolver_client {
   absl::Status init(const std::vector<bound_address>* first);
   absl::Status run();
   const std::vector<bound_address>& bound() const { return bound_; }
+  const answer_cache_stats& cache_stats() const { return cache_.stats(); }
+  uint64_t dns_queries() const { return dns_.queries_sent(); }
 
   void on_dns_result(uint64_t cookie, dns_status transport, std::string_view reason,
                      std::span<const uint8_t> packet) override;
@@ -274,6 +278,13 @@ class listener final : public resolver_client {
   }
   void arm_accept(uint32_t index);
   void arm_signal();
+  /// A signal read off the signalfd: the shared stop level goes up a step
+  /// and every loop is woken to catch up with it.
+  void take_signal();
+  /// Cancels this loop's signal read before the loop ends, so no signal is
+  /// taken by a loop that no longer acts on it (one taken meanwhile is
+  /// acted on all the same).
+  void release_signal_read();
   void arm_wake();
   /// Catches up with the shared stop level.
   void sync_stop();
@@ -303,12 +314,16 @@ class listener final : public resolver_client {
   // cancelled) before the buffers they read into are freed.
   slab<session> sessions_;
   ring ring_;
+  // The answer cache fronts the transport: the transport reports to it,
+  // it reports to this listener.
+  answer_cache cache_;
   udp_resolver dns_;
   rdns_classifier classifier_;
   rfc3339_ms ts_;
   std::vector<int> listen_fds_;
   std::vector<bool> accept_armed_;
   int signal_fd_ = -1;
+  bool signal_armed_ = false;
   signalfd_siginfo sig_buf_{};
   bool stopping_ = false;
   bool stop_now_ = false;
@@ -331,6 +346,9 @@ absl::Status listener::init(const std::vector<bound_address>* first) {
   if (absl::Status st = dns_.init(c_.dns); !st.ok()) {
     return st;
   }
+  cache_.set_transport([this](std::string_view name, uint16_t type, uint64_t cookie) {
+    dns_.query(name, type, cookie);
+  });
   std::vector<bound_address> want;
   if (first != nullptr) {
     want = *first;
@@ -374,9 +392,12 @@ absl::Status listener::init(const std::vector<bound_address>* first) {
   for (uint32_t i = 0; i < listen_fds_.size(); ++i) {
     arm_accept(i);
   }
-  if (c_.handle_signals && index_ == 0) {
-    // The first loop reads the signals for all (the others are created
-    // after it, in threads that inherit this mask).
+  if (c_.handle_signals) {
+    // Every loop reads the signals (whichever read is done first takes
+    // each one; it raises the shared stop level for all): a loop that has
+    // ended leaves the others still listening for the second signal. The
+    // mask is blocked in this thread (the other loops' threads are made
+    // after the first loop's init, and inherit it).
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -425,6 +446,36 @@ void listener::arm_signal() {
   io_uring_sqe* sqe = ring_.get_sqe();
   io_uring_prep_read(sqe, signal_fd_, &sig_buf_, sizeof sig_buf_, 0);
   io_uring_sqe_set_data64(sqe, user_data{op_kind::signal, 0, 0}.pack());
+  signal_armed_ = true;
+}
+
+void listener::take_signal() {
+  shared_.signal.store(static_cast<int>(sig_buf_.ssi_signo));
+  shared_.stop_level.fetch_add(1);
+  shared_.wake_all();  // this loop too: it stops in sync_stop()
+}
+
+void listener::release_signal_read() {
+  if (!signal_armed_) {
+    return;
+  }
+  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_prep_cancel64(sqe, user_data{op_kind::signal, 0, 0}.pack(), 0);
+  io_uring_sqe_set_data64(sqe, user_data{op_kind::cancel, 0, 0}.pack());
+  // A cancelled read completes at once; bounded all the same (1 s).
+  for (int turn = 0; turn < 100 && signal_armed_; ++turn) {
+    if (ring_.submit_and_wait(10 * ms, 1) < 0) {
+      break;
+    }
+    ring_.drain([this](uint64_t data, int res, uint32_t) {
+      if (user_data::unpack(data).op == op_kind::signal) {
+        signal_armed_ = false;
+        if (res == static_cast<int>(sizeof sig_buf_)) {
+          take_signal();  // it came in before the cancel: the other loops act on it
+        }
+      }
+    });
+  }
 }
 
 void listener::refuse(int fd, const sock_name& client, const sock_name& local,
@@ -590,7 +641,7 @@ void listener::pump(uint32_t slot) {
       s.id->set_mail_from(s.r->dialogue().mail_from);
     }
     for (const identity_question& q : s.id->take_questions()) {
-      dns_.query(q.name, q.type, pack_cookie(slot, gen, q.tag));
+      cache_.query(q.name, q.type, pack_cookie(slot, gen, q.tag));
     }
     if (s.id->ptr_done() && s.ms_ptr < 0) {
       s.ms_ptr = now;
@@ -805,10 +856,9 @@ absl::Status listener::run() {
           }
           break;
         case op_kind::signal:
+          signal_armed_ = false;
           if (res == static_cast<int>(sizeof sig_buf_)) {
-            shared_.signal.store(static_cast<int>(sig_buf_.ssi_signo));
-            shared_.stop_level.fetch_add(1);
-            shared_.wake_all();  // this loop too: it stops in sync_stop()
+            take_signal();
           }
           if (shared_.stop_level.load() < 2) {
             arm_signal();
@@ -860,6 +910,7 @@ absl::Status listener::run() {
     sink_.submit(std::move(chunk_));
     chunk_.clear();
   }
+  release_signal_read();
   return absl::OkStatus();
 }
 
@@ -947,7 +998,13 @@ absl::Status run_listener(const listener_config& config, output_sink& sink,
     t.join();
   }
   *st = listener_stats{};
+  for (uint32_t i = 0; i < n; ++i) {
+    per[i].dns_queries = loops[i]->dns_queries();
+    per[i].dns_cache = loops[i]->cache_stats();
+  }
   for (const listener_stats& p : per) {
+    st->dns_queries += p.dns_queries;
+    st->dns_cache.add(p.dns_cache);
     st->accepted += p.accepted;
     st->records += p.records;
     st->refused += p.refused;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "dns/answer_cache.h"
 #include "dns/udp_resolver.h"
 #include "listen/listen_record.h"
 #include "listen/responder.h"
@@ -28,6 +29,9 @@ struct listener_config {
   identity_limits identity;
   /// DNS transport settings (servers resolved by the caller).
   udp_resolver_options dns;
+  /// Each event loop's DNS answer cache (max_entries 0: none, every
+  /// lookup is sent).
+  answer_cache_options dns_cache;
   /// The greeting is held this long (0: sent at once); bytes the client
   /// sends before it make it an early talker.
   int greet_delay_ms = 0;
@@ -47,9 +51,11 @@ struct listener_config {
   uint32_t per_subnet = 10;
   /// Stop after this many records (0: run until a signal).
   uint64_t max_records = 0;
-  /// Handle SIGINT/SIGTERM (a signalfd on the ring): the first closes the
-  /// listening sockets and ends every session with 421, waits for their
-  /// lookups and writes their records; a second one stops at once.
+  /// Handle SIGINT/SIGTERM (a signalfd on every loop's ring; whichever
+  /// loop reads a signal raises the stop level for all): the first closes
+  /// the listening sockets and ends every session with 421, waits for their
+  /// lookups and writes their records; a second one stops at once, every
+  /// loop writing what it has open.
   bool handle_signals = true;
   /// Receiver-policy verdicts (Postfix restrictions, generic-rDNS rules,
   /// bulk-sender requirements) plug in here: called for every record of a
@@ -68,6 +74,10 @@ struct listener_stats {
   int signal = 0;        // the signal that stopped it, 0 if none
   /// Connections each event loop accepted (listener_config::threads).
   std::vector<uint64_t> accepted_per_thread;
+  /// DNS queries put on the wire (retries included), over every loop.
+  uint64_t dns_queries = 0;
+  /// The loops' answer caches, added up.
+  answer_cache_stats dns_cache;
 };
 
 /// `ptrscan listen`: an SMTP responder on `threads` io_urings (multishot

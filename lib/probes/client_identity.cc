@@ -5,6 +5,7 @@
 #include "checks/identity.h"
 #include "net/ascii.h"
 #include "probes/fcrdns.h"
+#include "probes/helo_names.h"
 #include "probes/spf.h"
 
 namespace ptrscan {
@@ -53,7 +54,7 @@ constexpr identity_field fields_list[] = {
     {"helo.fqdn", "bool", "a valid name of two labels or more"},
     {"helo.addresses", "array", "its A/AAAA addresses"},
     {"helo.truncated", "array", "\"addresses\" when cut"},
-    {"helo.resolves", "bool", "it has an address (null: undecided)"},
+    {"helo.resolves", "bool", "it has an A, AAAA or MX record (null: undecided)"},
     {"helo.resolves_to_client", "bool", "one address is the client's"},
     {"helo.equals_ptr", "bool", "it is one of the client's PTR names"},
     {"helo.verdict", "string", "match mismatch unresolved error invalid not-fqdn literal ..."},
@@ -159,6 +160,7 @@ void client_identity::answer(const ask& a, dns_status status, const dns_reply& r
       }
       helo_status_[2] = status;
       helo_null_mx_ = status == dns_status::ok && reply.null_mx;
+      helo_mx_found_ = mx_names_a_host(reply);
       --helo_pending_;
       return;
     case purpose::helo_a:
@@ -175,8 +177,6 @@ void client_identity::answer(const ask& a, dns_status status, const dns_reply& r
             helo_addrs_.push_back(ip);
           }
         }
-      } else if (is_lookup_failure(status)) {
-        helo_failed_ = true;
       }
       --helo_pending_;
       return;
@@ -186,9 +186,8 @@ void client_identity::answer(const ask& a, dns_status status, const dns_reply& r
       if (!ev.e || ev.generation != a.generation || ev.e->done() || ev.e->step() != a.step) {
         return;  // an earlier evaluation's, or an earlier step's
       }
-      ev.e->on_answer(a.index, status, reply);
-      if (!ev.e->done() && ev.e->step() != a.step) {
-        ask_step(ev, a.what);
+      if (ev.check.on_answer(a.index, reply)) {
+        ask_step(ev, a.what);  // the step's last answer: the evaluation needs more
       }
       return;
     }
@@ -196,7 +195,7 @@ void client_identity::answer(const ask& a, dns_status status, const dns_reply& r
 }
 
 void client_identity::ask_step(const evaluation& ev, purpose what) {
-  const std::span<const spf_query> q = ev.e->pending();
+  const std::span<const spf_query> q = ev.check.pending();
   const uint32_t step = ev.e->step();
   std::vector<spf_query> copy(q.begin(), q.end());  // send() may answer at once
   for (size_t i = 0; i < copy.size(); ++i) {
@@ -254,7 +253,6 @@ void client_identity::set_helo(std::string_view arg) {
   helo_ = read_helo(arg);
   ++helo_generation_;
   helo_pending_ = 0;
-  helo_failed_ = false;
   helo_addrs_.clear();
   helo_addrs_total_ = 0;
   helo_id_ = evaluation{};
@@ -262,6 +260,7 @@ void client_identity::set_helo(std::string_view arg) {
   helo_status_[1].reset();
   helo_status_[2].reset();
   helo_null_mx_ = false;
+  helo_mx_found_ = false;
   // Looked up: every name Postfix would look up for
   // reject_unknown_helo_hostname (its host name syntax allows '_', which
   // read_helo calls invalid), by A, AAAA and MX.
@@ -285,12 +284,10 @@ void client_identity::set_helo(std::string_view arg) {
   if (helo_.syntax == helo_syntax::fqdn) {
     // The HELO identity (RFC 7208 §2.3): check_host(ip, helo, postmaster@helo).
     helo_id_.domain = helo_.name;
-    helo_id_.identity = "helo";
     helo_id_.generation = helo_generation_;
-    helo_id_.e = std::make_unique<spf_evaluation>(helo_.name, client_, "postmaster", helo_.name);
-    if (!helo_id_.e->done()) {
-      ask_step(helo_id_, purpose::helo_id);
-    }
+    helo_id_.check.start("helo", helo_.name, client_, helo_.name);
+    helo_id_.e = helo_id_.check.evaluation();
+    ask_step(helo_id_, purpose::helo_id);
   }
 }
 
@@ -316,9 +313,9 @@ void client_identity::set_mail_from(std::string_view path) {
   }
   sender_ = evaluation{};
   sender_.generation = sender_generation_;
-  sender_.identity = identity;
   sender_.domain = domain;
   if (domain.empty()) {
+    sender_.check.skip(identity, domain, "no domain");
     return;  // no domain to check: the verdict says none
   }
   if (sender_checks_ >= limits_.max_sender_checks) {
@@ -327,14 +324,14 @@ void client_identity::set_mail_from(std::string_view path) {
         truncated_.end()) {
       truncated_.emplace_back("mail_from_checks");
     }
+    sender_.check.skip(identity, domain, "not checked");
     return;
   }
   ++sender_checks_;
-  sender_.e = std::make_unique<spf_evaluation>(domain, client_, local,
-                                               helo_.name.empty() ? domain : helo_.name);
-  if (!sender_.e->done()) {
-    ask_step(sender_, purpose::sender);
-  }
+  sender_.check.start(identity, domain, client_, helo_.name.empty() ? domain : helo_.name,
+                      local);
+  sender_.e = sender_.check.evaluation();
+  ask_step(sender_, purpose::sender);
 }
 
 bool client_identity::helo_lookups_done() const { return helo_pending_ == 0; }
@@ -346,37 +343,26 @@ bool client_identity::verdict_ready() const {
   return ptr_ok && helo_ok && sender_ok;
 }
 
+helo_assessment client_identity::assess() const {
+  // A PTR lookup not answered yet is as good as a failed one: a HELO name
+  // might equal a PTR name (helo_word() says "timeout" for a name then).
+  const ptr_evidence ptr = ptr_answered_ && !is_lookup_failure(ptr_status_)
+                               ? ptr_evidence::known
+                               : ptr_evidence::failed;
+  return assess_helo(helo_, client_,
+                     read_helo_dns(helo_addrs_, helo_status_[0], helo_status_[1],
+                                   helo_status_[2], helo_mx_found_),
+                     ptr_names_, ptr);
+}
+
 std::string client_identity::helo_word() const {
   if (!helo_seen_) {
     return "none";
   }
-  switch (helo_.syntax) {
-    case helo_syntax::invalid:
-      return "invalid";
-    case helo_syntax::not_fqdn:
-      return "not-fqdn";
-    case helo_syntax::address_literal:
-      return *helo_.literal == client_ ? "literal" : "literal-mismatch";
-    case helo_syntax::fqdn:
-      break;
+  if (helo_.syntax == helo_syntax::fqdn && (!helo_lookups_done() || !ptr_answered_)) {
+    return "timeout";  // the RCPT reply could wait no longer
   }
-  if (!helo_lookups_done() || !ptr_answered_) {
-    return "timeout";
-  }
-  const helo_rules r =
-      apply_helo_rules(helo_, client_, helo_addrs_, helo_failed_, ptr_names_);
-  if (r.equals_ptr.value_or(false) || r.resolves_to_client.value_or(false)) {
-    return "match";
-  }
-  // Neither rule matched: `mismatch` or `unresolved` only when both are
-  // decided. A failed A/AAAA lookup of the name, or a failed PTR lookup
-  // (the name might equal a PTR name), leaves it unknown: `error`.
-  const bool ptr_known = ptr_status_ == dns_status::ok || ptr_status_ == dns_status::nxdomain ||
-                         ptr_status_ == dns_status::nodata;
-  if (!r.resolves.has_value() || !r.resolves_to_client.has_value() || !ptr_known) {
-    return "error";
-  }
-  return r.resolves.value() ? "mismatch" : "unresolved";
+  return std::string(to_string(assess().verdict));
 }
 
 std::string client_identity::verdict_line() const {
@@ -402,25 +388,6 @@ std::string client_identity::verdict_line() const {
     }
   }
   return s;
-}
-
-void client_identity::write_evaluation(json_writer& w, const evaluation& ev) {
-  w.begin_object();
-  w.key("identity").value(ev.identity);
-  w.key("domain").value(ev.domain);
-  if (!ev.e) {
-    w.key("result").value("none");
-    w.key("reason").value(ev.domain.empty() ? "no domain" : "not checked");
-  } else if (!ev.e->done()) {
-    w.key("result").value("timeout");
-    w.key("reason").value("record written before the lookups ended");
-  } else {
-    spf_result r = ev.e->result();
-    r.domain.clear();  // written above as the identity's domain
-    write_spf_json(w, r);
-    w.key("lookups").value(ev.e->lookups());
-  }
-  w.end_object();
 }
 
 void client_identity::write_json(json_writer& w) const {
@@ -488,9 +455,7 @@ void client_identity::write_json(json_writer& w) const {
         w.key("truncated").begin_array().value("addresses").end_array();
       }
     }
-    const bool lookups_done = helo_lookups_done();
-    const helo_rules r = apply_helo_rules(helo_, client_, helo_addrs_,
-                                          helo_failed_ || !lookups_done, ptr_names_);
+    const helo_rules r = assess().rules;
     auto opt = [&w](const char* k, std::optional<bool> v) {
       w.key(k);
       if (v) {
@@ -501,7 +466,7 @@ void client_identity::write_json(json_writer& w) const {
     };
     opt("resolves", r.resolves);
     opt("resolves_to_client", r.resolves_to_client);
-    opt("equals_ptr", ptr_answered_ ? r.equals_ptr : std::nullopt);
+    opt("equals_ptr", r.equals_ptr);
     w.key("verdict").value(helo_word());
     w.end_object();
   }
@@ -510,11 +475,11 @@ void client_identity::write_json(json_writer& w) const {
     w.key("spf").begin_object();
     if (mail_seen_) {
       w.key("mail_from");
-      write_evaluation(w, sender_);
+      sender_.check.write_json(w, "timeout");
     }
     if (helo_id_.e) {
       w.key("helo");
-      write_evaluation(w, helo_id_);
+      helo_id_.check.write_json(w, "timeout");
     }
     w.end_object();
   }

@@ -10,6 +10,7 @@
 
 #include "checks/fcrdns.h"
 #include "checks/helo_rules.h"
+#include "checks/helo_verdict.h"
 #include "checks/policy.h"
 #include "checks/rdns_class.h"
 #include "checks/spf.h"
@@ -17,6 +18,7 @@
 #include "dns/reply.h"
 #include "net/ip_address.h"
 #include "output/json_writer.h"
+#include "probes/spf.h"
 
 namespace ptrscan {
 
@@ -128,10 +130,12 @@ class client_identity {
     uint8_t hops = 0;         // CNAMEs followed to get here
     bool answered = false;
   };
+  /// One check_host() of an identity, through the scanner's spf_check.
   struct evaluation {
     std::string domain;
-    std::string identity;  // "mailfrom" or "helo"
-    std::unique_ptr<spf_evaluation> e;
+    spf_check check;
+    /// check.evaluation(): null when the identity is not evaluated.
+    const spf_evaluation* e = nullptr;
     uint32_t generation = 0;
   };
 
@@ -142,7 +146,9 @@ class client_identity {
   void on_ptr(dns_status status, const dns_reply& reply);
   void decide_fcrdns_if_done();
   bool helo_lookups_done() const;
-  static void write_evaluation(json_writer& w, const evaluation& ev);
+  /// The HELO rules and verdict by assess_helo(), as the scanner's sender
+  /// and SMTP probes decide them.
+  helo_assessment assess() const;
   std::string helo_word() const;
 
   ip_address client_;
@@ -174,13 +180,13 @@ class client_identity {
   helo_form helo_;
   uint32_t helo_generation_ = 0;
   uint8_t helo_pending_ = 0;
-  bool helo_failed_ = false;
   std::vector<ip_address> helo_addrs_;
   uint32_t helo_addrs_total_ = 0;
   // The A, AAAA and MX lookups of the name (Postfix's
   // reject_unknown_helo_hostname counts an MX too), by type.
   std::optional<dns_status> helo_status_[3];
   bool helo_null_mx_ = false;
+  bool helo_mx_found_ = false;  // mx_names_a_host()
   evaluation helo_id_;
 
   // MAIL FROM

@@ -43,23 +43,36 @@ void helo_name::on_answer(helo_ask which, const dns_reply& reply, const ip_addre
       return;
     case helo_ask::mx:
       mx = reply.status;
-      // A null MX ("0 .") says the name takes no mail: no MX host.
-      mx_found = reply.status == dns_status::ok && !reply.null_mx &&
-                 std::any_of(reply.mx.begin(), reply.mx.end(),
-                             [](const mx_record& r) { return !r.exchange.empty(); });
+      mx_found = mx_names_a_host(reply);
       return;
   }
 }
 
-helo_assessment helo_name::assess(const ip_address& ip, std::span<const std::string> ptr_names,
-                                  ptr_evidence ptr) const {
+bool mx_names_a_host(const dns_reply& reply) {
+  // A null MX ("0 .") says the name takes no mail: no MX host.
+  return reply.status == dns_status::ok && !reply.null_mx &&
+         std::any_of(reply.mx.begin(), reply.mx.end(),
+                     [](const mx_record& r) { return !r.exchange.empty(); });
+}
+
+helo_dns read_helo_dns(std::span<const ip_address> addresses, std::optional<dns_status> a,
+                       std::optional<dns_status> aaaa, std::optional<dns_status> mx,
+                       bool mx_found) {
   helo_dns dns;
-  dns.addresses = forward.addrs;
+  dns.addresses = addresses;
   dns.address_lookup_failed =
-      !asked || is_lookup_failure(forward.a) || is_lookup_failure(forward.aaaa);
-  if (asked && !is_lookup_failure(mx)) {
+      !a || !aaaa || is_lookup_failure(*a) || is_lookup_failure(*aaaa);
+  if (mx && !is_lookup_failure(*mx)) {
     dns.has_mx = mx_found;
   }
+  return dns;
+}
+
+helo_assessment helo_name::assess(const ip_address& ip, std::span<const std::string> ptr_names,
+                                  ptr_evidence ptr) const {
+  const helo_dns dns =
+      asked ? read_helo_dns(forward.addrs, forward.a, forward.aaaa, mx, mx_found)
+            : read_helo_dns(forward.addrs, std::nullopt, std::nullopt, std::nullopt, false);
   return assess_helo(form, ip, dns, ptr_names, ptr);
 }
 

@@ -6,6 +6,7 @@
 // it. The verdict itself is lib/checks/helo_verdict.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +21,18 @@ namespace ptrscan {
 
 class json_writer;
 struct dns_reply;
+
+/// An MX answer names a mail host: ok, not a null MX ("0 ."), and an
+/// exchange that is not the root.
+bool mx_names_a_host(const dns_reply& reply);
+
+/// What a HELO name's A, AAAA and MX lookups say, for assess_helo(): the
+/// one reading of them, for the scanner's helo_name and the listener's
+/// client_identity alike. A status is nullopt when the lookup was not made
+/// or has not answered; `mx_found` is mx_names_a_host() of the MX answer.
+helo_dns read_helo_dns(std::span<const ip_address> addresses, std::optional<dns_status> a,
+                       std::optional<dns_status> aaaa, std::optional<dns_status> mx,
+                       bool mx_found);
 
 /// The lookups a name needs, in ask order: a name's tag offset.
 enum class helo_ask : uint32_t { a = 0, aaaa = 1, mx = 2 };

@@ -110,12 +110,12 @@ void spf_worker::write_host(uint32_t slot, json_writer& w) {
 }
 
 void spf_check::start(std::string_view identity, std::string_view domain, const ip_address& ip,
-                      std::string_view helo) {
+                      std::string_view helo, std::string_view local) {
   reset();
   active_ = true;
   identity_.assign(identity);
   domain_.assign(domain);
-  e_ = std::make_unique<spf_evaluation>(domain, ip, "postmaster", helo);
+  e_ = std::make_unique<spf_evaluation>(domain, ip, local, helo);
 }
 
 void spf_check::skip(std::string_view identity, std::string_view domain,
@@ -148,7 +148,7 @@ bool spf_check::on_answer(size_t i, const dns_reply& reply) {
   return !e_->done() && e_->step() != step;
 }
 
-void spf_check::write_json(json_writer& w) const {
+void spf_check::write_json(json_writer& w, std::string_view unfinished) const {
   w.begin_object();
   w.key("identity").value(identity_);
   w.key("domain").value(domain_);
@@ -158,7 +158,7 @@ void spf_check::write_json(json_writer& w) const {
   } else if (!e_->done()) {
     // Cannot happen in a scan (a host waits for its asks); kept so a
     // record never claims a result it does not have.
-    w.key("result").value("temperror");
+    w.key("result").value(unfinished);
     w.key("reason").value("record written before the lookups ended");
   } else {
     spf_result r = e_->result();

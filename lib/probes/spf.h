@@ -18,10 +18,11 @@ namespace ptrscan {
 /// ({identity, domain, result, reason, mechanism, explanation, lookups}).
 class spf_check {
  public:
-  /// Starts check_host(`ip`, `domain`, postmaster@`domain`) as `identity`
-  /// ("mailfrom" or "helo"); `helo` feeds %{h} (empty: the domain).
+  /// Starts check_host(`ip`, `domain`, `local`@`domain`) as `identity`
+  /// ("mailfrom" or "helo"); `helo` feeds %{h} (empty: the domain), `local`
+  /// the %{l} of the sender (the listener's MAIL FROM local part).
   void start(std::string_view identity, std::string_view domain, const ip_address& ip,
-             std::string_view helo);
+             std::string_view helo, std::string_view local = "postmaster");
   /// The identity is not evaluated: its result is none, for `reason`.
   void skip(std::string_view identity, std::string_view domain, std::string_view reason);
   void reset();
@@ -39,8 +40,10 @@ class spf_check {
   bool on_answer(size_t i, const dns_reply& reply);
   /// The object (opened and closed here): {identity, domain, result,
   /// reason, mechanism, explanation, decided_by (the domain whose record
-  /// held the deciding term or caused the error), lookups}.
-  void write_json(json_writer& w) const;
+  /// held the deciding term or caused the error), lookups}. An evaluation
+  /// not done is written with result `unfinished` (the listener writes a
+  /// record while lookups run on a second signal, and says "timeout").
+  void write_json(json_writer& w, std::string_view unfinished = "temperror") const;
 
  private:
   bool active_ = false;

@@ -27,10 +27,9 @@
 #include <vector>
 
 #include "../support/missing_fixture.h"
+#include "listen_testbed.h"
 #include "testnet/dns_testbed.h"
-#include "testnet/loopback.h"
 #include "testnet/mta_fixture.h"
-#include "testnet/ndjson.h"
 #include "testnet/subprocess.h"
 
 namespace ptrscan::testnet {
@@ -38,59 +37,6 @@ namespace {
 
 using json = nlohmann::json;
 using ::testing::HasSubstr;
-
-/// A blocking SMTP client bound to a loopback source address, with a
-/// receive timeout (no wait is unbounded).
-class smtp_peer {
- public:
-  smtp_peer(const std::string& source, const endpoint& server) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    timeval tv{15, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    inet_pton(AF_INET, source.c_str(), &src.sin_addr);
-    sockaddr_in dst{};
-    dst.sin_family = AF_INET;
-    dst.sin_port = htons(server.port);
-    inet_pton(AF_INET, server.host.c_str(), &dst.sin_addr);
-    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) == 0 &&
-          ::connect(fd_, reinterpret_cast<sockaddr*>(&dst), sizeof dst) == 0;
-  }
-  smtp_peer(const smtp_peer&) = delete;
-  smtp_peer& operator=(const smtp_peer&) = delete;
-  ~smtp_peer() { ::close(fd_); }
-  bool ok() const { return ok_; }
-  /// One whole reply (its last line "ddd "), or "" on timeout or close.
-  std::string reply() {
-    for (;;) {
-      size_t start = 0;
-      for (size_t lf; (lf = buf_.find('\n', start)) != std::string::npos; start = lf + 1) {
-        if (lf - start >= 4 && buf_[start + 3] == ' ') {
-          std::string r = buf_.substr(0, lf + 1);
-          buf_.erase(0, lf + 1);
-          return r;
-        }
-      }
-      char b[4096];
-      const ssize_t n = ::recv(fd_, b, sizeof b, 0);
-      if (n <= 0) {
-        return "";
-      }
-      buf_.append(b, static_cast<size_t>(n));
-    }
-  }
-  std::string say(const std::string& line) {
-    const std::string l = line + "\r\n";
-    (void)::send(fd_, l.data(), l.size(), MSG_NOSIGNAL);
-    return reply();
-  }
-
- private:
-  int fd_ = -1;
-  bool ok_ = false;
-  std::string buf_;
-};
 
 /// The Postfix rules under test, each with the restriction class and the
 /// recipient that selects it.
@@ -130,12 +76,10 @@ class PolicyOracleTest : public ::testing::Test {
     if (const std::string why = mta_missing(mta_kind::postfix); !why.empty()) {
       PTRSCAN_MISSING_FIXTURE(why);
     }
-    prefix_ = random_loopback_24();  // "127.A.B."
-    const std::string ab = prefix_.substr(4, prefix_.size() - 5);  // "A.B"
-    const std::string a = ab.substr(0, ab.find('.'));
-    const std::string b = ab.substr(ab.find('.') + 1);
+    const listen_net net = listen_net::pick();
+    prefix_ = net.prefix + ".";  // "127.A.B."
     testbed_options o;
-    reverse_ = b + "." + a + ".127.in-addr.arpa";
+    reverse_ = net.reverse_zone;
     o.zones.push_back({reverse_,
                        "10 PTR mail.sender.test.\n"
                        "12 PTR elsewhere.sender.test.\n"
@@ -178,31 +122,10 @@ class PolicyOracleTest : public ::testing::Test {
          "smtpd_hard_error_limit = 1000"});
     postfix_ = mta_server::start(mta_kind::postfix, m);
 
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ptrscan-policy-oracle-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir_);
-    out_ = (dir_ / "records.ndjson").string();
-    listener_ = daemon_process::start(
-        {PTRSCAN_BINARY, "listen", "-l", prefix_ + "2:0", "-o", out_, "--resolver",
-         bed_->resolver().to_string(), "--hostname", "listen.test", "--per-subnet", "100"},
-        (dir_ / "listen.log").string());
-    ASSERT_TRUE(listener_.wait_ready(
-        [this] { return listener_.log_tail().find("listening on") != std::string::npos; },
-        std::chrono::milliseconds(20'000)))
-        << listener_.log_tail();
-    const std::string log = listener_.log_tail();
-    const size_t at = log.find("listening on ");
-    const std::string addr = log.substr(at + 13, log.find('\n', at) - at - 13);
-    listen_.host = prefix_ + "2";
-    listen_.port = static_cast<uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1)));
-  }
-  void TearDown() override {
-    if (listener_.pid() > 0) {
-      listener_.stop();
-    }
-    if (!dir_.empty()) {
-      std::filesystem::remove_all(dir_);
-    }
+    ASSERT_TRUE(listener_.start("policy-oracle", prefix_ + "2", bed_->resolver(),
+                                {"--per-subnet", "100"}))
+        << listener_.process().log_tail();
+    listen_ = listener_.address();
   }
 
   std::string helo_of(const oracle_case& c) const {
@@ -216,56 +139,46 @@ class PolicyOracleTest : public ::testing::Test {
   /// Postfix's answer to each rule's RCPT, as pass/fail/unknown.
   std::map<std::string, std::string> ask_postfix(const oracle_case& c) {
     std::map<std::string, std::string> out;
-    smtp_peer p(prefix_ + c.host, {postfix_->hosts().front(), postfix_->port()});
-    EXPECT_TRUE(p.ok());
-    EXPECT_THAT(p.reply(), HasSubstr("220 "));
-    EXPECT_THAT(p.say("EHLO " + helo_of(c)), HasSubstr("250"));
-    EXPECT_THAT(p.say("MAIL FROM:<probe@sender.test>"), HasSubstr("250"));
+    std::optional<smtp_test_client> p = smtp_test_client::connect(
+        prefix_ + c.host, {postfix_->hosts().front(), postfix_->port()}, 15);
+    EXPECT_TRUE(p);
+    if (!p) {
+      return out;
+    }
+    EXPECT_THAT(p->reply(), HasSubstr("220 "));
+    EXPECT_THAT(p->say("EHLO " + helo_of(c)), HasSubstr("250"));
+    EXPECT_THAT(p->say("MAIL FROM:<probe@sender.test>"), HasSubstr("250"));
     for (const std::string& rule : rules) {
-      const std::string r = p.say("RCPT TO:<" + rule + "@oracle.test>");
+      const std::string r = p->say("RCPT TO:<" + rule + "@oracle.test>");
       out[rule] = word(r);
       last_replies_ += c.label + " " + rule + ": " + r;
     }
-    p.say("QUIT");
+    p->say("QUIT");
     return out;
   }
 
   /// The same client dialogue with `ptrscan listen`.
   void ask_listener(const oracle_case& c) {
-    smtp_peer p(prefix_ + c.host, listen_);
-    EXPECT_TRUE(p.ok());
-    EXPECT_THAT(p.reply(), HasSubstr("220 "));
-    EXPECT_THAT(p.say("EHLO " + helo_of(c)), HasSubstr("250"));
-    EXPECT_THAT(p.say("MAIL FROM:<probe@sender.test>"), HasSubstr("250"));
-    EXPECT_THAT(p.say("RCPT TO:<check@listen.test>"), HasSubstr("550 5.7.1"));
-    p.say("QUIT");
+    std::optional<smtp_test_client> p = smtp_test_client::connect(prefix_ + c.host, listen_, 15);
+    EXPECT_TRUE(p);
+    if (!p) {
+      return;
+    }
+    EXPECT_THAT(p->reply(), HasSubstr("220 "));
+    EXPECT_THAT(p->say("EHLO " + helo_of(c)), HasSubstr("250"));
+    EXPECT_THAT(p->say("MAIL FROM:<probe@sender.test>"), HasSubstr("250"));
+    EXPECT_THAT(p->say("RCPT TO:<check@listen.test>"), HasSubstr("550 5.7.1"));
+    p->say("QUIT");
   }
 
-  std::vector<json> stop_and_read() {
-    listener_.stop(std::chrono::milliseconds(20'000));
-    EXPECT_THAT(listener_.exit_description(), HasSubstr("exit 0"));
-    const run_result v =
-        run_process({"python3", std::string(PTRSCAN_SOURCE_DIR) + "/tests/schema/validate_output.py",
-                     std::string(PTRSCAN_SOURCE_DIR) + "/schema", "--listen", out_});
-    if (v.exit_code != 77) {  // 77: python3-jsonschema missing
-      EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
-    }
-    std::ifstream in(out_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    ndjson_lines lines = parse_ndjson(ss.str());
-    EXPECT_TRUE(lines.bad_lines.empty());
-    return lines.records;
-  }
+  std::vector<json> stop_and_read() { return listener_.stop_and_read(); }
 
   std::string prefix_;
   std::string nameserver_;
   std::string reverse_;  // "B.A.127.in-addr.arpa"
   std::unique_ptr<dns_testbed> bed_;
   std::unique_ptr<mta_server> postfix_;
-  std::filesystem::path dir_;
-  std::string out_;
-  daemon_process listener_;
+  listen_process listener_;
   endpoint listen_;
   std::string last_replies_;
 };
@@ -296,7 +209,7 @@ TEST_F(PolicyOracleTest, PtrscanAgreesWithPostfixOnEveryRule) {
     ask_listener(c);
   }
   const std::vector<json> records = stop_and_read();
-  ASSERT_EQ(records.size(), cases.size()) << listener_.log_tail();
+  ASSERT_EQ(records.size(), cases.size()) << listener_.process().log_tail();
   const std::map<char, std::string> letter = {{'p', "pass"}, {'f', "fail"}, {'u', "unknown"}};
   for (const oracle_case& c : cases) {
     SCOPED_TRACE(c.label);

@@ -5,14 +5,18 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "../dns/dns_packet_builder.h"
 #include "checks/helo_rules.h"
+#include "dns/reply.h"
 #include "output/json_writer.h"
+#include "probes/helo_names.h"
 
 namespace ptrscan {
 namespace {
@@ -58,6 +62,11 @@ class zone {
       }
     }
     return n;
+  }
+
+  /// The packet this zone answers (name, type) with.
+  std::vector<uint8_t> answer(const std::string& name, uint16_t type) const {
+    return packet(name, type);
   }
 
  private:
@@ -352,6 +361,77 @@ TEST(ClientIdentity, PolicyEvidence) {
     const policy_evidence e = id.evidence();
     EXPECT_FALSE(e.ptr_status.has_value());
     EXPECT_FALSE(e.fcrdns.has_value());
+  }
+}
+
+// The listener's HELO verdict is the scanner's: for every HELO case the
+// verdict line, the record's helo.verdict and resolves say what
+// helo_name::assess (the sender and SMTP probes' assess_helo) says for the
+// same answers. An MX-only name resolves (Postfix: "no A, AAAA or MX
+// record"), so it is a mismatch, not unresolved; a failed MX lookup of a
+// name without addresses leaves it undecided (error).
+TEST(ClientIdentity, HeloVerdictIsTheScannersAssessHelo) {
+  zone z = good_zone();
+  std::vector<uint8_t> mx{0, 10};
+  const std::vector<uint8_t> target = dns_packet_builder::name("mail.sender.example");
+  mx.insert(mx.end(), target.begin(), target.end());
+  z.add("mxonly.example", dns_type_mx, mx);
+  z.add("mxfail.example", dns_type_txt, txt("x"));  // exists: its A/AAAA are nodata
+  z.failing.push_back({"mxfail.example", dns_type_mx});
+  z.add("v6only.example", dns_type_aaaa,
+        {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+  struct helo_case {
+    std::string helo;
+    std::string verdict;
+  };
+  const std::vector<helo_case> cases = {
+      {"mail.sender.example", "match"},   {"other.example", "mismatch"},
+      {"mxonly.example", "mismatch"},     {"nowhere.example", "unresolved"},
+      {"mxfail.example", "error"},        {"v6only.example", "mismatch"},
+      {"localhost", "not-fqdn"},          {"[192.0.2.25]", "literal"},
+      {"[192.0.2.26]", "literal-mismatch"}, {"bad..name", "invalid"},
+  };
+  for (const helo_case& c : cases) {
+    SCOPED_TRACE(c.helo);
+    client_identity id(client_ip(), classifier());
+    id.start();
+    id.set_helo(c.helo);
+    z.serve(id);
+    ASSERT_TRUE(id.idle());
+
+    // The scanner's side: the same name, the same zone's answers.
+    helo_name scanner;
+    scanner.reset(c.helo);
+    if (scanner.lookable()) {
+      scanner.asked = true;
+      for (uint32_t k = 0; k < helo_ask_count; ++k) {
+        const helo_ask which = static_cast<helo_ask>(k);
+        dns_reply reply;
+        if (std::find(z.failing.begin(), z.failing.end(),
+                      std::make_pair(scanner.form.name, helo_name::qtype(which))) !=
+            z.failing.end()) {
+          reply.status = dns_status::timeout;
+        } else {
+          parse_reply(z.answer(scanner.form.name, helo_name::qtype(which)), scanner.form.name,
+                      helo_name::qtype(which), reply);
+        }
+        scanner.on_answer(which, reply, client_ip());
+      }
+    }
+    const std::vector<std::string> ptr_names = {"mail.sender.example"};
+    const helo_assessment want = scanner.assess(client_ip(), ptr_names, ptr_evidence::known);
+    EXPECT_EQ(to_string(want.verdict), c.verdict);
+    EXPECT_NE(id.verdict_line().find(" helo=" + c.verdict), std::string::npos)
+        << id.verdict_line();
+    const std::string j = json(id);
+    EXPECT_NE(j.find("\"verdict\":\"" + c.verdict + "\""), std::string::npos) << j;
+    auto word = [](std::optional<bool> v) {
+      return v ? std::string(*v ? "true" : "false") : std::string("null");
+    };
+    if (c.helo.front() != '[' && c.verdict != "invalid") {
+      EXPECT_NE(j.find("\"resolves\":" + word(want.rules.resolves) + ","), std::string::npos)
+          << j;
+    }
   }
 }
 

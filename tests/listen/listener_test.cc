@@ -424,5 +424,79 @@ TEST(Listener, CapsHoldAcrossThreads) {
   EXPECT_EQ(sessions, 16u);
 }
 
+// The answer cache in front of the loop's DNS transport: two sessions in a
+// row with the same MAIL FROM domain; the second one's TXT lookup is
+// answered from the first one's answer (TTL 60 s), and its verdict is the
+// same. NXDOMAIN without an SOA (every other answer of delayed_dns) is not
+// kept: those are asked again. With --dns-cache 0 nothing is kept.
+TEST(Listener, AnswerCacheServesARepeatedSenderDomain) {
+  for (const size_t entries : {size_t{10'000}, size_t{0}}) {
+    SCOPED_TRACE(entries);
+    delayed_dns dns(0, 0);
+    const std::string out = ::testing::TempDir() + "/listener_cache.ndjson";
+    listener_config c;
+    c.addresses = {"127.0.0.1:0"};
+    c.responder.hostname = "listen.test";
+    c.responder.tls_available = false;
+    c.dns.servers = {"127.0.0.1:" + std::to_string(dns.port())};
+    c.dns.timeout_ms = 5000;
+    c.dns.tries = 1;
+    c.dns_cache.max_entries = entries;
+    c.max_records = 2;
+    c.handle_signals = false;
+    uint16_t port = 0;
+    std::mutex m;
+    std::condition_variable cv;
+    c.ready = [&](const std::vector<std::string>& bound) {
+      std::lock_guard<std::mutex> l(m);
+      port = static_cast<uint16_t>(std::stoi(bound.at(0).substr(bound.at(0).rfind(':') + 1)));
+      cv.notify_all();
+    };
+    absl::StatusOr<std::unique_ptr<output_sink>> sink = output_sink::open(out);
+    ASSERT_TRUE(sink.ok());
+    absl::Status result;
+    listener_stats stats;
+    std::thread t([&] { result = run_listener(c, **sink, &stats); });
+    {
+      std::unique_lock<std::mutex> l(m);
+      ASSERT_TRUE(cv.wait_for(l, std::chrono::seconds(30), [&] { return port != 0; }));
+    }
+    std::vector<std::string> verdicts;
+    for (int session = 0; session < 2; ++session) {
+      const int fd = connect_from("127.0.0.1", port);
+      ASSERT_GE(fd, 0);
+      const std::string say =
+          "EHLO client.test\r\nMAIL FROM:<a@slow.example>\r\nRCPT TO:<x@y.test>\r\nQUIT\r\n";
+      ASSERT_EQ(::send(fd, say.data(), say.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(say.size()));
+      std::string got;
+      char b[1024];
+      for (ssize_t n; (n = ::recv(fd, b, sizeof b, 0)) > 0 || (n < 0 && errno == EINTR);) {
+        if (n > 0) {
+          got.append(b, static_cast<size_t>(n));
+        }
+      }
+      ::close(fd);
+      const size_t at = got.find("550 5.7.1");
+      ASSERT_NE(at, std::string::npos) << got;
+      verdicts.push_back(got.substr(at, got.find("\r\n", at) - at));
+    }
+    t.join();  // -n 2
+    ASSERT_TRUE(result.ok()) << result;
+    ASSERT_TRUE((*sink)->close().ok());
+    ASSERT_EQ(verdicts.size(), 2u);
+    EXPECT_NE(verdicts[0].find("spf=fail"), std::string::npos) << verdicts[0];
+    EXPECT_EQ(verdicts[1], verdicts[0]);
+    if (entries > 0) {
+      EXPECT_EQ(stats.dns_cache.hits, 1u);  // the second session's TXT
+      EXPECT_EQ(stats.dns_cache.stored, 1u);
+    } else {
+      EXPECT_EQ(stats.dns_cache.hits, 0u);
+      EXPECT_EQ(stats.dns_cache.stored, 0u);
+    }
+    EXPECT_EQ(stats.dns_queries, stats.dns_cache.misses);
+  }
+}
+
 }  // namespace
 }  // namespace ptrscan
