@@ -53,7 +53,8 @@ constexpr identity_field fields_list[] = {
     {"helo.syntax", "string", "fqdn not-fqdn address-literal invalid"},
     {"helo.fqdn", "bool", "a valid name of two labels or more"},
     {"helo.addresses", "array", "its A/AAAA addresses"},
-    {"helo.truncated", "array", "\"addresses\" when cut"},
+    {"helo.truncated", "array",
+     "\"addresses\" when cut; \"ptr_names\" when equals_ptr is null for PTR names past those kept"},
     {"helo.resolves", "bool", "it has an A, AAAA or MX record (null: undecided)"},
     {"helo.resolves_to_client", "bool", "one address is the client's"},
     {"helo.equals_ptr", "bool", "it is one of the client's PTR names"},
@@ -346,9 +347,12 @@ bool client_identity::verdict_ready() const {
 helo_assessment client_identity::assess() const {
   // A PTR lookup not answered yet is as good as a failed one: a HELO name
   // might equal a PTR name (helo_word() says "timeout" for a name then).
-  const ptr_evidence ptr = ptr_answered_ && !is_lookup_failure(ptr_status_)
-                               ? ptr_evidence::known
-                               : ptr_evidence::failed;
+  // An answer with more names than were kept is partial: no match among
+  // the kept ones is no mismatch (as in the scanner).
+  const ptr_evidence ptr = !ptr_answered_ || is_lookup_failure(ptr_status_)
+                               ? ptr_evidence::failed
+                           : ptr_names_total_ > ptr_names_.size() ? ptr_evidence::partial
+                                                                  : ptr_evidence::known;
   return assess_helo(helo_, client_,
                      read_helo_dns(helo_addrs_, helo_status_[0], helo_status_[1],
                                    helo_status_[2], helo_mx_found_),
@@ -445,17 +449,28 @@ void client_identity::write_json(json_writer& w) const {
     w.key("name").value(helo_arg_);
     w.key("syntax").value(to_string(helo_.syntax));
     w.key("fqdn").value(helo_.syntax == helo_syntax::fqdn);
+    const helo_assessment a = assess();
+    const bool addrs_cut = (helo_.syntax == helo_syntax::fqdn ||
+                            helo_.syntax == helo_syntax::not_fqdn) &&
+                           helo_addrs_total_ > helo_addrs_.size();
     if (helo_.syntax == helo_syntax::fqdn || helo_.syntax == helo_syntax::not_fqdn) {
       w.key("addresses").begin_array();
       for (const ip_address& ip : helo_addrs_) {
         w.value(ip.to_string());
       }
       w.end_array();
-      if (helo_addrs_total_ > helo_addrs_.size()) {
-        w.key("truncated").begin_array().value("addresses").end_array();
-      }
     }
-    const helo_rules r = assess().rules;
+    if (addrs_cut || a.ptr_names_cut) {
+      w.key("truncated").begin_array();
+      if (addrs_cut) {
+        w.value("addresses");
+      }
+      if (a.ptr_names_cut) {
+        w.value("ptr_names");  // equals_ptr: the answer held more than the names kept
+      }
+      w.end_array();
+    }
+    const helo_rules& r = a.rules;
     auto opt = [&w](const char* k, std::optional<bool> v) {
       w.key(k);
       if (v) {

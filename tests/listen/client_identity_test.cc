@@ -301,6 +301,41 @@ TEST(ClientIdentity, FcrdnsUncheckedCountsEveryNameLeft) {
   EXPECT_TRUE(seen);
 }
 
+// Review finding: a HELO naming a PTR name past the 32 kept (sorted) is no
+// mismatch: equals_ptr is null and marked, the verdict is error, not
+// mismatch; a kept name still matches.
+TEST(ClientIdentity, HeloAgainstPtrNamesPastTheCapIsNoMismatch) {
+  zone z;
+  for (int i = 0; i < 40; ++i) {
+    z.add("25.2.0.192.in-addr.arpa", dns_type_ptr,
+          dns_packet_builder::name("h" + std::to_string(10 + i) + ".example"));
+  }
+  z.add("h45.example", dns_type_a, dns_packet_builder::ipv4(198, 51, 100, 1));
+  z.add("h12.example", dns_type_a, dns_packet_builder::ipv4(198, 51, 100, 1));
+  {
+    client_identity id(client_ip(), classifier());
+    id.start();
+    id.set_helo("h45.example");  // the 36th name: not kept
+    z.serve(id);
+    ASSERT_TRUE(id.idle());
+    const std::string j = json(id);
+    EXPECT_NE(j.find(R"("equals_ptr":null)"), std::string::npos) << j;
+    EXPECT_NE(j.find(R"("truncated":["ptr_names"])"), std::string::npos) << j;
+    EXPECT_EQ(id.verdict_line().find("helo=mismatch"), std::string::npos) << id.verdict_line();
+    EXPECT_NE(id.verdict_line().find("helo=error"), std::string::npos) << id.verdict_line();
+  }
+  {
+    client_identity id(client_ip(), classifier());
+    id.start();
+    id.set_helo("h12.example");  // kept
+    z.serve(id);
+    ASSERT_TRUE(id.idle());
+    const std::string j = json(id);
+    EXPECT_NE(j.find(R"("equals_ptr":true)"), std::string::npos) << j;
+    EXPECT_EQ(j.find("ptr_names"), std::string::npos) << j;
+  }
+}
+
 // The policy evidence: what the lookups found, for evaluate_policy(). The
 // HELO name's MX is asked too (Postfix's reject_unknown_helo_hostname
 // accepts a name with an MX only), and a name Postfix's syntax allows
