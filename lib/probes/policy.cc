@@ -31,20 +31,6 @@ void helo_lookups(const helo_name* n, policy_evidence& e) {
   e.helo_addrs = n->forward.addrs;
 }
 
-int relay_rank(relay_status r) {
-  switch (r) {
-    case relay_status::open:
-      return 3;
-    case relay_status::tempfail:
-      return 2;
-    case relay_status::closed:
-      return 1;
-    case relay_status::untested:
-      break;
-  }
-  return 0;
-}
-
 /// The server-side parts: greeting, HELO name, STARTTLS, relay, timing.
 void server_parts(const policy_sources& src, uint32_t slot, policy_evidence& e) {
   const std::span<const smtp_result> results = src.smtp->results(slot);

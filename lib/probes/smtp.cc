@@ -652,24 +652,10 @@ void smtp_worker::write_host(uint32_t slot, json_writer& w) {
   if (!relay_) {
     return;
   }
-  // The host's verdict over its ports: one open port makes an open relay;
-  // otherwise a temporary refusal says less than a refusal.
-  auto rank = [](relay_status r) {
-    switch (r) {
-      case relay_status::open:
-        return 3;
-      case relay_status::tempfail:
-        return 2;
-      case relay_status::closed:
-        return 1;
-      case relay_status::untested:
-        break;
-    }
-    return 0;
-  };
+  // The host's verdict over its ports (relay_rank).
   const smtp_result* decided = nullptr;
   for (const smtp_result& r : h.results) {
-    if (decided == nullptr || rank(r.relay) > rank(decided->relay)) {
+    if (decided == nullptr || relay_rank(r.relay) > relay_rank(decided->relay)) {
       decided = &r;
     }
   }

@@ -36,6 +36,22 @@ enum class relay_status : uint8_t {
 };
 inline constexpr int relay_status_count = 4;
 std::string_view to_string(relay_status s);
+/// How much a port's relay verdict says about the host (one open port makes
+/// an open relay; a temporary refusal says less than a refusal): open 3,
+/// tempfail 2, closed 1, untested 0.
+constexpr int relay_rank(relay_status r) {
+  switch (r) {
+    case relay_status::open:
+      return 3;
+    case relay_status::tempfail:
+      return 2;
+    case relay_status::closed:
+      return 1;
+    case relay_status::untested:
+      break;
+  }
+  return 0;
+}
 
 /// Why a relay test is `untested` (output contract `smtp[].relay.reason`).
 enum class relay_untested_reason : uint8_t {

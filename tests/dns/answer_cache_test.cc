@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dns/reply.h"
+#include "dns_packet_builder.h"
 
 namespace ptrscan {
 namespace {
@@ -67,22 +68,7 @@ class packet {
   std::vector<uint8_t> bytes() const { return b_; }
 
  private:
-  static std::vector<uint8_t> wire(std::string_view n) {
-    std::vector<uint8_t> out;
-    size_t start = 0;
-    while (start < n.size()) {
-      size_t dot = n.find('.', start);
-      if (dot == std::string_view::npos) {
-        dot = n.size();
-      }
-      out.push_back(static_cast<uint8_t>(dot - start));
-      out.insert(out.end(), n.begin() + static_cast<std::ptrdiff_t>(start),
-                 n.begin() + static_cast<std::ptrdiff_t>(dot));
-      start = dot + 1;
-    }
-    out.push_back(0);
-    return out;
-  }
+  static std::vector<uint8_t> wire(std::string_view n) { return dns_packet_builder::name(n); }
   void rr(std::string_view owner, uint16_t type, uint32_t ttl, const std::vector<uint8_t>& rd) {
     put_name(owner);
     put16(type);
