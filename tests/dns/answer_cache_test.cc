@@ -68,7 +68,7 @@ class packet {
   std::vector<uint8_t> bytes() const { return b_; }
 
  private:
-  static std::vector<uint8_t> wire(std::string_view n) { return dns_packet_builder::name(n); }
+  static std::vector<uint8_t> wire(std::string_view n) { return testing::dns_packet_builder::name(n); }
   void rr(std::string_view owner, uint16_t type, uint32_t ttl, const std::vector<uint8_t>& rd) {
     put_name(owner);
     put16(type);
