@@ -1,6 +1,8 @@
 #include "checks/policy.h"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "net/ascii.h"
@@ -302,31 +304,38 @@ outcome forward_of(const policy_evidence& e, const std::string& name) {
                                     "): a temporary failure, Postfix answers 450"};
 }
 
+/// Appends a verdict. `fix` is a std::string or a callable returning one:
+/// a fix is kept for failures only, so a callable is called only then (a
+/// listener writes one record per connection, and most rules pass).
+template <typename Fix = std::string>
 void add(std::vector<policy_verdict>& out, std::string_view set, std::string_view rule,
-         outcome o, std::string fix = {}) {
-  policy_verdict v;
+         outcome o, Fix&& fix = {}) {
+  policy_verdict& v = out.emplace_back();
   v.set = set;
   v.rule = rule;
   v.result = o.result;
   v.evidence = std::move(o.evidence);
   if (o.result == rule_result::fail) {
-    v.fix = std::move(fix);
+    if constexpr (std::is_invocable_v<Fix>) {
+      v.fix = fix();
+    } else {
+      v.fix = std::forward<Fix>(fix);
+    }
   }
-  out.push_back(std::move(v));
 }
 
 void postfix_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   constexpr std::string_view set = "postfix";
   const outcome reverse =
       e.ran("ptr") ? reverse_name(e) : not_run("ptr", "the address's PTR name is not known");
-  const std::string name = suggested_name(e);
-  add(out, set, "reject_unknown_reverse_client_hostname", reverse, ptr_fix(e, name));
+  const auto name_fix = [&e] { return ptr_fix(e, suggested_name(e)); };
+  add(out, set, "reject_unknown_reverse_client_hostname", reverse, name_fix);
 
   if (reverse.result == rule_result::pass && !e.ran("fcrdns")) {
     add(out, set, "reject_unknown_client_hostname",
         not_run("fcrdns", "the A/AAAA of the PTR names were not looked up"));
   } else if (reverse.result != rule_result::pass) {
-    add(out, set, "reject_unknown_client_hostname", reverse, ptr_fix(e, name));
+    add(out, set, "reject_unknown_client_hostname", reverse, name_fix);
   } else {
     // Postfix verifies the one name getnameinfo() gave; with several PTR
     // names which one that is depends on the answer's order.
@@ -372,7 +381,7 @@ void postfix_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   const std::string& h = *e.helo;
   const bool literal = !h.empty() && h.front() == '[';
   const std::string_view n = strip_dots(h);
-  const std::string setting = name_setting(e, suggested_name(e));
+  const auto setting = [&e] { return name_setting(e, suggested_name(e)); };
   if (literal) {
     const bool ok = valid_helo_literal(h);
     outcome o{ok ? rule_result::pass : rule_result::fail,
@@ -448,17 +457,18 @@ void postfix_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
       }
     }
     // A FQDN gets its A/AAAA record; anything else a name that has one.
-    std::string fix = setting;
-    if (const std::string fqdn = helo_fqdn(e); !fqdn.empty()) {
-      fix = forward_line(e, fqdn) + " (or " + setting + ")";
-    }
-    add(out, set, "reject_unknown_helo_hostname", std::move(o), fix);
+    add(out, set, "reject_unknown_helo_hostname", std::move(o), [&e, &setting] {
+      if (const std::string fqdn = helo_fqdn(e); !fqdn.empty()) {
+        return forward_line(e, fqdn) + " (or " + setting() + ")";
+      }
+      return setting();
+    });
   }
 }
 
 void generic_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   constexpr std::string_view set = "generic_rdns";
-  const std::string name = suggested_name(e, true);
+  const auto name_fix = [&e] { return ptr_fix(e, suggested_name(e, true)); };
   if (!e.ran("ptr")) {
     add(out, set, "generic_rdns", not_run("ptr", "no PTR name to classify"));
     return;
@@ -475,7 +485,7 @@ void generic_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   switch (*e.naming) {
     case rdns_class::none:
       add(out, set, "generic_rdns", {rule_result::fail, "no PTR name (class none)"},
-          ptr_fix(e, name));
+          name_fix);
       return;
     case rdns_class::invalid:
     case rdns_class::generic_dynamic:
@@ -485,7 +495,7 @@ void generic_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
                                   (*e.naming == rdns_class::invalid
                                        ? ": not a usable host name"
                                        : ": generated from the address, read as end-user space")},
-          ptr_fix(e, name));
+          name_fix);
       return;
     case rdns_class::generic_static:
       add(out, set, "generic_rdns",
@@ -558,7 +568,7 @@ std::string tls_fix(const policy_evidence& e) {
 
 void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
   constexpr std::string_view set = "bulk_senders_2024";
-  const std::string name = suggested_name(e);
+  const auto name_fix = [&e] { return ptr_fix(e, suggested_name(e)); };
   {
     outcome o;
     if (!e.ran("ptr")) {
@@ -573,11 +583,13 @@ void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
     } else {
       o = {rule_result::fail, "no PTR record for " + rev(e)};
     }
-    add(out, set, "ptr", std::move(o), ptr_fix(e, name));
+    add(out, set, "ptr", std::move(o), name_fix);
   }
   {
     outcome o;
-    std::string fix = ptr_fix(e, name);
+    // No PTR name resolves back: the first one's forward line, else the
+    // PTR line and its forward line.
+    bool forward_fix = false;
     if (!e.ran("fcrdns")) {
       o = not_run("fcrdns", "the A/AAAA of the PTR names were not looked up");
     } else if (!e.fcrdns) {
@@ -597,7 +609,7 @@ void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
           o = {rule_result::fail,
                "no PTR name (" + names_text(e.ptr_names) + ") resolves back to " +
                    e.ip.to_string()};
-          fix = forward_line(e, e.ptr_names.empty() ? name : e.ptr_names.front());
+          forward_fix = true;
           break;
         case fcrdns_status::none:
           o = {rule_result::fail, "no PTR name"};
@@ -607,11 +619,16 @@ void bulk_rules(const policy_evidence& e, std::vector<policy_verdict>& out) {
           break;
       }
     }
-    add(out, set, "fcrdns", std::move(o), fix);
+    add(out, set, "fcrdns", std::move(o), [&e, forward_fix, &name_fix] {
+      if (!forward_fix) {
+        return name_fix();
+      }
+      return forward_line(e, e.ptr_names.empty() ? suggested_name(e) : e.ptr_names.front());
+    });
   }
   if (e.tls_offered || e.tls_used || e.tls_tried ||
       (e.role == policy_role::server && !e.ran("smtp"))) {
-    add(out, set, "tls", tls_outcome(e), tls_fix(e));
+    add(out, set, "tls", tls_outcome(e), [&e] { return tls_fix(e); });
   }
   if (e.spf_mail_from) {
     const spf_code c = *e.spf_mail_from;
@@ -683,13 +700,14 @@ void mxtoolbox_rules(const policy_evidence& e, std::vector<policy_verdict>& out)
       o = {rule_result::fail,
            "banner host " + host + " is not a PTR name (" + names_text(e.ptr_names) + ")"};
     }
-    const std::string ptr = e.ptr_names.empty() ? suggested_name(e) : e.ptr_names.front();
-    add(out, set, "banner_ptr_match", std::move(o),
-        name_setting(e, ptr) +
-            (host.empty() ? std::string() : " (or " + reverse_line(e, host) + ")"));
+    add(out, set, "banner_ptr_match", std::move(o), [&e, &host] {
+      const std::string ptr = e.ptr_names.empty() ? suggested_name(e) : e.ptr_names.front();
+      return name_setting(e, ptr) +
+             (host.empty() ? std::string() : " (or " + reverse_line(e, host) + ")");
+    });
   }
   if (e.tls_offered || e.tls_used || e.tls_tried) {
-    add(out, set, "smtp_tls", tls_outcome(e), tls_fix(e));
+    add(out, set, "smtp_tls", tls_outcome(e), [&e] { return tls_fix(e); });
   }
   if (e.relay.empty() && !e.ran("relay")) {
     add(out, set, "open_relay", not_run("relay", "the relay test is opt-in"));
@@ -725,6 +743,7 @@ bool postfix_valid_hostaddr(std::string_view addr) { return valid_ipv4(addr) || 
 
 std::vector<policy_verdict> evaluate_policy(const policy_evidence& e) {
   std::vector<policy_verdict> out;
+  out.reserve(16);  // at most 5 + 1 + 4 + 4 rules
   postfix_rules(e, out);
   generic_rules(e, out);
   bulk_rules(e, out);

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace ptrscan {
 
@@ -30,9 +32,50 @@ class json_writer {
   json_writer& end_array();
   /// Object key; the next value call supplies its value.
   json_writer& key(std::string_view k);
+  /// A key written in the code (a string literal: nearly every key) that
+  /// needs no escape is copied as it is, without append_json_string()'s
+  /// scan and call; any other goes through it. A char array that is not
+  /// const holds data, and goes through the string_view overload.
+  template <size_t N>
+  json_writer& key(const char (&k)[N]) {
+    if (!is_plain_literal(std::string_view(k, N - 1))) {
+      return key(std::string_view(k, N - 1));
+    }
+    before_value();
+    out_.push_back('"');
+    out_.append(k, N - 1);
+    out_.append("\":", 2);
+    after_key_ = true;
+    return *this;
+  }
+  template <size_t N>
+  json_writer& key(char (&k)[N]) {
+    return key(std::string_view(k));
+  }
 
   json_writer& value(std::string_view s);
-  json_writer& value(const char* s) { return value(std::string_view(s)); }
+  /// A C string (not bool, which a pointer would otherwise convert to).
+  template <typename T>
+    requires std::is_same_v<T, const char*> || std::is_same_v<T, char*>
+  json_writer& value(T s) {
+    return value(std::string_view(s));
+  }
+  /// A string literal value ("ok", "pass"): copied as key() copies one.
+  template <size_t N>
+  json_writer& value(const char (&s)[N]) {
+    if (!is_plain_literal(std::string_view(s, N - 1))) {
+      return value(std::string_view(s, N - 1));
+    }
+    before_value();
+    out_.push_back('"');
+    out_.append(s, N - 1);
+    out_.push_back('"');
+    return *this;
+  }
+  template <size_t N>
+  json_writer& value(char (&s)[N]) {
+    return value(std::string_view(s));
+  }
   json_writer& value(bool b);
   json_writer& value(int64_t v);
   json_writer& value(uint64_t v);
@@ -60,6 +103,18 @@ class json_writer {
     depth_ = m.depth;
     first_bits_ = m.first_bits;
     after_key_ = m.after_key;
+  }
+
+  /// True when append_json_string() would copy `s` unchanged: printable
+  /// ASCII without '"' or '\\', no NUL (a literal with an embedded NUL
+  /// would be cut by the string_view overloads).
+  static constexpr bool is_plain_literal(std::string_view s) {
+    for (const char c : s) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
  private:

@@ -344,6 +344,37 @@ TEST(JsonWriterTest, KeysAreEscaped) {
   EXPECT_EQ(out, R"({"a\"b\n":"x"})");
 }
 
+// Literal keys and values take a copy path of their own: it must write what
+// the escaping path writes, for plain literals and for ones that need
+// escapes, and a char array that is not const is data (escaped).
+TEST(JsonWriterTest, LiteralKeysAndValuesAreWrittenAsEscaped) {
+  std::string fast;
+  json_writer f(fast);
+  f.begin_object().key("status").value("ok");
+  f.key("a\"b").value("tab\there").key("\x7f").value("\xc3\xa9");
+  f.key("bidi").value("\xe2\x80\xae").end_object();
+  std::string slow;
+  json_writer s(slow);
+  s.begin_object().key(std::string_view("status")).value(std::string_view("ok"));
+  s.key(std::string_view("a\"b")).value(std::string_view("tab\there"));
+  s.key(std::string_view("\x7f")).value(std::string_view("\xc3\xa9"));
+  s.key(std::string_view("bidi")).value(std::string_view("\xe2\x80\xae")).end_object();
+  EXPECT_EQ(fast, slow);
+  EXPECT_EQ(fast, std::string(R"({"status":"ok","a\"b":"tab\there","\u007f":")") +
+                      "\xc3\xa9" + R"(","bidi":"\u202e"})");  // é is kept, U+202E escaped
+
+  char data[] = "x\"y";  // not const: data, whatever its storage
+  std::string out;
+  json_writer d(out);
+  d.begin_object().key(data).value(data).end_object();
+  EXPECT_EQ(out, R"({"x\"y":"x\"y"})");
+  const char* pointer = "p\\q";
+  out.clear();
+  json_writer p(out);
+  p.begin_array().value(pointer).value(true).end_array();
+  EXPECT_EQ(out, R"(["p\\q",true])");  // a pointer is a string, not a bool
+}
+
 TEST(JsonWriterTest, Integers) {
   std::string out;
   json_writer w(out);
