@@ -293,7 +293,10 @@ class listener final : public resolver_client {
   void refuse(int fd, const sock_name& client, const sock_name& local, std::string_view reason);
   void on_recv(uint32_t slot, int res);
   void on_send(uint32_t slot, int res);
-  void on_tls_bytes(session& s, std::string_view bytes, int64_t now);
+  /// Feeds ciphertext to the session's TLS and at most recv_bytes of the
+  /// plaintext to the responder. True when it read plaintext or the TLS
+  /// session ended (failed or closed): something moved.
+  bool on_tls_bytes(session& s, std::string_view bytes, int64_t now);
   void pump(uint32_t slot);
   void close_fd(session& s);
   void finish(uint32_t slot);
@@ -572,7 +575,7 @@ void listener::on_recv(uint32_t slot, int res) {
   pump(slot);
 }
 
-void listener::on_tls_bytes(session& s, std::string_view bytes, int64_t now) {
+bool listener::on_tls_bytes(session& s, std::string_view bytes, int64_t now) {
   s.tls->feed_input(bytes);
   if (s.tls->current() == tls_server_session::state::handshaking &&
       s.tls->handshake() == tls_server_session::state::established) {
@@ -582,19 +585,25 @@ void listener::on_tls_bytes(session& s, std::string_view bytes, int64_t now) {
     s.ms_tls = now;
     s.r->tls_established(now);
   }
+  bool read = false;
   if (s.tls->current() == tls_server_session::state::established) {
     std::string plain;
     s.tls->read_plain(plain, recv_bytes);
     if (!plain.empty()) {
       s.r->on_bytes(plain, now);
+      read = true;
     }
   }
   if (s.tls->current() == tls_server_session::state::failed) {
     s.tls_error = s.tls->error();
     s.r->peer_closed("tls_error", now);
-  } else if (s.tls->current() == tls_server_session::state::closed) {
-    s.r->peer_closed("closed", now);
+    return true;
   }
+  if (s.tls->current() == tls_server_session::state::closed) {
+    s.r->peer_closed("closed", now);
+    return true;
+  }
+  return read;
 }
 
 void listener::on_send(uint32_t slot, int res) {
@@ -699,6 +708,15 @@ void listener::pump(uint32_t slot) {
       close_fd(s);
     } else if (!s.r->closing() && !s.recv_armed && !s.r->waiting_verdict() &&
                (!s.r->starttls_pending() || s.tls)) {
+      if (s.tls && s.tls->input_pending() && on_tls_bytes(s, {}, now)) {
+        // Plaintext is read in steps of recv_bytes, as the socket is: what
+        // a step left in the TLS buffers is taken before waiting for more
+        // (a pipelined group past 4096 bytes arrives all at once). A step
+        // that read nothing (a record not complete yet) waits on the
+        // socket; every other consumes input, so this ends.
+        pump(slot);
+        return;
+      }
       io_uring_sqe* sqe = ring_.get_sqe();
       io_uring_prep_recv(sqe, s.fd, s.buf.data(), s.buf.size(), 0);
       io_uring_sqe_set_data64(sqe, user_data{op_kind::peer_recv, gen, slot}.pack());

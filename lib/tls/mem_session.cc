@@ -140,6 +140,13 @@ tls_mem_session::state tls_mem_session::read_plain(std::string& out, size_t max)
   return state_;
 }
 
+bool tls_mem_session::input_pending() const {
+  if (state_ != state::established || ssl_ == nullptr) {
+    return false;
+  }
+  return SSL_pending(ssl_) > 0 || BIO_ctrl_pending(rbio_) > 0;
+}
+
 void tls_mem_session::fail(int ret) {
   error_ = describe_(ssl_, ret);
   state_ = state::failed;

@@ -48,6 +48,11 @@ class tls_mem_session {
   /// Returns the new state: established, closed on the peer's close_notify,
   /// or failed.
   state read_plain(std::string& out, size_t max = SIZE_MAX);
+  /// Input fed and not yet read as plaintext: decrypted bytes BoringSSL
+  /// holds, or ciphertext still in the read buffer (a read_plain() that
+  /// stopped at `max` leaves either). A caller that reads in bounded
+  /// steps reads again, before it waits on the socket, while this holds.
+  bool input_pending() const;
   state current() const { return state_; }
   /// Why the handshake or a read failed, in the side's words; "" while
   /// nothing failed.

@@ -364,6 +364,49 @@ TEST_F(ListenTest, StartTlsRecordsVersionCipherAndSni) {
   EXPECT_FALSE((*bad)["session"].contains("mail_from"));  // never read as a command
 }
 
+// A pipelined group over TLS longer than one read (4096 bytes): a mail to 30
+// recipients with long addresses, as an MTA sends it in one write. Every
+// command is answered, in order, and the record has them all (the
+// listener reads the plaintext a read leaves in the TLS buffers before it
+// waits on the socket again; without that the session hung to its
+// deadline after the first ~4 KiB).
+TEST_F(ListenTest, PipelinedGroupOverTlsPastOneReadIsAllAnswered) {
+  ASSERT_TRUE(start({}));
+  absl::StatusOr<std::unique_ptr<tls_context>> ctx = tls_context::create("");
+  ASSERT_TRUE(ctx.ok());
+  constexpr int rcpts = 30;
+  {
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    c->reply();
+    EXPECT_THAT(c->say("EHLO mail.sender.test"), HasSubstr("250-PIPELINING"));
+    EXPECT_THAT(c->say("STARTTLS"), HasSubstr("220 2.0.0"));
+    ASSERT_TRUE(c->start_tls(**ctx, "listen.test"));
+    EXPECT_THAT(c->say("EHLO mail.sender.test"), HasSubstr("250 "));
+    std::string group = "MAIL FROM:<bounce@sender.test>\r\n";
+    for (int i = 0; i < rcpts; ++i) {
+      group += "RCPT TO:<" + std::string(140, 'r') + std::to_string(i) + "@listen.test>\r\n";
+    }
+    group += "QUIT\r\n";
+    ASSERT_GT(group.size(), 4096u);
+    c->send_tls(group);
+    EXPECT_THAT(c->tls_reply(), HasSubstr("250 "));
+    for (int i = 0; i < rcpts; ++i) {
+      ASSERT_EQ(c->tls_reply(),
+                "550 5.7.1 ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass\r\n")
+          << "recipient " << i;
+    }
+    EXPECT_THAT(c->tls_reply(), HasSubstr("221 "));
+  }
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 1u);
+  const json& r = records[0];
+  EXPECT_EQ(r["session"]["end"], "quit");
+  EXPECT_EQ(r["session"]["rcpt_total"], rcpts);
+  EXPECT_EQ(r["session"]["commands"], rcpts + 5);  // EHLO STARTTLS EHLO MAIL ... QUIT
+  EXPECT_EQ(r["tls"]["version"], "TLSv1.3");
+}
+
 // A real Postfix sends through the listener: relayhost is the listener, its
 // smtp client binds to the address whose PTR adds up and says HELO with a
 // name that resolves elsewhere. The record and Postfix's log say the same.

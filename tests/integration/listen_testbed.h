@@ -109,6 +109,12 @@ class smtp_test_client {
     send(line + "\r\n");
     return reply();
   }
+  /// Sends `s` over TLS as one write (after start_tls), not waiting for a
+  /// reply: a pipelined group.
+  void send_tls(const std::string& s) {
+    tls_->write_plain(s);
+    send(tls_->take_output());
+  }
   /// The TLS handshake after a 220 to STARTTLS; false when it fails.
   bool start_tls(const tls_context& ctx, const std::string& sni) {
     tls_ = std::make_unique<tls_client_session>(ctx, sni);
