@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,6 +43,38 @@ struct listen_flags {
   bool quiet = false;
   bool list_fields = false;
 };
+
+/// Every session holds a socket. Raises the soft descriptor limit to the
+/// hard one and, if --max-sessions still would not fit, admits fewer at
+/// once (the rest get 421, as over the cap) rather than running out: an
+/// accept that fails with EMFILE leaves the connection in the backlog,
+/// unanswered and unrecorded.
+void fit_sessions_to_open_files(listener_config& c, bool quiet) {
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+    getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  // Per loop: its ring, eventfd, signalfd, listening sockets, DNS sockets
+  // (UDP and TCP fallback per resolver) and the socket a refusal needs;
+  // the process: stdio, the output file, the TLS context's files.
+  const uint64_t loops = std::max<uint32_t>(c.threads, 1);
+  const uint64_t reserve =
+      64 + loops * (16 + c.addresses.size() + 4 * std::max<size_t>(c.dns.servers.size(), 1));
+  const uint64_t fit = nofile.rlim_cur > reserve + 1 ? nofile.rlim_cur - reserve : 1;
+  if (c.max_sessions > fit) {
+    if (!quiet) {
+      std::fprintf(stderr,
+                   "ptrscan listen: at most %llu sessions at once, to fit the open-files limit "
+                   "(%llu)\n",
+                   static_cast<unsigned long long>(fit),
+                   static_cast<unsigned long long>(nofile.rlim_cur));
+    }
+    c.max_sessions = static_cast<uint32_t>(fit);
+  }
+}
 
 std::string host_name() {
   char host[256] = {};
@@ -171,6 +204,7 @@ int listen_main(const std::vector<std::string>& args) {
     f.config.tls = tls.get();
     f.config.responder.tls_available = true;
   }
+  fit_sessions_to_open_files(f.config, f.quiet);
   // Every record carries the receiver-policy verdicts (docs/policy.md).
   f.config.policy = write_listen_policy;
   f.config.dns.timeout_ms = f.resolver.timeout_ms;
@@ -241,6 +275,12 @@ int listen_main(const std::vector<std::string>& args) {
                  static_cast<unsigned long long>(stats.dns_cache.hits),
                  static_cast<unsigned long long>(stats.dns_cache.coalesced),
                  static_cast<unsigned long long>(stats.dns_cache.misses));
+    if (stats.accept_pauses > 0) {
+      std::fprintf(stderr,
+                   "ptrscan listen: accepting paused %llu times for want of descriptors (raise "
+                   "the open-files limit or lower --max-sessions)\n",
+                   static_cast<unsigned long long>(stats.accept_pauses));
+    }
   }
   return exit_ok;
 }

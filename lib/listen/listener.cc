@@ -38,6 +38,8 @@ namespace {
 
 constexpr size_t recv_bytes = 4096;
 constexpr int64_t ms = 1'000'000;
+/// How long a loop out of descriptors waits before it accepts again.
+constexpr int64_t accept_pause_ms = 100;
 
 /// A DNS cookie: session slot (24 bits), its generation's low 16 bits, and
 /// the identity's question tag (24 bits).
@@ -325,6 +327,8 @@ class listener final : public resolver_client {
   rfc3339_ms ts_;
   std::vector<int> listen_fds_;
   std::vector<bool> accept_armed_;
+  /// When the accepts paused for want of descriptors are re-armed; 0: none.
+  int64_t accept_retry_ns_ = 0;
   int signal_fd_ = -1;
   bool signal_armed_ = false;
   signalfd_siginfo sig_buf_{};
@@ -495,14 +499,24 @@ void listener::refuse(int fd, const sock_name& client, const sock_name& local,
 }
 
 void listener::on_accept(uint32_t index, int res, uint32_t flags) {
+  const bool out_of_resources =
+      res == -EMFILE || res == -ENFILE || res == -ENOMEM || res == -ENOBUFS;
   if ((flags & IORING_CQE_F_MORE) == 0) {
     accept_armed_[index] = false;
-    if (!stopping_) {
+    if (out_of_resources) {
+      // Re-armed at once, the accept would fail again at once, and the loop
+      // would spin while the connections wait in the backlog: a pause
+      // lets sessions end and free descriptors (re-armed in run()).
+      if (accept_retry_ns_ == 0) {
+        accept_retry_ns_ = monotonic_ns() + accept_pause_ms * ms;
+        ++stats_->accept_pauses;
+      }
+    } else if (!stopping_) {
       arm_accept(index);
     }
   }
   if (res < 0) {
-    return;  // ECONNABORTED, EMFILE ...: the next connection may do
+    return;  // ECONNABORTED ...: the next connection may do
   }
   const int fd = res;
   if (stopping_) {
@@ -850,7 +864,8 @@ absl::Status listener::run() {
   while (!done()) {
     const int64_t now = monotonic_ns();
     int64_t next = std::min({greet_timers_.next_deadline(), verdict_timers_.next_deadline(),
-                             session_timers_.next_deadline()});
+                             session_timers_.next_deadline(),
+                             accept_retry_ns_ == 0 ? INT64_MAX : accept_retry_ns_});
     int64_t wait = next == INT64_MAX ? 1000 * ms : std::max<int64_t>(next - now, 0);
     wait = dns_.next_timeout_ns(std::min<int64_t>(wait, 1000 * ms));
     if (int rc = ring_.submit_and_wait(std::max<int64_t>(wait, 1), 1); rc < 0) {
@@ -900,6 +915,14 @@ absl::Status listener::run() {
     });
     dns_.process_timeouts();
     expire(monotonic_ns());
+    if (accept_retry_ns_ != 0 && monotonic_ns() >= accept_retry_ns_) {
+      accept_retry_ns_ = 0;
+      for (uint32_t i = 0; i < accept_armed_.size() && !stopping_; ++i) {
+        if (!accept_armed_[i]) {
+          arm_accept(i);
+        }
+      }
+    }
     while (!pending_pumps_.empty()) {
       std::vector<deadline_fifo::entry> todo;
       todo.swap(pending_pumps_);
@@ -1026,6 +1049,7 @@ absl::Status run_listener(const listener_config& config, output_sink& sink,
     st->accepted += p.accepted;
     st->records += p.records;
     st->refused += p.refused;
+    st->accept_pauses += p.accept_pauses;
     st->accepted_per_thread.push_back(p.accepted);
   }
   st->signal = shared.signal.load();

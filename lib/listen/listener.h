@@ -71,6 +71,10 @@ struct listener_stats {
   uint64_t accepted = 0;
   uint64_t records = 0;
   uint64_t refused = 0;  // over max_sessions or per_subnet
+  /// Times a loop stopped accepting for accept_pause_ms because the
+  /// process or system was out of descriptors (EMFILE, ENFILE) or memory;
+  /// the connections wait in the listen backlog meanwhile.
+  uint64_t accept_pauses = 0;
   int signal = 0;        // the signal that stopped it, 0 if none
   /// Connections each event loop accepted (listener_config::threads).
   std::vector<uint64_t> accepted_per_thread;

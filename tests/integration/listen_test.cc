@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -405,6 +406,40 @@ TEST_F(ListenTest, PipelinedGroupOverTlsPastOneReadIsAllAnswered) {
   EXPECT_EQ(r["session"]["rcpt_total"], rcpts);
   EXPECT_EQ(r["session"]["commands"], rcpts + 5);  // EHLO STARTTLS EHLO MAIL ... QUIT
   EXPECT_EQ(r["tls"]["version"], "TLSv1.3");
+}
+
+// The open-files limit caps the sessions: under a hard limit of 100, with
+// 85 descriptors reserved for one loop (ring, eventfd, signalfd, sockets,
+// DNS), 15 sessions fit, and the 16th client gets the 421 of a full
+// listener and a refused record instead of an accept that fails with
+// EMFILE and leaves it unanswered in the backlog.
+TEST_F(ListenTest, OpenFilesLimitCapsSessions) {
+  listener_.set_wrapper({"prlimit", "--nofile=100:100"});
+  ASSERT_TRUE(start({"-T", "1", "--no-starttls", "--per-subnet", "50"}));
+  EXPECT_THAT(listener_log(), HasSubstr("at most 15 sessions at once"));
+  std::vector<client> open;
+  for (int i = 0; i < 15; ++i) {
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    ASSERT_THAT(c->reply(), HasSubstr("220 ")) << "session " << i;
+    open.push_back(std::move(*c));
+  }
+  std::optional<client> extra = client::connect(prefix_ + ".10", server_);
+  ASSERT_TRUE(extra);
+  EXPECT_THAT(extra->reply(), HasSubstr("421 4.7.0"));
+  for (client& c : open) {
+    EXPECT_THAT(c.say("QUIT"), HasSubstr("221 "));
+  }
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 16u);
+  size_t refused = 0;
+  for (const json& r : records) {
+    if (r["session"]["end"] == "refused") {
+      ++refused;
+      EXPECT_EQ(r["truncated"], json::array({"sessions"}));
+    }
+  }
+  EXPECT_EQ(refused, 1u);
 }
 
 // A real Postfix sends through the listener: relayhost is the listener, its

@@ -204,10 +204,12 @@ class listen_process {
            ("ptrscan-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(++runs_));
     std::filesystem::create_directories(dir_);
     out_ = (dir_ / "records.ndjson").string();
-    std::vector<std::string> argv = {PTRSCAN_BINARY, "listen",     "-l",
+    std::vector<std::string> argv = wrapper_;
+    const std::vector<std::string> command = {PTRSCAN_BINARY, "listen",     "-l",
                                      ip + ":0",      "-o",         out_,
                                      "--resolver",   resolver.to_string(),
                                      "--hostname",   "listen.test"};
+    argv.insert(argv.end(), command.begin(), command.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc_ = daemon_process::start(argv, (dir_ / "listen.log").string());
     if (!proc_.wait_ready(
@@ -223,6 +225,8 @@ class listen_process {
     return true;
   }
 
+  /// A command the listener runs under (e.g. {"prlimit", "--nofile=100:100"}).
+  void set_wrapper(std::vector<std::string> wrapper) { wrapper_ = std::move(wrapper); }
   const endpoint& address() const { return address_; }
   daemon_process& process() { return proc_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -255,6 +259,7 @@ class listen_process {
   std::filesystem::path dir_;
   std::string out_;
   endpoint address_;
+  std::vector<std::string> wrapper_;
   int runs_ = 0;
 };
 
