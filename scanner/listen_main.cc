@@ -275,6 +275,12 @@ int listen_main(const std::vector<std::string>& args) {
                  static_cast<unsigned long long>(stats.dns_cache.hits),
                  static_cast<unsigned long long>(stats.dns_cache.coalesced),
                  static_cast<unsigned long long>(stats.dns_cache.misses));
+    if (stats.unrecorded > 0) {
+      std::fprintf(stderr,
+                   "ptrscan listen: %llu connections reset before their address could be read "
+                   "(no record)\n",
+                   static_cast<unsigned long long>(stats.unrecorded));
+    }
     if (stats.accept_pauses > 0) {
       std::fprintf(stderr,
                    "ptrscan listen: accepting paused %llu times for want of descriptors (raise "

@@ -154,14 +154,17 @@ void write_session_record(json_writer& w, const session_facts& s, const listen_d
 }
 
 void write_refused_record(json_writer& w, std::string_view ts, std::string_view client,
-                          uint16_t client_port, std::string_view local, std::string_view reason) {
+                          uint16_t client_port, std::string_view local, std::string_view end,
+                          std::string_view reason) {
   w.begin_object();
   w.key("ts").value(ts);
   w.key("client").value(client);
   w.key("client_port").value(uint64_t{client_port});
   w.key("local").value(local);
-  w.key("session").begin_object().key("end").value("refused").end_object();
-  w.key("truncated").begin_array().value(reason).end_array();
+  w.key("session").begin_object().key("end").value(end).end_object();
+  if (!reason.empty()) {
+    w.key("truncated").begin_array().value(reason).end_array();
+  }
   w.end_object();
   w.end_line();
 }

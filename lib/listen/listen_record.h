@@ -50,10 +50,12 @@ void write_listen_policy(const session_facts& s, const listen_dialogue& d,
 void write_session_record(json_writer& w, const session_facts& s, const listen_dialogue& d,
                           const client_identity& id, const listen_policy& policy);
 
-/// The record of a connection refused at accept (a cap: `reason` is
-/// "sessions" or "per_subnet").
+/// The record of a connection refused at accept: `end` "refused" with the
+/// cap in `reason` ("sessions" or "per_subnet"), or "shutdown" (accepted
+/// after the stop began; `reason` empty: no cap).
 void write_refused_record(json_writer& w, std::string_view ts, std::string_view client,
-                          uint16_t client_port, std::string_view local, std::string_view reason);
+                          uint16_t client_port, std::string_view local, std::string_view end,
+                          std::string_view reason);
 
 /// Every member of a listener record, as `ptrscan listen --list-fields`
 /// prints it: "name\ttype\thelp" lines.

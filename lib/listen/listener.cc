@@ -489,12 +489,17 @@ void listener::refuse(int fd, const sock_name& client, const sock_name& local,
                       std::string_view reason) {
   // A fresh socket's send buffer is empty: the one line goes out at once.
   static constexpr std::string_view busy = "421 4.7.0 too many connections, try later\r\n";
-  (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  static constexpr std::string_view closing = "421 4.3.2 shutting down, try later\r\n";
+  const bool stopping = reason.empty();
+  const std::string_view line = stopping ? closing : busy;
+  (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::close(fd);
-  ++stats_->refused;
+  if (!stopping) {
+    ++stats_->refused;
+  }
   json_writer w(chunk_);
   write_refused_record(w, ts_.format(realtime_ns()), client.ip.to_string(), client.port,
-                       endpoint_text(local), reason);
+                       endpoint_text(local), stopping ? "shutdown" : "refused", reason);
   count_record();
 }
 
@@ -519,10 +524,6 @@ void listener::on_accept(uint32_t index, int res, uint32_t flags) {
     return;  // ECONNABORTED ...: the next connection may do
   }
   const int fd = res;
-  if (stopping_) {
-    ::close(fd);
-    return;
-  }
   ++stats_->accepted;
   sockaddr_storage peer{};
   sockaddr_storage self{};
@@ -533,7 +534,16 @@ void listener::on_accept(uint32_t index, int res, uint32_t flags) {
   std::optional<sock_name> client = from_sockaddr(peer);
   std::optional<sock_name> local = from_sockaddr(self);
   if (!client || !local) {
+    // Reset before it was read (getpeername: ENOTCONN): no address to
+    // record it under; counted, so accepted = records + this.
     ::close(fd);
+    ++stats_->unrecorded;
+    return;
+  }
+  if (stopping_) {
+    // Accepted by the kernel before the stop closed the listening socket:
+    // told so, and recorded like every connection.
+    refuse(fd, *client, *local, "");
     return;
   }
   const std::string subnet = subnet_key(client->ip);
@@ -1050,6 +1060,7 @@ absl::Status run_listener(const listener_config& config, output_sink& sink,
     st->records += p.records;
     st->refused += p.refused;
     st->accept_pauses += p.accept_pauses;
+    st->unrecorded += p.unrecorded;
     st->accepted_per_thread.push_back(p.accepted);
   }
   st->signal = shared.signal.load();

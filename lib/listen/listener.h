@@ -75,6 +75,9 @@ struct listener_stats {
   /// process or system was out of descriptors (EMFILE, ENFILE) or memory;
   /// the connections wait in the listen backlog meanwhile.
   uint64_t accept_pauses = 0;
+  /// Connections reset before their address could be read (getpeername
+  /// failed): closed with no record, since a record needs the client.
+  uint64_t unrecorded = 0;
   int signal = 0;        // the signal that stopped it, 0 if none
   /// Connections each event loop accepted (listener_config::threads).
   std::vector<uint64_t> accepted_per_thread;
