@@ -38,6 +38,8 @@ namespace {
 
 constexpr size_t recv_bytes = 4096;
 constexpr int64_t ms = 1'000'000;
+/// Reads of unread input (4096 bytes each) dropped before a close.
+constexpr int max_linger_reads = 16;
 /// How long a loop out of descriptors waits before it accepts again.
 constexpr int64_t accept_pause_ms = 100;
 
@@ -652,6 +654,23 @@ void listener::close_fd(session& s) {
     return;
   }
   s.fd_closed = true;
+  const std::string& end = s.r->dialogue().end;
+  if (end != "closed" && end != "reset" && end != "quit") {
+    // This side ends the session (a cap, the deadline, a stop) and the
+    // client may have sent more than was read (a pipelined group past the
+    // command cap). Input left unread at close()
+    // makes the kernel answer with a reset, which can destroy the last
+    // replies (the 421 or 221) before the client reads them: so the FIN
+    // goes out behind them first, and what has arrived is read and
+    // dropped (bounded) before the close.
+    ::shutdown(s.fd, SHUT_WR);
+    char discard[4096];
+    for (int i = 0; i < max_linger_reads; ++i) {
+      if (::recv(s.fd, discard, sizeof discard, MSG_DONTWAIT) <= 0) {
+        break;
+      }
+    }
+  }
   // shutdown ends a receive still in flight (it completes with 0), so the
   // socket really closes and the buffer is free once it has.
   ::shutdown(s.fd, SHUT_RDWR);

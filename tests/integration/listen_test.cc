@@ -282,6 +282,35 @@ TEST_F(ListenTest, HostileClientsAreCappedAndRecorded) {
   }
 }
 
+// A client that pipelines far past the command cap: the listener answers
+// the first commands and 421, then ends with a FIN. Closing with the rest
+// of the input unread would make the kernel send a reset, which may destroy
+// the replies before the client reads them (on a real path), and which the
+// client sees as ECONNRESET instead of the end.
+TEST_F(ListenTest, CommandCapEndsWithAFinNotAReset) {
+  ASSERT_TRUE(start({"--max-commands", "5", "--no-starttls"}));
+  std::optional<client> c = client::connect(prefix_ + ".10", server_);
+  ASSERT_TRUE(c);
+  EXPECT_THAT(c->reply(), HasSubstr("220 "));
+  std::string flood;
+  for (int i = 0; i < 1700; ++i) {
+    flood += "NOOP\r\n";  // 10 KB, far past one read and the cap
+  }
+  c->send(flood);
+  std::string last;
+  for (int i = 0; i < 6 && last.rfind("421", 0) != 0; ++i) {
+    last = c->reply();
+  }
+  EXPECT_THAT(last, HasSubstr("421 4.7.0"));
+  EXPECT_EQ(c->read_to_end(), 0);
+  // The listener closed the socket before it wrote the record, and on
+  // loopback a reset is delivered within the close: by now it would show.
+  const std::vector<json> records = stop_and_read();
+  EXPECT_EQ(c->socket_error(), 0) << "the connection ended with a reset";
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["session"]["end"], "commands");
+}
+
 // Lookups that never answer: the RCPT reply waits --verdict-wait, then says
 // what is missing; a client that goes quiet is ended at --session-timeout.
 TEST_F(ListenTest, VerdictWaitAndSessionDeadline) {

@@ -99,6 +99,29 @@ class smtp_test_client {
       buf_.append(b, static_cast<size_t>(n));
     }
   }
+  /// Reads to the end of the connection: 0 at a FIN, else the errno of
+  /// the read that failed (ECONNRESET, EAGAIN on timeout).
+  int read_to_end() {
+    for (;;) {
+      char b[4096];
+      const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+      if (n == 0) {
+        return 0;
+      }
+      if (n < 0) {
+        return errno;
+      }
+      buf_.append(b, static_cast<size_t>(n));
+    }
+  }
+  /// The socket's pending error (SO_ERROR): a reset that came behind the
+  /// FIN shows here (EPIPE in CLOSE_WAIT), not in the read that saw the FIN.
+  int socket_error() const {
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    return err;
+  }
   /// Sends a line and returns its reply.
   std::string say(const std::string& line) {
     if (tls_) {
