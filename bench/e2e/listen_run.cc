@@ -68,7 +68,8 @@ std::string string_at(const json& j, const char* object, const char* key) {
 }
 
 // Why record `j` is not what one load connection must leave, or "".
-std::string check_record(const json& j, uint32_t base, std::vector<bool>& seen, bool* ptr_ok) {
+std::string check_record(const json& j, uint32_t base, std::vector<bool>& seen, bool* ptr_ok,
+                         bool* fcrdns_pass) {
   if (!j.is_object()) {
     return "not a JSON object";
   }
@@ -116,6 +117,7 @@ std::string check_record(const json& j, uint32_t base, std::vector<bool>& seen, 
     return "no ms.total, or a cap cut something";
   }
   *ptr_ok = ptr == "ok";
+  *fcrdns_pass = fcrdns == "pass";
   return {};
 }
 
@@ -146,18 +148,24 @@ double listen_report::cpu_ms_per_1k() const {
              : 0;
 }
 
-listen_report run_listen(const scenario_setup& setup, bool reference, uint32_t shards,
+listen_report run_listen(const scenario_setup& setup, listen_server server, uint32_t shards,
                          int repeat) {
   const bench_options& o = setup.options;
+  const bool reference = server != listen_server::ptrscan;
   listen_report r;
-  r.server = reference ? "ptrscan-listen-ref" : "ptrscan";
+  r.server = server == listen_server::ptrscan     ? "ptrscan"
+             : server == listen_server::reference ? "ptrscan-listen-ref"
+                                                  : "ptrscan-listen-ref --fcrdns";
+  r.fcrdns = server != listen_server::reference;
   r.shards = reference ? 0 : shards;
   r.repeat = repeat;
   r.connections = benchmark_block_size(o.hosts);
   const uint64_t n24 = std::max<uint64_t>(r.connections / 256, 1);
   r.concurrency = static_cast<uint32_t>(std::min<uint64_t>(max_concurrency, per_24 * n24));
   const std::string dir = setup.dir + "/" +
-                          (reference ? std::string("ref") : "T" + std::to_string(shards)) +
+                          (server == listen_server::ptrscan       ? "T" + std::to_string(shards)
+                           : server == listen_server::reference ? std::string("ref")
+                                                                : std::string("ref-fcrdns")) +
                           "-run" + std::to_string(repeat);
   std::filesystem::create_directories(dir);
   const std::string listen = std::string(listen_host) + ":" + std::to_string(smtp_port);
@@ -175,6 +183,8 @@ listen_report run_listen(const scenario_setup& setup, bool reference, uint32_t s
                                            std::to_string(shards)};
   if (!reference) {
     server_argv.insert(server_argv.end(), o.ptrscan_args.begin(), o.ptrscan_args.end());
+  } else if (r.fcrdns) {
+    server_argv.emplace_back("--fcrdns");
   }
   const std::vector<std::string> load_argv = {
       o.listen_load, "--server", listen, "--sources", o.hosts, "--connections", n,
@@ -224,6 +234,7 @@ listen_report run_listen(const scenario_setup& setup, bool reference, uint32_t s
   r.load_ok = count_of(load, "ok");
   r.load_failed = count_of(load, "failed");
   r.verdict_ptr_ok = count_of(load, "verdict_ptr_ok");
+  r.verdict_fcrdns_pass = count_of(load, "verdict_fcrdns_pass");
   if (const auto it = load.find("wall_s"); it != load.end() && it->is_number()) {
     r.load_wall_s = it->get<double>();
   }
@@ -234,6 +245,10 @@ listen_report run_listen(const scenario_setup& setup, bool reference, uint32_t s
     const json ref = last_object_with(read_text(server_log), "connections");
     r.records = count_of(ref, "connections");
     r.ptr_ok = count_of(ref, "ptr_ok");
+    r.fcrdns_pass = count_of(ref, "fcrdns_pass");
+    if (r.fcrdns && !ref.contains("fcrdns_pass") && r.error.empty()) {
+      r.error = "ptrscan-listen-ref --fcrdns printed no fcrdns_pass";
+    }
     if (ref.is_object() && ref.contains("dns_sent")) {
       r.dns_queries = count_of(ref, "dns_sent");
     }
@@ -250,20 +265,26 @@ listen_report run_listen(const scenario_setup& setup, bool reference, uint32_t s
     for (std::string line; std::getline(in, line);) {
       ++r.records;
       bool ok = false;
+      bool pass = false;
       const std::string why =
-          check_record(json::parse(line, nullptr, false), base, seen, &ok);
+          check_record(json::parse(line, nullptr, false), base, seen, &ok, &pass);
       if (!why.empty()) {
         if (r.bad_records++ == 0) {
           r.first_bad_record = why;
         }
       }
       r.ptr_ok += ok ? 1 : 0;
+      r.fcrdns_pass += pass ? 1 : 0;
     }
   }
   // The server's verdicts and what the load read agree.
   if (r.error.empty() && r.ptr_ok != r.verdict_ptr_ok) {
     r.error = "the server saw " + std::to_string(r.ptr_ok) + " PTRs, its RCPT replies said " +
               std::to_string(r.verdict_ptr_ok);
+  }
+  if (r.error.empty() && r.fcrdns_pass != r.verdict_fcrdns_pass) {
+    r.error = "the server saw " + std::to_string(r.fcrdns_pass) +
+              " FCrDNS passes, its RCPT replies said " + std::to_string(r.verdict_fcrdns_pass);
   }
   return r;
 }
@@ -299,6 +320,9 @@ std::string to_json_line(const listen_report& r) {
     }
   }
   w.key("ptr_ok").value(r.ptr_ok);
+  if (r.fcrdns) {
+    w.key("fcrdns_pass").value(r.fcrdns_pass);
+  }
   if (r.dns_queries) {
     w.key("dns_queries").value(*r.dns_queries);
     number(w, "dns_queries_per_connection", r.dns_per_connection(), 2);
@@ -337,12 +361,18 @@ std::string listen_comparison_line(const std::vector<listen_report>& ptrscan_run
     number(w, "ptrscan_cpu_ms_per_1k", p.cpu_ms_per_1k(), 3);
     number(w, "reference_cpu_ms_per_1k", reference.cpu_ms_per_1k(), 3);
     number(w, "cpu_ratio", cpu, 3);
-    // The reference looks up the PTR only; ptrscan also the PTR name's
-    // A/AAAA, the HELO's A/AAAA/MX/TXT and the MAIL FROM domain's TXT.
+    // The reference looks up the PTR only (--fcrdns: and its first name's
+    // A); ptrscan also the PTR name's A/AAAA, the HELO's A/AAAA/MX/TXT and
+    // the MAIL FROM domain's TXT.
     number(w, "ptrscan_dns_per_connection", p.dns_per_connection(), 2);
     number(w, "reference_dns_per_connection", reference.dns_per_connection(), 2);
     // Both saw the same simulated network: as many clients with a PTR.
     w.key("ptr_ok_agree").value(p.ptr_ok == reference.ptr_ok);
+    if (reference.fcrdns) {
+      // The simulator gives each address at most one PTR name and that name
+      // at most one A: the first name's A decides as ptrscan's FCrDNS does.
+      w.key("fcrdns_pass_agree").value(p.fcrdns_pass == reference.fcrdns_pass);
+    }
     w.key("meets_targets").value(rate >= target_rate_ratio && cpu <= target_cpu_ratio);
     w.end_object();
   }

@@ -105,8 +105,9 @@ bool run_references(const scenario_setup& setup, std::vector<reference_report>& 
 }
 
 // The listen scenario: per repeat, ptrscan listen at each -T, then (with
-// --reference) the reference under the same load and the ratio line of
-// that repeat. True when every run passed.
+// --reference) each reference under the same load - the PTR-only one, then
+// the --fcrdns one (the same DNS work as ptrscan's FCrDNS) - each followed
+// by its ratio line for that repeat. True when every run passed.
 bool run_listen_scenario(const scenario_setup& setup) {
   const bench_options& o = setup.options;
   bool ok = true;
@@ -116,13 +117,16 @@ bool run_listen_scenario(const scenario_setup& setup) {
       if (interrupt_requested()) {
         break;
       }
-      listen_report r = run_listen(setup, false, shards, rep);
+      listen_report r = run_listen(setup, listen_server::ptrscan, shards, rep);
       emit(to_json_line(r));
       ok = ok && r.passed();
       runs.push_back(std::move(r));
     }
-    if (o.reference && !interrupt_requested()) {
-      const listen_report ref = run_listen(setup, true, 0, rep);
+    for (const listen_server side : {listen_server::reference, listen_server::reference_fcrdns}) {
+      if (!o.reference || interrupt_requested()) {
+        break;
+      }
+      const listen_report ref = run_listen(setup, side, 0, rep);
       emit(to_json_line(ref));
       ok = ok && ref.passed();
       emit(listen_comparison_line(runs, ref, rep));

@@ -15,8 +15,8 @@
 // i / B: consecutive connections come from different /24s, so a server's
 // per-/24 cap sees at most ceil(C / B) of them at once. One JSON line on
 // stdout: {"connections","ok","failed","refused","timeouts","closed",
-// "bad_reply","connect_failed","verdict_ptr_ok","wall_s","per_s",
-// "concurrency"}; exit 0 when every connection finished its dialogue, 1
+// "bad_reply","connect_failed","verdict_ptr_ok","verdict_fcrdns_pass","wall_s",
+// "per_s","concurrency"} (verdict_*: RCPT replies saying ptr=ok, fcrdns=pass); exit 0 when every connection finished its dialogue, 1
 // otherwise, 2 on usage errors.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -121,9 +121,10 @@ class load {
     std::printf(
         "{\"connections\":%llu,\"ok\":%llu,\"failed\":%llu,\"refused\":%llu,\"timeouts\":%llu,"
         "\"closed\":%llu,\"bad_reply\":%llu,\"connect_failed\":%llu,\"verdict_ptr_ok\":%llu,"
-        "\"wall_s\":%.3f,\"per_s\":%.0f,\"concurrency\":%u}\n",
+        "\"verdict_fcrdns_pass\":%llu,\"wall_s\":%.3f,\"per_s\":%.0f,\"concurrency\":%u}\n",
         ull(o_.connections), ull(ok_), ull(o_.connections - ok_), ull(refused_), ull(timeouts_),
-        ull(closed_), ull(bad_reply_), ull(connect_failed_), ull(verdict_ptr_ok_), wall,
+        ull(closed_), ull(bad_reply_), ull(connect_failed_), ull(verdict_ptr_ok_),
+        ull(verdict_fcrdns_pass_), wall,
         wall > 0 ? static_cast<double>(o_.connections) / wall : 0.0, o_.concurrency);
     std::fflush(stdout);
     return ok_ == o_.connections ? 0 : 1;
@@ -287,6 +288,9 @@ class load {
         if (r.find("ptr=ok") != std::string::npos) {
           ++verdict_ptr_ok_;
         }
+        if (r.find(" fcrdns=pass") != std::string::npos) {
+          ++verdict_fcrdns_pass_;
+        }
         c.at = step::quit;
         say(slot, "QUIT");
         return;
@@ -332,6 +336,7 @@ class load {
   uint64_t bad_reply_ = 0;
   uint64_t connect_failed_ = 0;
   uint64_t verdict_ptr_ok_ = 0;
+  uint64_t verdict_fcrdns_pass_ = 0;
 };
 
 int usage(const std::string& why) {

@@ -4,16 +4,30 @@
 // MAIL, RCPT answered "550 5.7.1 ptr=STATUS" once the PTR lookup of the
 // client's address (started at accept, over UDP to --resolver) is answered
 // or has timed out, DATA refused, QUIT. What a competent engineer writes as
-// a fast baseline: no records, no TLS, no other lookups; it prints counts.
+// a fast baseline: no records, no TLS, no other lookups, no allocation per
+// connection once its slot's buffers have grown; it prints counts.
 //
-//   ptrscan-listen-ref --listen IP:PORT --resolver IP:PORT [-n N]
+// --fcrdns: after a PTR answer with names, it also asks the A record of the
+// first name (in answer order), with the same timeout and retries, before
+// answering RCPT "550 5.7.1 ptr=STATUS fcrdns=pass|fail|none|error|timeout":
+// pass when an A record is the client's address, fail when none is (or the
+// name has no A: NXDOMAIN, NODATA), none without a PTR name (NXDOMAIN,
+// NODATA), error when a lookup failed (SERVFAIL, REFUSED, truncated,
+// malformed), timeout when the PTR or the A lookup timed out. The FCrDNS of
+// `ptrscan listen`, reduced to the one name and the one type an IPv4 client
+// with one PTR name needs: the like-for-like reference (2 lookups per client
+// with a PTR, as ptrscan asks).
+//
+//   ptrscan-listen-ref --listen IP:PORT --resolver IP:PORT [-n N] [--fcrdns]
 //       [--dns-timeout MS (2000)] [--retries N (2)] [--hostname NAME]
 //
 // Prints "listening on IP:PORT" on stderr once it listens; exits after N
 // connections have ended (any way), or on SIGINT/SIGTERM, with one JSON line
 // on stdout: {"connections","ptr_ok","ptr_nxdomain","ptr_other",
-// "dns_timeouts","dns_sent","wall_s"}. Exit 0, or 2 on usage errors, 1
-// when it cannot listen.
+// "dns_timeouts","dns_sent","wall_s"}, with --fcrdns also "fcrdns_pass",
+// "fcrdns_fail","fcrdns_other" (connections whose verdict said pass, fail,
+// or anything else) and dns_timeouts counting the A lookups too. Exit 0, or
+// 2 on usage errors, 1 when it cannot listen.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -68,6 +82,7 @@ struct options {
   int dns_timeout_ms = 2000;
   int retries = 2;
   std::string hostname = "listen-ref.test";
+  bool fcrdns = false;  // also the A of the first PTR name
 };
 
 constexpr size_t max_line = 1000;
@@ -76,6 +91,27 @@ constexpr size_t max_line = 1000;
 constexpr uint32_t max_conns = 4096;
 
 enum class ptr_state : uint8_t { pending, ok, nxdomain, other, timeout };
+// `off`: no --fcrdns.
+enum class fcrdns_state : uint8_t { off, pending, pass, fail, none, error, timeout };
+
+const char* fcrdns_word(fcrdns_state s) {
+  switch (s) {
+    case fcrdns_state::pass:
+      return "pass";
+    case fcrdns_state::fail:
+      return "fail";
+    case fcrdns_state::none:
+      return "none";
+    case fcrdns_state::timeout:
+      return "timeout";
+    case fcrdns_state::pending:
+      return "pending";
+    case fcrdns_state::off:
+    case fcrdns_state::error:
+      break;
+  }
+  return "error";
+}
 
 const char* ptr_word(ptr_state s, answer_status detail) {
   switch (s) {
@@ -105,7 +141,8 @@ const char* ptr_word(ptr_state s, answer_status detail) {
 struct conn {
   int fd = -1;
   uint32_t generation = 0;
-  std::string in;
+  uint32_t client = 0;  // host order
+  std::string in;       // both keep their capacity from one connection to the next
   std::string out;
   size_t out_off = 0;
   bool rcpt_waiting = false;
@@ -114,17 +151,38 @@ struct conn {
   bool want_out = false;
   ptr_state ptr = ptr_state::pending;
   answer_status ptr_detail = answer_status::error;
-  int tries = 0;
-  wire_name qname;
+  fcrdns_state fcrdns = fcrdns_state::off;
+  int tries = 0;       // of the lookup in flight
+  uint32_t sends = 0;  // every query sent on this connection: names its live timer
+  wire_name qname;     // of the lookup in flight (the PTR's, then the A's)
   uint8_t query[max_query];
   size_t qlen = 0;
+
+  /// A new connection in this slot; the buffers keep their capacity.
+  void start(int new_fd, uint32_t client_ip, bool with_fcrdns) {
+    ++generation;
+    fd = new_fd;
+    client = client_ip;
+    in.clear();
+    out.clear();
+    out_off = 0;
+    rcpt_waiting = closing = skipping = want_out = false;
+    ptr = ptr_state::pending;
+    ptr_detail = answer_status::error;
+    fcrdns = with_fcrdns ? fcrdns_state::pending : fcrdns_state::off;
+    tries = 0;
+    sends = 0;
+  }
+  bool looking_up() const {
+    return ptr == ptr_state::pending || fcrdns == fcrdns_state::pending;
+  }
 };
 
 struct timer {
   int64_t due;
   uint32_t slot;
   uint32_t generation;
-  int attempt;
+  uint32_t send;  // the connection's `sends` when it was armed
 };
 
 class server {
@@ -153,6 +211,9 @@ class server {
       std::fprintf(stderr, "ptrscan-listen-ref: resolver: %s\n", std::strerror(errno));
       return false;
     }
+    greeting_ = "220 " + o_.hostname + " ESMTP ptrscan-listen-ref\r\n";
+    ehlo_reply_ = "250-" + o_.hostname + "\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+    helo_reply_ = "250 " + o_.hostname + "\r\n";
     add(lfd_, EPOLLIN, tag_listen);
     add(dns_, EPOLLIN, tag_dns);
     conns_.resize(max_conns);
@@ -196,11 +257,18 @@ class server {
   void report(double wall_s) const {
     std::printf(
         "{\"connections\":%llu,\"ptr_ok\":%llu,\"ptr_nxdomain\":%llu,\"ptr_other\":%llu,"
-        "\"dns_timeouts\":%llu,\"dns_sent\":%llu,\"wall_s\":%.3f}\n",
+        "\"dns_timeouts\":%llu,\"dns_sent\":%llu,\"wall_s\":%.3f",
         static_cast<unsigned long long>(ended_), static_cast<unsigned long long>(ptr_ok_),
         static_cast<unsigned long long>(ptr_nx_), static_cast<unsigned long long>(ptr_other_),
         static_cast<unsigned long long>(dns_timeouts_),
         static_cast<unsigned long long>(dns_sent_), wall_s);
+    if (o_.fcrdns) {
+      std::printf(",\"fcrdns_pass\":%llu,\"fcrdns_fail\":%llu,\"fcrdns_other\":%llu",
+                  static_cast<unsigned long long>(fcrdns_pass_),
+                  static_cast<unsigned long long>(fcrdns_fail_),
+                  static_cast<unsigned long long>(fcrdns_other_));
+    }
+    std::printf("}\n");
     std::fflush(stdout);
   }
 
@@ -239,17 +307,14 @@ class server {
       const uint32_t slot = free_.back();
       free_.pop_back();
       conn& c = conns_[slot];
-      const uint32_t gen = c.generation + 1;
-      c = conn{};
-      c.generation = gen;
-      c.fd = fd;
+      c.start(fd, ntohl(peer.sin_addr.s_addr), o_.fcrdns);
       add(fd, EPOLLIN, slot);
       // The lookup runs while the dialogue goes on; RCPT waits for it.
-      reverse_name(ntohl(peer.sin_addr.s_addr), c.qname);
+      reverse_name(c.client, c.qname);
       c.qlen = build_query(c.qname, type_ptr, c.query);
       set_id(c.query, static_cast<uint16_t>(slot));
       send_query(slot);
-      c.out = "220 " + o_.hostname + " ESMTP ptrscan-listen-ref\r\n";
+      c.out += greeting_;
       flush(slot);
     }
   }
@@ -257,9 +322,10 @@ class server {
   void send_query(uint32_t slot) {
     conn& c = conns_[slot];
     ++c.tries;
+    ++c.sends;
     ++dns_sent_;
     (void)!::send(dns_, c.query, c.qlen, 0);  // a lost send is a lost try: the timer resends
-    timers_.push_back({now_ms() + o_.dns_timeout_ms, slot, c.generation, c.tries});
+    timers_.push_back({now_ms() + o_.dns_timeout_ms, slot, c.generation, c.sends});
   }
 
   void on_dns() {
@@ -278,20 +344,82 @@ class server {
         continue;
       }
       conn& c = conns_[slot];
-      if (c.fd < 0 || c.ptr != ptr_state::pending ||
-          !matches_question(buf, len, c.query, c.qlen)) {
-        continue;  // stray, late, or for a recycled slot
+      if (c.fd < 0 || !c.looking_up() || !matches_question(buf, len, c.query, c.qlen)) {
+        continue;  // stray, late, for a recycled slot or the other lookup
       }
-      const answer_status st = walk_answer(buf, len, c.qname, type_ptr, [](size_t, uint16_t) {});
-      c.ptr_detail = st;
-      c.ptr = st == answer_status::ok         ? ptr_state::ok
-              : st == answer_status::nxdomain ? ptr_state::nxdomain
-                                              : ptr_state::other;
-      (c.ptr == ptr_state::ok ? ptr_ok_ : c.ptr == ptr_state::nxdomain ? ptr_nx_ : ptr_other_)++;
-      if (c.rcpt_waiting) {
+      if (c.ptr == ptr_state::pending) {
+        on_ptr_answer(slot, buf, len);
+      } else {
+        on_a_answer(c, buf, len);
+      }
+      if (c.rcpt_waiting && !c.looking_up()) {
         answer_rcpt(slot);
       }
     }
+  }
+
+  void on_ptr_answer(uint32_t slot, const uint8_t* buf, size_t len) {
+    conn& c = conns_[slot];
+    wire_name first;  // the first PTR name in answer order (--fcrdns)
+    bool have_first = false;
+    bool first_ok = false;
+    const answer_status st =
+        walk_answer(buf, len, c.qname, type_ptr, [&](size_t rdata, uint16_t) {
+          if (o_.fcrdns && !have_first) {
+            have_first = true;
+            first_ok = read_name(buf, len, rdata, first) != 0 && first.len > 1;
+          }
+        });
+    c.ptr_detail = st;
+    c.ptr = st == answer_status::ok         ? ptr_state::ok
+            : st == answer_status::nxdomain ? ptr_state::nxdomain
+                                            : ptr_state::other;
+    (c.ptr == ptr_state::ok ? ptr_ok_ : c.ptr == ptr_state::nxdomain ? ptr_nx_ : ptr_other_)++;
+    if (!o_.fcrdns) {
+      return;
+    }
+    if (st == answer_status::ok && first_ok) {
+      // The A lookup of the name, in the same slot (same ID, new question).
+      c.qname = first;
+      c.qlen = build_query(c.qname, type_a, c.query);
+      set_id(c.query, static_cast<uint16_t>(slot));
+      c.tries = 0;
+      send_query(slot);
+      return;
+    }
+    // No name to look up: none without one, error when the PTR failed or its
+    // first name could not be read (a malformed answer is no verdict).
+    decide_fcrdns(c, st == answer_status::nxdomain || st == answer_status::nodata
+                         ? fcrdns_state::none
+                         : fcrdns_state::error);
+  }
+
+  void on_a_answer(conn& c, const uint8_t* buf, size_t len) {
+    bool back = false;       // an A record is the client's address
+    bool malformed = false;  // an A record that is not 4 bytes
+    const answer_status st =
+        walk_answer(buf, len, c.qname, type_a, [&](size_t rdata, uint16_t rdlen) {
+          if (rdlen != 4) {
+            malformed = true;
+            return;
+          }
+          const uint32_t a = uint32_t{buf[rdata]} << 24 | uint32_t{buf[rdata + 1]} << 16 |
+                             uint32_t{buf[rdata + 2]} << 8 | uint32_t{buf[rdata + 3]};
+          back = back || a == c.client;
+        });
+    fcrdns_state v = fcrdns_state::error;
+    if (st == answer_status::ok && !malformed) {
+      v = back ? fcrdns_state::pass : fcrdns_state::fail;
+    } else if (st == answer_status::nxdomain || st == answer_status::nodata) {
+      v = fcrdns_state::fail;  // the name does not resolve (back)
+    }
+    decide_fcrdns(c, v);
+  }
+
+  void decide_fcrdns(conn& c, fcrdns_state v) {
+    c.fcrdns = v;
+    (v == fcrdns_state::pass ? fcrdns_pass_ : v == fcrdns_state::fail ? fcrdns_fail_
+                                                                      : fcrdns_other_)++;
   }
 
   void expire() {
@@ -300,16 +428,20 @@ class server {
       const timer t = timers_.front();
       timers_.pop_front();
       conn& c = conns_[t.slot];
-      if (c.fd < 0 || c.generation != t.generation || c.ptr != ptr_state::pending ||
-          c.tries != t.attempt) {
-        continue;
+      if (c.fd < 0 || c.generation != t.generation || !c.looking_up() || c.sends != t.send) {
+        continue;  // answered, superseded by a later send, or a recycled slot
       }
       if (c.tries <= o_.retries) {
         send_query(t.slot);
         continue;
       }
-      c.ptr = ptr_state::timeout;
       ++dns_timeouts_;
+      if (c.ptr == ptr_state::pending) {
+        c.ptr = ptr_state::timeout;
+      }
+      if (c.fcrdns == fcrdns_state::pending) {
+        decide_fcrdns(c, fcrdns_state::timeout);
+      }
       if (c.rcpt_waiting) {
         answer_rcpt(t.slot);
       }
@@ -319,11 +451,19 @@ class server {
   void answer_rcpt(uint32_t slot) {
     conn& c = conns_[slot];
     c.rcpt_waiting = false;
-    c.out += "550 5.7.1 ptr=";
-    c.out += ptr_word(c.ptr, c.ptr_detail);
-    c.out += "\r\n";
+    append_verdict(c);
     process(slot);
     flush(slot);
+  }
+
+  static void append_verdict(conn& c) {
+    c.out += "550 5.7.1 ptr=";
+    c.out += ptr_word(c.ptr, c.ptr_detail);
+    if (c.fcrdns != fcrdns_state::off) {
+      c.out += " fcrdns=";
+      c.out += fcrdns_word(c.fcrdns);
+    }
+    c.out += "\r\n";
   }
 
   void on_conn(uint32_t slot, uint32_t events) {
@@ -403,18 +543,15 @@ class server {
   void command(uint32_t slot, std::string_view line) {
     conn& c = conns_[slot];
     if (verb_is(line, "EHLO")) {
-      c.out += "250-" + o_.hostname + "\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+      c.out += ehlo_reply_;
     } else if (verb_is(line, "HELO")) {
-      c.out += "250 " + o_.hostname + "\r\n";
+      c.out += helo_reply_;
     } else if (verb_is(line, "MAIL")) {
       c.out += "250 2.1.0 Ok\r\n";
     } else if (verb_is(line, "RCPT")) {
-      c.rcpt_waiting = true;
-      if (c.ptr != ptr_state::pending) {
-        c.rcpt_waiting = false;
-        c.out += "550 5.7.1 ptr=";
-        c.out += ptr_word(c.ptr, c.ptr_detail);
-        c.out += "\r\n";
+      c.rcpt_waiting = c.looking_up();
+      if (!c.rcpt_waiting) {
+        append_verdict(c);
       }
     } else if (verb_is(line, "DATA")) {
       c.out += "554 5.5.1 no valid recipients\r\n";
@@ -462,7 +599,7 @@ class server {
 
   void end(uint32_t slot) {
     conn& c = conns_[slot];
-    if (c.ptr == ptr_state::pending) {
+    if (c.looking_up()) {
       ++dns_abandoned_;
     }
     ::close(c.fd);  // also leaves the epoll set
@@ -474,6 +611,9 @@ class server {
   }
 
   const options& o_;
+  std::string greeting_;  // the fixed replies, built once
+  std::string ehlo_reply_;
+  std::string helo_reply_;
   int ep_ = -1;
   int lfd_ = -1;
   int dns_ = -1;
@@ -487,13 +627,16 @@ class server {
   uint64_t dns_timeouts_ = 0;
   uint64_t dns_sent_ = 0;
   uint64_t dns_abandoned_ = 0;
+  uint64_t fcrdns_pass_ = 0;
+  uint64_t fcrdns_fail_ = 0;
+  uint64_t fcrdns_other_ = 0;
   uint64_t first_accept_ms_ = 0;
 };
 
 int usage(const char* why) {
   std::fprintf(stderr,
                "ptrscan-listen-ref: %s\n"
-               "usage: ptrscan-listen-ref --listen IP:PORT --resolver IP:PORT [-n N]\n"
+               "usage: ptrscan-listen-ref --listen IP:PORT --resolver IP:PORT [-n N] [--fcrdns]\n"
                "       [--dns-timeout MS] [--retries N] [--hostname NAME]\n",
                why);
   return 2;
@@ -503,6 +646,10 @@ int main_impl(int argc, char** argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--fcrdns") {
+      o.fcrdns = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       return usage(("missing value for " + a).c_str());
     }

@@ -30,50 +30,36 @@ struct ttl_facts {
   std::optional<uint32_t> negative;
 };
 
-/// Walks the question, answer and authority sections; nullopt when any
-/// length or name in them runs off the packet.
+/// Walks the answer and authority sections with reply.h's record reader
+/// (the question section and record framing parse_reply reads too);
+/// nullopt when any length or name in them runs off the packet.
 std::optional<ttl_facts> read_ttls(std::span<const uint8_t> p) {
-  if (p.size() < dns_header_bytes) {
+  size_t pos = skip_question_section(p);
+  if (pos == 0) {
     return std::nullopt;
   }
-  const uint16_t qdcount = read16(p, 4);
   const uint16_t ancount = read16(p, 6);
   const uint16_t nscount = read16(p, 8);
-  size_t pos = dns_header_bytes;
-  for (uint16_t i = 0; i < qdcount; ++i) {
-    pos = read_name(p, pos, nullptr);
-    if (pos == 0 || pos + 4 > p.size()) {
-      return std::nullopt;
-    }
-    pos += 4;
-  }
   ttl_facts f;
   for (uint32_t i = 0; i < uint32_t{ancount} + nscount; ++i) {
-    pos = read_name(p, pos, nullptr);
-    if (pos == 0 || pos + 10 > p.size()) {
+    dns_record_header rr;
+    pos = read_record(p, pos, nullptr, rr);
+    if (pos == 0) {
       return std::nullopt;
     }
-    const uint16_t type = read16(p, pos);
-    const uint16_t klass = read16(p, pos + 2);
-    const uint32_t ttl = ttl_value(read32(p, pos + 4));
-    const uint16_t rdlength = read16(p, pos + 8);
-    const size_t rdata = pos + 10;
-    if (rdata + rdlength > p.size()) {
-      return std::nullopt;
-    }
+    const uint32_t ttl = ttl_value(rr.ttl);
     if (i < ancount) {
       f.answer = std::min(f.answer.value_or(ttl), ttl);
-    } else if (type == type_soa && klass == class_in) {
+    } else if (rr.type == type_soa && rr.klass == class_in) {
       // MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM.
-      size_t at = read_name(p, rdata, nullptr);
+      size_t at = read_name(p, rr.rdata, nullptr);
       at = at == 0 ? 0 : read_name(p, at, nullptr);
-      if (at == 0 || at + 20 != rdata + rdlength) {
+      if (at == 0 || at + 20 != rr.rdata + rr.rdlength) {
         return std::nullopt;
       }
       const uint32_t neg = std::min(ttl, ttl_value(read32(p, at + 16)));
       f.negative = std::min(f.negative.value_or(neg), neg);
     }
-    pos = rdata + rdlength;
   }
   return f;
 }

@@ -36,16 +36,11 @@ bool supported(uint16_t qtype) {
 /// Skips the question section and collects the IN-class answer records.
 /// False when any length or name in them is malformed.
 bool read_answer_section(std::span<const uint8_t> pkt, std::vector<rr_ref>& rrs) {
-  const uint16_t qdcount = read16(pkt, 4);
-  const uint16_t ancount = read16(pkt, 6);
-  size_t pos = dns_header_bytes;
-  for (uint16_t i = 0; i < qdcount; ++i) {
-    pos = read_name(pkt, pos, nullptr);
-    if (pos == 0 || pos + 4 > pkt.size()) {
-      return false;
-    }
-    pos += 4;
+  size_t pos = skip_question_section(pkt);
+  if (pos == 0) {
+    return false;
   }
+  const uint16_t ancount = read16(pkt, 6);
   // Answer sections are small (a PTR set of a few hundred names at most);
   // the records are kept and the CNAME chain walked over them. ANCOUNT is
   // only a claim: reserve no more than the rest of the packet can hold, not
@@ -53,19 +48,15 @@ bool read_answer_section(std::span<const uint8_t> pkt, std::vector<rr_ref>& rrs)
   rrs.reserve(std::min<size_t>(ancount, (pkt.size() - pos) / min_rr_len));
   for (uint16_t i = 0; i < ancount; ++i) {
     rr_ref rr;
-    pos = read_name(pkt, pos, &rr.owner);
-    if (pos == 0 || pos + 10 > pkt.size()) {
+    dns_record_header h;
+    pos = read_record(pkt, pos, &rr.owner, h);
+    if (pos == 0) {
       return false;
     }
-    rr.type = read16(pkt, pos);
-    const uint16_t klass = read16(pkt, pos + 2);
-    rr.rdlength = read16(pkt, pos + 8);
-    rr.rdata = pos + 10;
-    pos = rr.rdata + rr.rdlength;
-    if (pos > pkt.size()) {
-      return false;
-    }
-    if (klass == class_in) {
+    if (h.klass == class_in) {
+      rr.type = h.type;
+      rr.rdata = h.rdata;
+      rr.rdlength = h.rdlength;
       rrs.push_back(std::move(rr));
     }
   }
@@ -270,6 +261,38 @@ void follow_chain(std::span<const uint8_t> pkt, const std::vector<rr_ref>& rrs,
 }
 
 }  // namespace
+
+size_t skip_question_section(std::span<const uint8_t> pkt) {
+  if (pkt.size() < dns_header_bytes) {
+    return 0;
+  }
+  const uint16_t qdcount = read16(pkt, 4);
+  size_t pos = dns_header_bytes;
+  for (uint16_t i = 0; i < qdcount; ++i) {
+    pos = read_name(pkt, pos, nullptr);
+    if (pos == 0 || pos + 4 > pkt.size()) {
+      return 0;
+    }
+    pos += 4;
+  }
+  return pos;
+}
+
+size_t read_record(std::span<const uint8_t> pkt, size_t pos, std::string* owner,
+                   dns_record_header& out) {
+  pos = read_name(pkt, pos, owner);
+  if (pos == 0 || pos + 10 > pkt.size()) {
+    return 0;
+  }
+  out.type = read16(pkt, pos);
+  out.klass = read16(pkt, pos + 2);
+  out.ttl = (uint32_t{pkt[pos + 4]} << 24) | (uint32_t{pkt[pos + 5]} << 16) |
+            (uint32_t{pkt[pos + 6]} << 8) | uint32_t{pkt[pos + 7]};
+  out.rdlength = read16(pkt, pos + 8);
+  out.rdata = pos + 10;
+  const size_t end = out.rdata + out.rdlength;
+  return end > pkt.size() ? 0 : end;
+}
 
 void dns_reply::clear() {
   status = dns_status::error;

@@ -74,6 +74,29 @@ struct dns_reply {
   void clear();
 };
 
+/// The fixed part of one resource record (RFC 1035 §4.1.3) and where its
+/// rdata lies in the packet.
+struct dns_record_header {
+  uint16_t type = 0;
+  uint16_t klass = 0;
+  uint32_t ttl = 0;  // as sent (RFC 2181 §8's top bit is the reader's)
+  size_t rdata = 0;  // offset of the rdata
+  uint16_t rdlength = 0;
+};
+
+/// The one walk over a response's sections, shared by parse_reply and the
+/// answer cache: the offset just past the question section (QDCOUNT
+/// entries, each a name read_name accepts and its type and class), or 0
+/// when the packet is shorter than a header or a question runs off it.
+size_t skip_question_section(std::span<const uint8_t> packet);
+
+/// Reads the record at `pos` (its owner name into `*owner` when not null,
+/// as read_name renders it). Returns the offset just past the record, or 0
+/// when its owner name is malformed or the record or its rdata runs off the
+/// packet.
+size_t read_record(std::span<const uint8_t> packet, size_t pos, std::string* owner,
+                   dns_record_header& out);
+
 /// Parses a response to `qname`/`qtype` (any of PTR, A, AAAA, TXT, MX).
 /// Untrusted bytes: every length is checked against the packet and the
 /// record's rdata, and every name goes through read_name (one set of limits;

@@ -798,3 +798,68 @@ TEST(DnsReplyTest, AnswerOwnerNamesWhereACnameLed) {
 
 }  // namespace
 }  // namespace ptrscan
+
+namespace ptrscan {
+namespace {
+
+// The record walk parse_reply and the answer cache share
+// (skip_question_section, read_record): every field read where it lies,
+// and every truncation of a good packet is malformed (0), never a record.
+TEST(DnsRecordWalkTest, ReadsEachRecordAndRejectsEveryTruncation) {
+  using b = testing::dns_packet_builder;
+  std::vector<uint8_t> full = b(1, 0, "example.org", 1)
+                                  .rr("example.org", 1, b::ipv4(192, 0, 2, 1))
+                                  .rr("Other.Example", 16, {3, 'a', 'b', 'c'}, 3)
+                                  .bytes();
+  full[full.size() - 4 - 2 - 4] = 0x80;  // the second record's TTL: 0x8000012c
+  const size_t question_end = 12 + b::name("example.org").size() + 4;
+  ASSERT_EQ(skip_question_section(full), question_end);
+
+  std::string owner;
+  dns_record_header h;
+  const size_t second = read_record(full, question_end, &owner, h);
+  EXPECT_EQ(owner, "example.org");
+  EXPECT_EQ(h.type, 1);
+  EXPECT_EQ(h.klass, 1);
+  EXPECT_EQ(h.ttl, 300u);
+  EXPECT_EQ(h.rdlength, 4);
+  EXPECT_EQ(h.rdata, second - 4);
+  EXPECT_EQ(full[h.rdata], 192);
+
+  const size_t end = read_record(full, second, nullptr, h);
+  EXPECT_EQ(end, full.size());
+  EXPECT_EQ(h.type, 16);
+  EXPECT_EQ(h.klass, 3);
+  EXPECT_EQ(h.ttl, 0x8000012cu);  // as sent: the reader applies RFC 2181 §8
+  EXPECT_EQ(h.rdlength, 4);
+  EXPECT_EQ(h.rdata, full.size() - 4);
+
+  for (size_t n = 0; n < full.size(); ++n) {
+    SCOPED_TRACE(n);
+    const std::vector<uint8_t> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+    const size_t q = skip_question_section(cut);
+    if (n < question_end) {
+      EXPECT_EQ(q, 0u);
+      continue;
+    }
+    EXPECT_EQ(q, question_end);
+    const size_t r1 = read_record(cut, q, nullptr, h);
+    if (n < second) {
+      EXPECT_EQ(r1, 0u);
+      continue;
+    }
+    EXPECT_EQ(read_record(cut, r1, nullptr, h), 0u);  // n < full.size()
+  }
+}
+
+TEST(DnsRecordWalkTest, QuestionCountIsOnlyAClaim) {
+  using b = testing::dns_packet_builder;
+  std::vector<uint8_t> packet = b(1, 0, "example.org", 1).bytes();
+  packet[5] = 2;  // two questions claimed, one present
+  EXPECT_EQ(skip_question_section(packet), 0u);
+  packet[5] = 0;  // none: the records start after the header
+  EXPECT_EQ(skip_question_section(packet), 12u);
+}
+
+}  // namespace
+}  // namespace ptrscan
