@@ -806,7 +806,6 @@ namespace {
 // (skip_question_section, read_record): every field read where it lies,
 // and every truncation of a good packet is malformed (0), never a record.
 TEST(DnsRecordWalkTest, ReadsEachRecordAndRejectsEveryTruncation) {
-  using b = testing::dns_packet_builder;
   std::vector<uint8_t> full = b(1, 0, "example.org", 1)
                                   .rr("example.org", 1, b::ipv4(192, 0, 2, 1))
                                   .rr("Other.Example", 16, {3, 'a', 'b', 'c'}, 3)
@@ -853,7 +852,6 @@ TEST(DnsRecordWalkTest, ReadsEachRecordAndRejectsEveryTruncation) {
 }
 
 TEST(DnsRecordWalkTest, QuestionCountIsOnlyAClaim) {
-  using b = testing::dns_packet_builder;
   std::vector<uint8_t> packet = b(1, 0, "example.org", 1).bytes();
   packet[5] = 2;  // two questions claimed, one present
   EXPECT_EQ(skip_question_section(packet), 0u);
