@@ -193,21 +193,24 @@ void responder::abort(std::string_view end, int64_t now_ms) {
 }
 
 void responder::peer_closed(std::string_view end, int64_t now_ms) {
-  if (state_ == state::closed || input_ended_) {
+  if (state_ == state::closed) {
     return;
   }
   if (end != "closed" || state_ == state::tls_wait) {
-    // A reset or a TLS failure: nothing can be sent. After our 220 to
-    // STARTTLS a client that sends no more cannot start the handshake.
+    // A reset or a TLS failure (also while answering a half-closed
+    // client): nothing more can be sent. After our 220 to STARTTLS a
+    // client that sends no more cannot start the handshake.
     close(end, now_ms);
     return;
+  }
+  if (input_ended_) {
+    return;  // the EOF was seen already
   }
   // A half-close (EOF): the client may still read, and RFC 5321 does not
   // forbid it to stop writing first. What it sent is answered in order, the
   // greeting first (nothing more will come to wait for), RCPTs with their
   // verdict; the session closes once no complete line is left.
   input_ended_ = true;
-  end_reason_.assign(end);
   if (!greeted_) {
     send_greeting(now_ms);  // process()es what is buffered
   } else {
@@ -283,7 +286,7 @@ void responder::process(int64_t now_ms) {
   if (input_ended_ && (state_ == state::open || state_ == state::tls_wait)) {
     // Half-closed client: every complete line is answered (a partial one
     // never will be). After a 220 to STARTTLS no handshake can follow.
-    close(end_reason_, now_ms);
+    close("closed", now_ms);
   }
 }
 

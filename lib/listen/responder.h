@@ -152,7 +152,6 @@ class responder {
   bool early_cut_ = false;      // input before the greeting was cut at max_line
   bool in_transaction_ = false;
   bool input_ended_ = false;    // EOF seen: answer what is buffered, then close
-  std::string end_reason_;      // the `end` of that EOF
   uint32_t helo_seq_ = 0;
   uint32_t mail_seq_ = 0;
   std::string in_;

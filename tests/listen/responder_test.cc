@@ -429,6 +429,15 @@ TEST(Responder, HalfCloseBeforeTheGreetingIsAnswered) {
   EXPECT_FALSE(r3.greeted());
   EXPECT_EQ(r3.dialogue().end, "reset");
   EXPECT_EQ(r3.dialogue().commands, 0u);
+  // A reset while a half-closed client's RCPT waits: closed at once.
+  responder r5(config());
+  r5.send_greeting(0);
+  r5.on_bytes("EHLO a.example\r\nMAIL FROM:<b@c.example>\r\nRCPT TO:<d@e>\r\nQUIT\r\n", 1);
+  r5.peer_closed("closed", 2);
+  ASSERT_TRUE(r5.waiting_verdict());
+  r5.peer_closed("reset", 3);
+  EXPECT_TRUE(r5.closing());
+  EXPECT_EQ(r5.dialogue().end, "reset");
 
   // An EOF after the 220 to STARTTLS: no handshake can follow.
   responder r4(config(true));
