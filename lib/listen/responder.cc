@@ -119,7 +119,7 @@ std::string responder::take_output() {
 }
 
 void responder::on_bytes(std::string_view bytes, int64_t now_ms) {
-  if (state_ == state::closed) {
+  if (state_ == state::closed || input_ended_) {
     return;
   }
   if (!greeted_ && !bytes.empty()) {
@@ -193,8 +193,28 @@ void responder::abort(std::string_view end, int64_t now_ms) {
 }
 
 void responder::peer_closed(std::string_view end, int64_t now_ms) {
-  if (state_ != state::closed) {
+  if (state_ == state::closed) {
+    return;
+  }
+  if (end != "closed" || state_ == state::tls_wait) {
+    // A reset or a TLS failure (also while answering a half-closed
+    // client): nothing more can be sent. After our 220 to STARTTLS a
+    // client that sends no more cannot start the handshake.
     close(end, now_ms);
+    return;
+  }
+  if (input_ended_) {
+    return;  // the EOF was seen already
+  }
+  // A half-close (EOF): the client may still read, and RFC 5321 does not
+  // forbid it to stop writing first. What it sent is answered in order, the
+  // greeting first (nothing more will come to wait for), RCPTs with their
+  // verdict; the session closes once no complete line is left.
+  input_ended_ = true;
+  if (!greeted_) {
+    send_greeting(now_ms);  // process()es what is buffered
+  } else {
+    process(now_ms);
   }
 }
 
@@ -211,9 +231,7 @@ void responder::process(int64_t now_ms) {
         break;
       }
       pos = lf + 1;
-      skipping_line_ = false;
-      violation("line_too_long");
-      cut("line");
+      skipping_line_ = false;  // marked when the skipping started
       if (count_command(now_ms)) {
         reply("500 5.5.2 line too long");
       }
@@ -221,7 +239,7 @@ void responder::process(int64_t now_ms) {
     }
     if (lf == std::string::npos) {
       if (in_.size() - pos >= config_.limits.max_line) {
-        skipping_line_ = true;  // no LF within the cap: drop up to the next one
+        start_skipping();  // no LF within the cap: drop up to the next one
         pos = in_.size();
       }
       break;
@@ -247,19 +265,39 @@ void responder::process(int64_t now_ms) {
       violation("pipelining_not_offered");
     }
     command(line, now_ms);
-    if (state_ == state::tls_wait && pos < in_.size()) {
-      violation("data_after_starttls");  // pipelined behind STARTTLS: dropped
-      pos = in_.size();
+    if (state_ == state::tls_wait) {
+      if (pos < in_.size()) {
+        violation("data_after_starttls");  // pipelined behind STARTTLS: dropped
+        pos = in_.size();
+      }
+      // The line the early-input cap cut, if any, was in what is dropped:
+      // nothing inside TLS is part of it.
+      early_cut_ = false;
     }
   }
   if (early_cut_ && state_ == state::open && in_.find('\n', pos) == std::string::npos) {
     // The complete lines kept before the greeting are answered; the one the
     // early-input cap cut is dropped up to its LF, never taken as a command.
     early_cut_ = false;
-    skipping_line_ = true;
+    start_skipping();
     pos = in_.size();
   }
   in_.erase(0, std::min(pos, in_.size()));
+  if (input_ended_ && (state_ == state::open || state_ == state::tls_wait)) {
+    // Half-closed client: every complete line is answered (a partial one
+    // never will be). After a 220 to STARTTLS no handshake can follow.
+    close("closed", now_ms);
+  }
+}
+
+void responder::start_skipping() {
+  if (skipping_line_) {
+    return;
+  }
+  // Marked now, once per line: the session may end before its LF comes.
+  skipping_line_ = true;
+  violation("line_too_long");
+  cut("line");
 }
 
 bool responder::count_command(int64_t now_ms) {

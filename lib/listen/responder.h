@@ -94,8 +94,16 @@ class responder {
   /// Ends the session with a 421 (`end`: timeout, shutdown) unless it has
   /// ended already.
   void abort(std::string_view end, int64_t now_ms);
-  /// The client closed (or reset) the connection.
+  /// The client closed (or reset) the connection. `end` "closed" is an EOF,
+  /// which may be a half-close: the lines already received are still
+  /// answered (the greeting is sent at once if it was held), a RCPT among
+  /// them waits for its verdict as usual, and closing() is set once they
+  /// are. No more input is taken (on_bytes ignores it): the driver must not
+  /// read again after an EOF. Any other `end` (reset, tls_error) closes at
+  /// once, as does an EOF after a 220 to STARTTLS.
   void peer_closed(std::string_view end, int64_t now_ms);
+  /// An EOF was seen: nothing more will be read.
+  bool input_ended() const { return input_ended_; }
 
   /// Reply bytes to send, in order; empties the buffer.
   std::string take_output();
@@ -127,6 +135,9 @@ class responder {
   void reply(std::string_view text);
   void violation(std::string_view what);
   void cut(std::string_view what);
+  /// Drops input up to the next LF (a line past max_line, or the one the
+  /// early-input cap cut); marks "line" and line_too_long at once.
+  void start_skipping();
   void close(std::string_view end, int64_t now_ms);
   std::string keep(std::string_view text);
 
@@ -140,6 +151,7 @@ class responder {
   bool skipping_line_ = false;  // inside a line past max_line: drop up to its LF
   bool early_cut_ = false;      // input before the greeting was cut at max_line
   bool in_transaction_ = false;
+  bool input_ended_ = false;    // EOF seen: answer what is buffered, then close
   uint32_t helo_seq_ = 0;
   uint32_t mail_seq_ = 0;
   std::string in_;

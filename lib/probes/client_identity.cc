@@ -293,12 +293,6 @@ void client_identity::set_helo(std::string_view arg) {
 }
 
 void client_identity::set_mail_from(std::string_view path) {
-  if (mail_seen_ && path == mail_from_) {
-    return;
-  }
-  mail_seen_ = true;
-  mail_from_.assign(path);
-  ++sender_generation_;
   std::string local;
   std::string domain;
   split_path(path, &local, &domain);
@@ -312,6 +306,17 @@ void client_identity::set_mail_from(std::string_view path) {
   if (local.empty()) {
     local = "postmaster";
   }
+  // The same sender again is the same identity, except a null sender under
+  // another HELO name: its domain is the domain compared.
+  if (mail_seen_ && path == mail_from_ && domain == sender_.domain) {
+    return;
+  }
+  mail_seen_ = true;
+  mail_from_.assign(path);
+  ++sender_generation_;
+  // The verdict follows this sender only: a cap that skipped an earlier one
+  // says nothing about it.
+  sender_skipped_ = false;
   sender_ = evaluation{};
   sender_.generation = sender_generation_;
   sender_.domain = domain;

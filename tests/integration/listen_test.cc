@@ -311,6 +311,51 @@ TEST_F(ListenTest, CommandCapEndsWithAFinNotAReset) {
   EXPECT_EQ(records[0]["session"]["end"], "commands");
 }
 
+// A client that half-closes (shutdown SHUT_WR) before the delayed greeting
+// still reads: its commands are answered in order and recorded; a line past
+// the cap whose LF never comes is marked anyway (issue 19 review).
+TEST_F(ListenTest, HalfClosedClientsAreAnsweredAndRecorded) {
+  ASSERT_TRUE(start({"--greet-delay", "1500"}));
+  {
+    std::optional<client> c = client::connect(prefix_ + ".10", server_);
+    ASSERT_TRUE(c);
+    c->send("EHLO mail.sender.test\r\nMAIL FROM:<b@sender.test>\r\n"
+            "RCPT TO:<d@listen.test>\r\nQUIT\r\n");
+    c->shutdown_write();
+    EXPECT_THAT(c->reply(), HasSubstr("220 listen.test ESMTP"));
+    EXPECT_THAT(c->reply(), HasSubstr("250 "));
+    EXPECT_THAT(c->reply(), HasSubstr("250 "));
+    EXPECT_EQ(c->reply(), "550 5.7.1 ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass\r\n");
+    EXPECT_THAT(c->reply(), HasSubstr("221 "));
+    EXPECT_EQ(c->reply(), "");  // closed
+  }
+  {
+    std::optional<client> c = client::connect(prefix_ + ".11", server_);
+    ASSERT_TRUE(c);
+    EXPECT_THAT(c->reply(), HasSubstr("220 "));
+    c->send("EHLO " + std::string(5000, 'a'));
+    c->shutdown_write();
+    EXPECT_EQ(c->reply(), "");  // nothing to answer: closed
+  }
+  const std::vector<json> records = stop_and_read();
+  ASSERT_EQ(records.size(), 2u);
+  expect_listed(records);
+  const json* half = record_of(records, prefix_ + ".10");
+  ASSERT_NE(half, nullptr);
+  EXPECT_EQ((*half)["session"]["commands"], 4);
+  EXPECT_EQ((*half)["session"]["end"], "quit");
+  EXPECT_EQ((*half)["session"]["early_talker"], true);
+  EXPECT_EQ((*half)["session"]["mail_from"], "b@sender.test");
+  EXPECT_EQ((*half)["session"]["rcpt"], json::array({"d@listen.test"}));
+  EXPECT_EQ((*half)["session"]["verdict"],
+            "ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass");
+  const json* cut = record_of(records, prefix_ + ".11");
+  ASSERT_NE(cut, nullptr);
+  EXPECT_EQ((*cut)["session"]["end"], "closed");
+  EXPECT_EQ((*cut)["truncated"], json::array({"line"}));
+  EXPECT_EQ((*cut)["session"]["violations"], json::array({"line_too_long"}));
+}
+
 // Lookups that never answer: the RCPT reply waits --verdict-wait, then says
 // what is missing; a client that goes quiet is ended at --session-timeout.
 TEST_F(ListenTest, VerdictWaitAndSessionDeadline) {

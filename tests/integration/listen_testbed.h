@@ -85,6 +85,8 @@ class smtp_test_client {
     }
   }
   void send(const std::string& s) { (void)::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
+  /// Half-close: no more is sent, replies can still be read.
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
   /// One whole reply (its last line "ddd "), or "" on timeout or close.
   std::string reply() {
     for (;;) {

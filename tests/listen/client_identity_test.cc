@@ -243,6 +243,65 @@ TEST(ClientIdentity, SenderChecksCapped) {
   EXPECT_NE(id.verdict_line().find("spf=unchecked"), std::string::npos);
 }
 
+// The null sender's identity is postmaster@HELO: a null sender again under
+// another HELO name is another identity, checked again (issue 19 review).
+TEST(ClientIdentity, NullSenderFollowsTheHeloName) {
+  zone z = good_zone();
+  client_identity id(client_ip(), classifier());
+  id.start();
+  id.set_helo("mail.sender.example");
+  id.set_mail_from("");
+  z.serve(id);
+  ASSERT_NE(id.verdict_line().find("spf=pass"), std::string::npos) << id.verdict_line();
+  id.set_helo("soft.example");  // RSET, EHLO soft.example, MAIL FROM:<>
+  id.set_mail_from("");
+  z.serve(id);
+  const std::string line = id.verdict_line();
+  EXPECT_NE(line.find("spf=softfail"), std::string::npos) << line;
+  EXPECT_NE(json(id).find(R"("mail_from":{"identity":"helo","domain":"soft.example")"),
+            std::string::npos)
+      << json(id);
+  // A non-FQDN HELO has no identity (none); an FQDN one after it has.
+  client_identity id2(client_ip(), classifier());
+  id2.start();
+  id2.set_helo("localhost");
+  id2.set_mail_from("");
+  z.serve(id2);
+  ASSERT_NE(id2.verdict_line().find("spf=none"), std::string::npos) << id2.verdict_line();
+  id2.set_helo("mail.sender.example");
+  id2.set_mail_from("");
+  z.serve(id2);
+  EXPECT_NE(id2.verdict_line().find("spf=pass"), std::string::npos) << id2.verdict_line();
+  // The same null sender under the same HELO name is not checked again.
+  id2.set_mail_from("");
+  EXPECT_EQ(z.serve(id2), 0);
+}
+
+// The cap marks the senders it skips; the verdict follows the sender that
+// spf.mail_from shows, so a later one without a domain is none, and a later
+// one with a new domain past the cap is unchecked again (issue 19 review).
+TEST(ClientIdentity, SenderCapVerdictFollowsTheLastSender) {
+  zone z = good_zone();
+  identity_limits lim;
+  lim.max_sender_checks = 2;
+  client_identity id(client_ip(), classifier(), lim);
+  id.start();
+  id.set_helo("mail.sender.example");
+  for (int i = 0; i < 3; ++i) {
+    id.set_mail_from("a@d" + std::to_string(i) + ".example");
+    z.serve(id);
+  }
+  ASSERT_NE(id.verdict_line().find("spf=unchecked"), std::string::npos) << id.verdict_line();
+  id.set_mail_from("postmaster");  // no domain
+  z.serve(id);
+  EXPECT_NE(id.verdict_line().find("spf=none"), std::string::npos) << id.verdict_line();
+  EXPECT_NE(json(id).find("no domain"), std::string::npos) << json(id);
+  EXPECT_EQ(id.truncated(), std::vector<std::string>{"mail_from_checks"});  // still marked
+  id.set_mail_from("b@d3.example");  // past the cap again
+  z.serve(id);
+  EXPECT_NE(id.verdict_line().find("spf=unchecked"), std::string::npos) << id.verdict_line();
+}
+
 // The HELO name resolves elsewhere, but the AAAA lookup that could hold
 // the (IPv6) client failed: whether it resolves to the client is unknown,
 // so the verdict is error, not mismatch.

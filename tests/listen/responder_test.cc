@@ -336,6 +336,119 @@ TEST(Responder, EarlyInputBounded) {
   EXPECT_EQ(r.dialogue().unknown_commands, 0u);
 }
 
+// A line past max_line is marked when the skipping starts, not when its LF
+// comes: a session that ends before the LF still records the cut (issue 19
+// review). It is marked and answered once.
+TEST(Responder, LongLineMarkedBeforeItsLf) {
+  for (const bool close_first : {true, false}) {
+    responder r(config());
+    r.send_greeting(0);
+    r.take_output();
+    r.on_bytes("EHLO " + std::string(5000, 'a'), 1);
+    EXPECT_TRUE(has(r.dialogue().truncated, "line"));
+    EXPECT_TRUE(has(r.dialogue().violations, "line_too_long"));
+    EXPECT_TRUE(r.take_output().empty());  // answered at its LF
+    if (close_first) {
+      r.peer_closed("closed", 2);
+    } else {
+      r.abort("timeout", 2);
+    }
+    EXPECT_TRUE(r.closing());
+    EXPECT_EQ(r.dialogue().truncated, std::vector<std::string>{"line"});
+    EXPECT_EQ(r.dialogue().violations, std::vector<std::string>{"line_too_long"});
+  }
+  responder r(config());
+  r.send_greeting(0);
+  r.take_output();
+  r.on_bytes(std::string(1500, 'a'), 1);
+  r.on_bytes(std::string(1500, 'a'), 1);
+  r.on_bytes("\r\nNOOP\r\n", 2);
+  EXPECT_EQ(codes(r.take_output()), (std::vector<std::string>{"500", "250"}));
+  EXPECT_EQ(r.dialogue().commands, 2u);
+  EXPECT_EQ(r.dialogue().truncated, std::vector<std::string>{"line"});
+}
+
+// An early talker's input cut by the cap, with STARTTLS in the part kept:
+// what followed STARTTLS is dropped, and the first command inside TLS is a
+// command, not the rest of the cut line (issue 19 review).
+TEST(Responder, EarlyCutDoesNotSurviveStartTls) {
+  responder r(config(true));
+  r.on_bytes("EHLO a.example\r\nSTARTTLS\r\n" + std::string(1500, 'X'), 0);
+  ASSERT_TRUE(has(r.dialogue().truncated, "early_input"));
+  r.send_greeting(1);
+  EXPECT_EQ(codes(r.take_output()), (std::vector<std::string>{"220", "250", "220"}));
+  ASSERT_TRUE(r.starttls_pending());
+  r.tls_established(2);
+  r.on_bytes("EHLO a.example\r\n", 3);
+  const std::vector<std::string> ehlo = lines(r.take_output());
+  ASSERT_FALSE(ehlo.empty());
+  EXPECT_EQ(ehlo[0], "250-mx.listen.test");
+  EXPECT_FALSE(has(r.dialogue().truncated, "line"));
+  EXPECT_FALSE(has(r.dialogue().violations, "line_too_long"));
+  EXPECT_EQ(r.dialogue().helo, "a.example");
+}
+
+// A client that half-closes (EOF) before a delayed greeting can still read:
+// the greeting goes out, its commands are answered in order, the RCPT with
+// its verdict, and the record counts them (issue 19 review).
+TEST(Responder, HalfCloseBeforeTheGreetingIsAnswered) {
+  responder r(config());
+  r.on_bytes("EHLO a.example\r\nMAIL FROM:<b@c.example>\r\nRCPT TO:<d@e>\r\nQUIT\r\n", 1);
+  r.peer_closed("closed", 2);
+  EXPECT_TRUE(r.greeted());
+  EXPECT_TRUE(r.input_ended());
+  ASSERT_TRUE(r.waiting_verdict());  // not closed: the RCPT waits for its verdict
+  EXPECT_FALSE(r.closing());
+  EXPECT_EQ(codes(r.take_output()), (std::vector<std::string>{"220", "250", "250"}));
+  r.on_bytes("NOOP\r\n", 3);  // nothing is read after an EOF
+  r.answer_rcpt("ptr=ok", 4);
+  EXPECT_EQ(codes(r.take_output()), (std::vector<std::string>{"550", "221"}));
+  EXPECT_TRUE(r.closing());
+  EXPECT_EQ(r.dialogue().commands, 4u);
+  EXPECT_EQ(r.dialogue().end, "quit");
+  EXPECT_EQ(r.dialogue().mail_from, "b@c.example");
+  EXPECT_EQ(r.dialogue().rcpts, std::vector<std::string>{"d@e"});
+
+  // Without QUIT: closed once the complete lines are answered; a partial
+  // line is never taken as a command.
+  responder r2(config());
+  r2.send_greeting(0);
+  r2.take_output();
+  r2.on_bytes("EHLO a.example\r\nNOOP", 1);
+  r2.peer_closed("closed", 2);
+  EXPECT_EQ(codes(r2.take_output()), std::vector<std::string>{"250"});
+  EXPECT_TRUE(r2.closing());
+  EXPECT_EQ(r2.dialogue().end, "closed");
+  EXPECT_EQ(r2.dialogue().commands, 1u);
+
+  // A reset closes at once: nothing can be sent.
+  responder r3(config());
+  r3.on_bytes("EHLO a.example\r\n", 1);
+  r3.peer_closed("reset", 2);
+  EXPECT_TRUE(r3.closing());
+  EXPECT_FALSE(r3.greeted());
+  EXPECT_EQ(r3.dialogue().end, "reset");
+  EXPECT_EQ(r3.dialogue().commands, 0u);
+  // A reset while a half-closed client's RCPT waits: closed at once.
+  responder r5(config());
+  r5.send_greeting(0);
+  r5.on_bytes("EHLO a.example\r\nMAIL FROM:<b@c.example>\r\nRCPT TO:<d@e>\r\nQUIT\r\n", 1);
+  r5.peer_closed("closed", 2);
+  ASSERT_TRUE(r5.waiting_verdict());
+  r5.peer_closed("reset", 3);
+  EXPECT_TRUE(r5.closing());
+  EXPECT_EQ(r5.dialogue().end, "reset");
+
+  // An EOF after the 220 to STARTTLS: no handshake can follow.
+  responder r4(config(true));
+  r4.send_greeting(0);
+  r4.on_bytes("EHLO a.example\r\nSTARTTLS\r\n", 1);
+  ASSERT_TRUE(r4.starttls_pending());
+  r4.peer_closed("closed", 2);
+  EXPECT_TRUE(r4.closing());
+  EXPECT_EQ(r4.dialogue().end, "closed");
+}
+
 // A MAIL FROM path past 256 octets (RFC 5321 §4.5.3.1.3) is refused, so no
 // check runs on a domain cut at max_text.
 TEST(Responder, OverlongMailPathRefused) {
