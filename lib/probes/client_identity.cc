@@ -53,6 +53,8 @@ constexpr identity_field fields_list[] = {
     {"helo.syntax", "string", "fqdn not-fqdn address-literal invalid"},
     {"helo.fqdn", "bool", "a valid name of two labels or more"},
     {"helo.addresses", "array", "its A/AAAA addresses"},
+    {"helo.addresses_total", "number", "the addresses found when more than those kept"},
+    {"helo.mx", "bool", "it has an MX naming a host (null: the MX lookup failed)"},
     {"helo.truncated", "array",
      "\"addresses\" when cut; \"ptr_names\" when equals_ptr is null for PTR names past those kept"},
     {"helo.resolves", "bool", "it has an A, AAAA or MX record (null: undecided)"},
@@ -464,6 +466,17 @@ void client_identity::write_json(json_writer& w) const {
         w.value(ip.to_string());
       }
       w.end_array();
+      if (addrs_cut) {
+        w.key("addresses_total").value(uint64_t{helo_addrs_total_});
+      }
+      // As the scanner's HELO objects: an MX naming a host (a null MX does
+      // not), null when the MX lookup failed or has not answered.
+      w.key("mx");
+      if (helo_status_[2] && !is_lookup_failure(*helo_status_[2])) {
+        w.value(helo_mx_found_);
+      } else {
+        w.null();
+      }
     }
     if (addrs_cut || a.ptr_names_cut) {
       w.key("truncated").begin_array();

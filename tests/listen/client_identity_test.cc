@@ -127,7 +127,7 @@ TEST(ClientIdentity, AllGood) {
   EXPECT_EQ(id.verdict_line(), "ptr=ok fcrdns=pass rdns=mail-like helo=match spf=pass");
   const std::string j = json(id);
   EXPECT_NE(j.find(R"("helo":{"name":"mail.sender.example","syntax":"fqdn","fqdn":true,)"
-                   R"("addresses":["192.0.2.25"],"resolves":true,"resolves_to_client":true,)"
+                   R"("addresses":["192.0.2.25"],"mx":false,"resolves":true,"resolves_to_client":true,)"
                    R"("equals_ptr":true,"verdict":"match"})"),
             std::string::npos)
       << j;
@@ -422,6 +422,8 @@ TEST(ClientIdentity, PolicyEvidence) {
     EXPECT_EQ(e.helo_mx, dns_status::ok);
     EXPECT_EQ(e.spf_mail_from, spf_code::pass);
     EXPECT_EQ(e.spf_mail_from_domain, "sender.example");
+    // The record says so too, as the scanner's HELO objects do.
+    EXPECT_NE(json(id).find(R"("addresses":[],"mx":true)"), std::string::npos) << json(id);
     const std::vector<policy_verdict> v = evaluate_policy(e);
     for (const policy_verdict& x : v) {
       if (x.rule == "reject_unknown_helo_hostname") {
@@ -439,6 +441,9 @@ TEST(ClientIdentity, PolicyEvidence) {
     const policy_evidence e = id.evidence();
     EXPECT_EQ(e.helo_a, dns_status::nxdomain);
     EXPECT_EQ(e.helo_mx, dns_status::nxdomain);
+    // Looked up for the Postfix rules only: the HELO object, like its
+    // addresses, does not show it for a name the HELO rules call invalid.
+    EXPECT_EQ(json(id).find(R"("mx")"), std::string::npos) << json(id);
   }
   {
     // A bare address is not looked up (Postfix does not either).
