@@ -332,7 +332,9 @@ void client_identity::set_mail_from(std::string_view path) {
         truncated_.end()) {
       truncated_.emplace_back("mail_from_checks");
     }
-    sender_.check.skip(identity, domain, "not checked");
+    sender_.check.skip(identity, domain,
+                       "not checked: past the MAIL FROM domains checked per session (a cap)",
+                       "unchecked");
     return;
   }
   ++sender_checks_;

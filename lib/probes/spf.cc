@@ -119,12 +119,13 @@ void spf_check::start(std::string_view identity, std::string_view domain, const 
 }
 
 void spf_check::skip(std::string_view identity, std::string_view domain,
-                     std::string_view reason) {
+                     std::string_view reason, std::string_view result) {
   reset();
   active_ = true;
   identity_.assign(identity);
   domain_.assign(domain);
   skip_reason_.assign(reason);
+  skip_result_.assign(result);
 }
 
 void spf_check::reset() {
@@ -132,6 +133,7 @@ void spf_check::reset() {
   identity_.clear();
   domain_.clear();
   skip_reason_.clear();
+  skip_result_.clear();
   e_.reset();
 }
 
@@ -153,7 +155,7 @@ void spf_check::write_json(json_writer& w, std::string_view unfinished) const {
   w.key("identity").value(identity_);
   w.key("domain").value(domain_);
   if (e_ == nullptr) {
-    w.key("result").value("none");
+    w.key("result").value(skip_result_.empty() ? std::string_view("none") : skip_result_);
     w.key("reason").value(skip_reason_);
   } else if (!e_->done()) {
     // Cannot happen in a scan (a host waits for its asks); kept so a

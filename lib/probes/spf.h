@@ -23,8 +23,11 @@ class spf_check {
   /// the %{l} of the sender (the listener's MAIL FROM local part).
   void start(std::string_view identity, std::string_view domain, const ip_address& ip,
              std::string_view helo, std::string_view local = "postmaster");
-  /// The identity is not evaluated: its result is none, for `reason`.
-  void skip(std::string_view identity, std::string_view domain, std::string_view reason);
+  /// The identity is not evaluated, for `reason`: its result is `result`,
+  /// "none" where RFC 7208 gives none without a lookup (no domain, not a
+  /// multi-label name), "unchecked" where a cap skipped it (no verdict).
+  void skip(std::string_view identity, std::string_view domain, std::string_view reason,
+            std::string_view result = "none");
   void reset();
   /// start() or skip() was called.
   bool active() const { return active_; }
@@ -50,6 +53,7 @@ class spf_check {
   std::string identity_;
   std::string domain_;
   std::string skip_reason_;
+  std::string skip_result_;
   std::unique_ptr<spf_evaluation> e_;
 };
 

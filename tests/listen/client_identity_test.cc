@@ -292,6 +292,9 @@ TEST(ClientIdentity, SenderCapVerdictFollowsTheLastSender) {
     z.serve(id);
   }
   ASSERT_NE(id.verdict_line().find("spf=unchecked"), std::string::npos) << id.verdict_line();
+  // The record says the same: no SPF result for a domain not looked up.
+  EXPECT_NE(json(id).find(R"("domain":"d2.example","result":"unchecked")"), std::string::npos)
+      << json(id);
   id.set_mail_from("postmaster");  // no domain
   z.serve(id);
   EXPECT_NE(id.verdict_line().find("spf=none"), std::string::npos) << id.verdict_line();
