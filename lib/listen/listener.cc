@@ -658,11 +658,10 @@ void listener::close_fd(session& s) {
   if (end != "closed" && end != "reset" && end != "quit") {
     // This side ends the session (a cap, the deadline, a stop) and the
     // client may have sent more than was read (a pipelined group past the
-    // command cap). Input left unread at close()
-    // makes the kernel answer with a reset, which can destroy the last
-    // replies (the 421 or 221) before the client reads them: so the FIN
-    // goes out behind them first, and what has arrived is read and
-    // dropped (bounded) before the close.
+    // command cap). Input left unread at close() makes the kernel answer
+    // with a reset, which can destroy the last replies (the 421) before
+    // the client reads them: so the FIN goes out behind them first, and
+    // what has arrived is read and dropped (bounded) before the close.
     ::shutdown(s.fd, SHUT_WR);
     char discard[4096];
     for (int i = 0; i < max_linger_reads; ++i) {

@@ -38,12 +38,13 @@ class json_writer {
   /// const holds data, and goes through the string_view overload.
   template <size_t N>
   json_writer& key(const char (&k)[N]) {
-    if (!is_plain_literal(std::string_view(k, N - 1))) {
-      return key(std::string_view(k, N - 1));
+    const std::string_view text(k, N - 1);
+    if (!is_plain_literal(text)) {
+      return key(c_string(k, N));  // a NUL inside: a shorter C string
     }
     before_value();
     out_.push_back('"');
-    out_.append(k, N - 1);
+    out_.append(text);
     out_.append("\":", 2);
     after_key_ = true;
     return *this;
@@ -63,12 +64,13 @@ class json_writer {
   /// A string literal value ("ok", "pass"): copied as key() copies one.
   template <size_t N>
   json_writer& value(const char (&s)[N]) {
-    if (!is_plain_literal(std::string_view(s, N - 1))) {
-      return value(std::string_view(s, N - 1));
+    const std::string_view text(s, N - 1);
+    if (!is_plain_literal(text)) {
+      return value(c_string(s, N));
     }
     before_value();
     out_.push_back('"');
-    out_.append(s, N - 1);
+    out_.append(text);
     out_.push_back('"');
     return *this;
   }
@@ -105,9 +107,19 @@ class json_writer {
     after_key_ = m.after_key;
   }
 
+  /// The C string in a const char array: up to its first NUL (a literal's
+  /// is its last element; a fixed-size array may hold a shorter string, as
+  /// the const char* overload read it), at most N bytes.
+  static constexpr std::string_view c_string(const char* a, size_t n) {
+    size_t len = 0;
+    while (len < n && a[len] != '\0') {
+      ++len;
+    }
+    return {a, len};
+  }
   /// True when append_json_string() would copy `s` unchanged: printable
-  /// ASCII without '"' or '\\', no NUL (a literal with an embedded NUL
-  /// would be cut by the string_view overloads).
+  /// ASCII without '"' or '\\' (and so no NUL: an array whose string ends
+  /// before its last element takes the escaping path).
   static constexpr bool is_plain_literal(std::string_view s) {
     for (const char c : s) {
       if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {

@@ -363,6 +363,15 @@ TEST(JsonWriterTest, LiteralKeysAndValuesAreWrittenAsEscaped) {
   EXPECT_EQ(fast, std::string(R"({"status":"ok","a\"b":"tab\there","\u007f":")") +
                       "\xc3\xa9" + R"(","bidi":"\u202e"})");  // é is kept, U+202E escaped
 
+  // A fixed-size const array holding a shorter C string: the string, as
+  // the const char* overload wrote it (not the NULs after it).
+  const char padded[16] = "short";
+  const char rows[][5] = {"A", "AAAA"};
+  std::string fixed;
+  json_writer x(fixed);
+  x.begin_object().key(padded).value(rows[0]).key(rows[1]).value(padded).end_object();
+  EXPECT_EQ(fixed, R"({"short":"A","AAAA":"short"})");
+
   char data[] = "x\"y";  // not const: data, whatever its storage
   std::string out;
   json_writer d(out);
