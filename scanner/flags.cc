@@ -4,6 +4,7 @@
 // follow zmap and zgrab2 (-o -i -b -w -r -p -T -m -n -u -q -V -h).
 #include "flags.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -441,6 +442,17 @@ absl::StatusOr<scanner_flags> parse_flags(const std::vector<std::string>& args) 
   // Hosts in flight are split evenly; every shard gets at least one.
   f.scan.shard.max_inflight = (f.max_inflight + f.scan.shards - 1) / f.scan.shards;
   return f;
+}
+
+uint64_t raise_open_files_limit() {
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+    getrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  return nofile.rlim_cur;
 }
 
 }  // namespace ptrscan

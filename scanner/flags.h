@@ -66,4 +66,9 @@ void add_dns_flags(CLI::App& app, scanner_flags& f);
 /// c-ares "ip:port" form. A bad one is a usage error (cli::reject).
 std::string parse_resolver(std::string_view s);
 
+/// Raises the soft open-files limit to the hard one (sessions each hold a
+/// socket) and returns the soft limit now in force. Both commands fit their
+/// session counts to it.
+uint64_t raise_open_files_limit();
+
 }  // namespace ptrscan

@@ -3,7 +3,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,27 +49,21 @@ struct listen_flags {
 /// accept that fails with EMFILE leaves the connection in the backlog,
 /// unanswered and unrecorded.
 void fit_sessions_to_open_files(listener_config& c, bool quiet) {
-  rlimit nofile{};
-  getrlimit(RLIMIT_NOFILE, &nofile);
-  if (nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &nofile);
-    getrlimit(RLIMIT_NOFILE, &nofile);
-  }
+  const uint64_t open_files = raise_open_files_limit();
   // Per loop: its ring, eventfd, signalfd, listening sockets, DNS sockets
   // (UDP and TCP fallback per resolver) and the socket a refusal needs;
   // the process: stdio, the output file, the TLS context's files.
   const uint64_t loops = std::max<uint32_t>(c.threads, 1);
   const uint64_t reserve =
       64 + loops * (16 + c.addresses.size() + 4 * std::max<size_t>(c.dns.servers.size(), 1));
-  const uint64_t fit = nofile.rlim_cur > reserve + 1 ? nofile.rlim_cur - reserve : 1;
+  const uint64_t fit = open_files > reserve + 1 ? open_files - reserve : 1;
   if (c.max_sessions > fit) {
     if (!quiet) {
       std::fprintf(stderr,
                    "ptrscan listen: at most %llu sessions at once, to fit the open-files limit "
                    "(%llu)\n",
                    static_cast<unsigned long long>(fit),
-                   static_cast<unsigned long long>(nofile.rlim_cur));
+                   static_cast<unsigned long long>(open_files));
     }
     c.max_sessions = static_cast<uint32_t>(fit);
   }

@@ -87,20 +87,14 @@ int fail(const absl::Status& s, int code) {
 /// once (hosts wait for a session slot while their DNS goes on) rather than
 /// failing with "too many open files".
 void fit_sessions_to_open_files(scanner_flags& flags) {
-  rlimit nofile{};
-  getrlimit(RLIMIT_NOFILE, &nofile);
-  if (nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &nofile);
-    getrlimit(RLIMIT_NOFILE, &nofile);
-  }
+  const uint64_t open_files = raise_open_files_limit();
   const uint64_t shards = flags.scan.shards;
   const uint64_t ports = flags.probe.smtp.ports.size();
   // DNS sockets, rings, eventfds, files: per shard and for the process.
   const uint64_t reserve =
       64 + shards * (16 + uint64_t(std::max(1, flags.scan.shard.dns_sockets)) *
                               flags.scan.shard.resolver.servers.size());
-  const uint64_t fit = nofile.rlim_cur > reserve + shards ? nofile.rlim_cur - reserve : shards;
+  const uint64_t fit = open_files > reserve + shards ? open_files - reserve : shards;
   uint64_t sessions = flags.probe.max_sessions_total != 0 ? flags.probe.max_sessions_total
                                                           : uint64_t{flags.max_inflight} * ports;
   if (sessions > fit) {
@@ -108,7 +102,7 @@ void fit_sessions_to_open_files(scanner_flags& flags) {
                  "ptrscan: at most %llu SMTP sessions at once, to fit the open-files limit "
                  "(%llu)\n",
                  static_cast<unsigned long long>(fit),
-                 static_cast<unsigned long long>(nofile.rlim_cur));
+                 static_cast<unsigned long long>(open_files));
     sessions = fit;
   }
   flags.probe.max_sessions = static_cast<uint32_t>(std::max<uint64_t>(1, sessions / shards));
